@@ -1,0 +1,335 @@
+// The API contract between the UI and main: every call and every pushed event, named and typed once.
+// The Electron preload, the IPC registration, the browser server and its WebSocket client are all built from
+// the tables below, so a channel name is written here and nowhere else.
+import {
+  ContractError,
+  optional,
+  readArray,
+  readBoolean,
+  readInteger,
+  readObject,
+  readString,
+  readStringArray,
+  readUnknown
+} from './validate'
+
+export type RunId = number
+export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted'
+export const runStatuses: readonly RunStatus[] = ['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted']
+
+/** One metric's figures over a run: the last value, the best value and the (1-based) epoch of the best. */
+export interface MetricFigures {
+  last: number | null
+  best: number | null
+  bestEpoch: number | null
+}
+
+export interface RunSummary {
+  id: RunId
+  name: string
+  status: RunStatus
+  dataset: string
+  /** The recurrent cells used, e.g. "lstm" or "gru+lstm". */
+  cell: string | null
+  /** "forward", "backward", "bidirectional" or a mix such as "bidirectional+forward". */
+  direction: string | null
+  layerCount: number
+  paramCount: number | null
+  epochsDone: number
+  epochsPlanned: number | null
+  valAccuracy: MetricFigures
+  valLoss: MetricFigures
+  accuracy: MetricFigures
+  loss: MetricFigures
+  durationSeconds: number | null
+  tags: string[]
+  notes: string
+  archived: boolean
+  createdAt: string
+  startedAt: string | null
+  endedAt: string | null
+  error: string | null
+}
+
+export interface EpochMetrics {
+  epoch: number
+  loss: number | null
+  accuracy: number | null
+  valLoss: number | null
+  valAccuracy: number | null
+  learningRate: number | null
+  seconds: number | null
+  samplesPerSecond: number | null
+}
+
+export interface RunDetail extends RunSummary {
+  config: unknown
+  seed: number | null
+  engineVersion: string | null
+  threads: number | null
+  cpu: string | null
+  epochs: EpochMetrics[]
+}
+
+export interface RunQuery {
+  /** Full-text search in names and notes. */
+  search?: string
+  includeArchived?: boolean
+  limit?: number
+}
+
+export interface RunUpdate {
+  id: RunId
+  name?: string
+  tags?: string[]
+  notes?: string
+  archived?: boolean
+}
+
+export interface EngineInfo {
+  available: boolean
+  version: string | null
+  /** Why the engine cannot be used, when it cannot. */
+  reason: string | null
+}
+
+export interface AppInfo {
+  version: string
+  home: string
+  dbPath: string
+  door: 'electron' | 'browser' | 'cli'
+  engine: EngineInfo
+}
+
+export interface TrainingProgress {
+  runId: RunId
+  epoch: number
+  epochs: number
+  batch: number
+  batches: number
+  loss: number
+  accuracy: number | null
+  samplesPerSecond: number
+  etaSeconds: number | null
+}
+
+export interface RunStatusChange {
+  runId: RunId
+  status: RunStatus
+  error: string | null
+}
+
+export interface RunComparison {
+  runs: RunDetail[]
+  /** Config keys (dotted paths) whose values differ between the runs, with each run's value. */
+  differences: { path: string; values: unknown[] }[]
+}
+
+export interface ExportRequest {
+  runId: RunId
+  checkpoint: 'best' | 'last'
+  /** Where to write the file; the service picks a path under the home folder when absent. */
+  out?: string
+}
+
+export interface ExportReport {
+  runId: RunId
+  path: string
+  ok: boolean
+  message: string
+}
+
+export interface PredictRequest {
+  runId?: RunId
+  modelPath?: string
+  /** Samples as [batch][timeSteps][features]. */
+  input: number[][][]
+}
+
+export interface Prediction {
+  probabilities: number[][]
+}
+
+/** The calls the UI can make. Every call takes one argument (or none) and answers asynchronously. */
+export interface Calls {
+  'app:info': () => AppInfo
+  'runs:list': (query: RunQuery) => RunSummary[]
+  'runs:get': (arg: { id: RunId }) => RunDetail
+  'runs:update': (update: RunUpdate) => RunSummary
+  'runs:delete': (arg: { id: RunId }) => void
+  'runs:restore': (arg: { id: RunId }) => void
+  'runs:compare': (arg: { ids: RunId[] }) => RunComparison
+  'runs:metricsCsv': (arg: { ids: RunId[] }) => string
+  'models:summary': (arg: { config: unknown }) => unknown
+  'datasets:preview': (arg: { dataset: unknown }) => unknown
+  'training:start': (arg: { config: unknown }) => { runId: RunId }
+  'training:cancel': (arg: { runId: RunId }) => void
+  'training:active': () => TrainingProgress[]
+  'export:onnx': (request: ExportRequest) => ExportReport
+  'inference:predict': (request: PredictRequest) => Prediction
+}
+
+/** The events main pushes to every open window. */
+export interface Events {
+  'training:progress': TrainingProgress
+  'runs:status': RunStatusChange
+}
+
+export type CallName = keyof Calls
+export type EventName = keyof Events
+export type CallArg<K extends CallName> = Parameters<Calls[K]> extends [infer A] ? A : undefined
+export type CallResult<K extends CallName> = ReturnType<Calls[K]>
+
+interface CallSpec<K extends CallName> {
+  /** The method name on `window.api` (and on the browser client). */
+  method: string
+  /** Checks an argument that crossed a process or network boundary; throws ContractError naming the field. */
+  validate: (arg: unknown) => CallArg<K>
+}
+
+const runIdArg = (arg: unknown) => {
+  const o = readObject(arg, 'argument')
+  return { id: readInteger(o.id, 'id', 1) }
+}
+const runIdsArg = (arg: unknown) => {
+  const o = readObject(arg, 'argument')
+  const ids = readArray(o.ids, 'ids').map((v, i) => readInteger(v, `ids[${i}]`, 1))
+  if (ids.length === 0) throw new ContractError('ids: give at least one run id')
+  return { ids }
+}
+const configArg = (arg: unknown) => ({ config: readUnknown(readObject(arg, 'argument').config, 'config') })
+const noArg = (arg: unknown): undefined => {
+  if (arg !== undefined && arg !== null) throw new ContractError('argument: this call takes no argument')
+  return undefined
+}
+
+export const calls = {
+  'app:info': { method: 'getAppInfo', validate: noArg },
+  'runs:list': {
+    method: 'listRuns',
+    validate: (arg) => {
+      const o = arg === undefined || arg === null ? {} : readObject(arg, 'query')
+      return {
+        search: optional(o.search, (v) => readString(v, 'query.search', 0, 500)),
+        includeArchived: optional(o.includeArchived, (v) => readBoolean(v, 'query.includeArchived')),
+        limit: optional(o.limit, (v) => readInteger(v, 'query.limit', 1, 100_000))
+      }
+    }
+  },
+  'runs:get': { method: 'getRun', validate: runIdArg },
+  'runs:update': {
+    method: 'updateRun',
+    validate: (arg) => {
+      const o = readObject(arg, 'update')
+      return {
+        id: readInteger(o.id, 'update.id', 1),
+        name: optional(o.name, (v) => readString(v, 'update.name', 1, 200)),
+        tags: optional(o.tags, (v) => readStringArray(v, 'update.tags', 50, 64)),
+        notes: optional(o.notes, (v) => readString(v, 'update.notes', 0, 100_000)),
+        archived: optional(o.archived, (v) => readBoolean(v, 'update.archived'))
+      }
+    }
+  },
+  'runs:delete': { method: 'deleteRun', validate: runIdArg },
+  'runs:restore': { method: 'restoreRun', validate: runIdArg },
+  'runs:compare': { method: 'compareRuns', validate: runIdsArg },
+  'runs:metricsCsv': { method: 'metricsCsv', validate: runIdsArg },
+  'models:summary': { method: 'summarizeModel', validate: configArg },
+  'datasets:preview': {
+    method: 'previewDataset',
+    validate: (arg) => ({ dataset: readUnknown(readObject(arg, 'argument').dataset, 'dataset') })
+  },
+  'training:start': { method: 'startTraining', validate: configArg },
+  'training:cancel': {
+    method: 'cancelTraining',
+    validate: (arg) => ({ runId: readInteger(readObject(arg, 'argument').runId, 'runId', 1) })
+  },
+  'training:active': { method: 'activeTraining', validate: noArg },
+  'export:onnx': {
+    method: 'exportOnnx',
+    validate: (arg) => {
+      const o = readObject(arg, 'request')
+      const checkpoint = o.checkpoint ?? 'best'
+      if (checkpoint !== 'best' && checkpoint !== 'last') {
+        throw new ContractError(`request.checkpoint: expected "best" or "last", got ${JSON.stringify(checkpoint)}`)
+      }
+      return {
+        runId: readInteger(o.runId, 'request.runId', 1),
+        checkpoint,
+        out: optional(o.out, (v) => readString(v, 'request.out', 1, 4096))
+      }
+    }
+  },
+  'inference:predict': {
+    method: 'predict',
+    validate: (arg) => {
+      const o = readObject(arg, 'request')
+      const input = readArray(o.input, 'request.input', 4096).map((sample, i) =>
+        readArray(sample, `request.input[${i}]`, 100_000).map((step, t) =>
+          readArray(step, `request.input[${i}][${t}]`, 100_000).map((v, f) => {
+            if (typeof v !== 'number' || !Number.isFinite(v)) {
+              throw new ContractError(`request.input[${i}][${t}][${f}]: expected a finite number`)
+            }
+            return v
+          })
+        )
+      )
+      const request: PredictRequest = {
+        runId: optional(o.runId, (v) => readInteger(v, 'request.runId', 1)),
+        modelPath: optional(o.modelPath, (v) => readString(v, 'request.modelPath', 1, 4096)),
+        input
+      }
+      if ((request.runId === undefined) === (request.modelPath === undefined)) {
+        throw new ContractError('request: give exactly one of runId or modelPath')
+      }
+      return request
+    }
+  }
+} as const satisfies { [K in CallName]: CallSpec<K> }
+
+export const events = {
+  'training:progress': { method: 'onTrainingProgress' },
+  'runs:status': { method: 'onRunStatus' }
+} as const satisfies { [K in EventName]: { method: string } }
+
+export const callNames = Object.keys(calls) as CallName[]
+export const eventNames = Object.keys(events) as EventName[]
+
+export function isCallName(name: unknown): name is CallName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(calls, name)
+}
+
+/** What a door sends back for a call: the value, or an error message meant for a person. */
+export type Reply<T = unknown> = { ok: true; value: T } | { ok: false; error: string }
+
+/** The object the renderer uses (`window.api` in Electron, the WebSocket client in a browser). */
+export type Api = {
+  [K in CallName as (typeof calls)[K]['method']]: CallArg<K> extends undefined
+    ? () => Promise<CallResult<K>>
+    : (arg: CallArg<K>) => Promise<CallResult<K>>
+} & {
+  [K in EventName as (typeof events)[K]['method']]: (listener: (payload: Events[K]) => void) => () => void
+}
+
+/** The services behind the contract, one handler per call, in the same words. */
+export type Handlers = { [K in CallName]: (arg: CallArg<K>) => CallResult<K> | Promise<CallResult<K>> }
+
+/** Runs a validated call against the handlers and wraps the outcome as a Reply, never throwing. */
+export async function dispatch(handlers: Handlers, name: unknown, rawArg: unknown): Promise<Reply> {
+  if (!isCallName(name)) return { ok: false, error: `unknown call ${JSON.stringify(name)}` }
+  try {
+    const arg = calls[name].validate(rawArg)
+    const handler = handlers[name] as (a: unknown) => unknown
+    return { ok: true, value: await handler(arg) }
+  } catch (e) {
+    return { ok: false, error: errorMessage(e) }
+  }
+}
+
+/** The one-line message of an error, for showing to a person (no stack traces). */
+export function errorMessage(e: unknown): string {
+  if (e instanceof Error) return e.message.split('\n')[0]
+  return String(e)
+}
+
+export { ContractError }

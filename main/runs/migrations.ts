@@ -1,0 +1,99 @@
+// The run database's schema, as numbered migrations applied in order and recorded in PRAGMA user_version.
+import type Database from 'better-sqlite3'
+
+/** Each entry moves the schema from version i to i + 1. Never edit a landed migration: add a new one. */
+export const migrations: readonly string[] = [
+  `
+  CREATE TABLE experiments (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    name        TEXT NOT NULL UNIQUE,
+    created_at  TEXT NOT NULL
+  );
+  CREATE TABLE runs (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    experiment_id   INTEGER REFERENCES experiments(id),
+    name            TEXT NOT NULL,
+    config_json     TEXT NOT NULL,
+    dataset         TEXT NOT NULL,
+    seed            INTEGER,
+    status          TEXT NOT NULL CHECK (status IN ('queued','running','completed','failed','cancelled','interrupted')),
+    error           TEXT,
+    created_at      TEXT NOT NULL,
+    started_at      TEXT,
+    ended_at        TEXT,
+    duration_s      REAL,
+    engine_version  TEXT,
+    threads         INTEGER,
+    cpu             TEXT,
+    param_count     INTEGER,
+    cell            TEXT,
+    direction       TEXT,
+    layer_count     INTEGER NOT NULL DEFAULT 0,
+    epochs_planned  INTEGER,
+    tags_json       TEXT NOT NULL DEFAULT '[]',
+    notes           TEXT NOT NULL DEFAULT '',
+    archived        INTEGER NOT NULL DEFAULT 0,
+    deleted_at      TEXT,
+    pid             INTEGER,
+    host            TEXT
+  );
+  CREATE INDEX runs_status ON runs(status);
+  CREATE TABLE epoch_metrics (
+    run_id              INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    epoch               INTEGER NOT NULL,
+    loss                REAL,
+    accuracy            REAL,
+    val_loss            REAL,
+    val_accuracy        REAL,
+    learning_rate       REAL,
+    seconds             REAL,
+    samples_per_second  REAL,
+    PRIMARY KEY (run_id, epoch)
+  );
+  CREATE TABLE batch_metrics (
+    run_id    INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    step      INTEGER NOT NULL,
+    epoch     INTEGER NOT NULL,
+    batch     INTEGER NOT NULL,
+    loss      REAL,
+    accuracy  REAL,
+    wall_s    REAL,
+    PRIMARY KEY (run_id, step)
+  );
+  CREATE TABLE checkpoints (
+    run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    kind        TEXT NOT NULL CHECK (kind IN ('last','best')),
+    epoch       INTEGER NOT NULL,
+    path        TEXT NOT NULL,
+    sha256      TEXT NOT NULL,
+    bytes       INTEGER NOT NULL,
+    created_at  TEXT NOT NULL,
+    PRIMARY KEY (run_id, kind)
+  );
+  CREATE TABLE exports (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    checkpoint  TEXT NOT NULL,
+    path        TEXT NOT NULL,
+    ok          INTEGER NOT NULL,
+    report_json TEXT NOT NULL,
+    created_at  TEXT NOT NULL
+  );
+  `
+]
+
+/** Brings a database up to the newest schema; refuses one written by a newer RNN Lab. */
+export function migrate(db: Database.Database, file: string): void {
+  const current = db.pragma('user_version', { simple: true }) as number
+  if (current > migrations.length) {
+    throw new Error(
+      `${file}: database schema version ${current} is newer than this RNN Lab knows (${migrations.length}); update RNN Lab`
+    )
+  }
+  for (let v = current; v < migrations.length; v++) {
+    db.transaction(() => {
+      db.exec(migrations[v])
+      db.pragma(`user_version = ${v + 1}`)
+    }).immediate()
+  }
+}

@@ -1,0 +1,110 @@
+// Builds the services behind the contract once; the Electron shell, the CLI and the browser server are doors to them.
+import { EventEmitter } from 'node:events'
+import { hostname } from 'node:os'
+import type { AppInfo, EngineInfo, EventName, Events, Handlers, RunComparison } from '../common/contract'
+import { configDifferences } from '../common/diff'
+import { defaultDbPath } from './paths'
+import { RunStore } from './runs/store'
+import { metricsCsv } from './runs/csv'
+
+export interface ServicesOptions {
+  home: string
+  dbPath?: string
+  /** better-sqlite3's compiled module for Electron (see runs/sqlite-binding.ts). */
+  sqliteBinding?: string
+  door: AppInfo['door']
+  version: string
+  engine?: () => EngineInfo
+}
+
+/** A feature whose issue has not landed yet: the message says so, and the call fails cleanly. */
+export class NotAvailableError extends Error {
+  constructor(what: string) {
+    super(what)
+    this.name = 'NotAvailableError'
+  }
+}
+
+export class Services {
+  readonly store: RunStore
+  readonly handlers: Handlers
+  readonly dbPath: string
+  private readonly emitter = new EventEmitter()
+
+  constructor(readonly opts: ServicesOptions) {
+    this.dbPath = opts.dbPath ?? defaultDbPath(opts.home)
+    this.store = new RunStore(this.dbPath, { nativeBinding: opts.sqliteBinding })
+    // Runs left 'running' by a process that died are found at every start and marked interrupted.
+    this.store.recoverInterrupted(isProcessAlive, hostname())
+    this.emitter.setMaxListeners(100)
+    this.handlers = this.buildHandlers()
+  }
+
+  /** Subscribes to a pushed event; returns the function that unsubscribes. */
+  on<K extends EventName>(name: K, listener: (payload: Events[K]) => void): () => void {
+    this.emitter.on(name, listener)
+    return () => this.emitter.off(name, listener)
+  }
+
+  emit<K extends EventName>(name: K, payload: Events[K]): void {
+    this.emitter.emit(name, payload)
+  }
+
+  close(): void {
+    this.emitter.removeAllListeners()
+    this.store.close()
+  }
+
+  private buildHandlers(): Handlers {
+    const store = this.store
+    const engine = this.opts.engine ?? (() => ({ available: false, version: null, reason: 'the native engine is not built yet' }))
+    return {
+      'app:info': () => ({
+        version: this.opts.version,
+        home: this.opts.home,
+        dbPath: this.dbPath,
+        door: this.opts.door,
+        engine: engine()
+      }),
+      'runs:list': (q) => store.listRuns(q),
+      'runs:get': ({ id }) => store.getRun(id),
+      'runs:update': (u) => store.updateRun(u),
+      'runs:delete': ({ id }) => store.deleteRun(id),
+      'runs:restore': ({ id }) => store.restoreRun(id),
+      'runs:compare': ({ ids }): RunComparison => {
+        const runs = ids.map((id) => store.getRun(id))
+        return { runs, differences: configDifferences(runs.map((r) => r.config)) }
+      },
+      'runs:metricsCsv': ({ ids }) => metricsCsv(ids.map((id) => store.getRun(id))),
+      'models:summary': () => {
+        throw new NotAvailableError('model summaries arrive with the engine (issue #3)')
+      },
+      'datasets:preview': () => {
+        throw new NotAvailableError('dataset previews arrive with the datasets work (issue #5)')
+      },
+      'training:start': () => {
+        throw new NotAvailableError('training needs the native engine, which is not built yet (issue #3)')
+      },
+      'training:cancel': () => {
+        throw new NotAvailableError('training needs the native engine, which is not built yet (issue #3)')
+      },
+      'training:active': () => [],
+      'export:onnx': () => {
+        throw new NotAvailableError('ONNX export is not built yet (issue #6)')
+      },
+      'inference:predict': () => {
+        throw new NotAvailableError('inference is not built yet (issue #6)')
+      }
+    }
+  }
+}
+
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    // EPERM: the process exists but belongs to someone else.
+    return (e as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}

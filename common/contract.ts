@@ -311,15 +311,17 @@ export type Api = {
   [K in EventName as (typeof events)[K]['method']]: (listener: (payload: Events[K]) => void) => () => void
 }
 
-/** The services behind the contract, one handler per call, in the same words. */
-export type Handlers = { [K in CallName]: (arg: CallArg<K>) => CallResult<K> | Promise<CallResult<K>> }
+/** The services behind the contract: one handler per call, under the same method name as on `window.api`. */
+export type Handlers = {
+  [K in CallName as (typeof calls)[K]['method']]: (arg: CallArg<K>) => CallResult<K> | Promise<CallResult<K>>
+}
 
 /** Runs a validated call against the handlers and wraps the outcome as a Reply, never throwing. */
 export async function dispatch(handlers: Handlers, name: unknown, rawArg: unknown): Promise<Reply> {
   if (!isCallName(name)) return { ok: false, error: `unknown call ${JSON.stringify(name)}` }
   try {
     const arg = calls[name].validate(rawArg)
-    const handler = handlers[name] as (a: unknown) => unknown
+    const handler = (handlers as unknown as Record<string, (a: unknown) => unknown>)[calls[name].method]
     return { ok: true, value: await handler(arg) }
   } catch (e) {
     return { ok: false, error: errorMessage(e) }

@@ -217,7 +217,7 @@ const commands: Record<string, Command> = {
     run: async (args, ctx) => {
       const [id] = runRefs(args, ctx, 1, 1, commands.metrics.usage)
       const run = ctx.services().store.getRun(id)
-      if (args.flags.has('csv')) ctx.out((await ctx.services().handlers['runs:metricsCsv']({ ids: [id] })).trimEnd())
+      if (args.flags.has('csv')) ctx.out((await ctx.services().handlers.metricsCsv({ ids: [id] })).trimEnd())
       else if (args.flags.has('json')) ctx.out(JSON.stringify(run.epochs, null, 2))
       else ctx.out(run.epochs.length ? epochsTable(run) : 'No finished epochs yet.')
       return 0

@@ -59,40 +59,40 @@ export class Services {
     const store = this.store
     const engine = this.opts.engine ?? (() => ({ available: false, version: null, reason: 'the native engine is not built yet' }))
     return {
-      'app:info': () => ({
+      getAppInfo: () => ({
         version: this.opts.version,
         home: this.opts.home,
         dbPath: this.dbPath,
         door: this.opts.door,
         engine: engine()
       }),
-      'runs:list': (q) => store.listRuns(q),
-      'runs:get': ({ id }) => store.getRun(id),
-      'runs:update': (u) => store.updateRun(u),
-      'runs:delete': ({ id }) => store.deleteRun(id),
-      'runs:restore': ({ id }) => store.restoreRun(id),
-      'runs:compare': ({ ids }): RunComparison => {
+      listRuns: (q) => store.listRuns(q),
+      getRun: ({ id }) => store.getRun(id),
+      updateRun: (u) => store.updateRun(u),
+      deleteRun: ({ id }) => store.deleteRun(id),
+      restoreRun: ({ id }) => store.restoreRun(id),
+      compareRuns: ({ ids }): RunComparison => {
         const runs = ids.map((id) => store.getRun(id))
         return { runs, differences: configDifferences(runs.map((r) => r.config)) }
       },
-      'runs:metricsCsv': ({ ids }) => metricsCsv(ids.map((id) => store.getRun(id))),
-      'models:summary': () => {
+      metricsCsv: ({ ids }) => metricsCsv(ids.map((id) => store.getRun(id))),
+      summarizeModel: () => {
         throw new NotAvailableError('model summaries arrive with the engine (issue #3)')
       },
-      'datasets:preview': () => {
+      previewDataset: () => {
         throw new NotAvailableError('dataset previews arrive with the datasets work (issue #5)')
       },
-      'training:start': () => {
+      startTraining: () => {
         throw new NotAvailableError('training needs the native engine, which is not built yet (issue #3)')
       },
-      'training:cancel': () => {
+      cancelTraining: () => {
         throw new NotAvailableError('training needs the native engine, which is not built yet (issue #3)')
       },
-      'training:active': () => [],
-      'export:onnx': () => {
+      activeTraining: () => [],
+      exportOnnx: () => {
         throw new NotAvailableError('ONNX export is not built yet (issue #6)')
       },
-      'inference:predict': () => {
+      predict: () => {
         throw new NotAvailableError('inference is not built yet (issue #6)')
       }
     }

@@ -1,0 +1,23 @@
+// One valid argument for every contract call; typed so that adding a call without a sample fails to compile.
+import type { CallName } from '../../common/contract'
+import { tutorialConfig } from './seed'
+
+export function sampleArgs(runId: number): Record<CallName, unknown> {
+  return {
+    'app:info': undefined,
+    'runs:list': { search: 'lstm' },
+    'runs:get': { id: runId },
+    'runs:update': { id: runId, tags: ['baseline'] },
+    'runs:delete': { id: runId },
+    'runs:restore': { id: runId },
+    'runs:compare': { ids: [runId, runId] },
+    'runs:metricsCsv': { ids: [runId] },
+    'models:summary': { config: tutorialConfig },
+    'datasets:preview': { dataset: { source: 'mnist-sample' } },
+    'training:start': { config: tutorialConfig },
+    'training:cancel': { runId },
+    'training:active': undefined,
+    'export:onnx': { runId, checkpoint: 'best' },
+    'inference:predict': { runId, input: [[[0, 1]]] }
+  }
+}

@@ -1,4 +1,5 @@
 // The runs page in a real browser through `rnnlab serve`: runs listed from the database, the empty state, themes.
+/// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'

@@ -1,0 +1,60 @@
+// The `rnnlab` executable end to end, as a user runs it: help, exit codes, one-line errors, serve.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawnSync, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+const bin = join(root, 'bin', 'rnnlab.js')
+const home = mkdtempSync(join(tmpdir(), 'rnnlab-bin-'))
+const rnnlab = (...args) => spawnSync(process.execPath, [bin, ...args], { env: { ...process.env, RNNLAB_HOME: home }, encoding: 'utf8' })
+
+test.after(() => rmSync(home, { recursive: true, force: true }))
+
+test('--help lists every command of the design', () => {
+  const r = rnnlab('--help')
+  assert.equal(r.status, 0)
+  for (const command of ['train', 'summary', 'runs', 'show', 'compare', 'metrics', 'delete', 'export', 'predict', 'serve']) {
+    assert.match(r.stdout, new RegExp(`^  ${command}\\s+\\S`, 'm'), `rnnlab --help lists ${command}`)
+  }
+})
+
+test('runs on a fresh home creates $RNNLAB_HOME/rnnlab.db and explains the empty state', () => {
+  const r = rnnlab('runs')
+  assert.equal(r.status, 0, r.stderr)
+  assert.match(r.stdout, new RegExp(`No runs yet in ${join(home, 'rnnlab.db').replace(/[.]/g, '\\.')}`))
+})
+
+test('a bad input ends with one line on stderr and a non-zero status', () => {
+  const r = rnnlab('show', 'no-such-run')
+  assert.equal(r.status, 1)
+  assert.equal(r.stderr.trim(), 'rnnlab: run "no-such-run" not found')
+  const u = rnnlab('serve', '--port', 'x')
+  assert.equal(u.status, 2)
+  assert.equal(u.stderr.trim(), '--port: expected a port number, got x'.replace(/^/, 'rnnlab: '))
+})
+
+test('serve prints a 127.0.0.1 URL with a token and stops on SIGINT', async () => {
+  const child = spawn(process.execPath, [bin, 'serve', '--json'], { env: { ...process.env, RNNLAB_HOME: home } })
+  const line = await new Promise((resolve, reject) => {
+    let out = ''
+    child.stdout.on('data', (c) => {
+      out += c
+      if (out.includes('\n')) resolve(out.split('\n')[0])
+    })
+    child.once('exit', (code) => reject(new Error(`serve exited ${code}`)))
+  })
+  const { url } = JSON.parse(line)
+  assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{20,}$/)
+  const res = await fetch(url)
+  assert.equal(res.status, 200)
+  assert.match(await res.text(), /<div id="app">/)
+  const code = await new Promise((resolve) => {
+    child.once('exit', (c) => resolve(c))
+    child.kill('SIGINT')
+  })
+  assert.equal(code, 0)
+})

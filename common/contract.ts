@@ -12,6 +12,7 @@ import {
   readStringArray,
   readUnknown
 } from './validate'
+import { normalizeDatasetSpec, type DatasetPreview, type DatasetSpec } from './datasets'
 
 export type RunId = number
 export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted'
@@ -161,7 +162,7 @@ export interface Calls {
   'runs:compare': (arg: { ids: RunId[] }) => RunComparison
   'runs:metricsCsv': (arg: { ids: RunId[] }) => string
   'models:summary': (arg: { config: unknown }) => unknown
-  'datasets:preview': (arg: { dataset: unknown }) => unknown
+  'datasets:preview': (arg: { dataset: DatasetSpec }) => DatasetPreview
   'training:start': (arg: { config: unknown }) => { runId: RunId }
   'training:cancel': (arg: { runId: RunId }) => void
   'training:active': () => TrainingProgress[]
@@ -237,7 +238,7 @@ export const calls = {
   'models:summary': { method: 'summarizeModel', validate: configArg },
   'datasets:preview': {
     method: 'previewDataset',
-    validate: (arg) => ({ dataset: readUnknown(readObject(arg, 'argument').dataset, 'dataset') })
+    validate: (arg) => ({ dataset: normalizeDatasetSpec(readObject(arg, 'argument').dataset, 'dataset') })
   },
   'training:start': { method: 'startTraining', validate: configArg },
   'training:cancel': {

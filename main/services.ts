@@ -6,6 +6,7 @@ import { configDifferences } from '../common/diff'
 import { defaultDbPath } from './paths'
 import { RunStore } from './runs/store'
 import { metricsCsv } from './runs/csv'
+import { previewDataset } from './datasets'
 
 export interface ServicesOptions {
   home: string
@@ -79,9 +80,7 @@ export class Services {
       summarizeModel: () => {
         throw new NotAvailableError('model summaries arrive with the engine (issue #3)')
       },
-      previewDataset: () => {
-        throw new NotAvailableError('dataset previews arrive with the datasets work (issue #5)')
-      },
+      previewDataset: ({ dataset }) => previewDataset(dataset, { home: this.opts.home }),
       startTraining: () => {
         throw new NotAvailableError('training needs the native engine, which is not built yet (issue #3)')
       },

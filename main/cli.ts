@@ -1,12 +1,13 @@
 // `rnnlab`: the services from a terminal. Every command prints a table by default and JSON with --json;
 // a bad input ends with one line naming it and a non-zero exit status.
 import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { errorMessage, type RunDetail, type RunSummary } from '../common/contract'
 import { configDifferences } from '../common/diff'
 import { startServer } from './doors/server'
 import { defaultDbPath, findAppRoot, resolveHome } from './paths'
-import { Services } from './services'
+import { Services, summarizeRunConfig } from './services'
+import { readRunConfig } from './config-file'
 
 class UsageError extends Error {}
 
@@ -130,9 +131,16 @@ const commands: Record<string, Command> = {
     pending: 'the native engine (issue #3) and the run workflow (issue #5)'
   },
   summary: {
-    usage: 'rnnlab summary <config.json>',
+    usage: 'rnnlab summary <config.json> [--json]',
     summary: 'print the Keras-style table of a config’s model: layer, output shape, params; totals',
-    pending: 'the engine issue (#3)'
+    run: async (args, ctx) => {
+      if (args.positional.length !== 1) throw new UsageError(`usage: ${commands.summary.usage}`)
+      const file = args.positional[0]
+      const config = readRunConfig(file)
+      const reply = await summarizeRunConfig(config, resolveHome(), dirname(resolve(file)))
+      ctx.out(args.flags.has('json') ? JSON.stringify({ input: reply.input, ...reply.summary }, null, 2) : reply.text)
+      return 0
+    }
   },
   runs: {
     usage: 'rnnlab runs [--json] [--search TEXT] [--all]',

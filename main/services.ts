@@ -1,12 +1,14 @@
 // Builds the services behind the contract once; the Electron shell, the CLI and the browser server are doors to them.
 import { EventEmitter } from 'node:events'
 import { hostname } from 'node:os'
-import type { AppInfo, EngineInfo, EventName, Events, Handlers, RunComparison } from '../common/contract'
+import type { AppInfo, EngineInfo, EventName, Events, Handlers, ModelSummaryReply, RunComparison } from '../common/contract'
 import { configDifferences } from '../common/diff'
 import { defaultDbPath } from './paths'
 import { RunStore } from './runs/store'
 import { metricsCsv } from './runs/csv'
-import { previewDataset } from './datasets'
+import { loadDataset, previewDataset } from './datasets'
+import { normalizeRunConfig, type RunConfig } from '../common/config'
+import { formatSummary, inferInputShape, summarize } from '../common/model'
 
 export interface ServicesOptions {
   home: string
@@ -77,9 +79,7 @@ export class Services {
         return { runs, differences: configDifferences(runs.map((r) => r.config)) }
       },
       metricsCsv: ({ ids }) => metricsCsv(ids.map((id) => store.getRun(id))),
-      summarizeModel: () => {
-        throw new NotAvailableError('model summaries arrive with the engine (issue #3)')
-      },
+      summarizeModel: async ({ config }) => summarizeRunConfig(normalizeRunConfig(config), this.opts.home),
       previewDataset: ({ dataset }) => previewDataset(dataset, { home: this.opts.home }),
       startTraining: () => {
         throw new NotAvailableError('training needs the native engine, which is not built yet (issue #3)')
@@ -96,6 +96,17 @@ export class Services {
       }
     }
   }
+}
+
+/** The model's Keras-style summary; when neither the config nor the dataset kind gives the input shape, the data does. */
+export async function summarizeRunConfig(config: RunConfig, home: string, baseDir?: string): Promise<ModelSummaryReply> {
+  let input = inferInputShape(config)
+  if (!input) {
+    const data = await loadDataset(config.dataset, { home, baseDir })
+    input = [data.timeSteps, data.features]
+  }
+  const summary = summarize(config.model, input)
+  return { input, summary, text: formatSummary(summary, config.name) }
 }
 
 function isProcessAlive(pid: number): boolean {

@@ -91,6 +91,50 @@ describe('rnnlab CLI', () => {
     expect(r.err.split('\n')).toHaveLength(1)
   })
 
+  it('summarizes a config like Keras: the tutorial and its siblings', async () => {
+    const file = (name: string, config: unknown) => {
+      const path = join(dir.path, name)
+      writeFileSync(path, JSON.stringify(config, null, 2))
+      return path
+    }
+    const variant = (mutate: (c: typeof tutorialConfig) => void) => {
+      const c = JSON.parse(JSON.stringify(tutorialConfig))
+      mutate(c)
+      return c
+    }
+    const tutorial = await rnnlab('summary', join(__dirname, '..', '..', 'examples', 'seed-bilstm-mnist.json'))
+    expect(tutorial.code).toBe(0)
+    expect(tutorial.out).toMatch(/^Model: "seed-bilstm-mnist"/)
+    expect(tutorial.out).toMatch(/bidirectional \(Bidirectional LSTM\)\s+│ \(None, 28, 100\)\s+│\s+31,600 │/)
+    expect(tutorial.out).toMatch(/bidirectional_1 \(Bidirectional LSTM\)\s+│ \(None, 100\)\s+│\s+60,400 │/)
+    expect(tutorial.out).toMatch(/dense \(Dense\)\s+│ \(None, 10\)\s+│\s+1,010 │/)
+    expect(tutorial.out).toContain('Total params: 93,010')
+    const total = async (name: string, mutate: (c: typeof tutorialConfig) => void) =>
+      /Total params: ([\d,]+)/.exec((await rnnlab('summary', file(name, variant(mutate)))).out)?.[1]
+    expect(await total('gru.json', (c) => c.model.layers.forEach((l) => 'layer' in l && l.layer && (l.layer.type = 'gru')))).toBe('70,610')
+    expect(await total('rnn.json', (c) => c.model.layers.forEach((l) => 'layer' in l && l.layer && (l.layer.type = 'simple_rnn')))).toBe('24,010')
+    expect(await total('shared.json', (c) => c.model.layers.forEach((l) => 'layer' in l && ((l as { sharedWeights?: boolean }).sharedWeights = true)))).toBe('47,010')
+    const json = JSON.parse((await rnnlab('summary', file('t.json', tutorialConfig), '--json')).out)
+    expect(json.input).toEqual([28, 28])
+    expect(json.totalParams).toBe(93_010)
+    expect(json.rows.map((r: { params: number }) => r.params)).toEqual([31_600, 0, 60_400, 0, 1_010])
+  })
+
+  it('refuses bad configs with the file, the line or the field named', async () => {
+    const bad = (name: string, text: string) => {
+      const path = join(dir.path, name)
+      writeFileSync(path, text)
+      return path
+    }
+    const zero = bad('zero.json', JSON.stringify({ model: { layers: [{ type: 'lstm', units: 0 }, { type: 'dense', units: 2, activation: 'softmax' }] } }))
+    expect(await rnnlab('summary', zero)).toMatchObject({ code: 1, err: `rnnlab: ${zero}: model.layers[0].units: must be a positive integer, got 0` })
+    const broken = bad('broken.json', '{\n  "model": {,\n}')
+    expect((await rnnlab('summary', broken)).err).toMatch(new RegExp(`^rnnlab: ${broken.replace(/[.]/g, '\\.')}:2:13: not valid JSON`))
+    expect((await rnnlab('summary', join(dir.path, 'missing.json'))).err).toBe(`rnnlab: ${join(dir.path, 'missing.json')}: no such file`)
+    const empty = bad('empty.json', '  \n')
+    expect((await rnnlab('summary', empty)).err).toBe(`rnnlab: ${empty}: the file is empty`)
+  })
+
   it('says clearly which commands are not built yet', async () => {
     const r = await rnnlab('export', '1', '--out', 'm.onnx')
     expect(r.code).toBe(3)

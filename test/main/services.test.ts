@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dispatch } from '../../common/contract'
 import { Services } from '../../main/services'
 import { tempDir } from '../helpers/tmp'
+import { tutorialConfig } from '../helpers/seed'
 
 let dir: ReturnType<typeof tempDir>
 let services: Services
@@ -37,6 +38,17 @@ describe('services', () => {
   it('reports a missing data file by name', async () => {
     const reply = await dispatch(services.handlers, 'datasets:preview', { dataset: { source: 'npy', train: { x: '/nonexistent/x.npy', y: '/nonexistent/y.npy' } } })
     expect(reply).toMatchObject({ ok: false, error: expect.stringContaining('/nonexistent/x.npy') })
+  })
+
+  it('summarizes a model for the builder, and names the layer and field of a bad one', async () => {
+    const ok = await dispatch(services.handlers, 'models:summary', { config: tutorialConfig })
+    expect(ok).toMatchObject({ ok: true, value: { input: [28, 28], summary: { totalParams: 93_010 } } })
+    const bad = JSON.parse(JSON.stringify(tutorialConfig))
+    bad.model.layers[1].rate = 1
+    expect(await dispatch(services.handlers, 'models:summary', { config: bad })).toEqual({
+      ok: false,
+      error: 'model.layers[1].rate: must be at least 0 and below 1, got 1'
+    })
   })
 
   it('tells the app where its database is', async () => {

@@ -1,0 +1,255 @@
+// Import of a Keras Sequential `model.to_json()` document (Keras 2 or Keras 3) as our model config.
+import { ConfigError, normalizeModelConfig, show } from './config'
+import type { ModelConfig } from './config'
+
+type Json = Record<string, unknown>
+
+/** Any Keras model document (`class_name` + `config`); non-Sequential ones are refused by `fromKerasJson`. */
+export function isKerasModelJson(doc: unknown): doc is Json {
+  return isObject(doc) && typeof doc.class_name === 'string' && 'config' in doc
+}
+
+/**
+ * Converts a Keras Sequential document and validates the result like our own format. Errors name the place in
+ * the Keras document (`model.config.layers[3]`), not in the converted config, since that is what the person has.
+ */
+export function fromKerasJson(doc: unknown, path = 'model'): ModelConfig {
+  if (!isKerasModelJson(doc)) {
+    throw new ConfigError(path, 'expected a Keras model.to_json() document (class_name and config)')
+  }
+  if (doc.class_name !== 'Sequential') {
+    throw new ConfigError(join(path, 'class_name'), `only Sequential models can be imported, got ${show(doc.class_name)}`)
+  }
+  // Keras 2.0-2.2.2 wrote the layer list as the config itself; later versions nest it under `layers`.
+  const config = doc.config
+  const layersPath = Array.isArray(config) ? join(path, 'config') : join(path, 'config.layers')
+  const kerasLayers = Array.isArray(config) ? config : isObject(config) ? config.layers : undefined
+  if (!Array.isArray(kerasLayers)) throw new ConfigError(layersPath, `expected the list of layers, got ${show(kerasLayers)}`)
+
+  const layers: Json[] = []
+  let batchShape = isObject(config) ? config.build_input_shape : undefined
+  if (batchShape === undefined && isObject(doc.build_config)) batchShape = doc.build_config.input_shape
+  let batchShapePath = join(path, 'config.build_input_shape')
+  let sawInputLayer = false
+  /** For each of our layers, the index of the Keras layer it came from. */
+  const origin: number[] = []
+
+  kerasLayers.forEach((entry, j) => {
+    const at = `${layersPath}[${j}]`
+    const { className, cfg } = readLayer(entry, at)
+    const cfgPath = join(at, 'config')
+    if (className === 'InputLayer') {
+      batchShape = cfg.batch_shape ?? cfg.batch_input_shape
+      batchShapePath = join(cfgPath, cfg.batch_shape !== undefined ? 'batch_shape' : 'batch_input_shape')
+      sawInputLayer = true
+      return
+    }
+    // Keras 2 puts the input shape on the first layer when the model was built with `input_shape=`.
+    if (!sawInputLayer && layers.length === 0 && cfg.batch_input_shape !== undefined) {
+      batchShape = cfg.batch_input_shape
+      batchShapePath = join(cfgPath, 'batch_input_shape')
+    }
+    layers.push(convertLayer(className, cfg, at))
+    origin.push(j)
+  })
+
+  const input = batchShape === undefined || batchShape === null ? undefined : readBatchShape(batchShape, batchShapePath)
+
+  try {
+    return normalizeModelConfig(input === undefined ? { layers } : { input, layers }, path)
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e
+    // Messages may point at another layer (`… but model.layers[0] returns only its last step`): map those too.
+    const layerRef = new RegExp(`${escapeRegExp(path)}\\.layers\\[(\\d+)\\]`, 'g')
+    const detail = e.detail.replace(layerRef, (_, i: string) => `${layersPath}[${origin[Number(i)]}]`)
+    throw new ConfigError(mapPath(e.path, path, layersPath, origin), detail)
+  }
+}
+
+const SUPPORTED = ['InputLayer', 'Bidirectional', 'LSTM', 'GRU', 'SimpleRNN', 'Dropout', 'Dense', 'TimeDistributed']
+
+/** Options we do not model but that do not change what the network computes (initial values, dtype, kernels). */
+const IGNORED_OPTIONS = new Set([
+  'name', 'dtype', 'batch_input_shape', 'kernel_initializer', 'recurrent_initializer', 'bias_initializer',
+  'implementation', 'unroll', 'seed', 'use_cudnn', 'zero_output_for_mask', 'autocast'
+])
+
+/** Renames Keras options to ours; values are checked afterwards by the one validation of our format. */
+function convertLayer(className: string, cfg: Json, at: string): Json {
+  const cfgPath = join(at, 'config')
+  switch (className) {
+    case 'LSTM':
+    case 'GRU':
+    case 'SimpleRNN':
+      return convertRecurrent(className, cfg, cfgPath)
+    case 'Bidirectional': {
+      checkOptions(cfg, cfgPath, className, ['layer', 'merge_mode', 'backward_layer'])
+      const inner = readLayer(cfg.layer, join(cfgPath, 'layer'))
+      const innerPath = join(cfgPath, 'layer.config')
+      if (inner.className !== 'LSTM' && inner.className !== 'GRU' && inner.className !== 'SimpleRNN') {
+        const detail = `a Bidirectional ${inner.className} is not supported; wrap LSTM, GRU or SimpleRNN`
+        throw new ConfigError(join(cfgPath, 'layer'), detail)
+      }
+      const layer = convertRecurrent(inner.className, inner.cfg, innerPath)
+      delete layer.name
+      if (cfg.backward_layer !== undefined && cfg.backward_layer !== null) {
+        checkBackwardLayer(cfg.backward_layer, join(cfgPath, 'backward_layer'), inner.className, layer)
+      }
+      if (cfg.merge_mode === null) {
+        const detail = 'merge_mode null (two separate outputs) is not supported; use concat, sum, mul or ave'
+        throw new ConfigError(join(cfgPath, 'merge_mode'), detail)
+      }
+      return withName(cfg, { type: 'bidirectional', layer, mergeMode: cfg.merge_mode, sharedWeights: false })
+    }
+    case 'Dropout':
+      checkOptions(cfg, cfgPath, className, ['rate'])
+      return withName(cfg, { type: 'dropout', rate: cfg.rate })
+    case 'Dense':
+      checkOptions(cfg, cfgPath, className, ['units', 'activation', 'use_bias'])
+      return withName(cfg, {
+        type: 'dense',
+        units: cfg.units,
+        activation: cfg.activation ?? 'linear',
+        useBias: cfg.use_bias
+      })
+    case 'TimeDistributed': {
+      // TimeDistributed(Dense) is what our dense does after a sequence anyway.
+      checkOptions(cfg, cfgPath, className, ['layer'])
+      const inner = readLayer(cfg.layer, join(cfgPath, 'layer'))
+      if (inner.className !== 'Dense') {
+        const detail = `TimeDistributed(${inner.className}) is not supported; only TimeDistributed(Dense)`
+        throw new ConfigError(join(cfgPath, 'layer'), detail)
+      }
+      const dense = convertLayer('Dense', inner.cfg, join(cfgPath, 'layer'))
+      delete dense.name
+      return withName(cfg, dense)
+    }
+    default:
+      throw new ConfigError(at, `unsupported layer type ${className}; supported: ${SUPPORTED.join(', ')}`)
+  }
+}
+
+function convertRecurrent(className: 'LSTM' | 'GRU' | 'SimpleRNN', cfg: Json, cfgPath: string): Json {
+  const common = ['units', 'return_sequences', 'activation', 'use_bias', 'dropout', 'recurrent_dropout', 'go_backwards']
+  const base = {
+    units: cfg.units,
+    returnSequences: cfg.return_sequences,
+    activation: cfg.activation,
+    useBias: cfg.use_bias,
+    dropout: cfg.dropout,
+    recurrentDropout: cfg.recurrent_dropout,
+    goBackwards: cfg.go_backwards
+  }
+  switch (className) {
+    case 'SimpleRNN':
+      checkOptions(cfg, cfgPath, className, common)
+      return withName(cfg, { type: 'simple_rnn', ...base })
+    case 'LSTM':
+      checkOptions(cfg, cfgPath, className, [...common, 'recurrent_activation', 'unit_forget_bias'])
+      return withName(cfg, {
+        type: 'lstm',
+        ...base,
+        recurrentActivation: cfg.recurrent_activation,
+        unitForgetBias: cfg.unit_forget_bias
+      })
+    case 'GRU':
+      checkOptions(cfg, cfgPath, className, [...common, 'recurrent_activation', 'reset_after'])
+      return withName(cfg, {
+        type: 'gru',
+        ...base,
+        recurrentActivation: cfg.recurrent_activation,
+        // Keras before 2.3 had no reset_after key and computed the reset gate before the product.
+        resetAfter: cfg.reset_after ?? false
+      })
+  }
+}
+
+/** Keras 3 always serializes the backward layer; we support only the mirror image of the forward one. */
+function checkBackwardLayer(value: unknown, at: string, forwardClass: 'LSTM' | 'GRU' | 'SimpleRNN', forward: Json): void {
+  const backward = readLayer(value, at)
+  const converted =
+    backward.className === forwardClass ? convertRecurrent(forwardClass, backward.cfg, join(at, 'config')) : undefined
+  const same =
+    converted !== undefined &&
+    converted.goBackwards === true &&
+    Object.keys(forward).every((key) => key === 'goBackwards' || key === 'name' || converted[key] === forward[key])
+  if (!same) throw new ConfigError(at, 'a backward layer that differs from the forward layer is not supported')
+}
+
+function checkOptions(cfg: Json, cfgPath: string, className: string, used: string[]): void {
+  for (const [key, value] of Object.entries(cfg)) {
+    if (used.includes(key) || IGNORED_OPTIONS.has(key)) continue
+    if (key === 'trainable') {
+      if (value === false) {
+        throw new ConfigError(join(cfgPath, key), `frozen (trainable false) ${className} layers are not supported`)
+      }
+      continue
+    }
+    // Regularizers, constraints, stateful, return_state…: absent behaviour is null or false, which we match.
+    if (value === null || value === false) continue
+    throw new ConfigError(join(cfgPath, key), `${className} option ${key} = ${show(value)} is not supported`)
+  }
+}
+
+/** Drops absent options (so our defaults apply) and carries the Keras name, so the summary matches the notebook's. */
+function withName(cfg: Json, layer: Json): Json {
+  const out: Json = {}
+  for (const [key, value] of Object.entries(layer)) if (value !== undefined) out[key] = value
+  // A name with characters our format refuses is dropped rather than failing the import.
+  if (typeof cfg.name === 'string' && /^[A-Za-z0-9_.\-]+$/.test(cfg.name)) out.name = cfg.name
+  return out
+}
+
+function readLayer(value: unknown, at: string): { className: string; cfg: Json } {
+  if (!isObject(value) || typeof value.class_name !== 'string') {
+    throw new ConfigError(at, `expected a Keras layer (class_name and config), got ${show(value)}`)
+  }
+  if (!isObject(value.config)) throw new ConfigError(join(at, 'config'), `expected an object, got ${show(value.config)}`)
+  return { className: value.class_name, cfg: value.config }
+}
+
+/** [batch, steps, features] → [steps, features]; a variable step count (null) leaves the shape to the data. */
+function readBatchShape(value: unknown, at: string): [number, number] | undefined {
+  // Some Keras 2 savers wrap shapes as {"class_name": "TensorShape", "items": [...]}.
+  const shape = isObject(value) && Array.isArray(value.items) ? value.items : value
+  if (!Array.isArray(shape) || shape.length !== 3) {
+    throw new ConfigError(at, `expected an input of rank 3 [batch, steps, features], got ${show(shape)}`)
+  }
+  const [, steps, features] = shape
+  if (!Number.isInteger(features) || (features as number) <= 0) {
+    throw new ConfigError(at, `the feature count must be a positive integer, got ${show(features)}`)
+  }
+  if (steps === null) return undefined
+  if (!Number.isInteger(steps) || (steps as number) <= 0) {
+    throw new ConfigError(at, `the step count must be a positive integer or null, got ${show(steps)}`)
+  }
+  return [steps as number, features as number]
+}
+
+/** `model.layers[2].layer.units` → `model.config.layers[3].config.layer.config.units`. */
+function mapPath(ours: string, path: string, layersPath: string, origin: number[]): string {
+  const match = new RegExp(`^${escapeRegExp(path)}\\.layers\\[(\\d+)\\](.*)$`).exec(ours)
+  if (match === null) return ours === join(path, 'layers') ? layersPath : ours
+  const j = origin[Number(match[1])]
+  const rest = match[2]
+    .split('.')
+    .filter((segment) => segment !== '')
+    .map((segment) => (segment === 'layer' ? 'config.layer' : `config.${toSnake(segment)}`))
+  return [`${layersPath}[${j}]`, ...rest].join('.')
+}
+
+function toSnake(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
+
+function join(path: string, key: string): string {
+  return path === '' ? key : `${path}.${key}`
+}
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}

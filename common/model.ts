@@ -1,0 +1,297 @@
+// What a layer stack is in numbers: shapes, Keras parameter counts, ONNX weight layouts, the summary table, memory.
+import type { CellType, LayerConfig, ModelConfig, RecurrentLayerConfig, RunConfig } from './config'
+import { datasetInputShape } from './datasets'
+
+/** A tensor shape with the batch dimension first and unknown (`null`), as Keras prints it. */
+export type Shape = (number | null)[]
+
+/** One stored weight tensor. Recurrent layers use ONNX names and layout so export copies without converting. */
+export interface WeightTensor {
+  name: 'W' | 'R' | 'B' | 'kernel' | 'bias'
+  shape: number[]
+}
+
+export interface ResolvedLayer {
+  index: number
+  /** Keras-style name: the config's `name`, else `lstm`, `lstm_1`, `bidirectional`, `dropout`, `dense`, … */
+  name: string
+  kind: LayerConfig['type']
+  /** Keras class name (`Bidirectional`, `LSTM`, `GRU`, `SimpleRNN`, `Dropout`, `Dense`). */
+  className: string
+  /** The type column of the summary, e.g. `Bidirectional LSTM` or `Bidirectional GRU, sum, shared`. */
+  typeLabel: string
+  inputShape: Shape
+  outputShape: Shape
+  /** Keras's count: one bias per gate (two for GRU with resetAfter). */
+  params: number
+  trainableParams: number
+  /** Storage shapes; ONNX's B holds input and recurrent biases, so it can be larger than Keras's bias. */
+  weights: WeightTensor[]
+  /** Set for recurrent and bidirectional layers. */
+  recurrent?: {
+    cell: CellType
+    /** Directions computed: 2 for bidirectional (also when they share weights). */
+    directions: 1 | 2
+    gates: number
+    hidden: number
+    inputFeatures: number
+  }
+  config: LayerConfig
+}
+
+export interface ResolvedModel {
+  input: [number, number]
+  layers: ResolvedLayer[]
+  outputShape: Shape
+  totalParams: number
+  trainableParams: number
+  nonTrainableParams: number
+}
+
+export const GATES: Record<CellType, number> = { simple_rnn: 1, lstm: 4, gru: 3 }
+
+const CLASS_NAMES: Record<LayerConfig['type'], string> = {
+  simple_rnn: 'SimpleRNN',
+  lstm: 'LSTM',
+  gru: 'GRU',
+  bidirectional: 'Bidirectional',
+  dropout: 'Dropout',
+  dense: 'Dense'
+}
+
+/** [timeSteps, features]: the model's own `input`, else what the dataset spec tells, else unknown until data is read. */
+export function inferInputShape(config: Pick<RunConfig, 'model' | 'dataset'>): [number, number] | undefined {
+  return config.model.input ?? datasetInputShape(config.dataset)
+}
+
+/** The parameter count of one recurrent cell as Keras reports it. */
+export function recurrentParams(cell: RecurrentLayerConfig, inputFeatures: number): number {
+  const G = GATES[cell.type]
+  const H = cell.units
+  const bias = !cell.useBias ? 0 : cell.type === 'gru' && cell.resetAfter ? 2 * G * H : G * H
+  return G * H * (inputFeatures + H) + bias
+}
+
+/** Walks a normalized model from an input [timeSteps, features], giving each layer its shape, params and weights. */
+export function resolveModel(model: ModelConfig, input: [number, number]): ResolvedModel {
+  const [timeSteps, features] = input
+  let shape: Shape = [null, timeSteps, features]
+  const taken = new Set(model.layers.flatMap((layer) => (layer.name === undefined ? [] : [layer.name])))
+  const counters = new Map<string, number>()
+  const autoName = (base: string): string => {
+    for (;;) {
+      const n = counters.get(base) ?? 0
+      counters.set(base, n + 1)
+      const name = n === 0 ? base : `${base}_${n}`
+      if (!taken.has(name)) {
+        taken.add(name)
+        return name
+      }
+    }
+  }
+
+  const layers = model.layers.map((config, index): ResolvedLayer => {
+    const inputShape = shape
+    const last = inputShape[inputShape.length - 1] as number
+    const base = {
+      index,
+      name: config.name ?? autoName(config.type),
+      kind: config.type,
+      className: CLASS_NAMES[config.type],
+      inputShape,
+      config
+    }
+    switch (config.type) {
+      case 'dropout':
+        return { ...base, typeLabel: 'Dropout', outputShape: inputShape, params: 0, trainableParams: 0, weights: [] }
+      case 'dense': {
+        const params = last * config.units + (config.useBias ? config.units : 0)
+        shape = [...inputShape.slice(0, -1), config.units]
+        const weights: WeightTensor[] = [{ name: 'kernel', shape: [last, config.units] }]
+        if (config.useBias) weights.push({ name: 'bias', shape: [config.units] })
+        return { ...base, typeLabel: 'Dense', outputShape: shape, params, trainableParams: params, weights }
+      }
+      default: {
+        const bidirectional = config.type === 'bidirectional'
+        const cell = bidirectional ? config.layer : config
+        const directions = bidirectional ? 2 : 1
+        const stored = bidirectional && !config.sharedWeights ? 2 : 1
+        const G = GATES[cell.type]
+        const H = cell.units
+        const params = stored * recurrentParams(cell, last)
+        const outFeatures = bidirectional && config.mergeMode === 'concat' ? 2 * H : H
+        shape = cell.returnSequences ? [null, inputShape[1], outFeatures] : [null, outFeatures]
+        const weights: WeightTensor[] = [
+          { name: 'W', shape: [stored, G * H, last] },
+          { name: 'R', shape: [stored, G * H, H] }
+        ]
+        if (cell.useBias) weights.push({ name: 'B', shape: [stored, 2 * G * H] })
+        // Only non-default wrapper options are shown, so the tutorial's rows read like Keras's.
+        const typeLabel = bidirectional
+          ? [
+              `Bidirectional ${CLASS_NAMES[cell.type]}`,
+              ...(config.mergeMode === 'concat' ? [] : [config.mergeMode]),
+              ...(config.sharedWeights ? ['shared'] : [])
+            ].join(', ')
+          : CLASS_NAMES[cell.type]
+        return {
+          ...base,
+          typeLabel,
+          outputShape: shape,
+          params,
+          trainableParams: params,
+          weights,
+          recurrent: { cell: cell.type, directions, gates: G, hidden: H, inputFeatures: last }
+        }
+      }
+    }
+  })
+
+  const totalParams = layers.reduce((sum, layer) => sum + layer.params, 0)
+  const trainableParams = layers.reduce((sum, layer) => sum + layer.trainableParams, 0)
+  return {
+    input: [timeSteps, features],
+    layers,
+    outputShape: shape,
+    totalParams,
+    trainableParams,
+    nonTrainableParams: totalParams - trainableParams
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Summary
+
+export interface SummaryRow {
+  index: number
+  name: string
+  type: string
+  outputShape: Shape
+  params: number
+}
+
+export interface ModelSummary {
+  rows: SummaryRow[]
+  totalParams: number
+  trainableParams: number
+  nonTrainableParams: number
+}
+
+export function summarize(model: ModelConfig, input: [number, number]): ModelSummary {
+  const resolved = resolveModel(model, input)
+  return {
+    rows: resolved.layers.map((layer) => ({
+      index: layer.index,
+      name: layer.name,
+      type: layer.typeLabel,
+      outputShape: layer.outputShape,
+      params: layer.params
+    })),
+    totalParams: resolved.totalParams,
+    trainableParams: resolved.trainableParams,
+    nonTrainableParams: resolved.nonTrainableParams
+  }
+}
+
+/** `(None, 28, 100)`, as Keras prints shapes. */
+export function formatShape(shape: Shape): string {
+  return `(${shape.map((d) => (d === null ? 'None' : String(d))).join(', ')})`
+}
+
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US')
+}
+
+/** Keras's `readable_memory_size`: powers of 1024, two decimals. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB', 'PB']
+  let size = bytes
+  for (const unit of units.slice(0, -1)) {
+    if (size / 1024 < 1) return `${size.toFixed(2)} ${unit}`
+    size /= 1024
+  }
+  return `${size.toFixed(2)} PB`
+}
+
+/** The Keras 3 `model.summary()` table; params are float32, so memory is params × 4 bytes. */
+export function formatSummary(summary: ModelSummary, title?: string): string {
+  const header = ['Layer (type)', 'Output Shape', 'Param #']
+  const cells = summary.rows.map((row) => [
+    `${row.name} (${row.type})`,
+    formatShape(row.outputShape),
+    formatCount(row.params)
+  ])
+  const widths = [31, 22, 13].map((min, c) => Math.max(min, header[c].length, ...cells.map((r) => r[c].length)))
+  const line = (left: string, fill: string, mid: string, right: string) =>
+    left + widths.map((w) => fill.repeat(w + 2)).join(mid) + right
+  const row = (values: string[], bar: string) =>
+    bar + values.map((v, c) => ' ' + (c === 2 ? v.padStart(widths[c]) : v.padEnd(widths[c])) + ' ').join(bar) + bar
+  const lines: string[] = []
+  if (title !== undefined) lines.push(`Model: "${title}"`)
+  lines.push(line('┏', '━', '┳', '┓'), row(header, '┃'), line('┡', '━', '╇', '┩'))
+  cells.forEach((values, i) => {
+    if (i > 0) lines.push(line('├', '─', '┼', '┤'))
+    lines.push(row(values, '│'))
+  })
+  lines.push(line('└', '─', '┴', '┘'))
+  const figure = (n: number) => `${formatCount(n)} (${formatBytes(n * 4)})`
+  lines.push(
+    ` Total params: ${figure(summary.totalParams)}`,
+    ` Trainable params: ${figure(summary.trainableParams)}`,
+    ` Non-trainable params: ${figure(summary.nonTrainableParams)}`
+  )
+  return lines.join('\n')
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Memory
+
+export interface TrainingMemoryEstimate {
+  totalBytes: number
+  /** The input batch and its one-hot targets. */
+  batchBytes: number
+  /** Per layer: its weights with gradients and optimizer state, plus the activations kept for the backward pass. */
+  layers: { index: number; name: string; bytes: number; weightBytes: number; activationBytes: number }[]
+}
+
+const FLOAT_BYTES = 4
+/** Weights, gradients and Adam's two moments: the largest optimizer state we have. */
+const WEIGHT_COPIES = 4
+
+/**
+ * A rough upper estimate of training memory, good enough to refuse a config that cannot fit before the engine
+ * allocates. Recurrent layers keep, per direction and step, the gate pre-activations plus cell and hidden
+ * state (G + 2 vectors of H); every layer keeps its output and the gradient flowing back through it.
+ */
+export function estimateTrainingMemory(
+  resolved: ResolvedModel,
+  batchSize: number,
+  timeSteps: number
+): TrainingMemoryEstimate {
+  const B = batchSize
+  const elements = (shape: Shape) => shape.reduce<number>((n, d) => n * (d === null ? B : d), 1)
+  const [, features] = resolved.input
+  const batchBytes = FLOAT_BYTES * (B * timeSteps * features + elements(resolved.outputShape))
+  const layers = resolved.layers.map((layer) => {
+    const weightBytes = FLOAT_BYTES * WEIGHT_COPIES * layer.weights.reduce((n, w) => n + size(w.shape), 0)
+    const output = elements(layer.outputShape)
+    // Dropout keeps mask, output and gradient; dense keeps pre-activation, output and gradient.
+    const kept =
+      layer.recurrent === undefined
+        ? 3 * output
+        : layer.recurrent.directions * B * timeSteps * (layer.recurrent.gates + 2) * layer.recurrent.hidden + 2 * output
+    const activationBytes = FLOAT_BYTES * kept
+    return { index: layer.index, name: layer.name, bytes: weightBytes + activationBytes, weightBytes, activationBytes }
+  })
+  const totalBytes = batchBytes + layers.reduce((n, layer) => n + layer.bytes, 0)
+  return { totalBytes, batchBytes, layers }
+}
+
+/** The number of elements in a tensor of this shape. */
+export function size(shape: readonly number[]): number {
+  return shape.reduce((n, d) => n * d, 1)
+}
+
+export function estimateTrainingMemoryBytes(resolved: ResolvedModel, batchSize: number, timeSteps: number): number {
+  return estimateTrainingMemory(resolved, batchSize, timeSteps).totalBytes
+}

@@ -10,7 +10,8 @@ export default defineConfig({
       rollupOptions: {
         input: {
           index: resolve(__dirname, 'main/index.ts'),
-          cli: resolve(__dirname, 'main/cli.ts')
+          cli: resolve(__dirname, 'main/cli.ts'),
+          worker: resolve(__dirname, 'main/training/worker.ts')
         }
       }
     }

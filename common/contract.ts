@@ -64,6 +64,16 @@ export interface EpochMetrics {
   samplesPerSecond: number | null
 }
 
+/** One progress report of a run (up to ~10 a second while it trained): running means over the epoch so far. */
+export interface BatchMetrics {
+  step: number
+  epoch: number
+  batch: number
+  loss: number
+  accuracy: number | null
+  wallSeconds: number
+}
+
 export interface RunDetail extends RunSummary {
   config: unknown
   seed: number | null
@@ -164,6 +174,7 @@ export interface Calls {
   'app:info': () => AppInfo
   'runs:list': (query: RunQuery) => RunSummary[]
   'runs:get': (arg: { id: RunId }) => RunDetail
+  'runs:batches': (arg: { id: RunId }) => BatchMetrics[]
   'runs:update': (update: RunUpdate) => RunSummary
   'runs:delete': (arg: { id: RunId }) => void
   'runs:restore': (arg: { id: RunId }) => void
@@ -171,16 +182,29 @@ export interface Calls {
   'runs:metricsCsv': (arg: { ids: RunId[] }) => string
   'models:summary': (arg: { config: unknown }) => ModelSummaryReply
   'datasets:preview': (arg: { dataset: DatasetSpec }) => DatasetPreview
-  'training:start': (arg: { config: unknown }) => { runId: RunId }
+  'training:start': (arg: { config: unknown; resume?: RunId }) => { runId: RunId }
   'training:cancel': (arg: { runId: RunId }) => void
   'training:active': () => TrainingProgress[]
   'export:onnx': (request: ExportRequest) => ExportReport
   'inference:predict': (request: PredictRequest) => Prediction
 }
 
+export interface TrainingEpoch {
+  runId: RunId
+  metrics: EpochMetrics
+}
+
+/** A line for a person about a run's progress: loading data, building the model, stopping early. */
+export interface TrainingNote {
+  runId: RunId
+  text: string
+}
+
 /** The events main pushes to every open window. */
 export interface Events {
   'training:progress': TrainingProgress
+  'training:epoch': TrainingEpoch
+  'training:note': TrainingNote
   'runs:status': RunStatusChange
 }
 
@@ -226,6 +250,7 @@ export const calls = {
     }
   },
   'runs:get': { method: 'getRun', validate: runIdArg },
+  'runs:batches': { method: 'getRunBatches', validate: runIdArg },
   'runs:update': {
     method: 'updateRun',
     validate: (arg) => {
@@ -248,7 +273,13 @@ export const calls = {
     method: 'previewDataset',
     validate: (arg) => ({ dataset: normalizeDatasetSpec(readObject(arg, 'argument').dataset, 'dataset') })
   },
-  'training:start': { method: 'startTraining', validate: configArg },
+  'training:start': {
+    method: 'startTraining',
+    validate: (arg) => {
+      const o = readObject(arg, 'argument')
+      return { config: readUnknown(o.config, 'config'), resume: optional(o.resume, (v) => readInteger(v, 'resume', 1)) }
+    }
+  },
   'training:cancel': {
     method: 'cancelTraining',
     validate: (arg) => ({ runId: readInteger(readObject(arg, 'argument').runId, 'runId', 1) })
@@ -298,8 +329,14 @@ export const calls = {
 
 export const events = {
   'training:progress': { method: 'onTrainingProgress' },
+  'training:epoch': { method: 'onTrainingEpoch' },
+  'training:note': { method: 'onTrainingNote' },
   'runs:status': { method: 'onRunStatus' }
 } as const satisfies { [K in EventName]: { method: string } }
+
+/** Events by the name main uses for them: the method name the page subscribes with (`onTrainingProgress`). */
+export type EventKey = (typeof events)[EventName]['method']
+export type EventPayloads = { [K in EventName as (typeof events)[K]['method']]: Events[K] }
 
 export const callNames = Object.keys(calls) as CallName[]
 export const eventNames = Object.keys(events) as EventName[]

@@ -8,6 +8,7 @@ import { startServer } from './doors/server'
 import { defaultDbPath, findAppRoot, resolveHome } from './paths'
 import { Services, summarizeRunConfig } from './services'
 import { readRunConfig } from './config-file'
+import { epochLine, progressLine } from './progress'
 
 class UsageError extends Error {}
 
@@ -126,9 +127,9 @@ function runRefs(args: ParsedArgs, ctx: Context, min: number, max: number, usage
 
 const commands: Record<string, Command> = {
   train: {
-    usage: 'rnnlab train <config.json> [--db FILE] [--epochs N] [--threads N] [--init-from model.onnx] [--resume RUN] [--json]',
+    usage: 'rnnlab train <config.json> [--db FILE] [--epochs N] [--threads N] [--json]  |  rnnlab train --resume <run>',
     summary: 'train a model from a run config, with a progress bar; prints the run id',
-    pending: 'the native engine (issue #3) and the run workflow (issue #5)'
+    run: (args, ctx) => trainCommand(args, ctx)
   },
   summary: {
     usage: 'rnnlab summary <config.json> [--json]',
@@ -274,6 +275,92 @@ const commands: Record<string, Command> = {
       })
       return 0
     }
+  }
+}
+
+async function trainCommand(args: ParsedArgs, ctx: Context): Promise<number> {
+  const json = args.flags.has('json')
+  const resumeRef = args.flags.get('resume')
+  if (args.flags.has('init-from')) throw new UsageError('--init-from: importing ONNX weights arrives with the ONNX issue (#6)')
+  const threadsFlag = args.flags.get('threads')
+  const threads = threadsFlag === undefined ? undefined : Number(threadsFlag)
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new UsageError(`--threads: expected a positive integer, got ${String(threadsFlag)}`)
+  const services = ctx.services()
+  let runId: number
+  let name: string
+  let batches = 0
+  if (typeof resumeRef === 'string') {
+    if (args.positional.length > 0) throw new UsageError('--resume takes a run, not a config file')
+    runId = services.store.resolve(resumeRef)
+    name = services.store.getSummary(runId).name
+  } else {
+    if (args.positional.length !== 1) throw new UsageError(`usage: ${commands.train.usage}`)
+    const file = args.positional[0]
+    const config = readRunConfig(file)
+    const epochsFlag = args.flags.get('epochs')
+    if (epochsFlag !== undefined) {
+      const epochs = Number(epochsFlag)
+      if (!Number.isInteger(epochs) || epochs < 1) throw new UsageError(`--epochs: expected a positive integer, got ${String(epochsFlag)}`)
+      config.training.epochs = epochs
+    }
+    name = config.name
+    // The worker's first message arrives on a later tick, after the listeners below are in place.
+    runId = services.training.start(config, { threads, baseDir: dirname(resolve(file)) })
+  }
+  const tty = !json && process.stderr.isTTY === true
+  let lastEpoch = 0
+  const offs = [
+    services.on('onTrainingNote', (n) => {
+      if (n.runId !== runId) return
+      if (json) ctx.out(JSON.stringify({ event: 'note', ...n }))
+      else ctx.err(n.text)
+    }),
+    services.on('onTrainingProgress', (p) => {
+      if (p.runId !== runId) return
+      batches = p.batches
+      if (json) ctx.out(JSON.stringify({ event: 'progress', ...p }))
+      else {
+        if (p.epoch !== lastEpoch) {
+          lastEpoch = p.epoch
+          ctx.err(`Epoch ${p.epoch}/${p.epochs}`)
+        }
+        if (tty) process.stderr.write(`\r${progressLine(p)}\x1b[K`)
+      }
+    }),
+    services.on('onTrainingEpoch', (e) => {
+      if (e.runId !== runId) return
+      if (json) ctx.out(JSON.stringify({ event: 'epoch', ...e }))
+      else {
+        if (tty) process.stderr.write('\r\x1b[K')
+        ctx.err(epochLine(e.metrics, batches))
+      }
+    })
+  ]
+  if (typeof resumeRef === 'string') services.training.resume(runId, { threads })
+  if (json) ctx.out(JSON.stringify({ event: 'started', runId, name }))
+  else ctx.err(`Run ${runId}: ${name}${typeof resumeRef === 'string' ? ' (resumed)' : ''}`)
+  // Ctrl-C cancels the run cleanly: the worker stops, the run is marked cancelled, the database stays intact.
+  const onSigint = () => {
+    if (!json) ctx.err('\nCancelling…')
+    try {
+      services.training.cancel(runId)
+    } catch {
+      // already finished
+    }
+  }
+  process.on('SIGINT', onSigint)
+  try {
+    const status = await services.training.finished(runId)
+    const run = services.store.getSummary(runId)
+    if (json) ctx.out(JSON.stringify({ event: 'finished', runId, status, error: run.error }))
+    else {
+      ctx.err(`Run ${runId} ${status}${run.error ? `: ${run.error}` : ''}.${run.valAccuracy.best !== null ? ` Best val_accuracy ${pct(run.valAccuracy.best)} at epoch ${run.valAccuracy.bestEpoch}.` : ''}`)
+      ctx.out(String(runId))
+    }
+    return status === 'completed' ? 0 : status === 'cancelled' ? 130 : 1
+  } finally {
+    process.off('SIGINT', onSigint)
+    offs.forEach((off) => off())
   }
 }
 

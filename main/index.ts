@@ -1,6 +1,6 @@
 // The Electron shell: one locked-down window showing the renderer, with the contract over IPC. Kept thin on purpose:
 // everything it calls is a plain Node service, tested without Electron.
-import { app, BrowserWindow, dialog, ipcMain, session, shell } from 'electron'
+import { app, BrowserWindow, dialog, ipcMain, session, shell, utilityProcess } from 'electron'
 import type { BrowserWindowConstructorOptions, IpcMainInvokeEvent } from 'electron'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -10,6 +10,7 @@ import { contentSecurityPolicy } from './doors/server'
 import { resolveHome } from './paths'
 import { pickSqliteBinding } from './runs/sqlite-binding'
 import { Services } from './services'
+import type { SpawnWorker } from './training/host'
 
 export function windowOptions(preload: string): BrowserWindowConstructorOptions {
   return {
@@ -50,6 +51,24 @@ export function isTrustedSender(event: Pick<IpcMainInvokeEvent, 'senderFrame'>, 
   return sender.origin === page.origin
 }
 
+/** Training workers as Electron utility processes: off the main process, so a native fault never takes the app down. */
+export function utilityWorkerSpawner(script: string): SpawnWorker {
+  return () => {
+    const child = utilityProcess.fork(script, [], {
+      env: { ...process.env, RNNLAB_TRAINING_WORKER: '1' },
+      serviceName: 'RNN Lab training',
+      stdio: 'inherit'
+    })
+    return {
+      pid: child.pid,
+      send: (m) => child.postMessage(m),
+      onMessage: (l) => void child.on('message', l),
+      onExit: (l) => void child.on('exit', (code) => l(code, null)),
+      stop: () => void child.kill()
+    }
+  }
+}
+
 export function createWindow(): BrowserWindow {
   const win = new BrowserWindow(windowOptions(join(__dirname, '../preload/index.js')))
   win.once('ready-to-show', () => win.show())
@@ -80,6 +99,7 @@ export async function startApp(): Promise<void> {
       home: resolveHome(),
       door: 'electron',
       version: app.getVersion(),
+      spawnWorker: utilityWorkerSpawner(join(__dirname, 'worker.js')),
       sqliteBinding: pickSqliteBinding({ electronVersion: process.versions.electron, appRoot: app.getAppPath() })
     })
   } catch (e) {

@@ -1,9 +1,11 @@
 // Builds the services behind the contract once; the Electron shell, the CLI and the browser server are doors to them.
 import { EventEmitter } from 'node:events'
 import { hostname } from 'node:os'
-import type { AppInfo, EngineInfo, EventName, Events, Handlers, ModelSummaryReply, RunComparison } from '../common/contract'
+import type { AppInfo, EngineInfo, EventKey, EventPayloads, Handlers, ModelSummaryReply, RunComparison } from '../common/contract'
 import { configDifferences } from '../common/diff'
-import { defaultDbPath } from './paths'
+import { join } from 'node:path'
+import { defaultDbPath, findAppRoot } from './paths'
+import { nodeWorkerSpawner, TrainingHost, type SpawnWorker } from './training/host'
 import { RunStore } from './runs/store'
 import { metricsCsv } from './runs/csv'
 import { loadDataset, previewDataset } from './datasets'
@@ -18,6 +20,8 @@ export interface ServicesOptions {
   door: AppInfo['door']
   version: string
   engine?: () => EngineInfo
+  /** How training workers are started (Electron passes a utilityProcess spawner). */
+  spawnWorker?: SpawnWorker
 }
 
 /** A feature whose issue has not landed yet: the message says so, and the call fails cleanly. */
@@ -32,6 +36,7 @@ export class Services {
   readonly store: RunStore
   readonly handlers: Handlers
   readonly dbPath: string
+  readonly training: TrainingHost
   private readonly emitter = new EventEmitter()
 
   constructor(readonly opts: ServicesOptions) {
@@ -40,20 +45,28 @@ export class Services {
     // Runs left 'running' by a process that died are found at every start and marked interrupted.
     this.store.recoverInterrupted(isProcessAlive, hostname())
     this.emitter.setMaxListeners(100)
+    const spawn = opts.spawnWorker ?? nodeWorkerSpawner(join(findAppRoot(__dirname), 'out', 'main', 'worker.js'))
+    this.training = new TrainingHost(this.store, spawn, opts.home, {
+      progress: (p) => this.emit('onTrainingProgress', p),
+      epoch: (runId, metrics) => this.emit('onTrainingEpoch', { runId, metrics }),
+      note: (runId, text) => this.emit('onTrainingNote', { runId, text }),
+      status: (runId, status, error) => this.emit('onRunStatus', { runId, status, error })
+    })
     this.handlers = this.buildHandlers()
   }
 
-  /** Subscribes to a pushed event; returns the function that unsubscribes. */
-  on<K extends EventName>(name: K, listener: (payload: Events[K]) => void): () => void {
-    this.emitter.on(name, listener)
-    return () => this.emitter.off(name, listener)
+  /** Subscribes to a pushed event (named as the page's subscription method); returns the function that unsubscribes. */
+  on<K extends EventKey>(event: K, listener: (payload: EventPayloads[K]) => void): () => void {
+    this.emitter.on(event, listener)
+    return () => this.emitter.off(event, listener)
   }
 
-  emit<K extends EventName>(name: K, payload: Events[K]): void {
-    this.emitter.emit(name, payload)
+  emit<K extends EventKey>(event: K, payload: EventPayloads[K]): void {
+    this.emitter.emit(event, payload)
   }
 
   close(): void {
+    this.training.stopAll()
     this.emitter.removeAllListeners()
     this.store.close()
   }
@@ -71,6 +84,7 @@ export class Services {
       }),
       listRuns: (q) => store.listRuns(q),
       getRun: ({ id }) => store.getRun(id),
+      getRunBatches: ({ id }) => store.getBatches(id),
       updateRun: (u) => store.updateRun(u),
       deleteRun: ({ id }) => store.deleteRun(id),
       restoreRun: ({ id }) => store.restoreRun(id),
@@ -81,13 +95,11 @@ export class Services {
       metricsCsv: ({ ids }) => metricsCsv(ids.map((id) => store.getRun(id))),
       summarizeModel: async ({ config }) => summarizeRunConfig(normalizeRunConfig(config), this.opts.home),
       previewDataset: ({ dataset }) => previewDataset(dataset, { home: this.opts.home }),
-      startTraining: () => {
-        throw new NotAvailableError('training needs the native engine, which is not built yet (issue #3)')
-      },
-      cancelTraining: () => {
-        throw new NotAvailableError('training needs the native engine, which is not built yet (issue #3)')
-      },
-      activeTraining: () => [],
+      startTraining: ({ config, resume }) => ({
+        runId: resume !== undefined ? this.training.resume(resume) : this.training.start(normalizeRunConfig(config))
+      }),
+      cancelTraining: ({ runId }) => this.training.cancel(runId),
+      activeTraining: () => this.training.activeProgress(),
       exportOnnx: () => {
         throw new NotAvailableError('ONNX export is not built yet (issue #6)')
       },

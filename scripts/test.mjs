@@ -85,6 +85,7 @@ const only = process.argv[2] // optional: unit | node | browser
 if (!process.env.RNNLAB_TEST_NO_BUILD) build()
 if (problems.length === 0) {
   if (!only || only === 'unit') vitest('vitest (unit and integration)', join(root, 'vitest.config.mts'), 'vitest-unit.json')
+  if (!only || only === 'unit') vitest('vitest (timing-sensitive, one file at a time)', join(root, 'vitest.serial.config.mts'), 'vitest-serial.json')
   if (!only || only === 'node') nodeTests()
   if (!only || only === 'browser') {
     const chromium = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => p && existsSync(p))

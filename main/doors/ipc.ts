@@ -1,6 +1,6 @@
 // The Electron door: one ipcMain handler per contract call, each checking its sender; events pushed to windows.
 import type { IpcMain, IpcMainInvokeEvent } from 'electron'
-import { callNames, dispatch, eventNames, type Reply } from '../../common/contract'
+import { callNames, dispatch, eventNames, events, type Reply } from '../../common/contract'
 import type { Services } from '../services'
 
 /**
@@ -25,6 +25,6 @@ export function registerIpc(
 
 /** Forwards every contract event to `send` (which delivers it to each open window). */
 export function forwardEvents(services: Services, send: (channel: string, payload: unknown) => void): () => void {
-  const offs = eventNames.map((name) => services.on(name, (payload) => send(name, payload)))
+  const offs = eventNames.map((name) => services.on(events[name].method, (payload) => send(name, payload)))
   return () => offs.forEach((off) => off())
 }

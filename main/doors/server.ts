@@ -6,7 +6,7 @@ import { readFile, stat } from 'node:fs/promises'
 import { extname, join, normalize, sep } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { dispatch, eventNames } from '../../common/contract'
+import { dispatch, eventNames, events } from '../../common/contract'
 import type { Services } from '../services'
 
 export interface ServerOptions {
@@ -125,7 +125,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   function attach(ws: WebSocket): void {
     sockets.add(ws)
     const offs = eventNames.map((name) =>
-      opts.services.on(name, (payload) => {
+      opts.services.on(events[name].method, (payload) => {
         if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ event: name, payload }))
       })
     )

@@ -1,6 +1,6 @@
 // The run store: every run, its per-epoch and per-batch metrics, checkpoints and exports, in one SQLite file.
 import Database from 'better-sqlite3'
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type {
   EpochMetrics,
@@ -25,6 +25,23 @@ export interface NewRun {
   layerCount: number
   epochsPlanned: number | null
   status?: RunStatus
+}
+
+export interface CheckpointRecord {
+  kind: 'last' | 'best'
+  epoch: number
+  path: string
+  sha256: string
+  bytes: number
+}
+
+export interface BatchRecord {
+  step: number
+  epoch: number
+  batch: number
+  loss: number
+  accuracy: number | null
+  wallSeconds: number
 }
 
 export interface RunStart {
@@ -82,6 +99,16 @@ export class RunNotFoundError extends Error {
 }
 
 const now = () => new Date().toISOString()
+
+/**
+ * For the crash tests only: RNNLAB_TEST_HOLD=metrics-commit stops inside an epoch's transaction (rows written, not
+ * committed) and announces it in a marker file beside the database, so a test can kill the process exactly there.
+ */
+function holdForTest(point: string, dbFile: string): void {
+  if (process.env.RNNLAB_TEST_HOLD !== point) return
+  writeFileSync(`${dbFile}.holding-${point}`, String(process.pid))
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10_000)
+}
 
 function figures(epochs: EpochRow[], metric: 'loss' | 'accuracy' | 'val_loss' | 'val_accuracy'): MetricFigures {
   const better = metric.endsWith('accuracy') ? 'max' : 'min'
@@ -192,13 +219,47 @@ export class RunStore {
       .run(id, m.epoch, m.loss, m.accuracy, m.valLoss, m.valAccuracy, m.learningRate, m.seconds, m.samplesPerSecond)
   }
 
-  recordBatches(id: RunId, rows: { step: number; epoch: number; batch: number; loss: number; accuracy: number | null; wallSeconds: number }[]): void {
+  recordBatches(id: RunId, rows: BatchRecord[]): void {
     const insert = this.db.prepare(
       `INSERT OR REPLACE INTO batch_metrics (run_id, step, epoch, batch, loss, accuracy, wall_s) VALUES (?, ?, ?, ?, ?, ?, ?)`
     )
     this.db.transaction(() => {
       for (const r of rows) insert.run(id, r.step, r.epoch, r.batch, r.loss, r.accuracy, r.wallSeconds)
     })()
+  }
+
+  setEngineFacts(id: RunId, facts: { engineVersion: string; paramCount: number }): void {
+    this.db.prepare(`UPDATE runs SET engine_version = ?, param_count = ? WHERE id = ?`).run(facts.engineVersion, facts.paramCount, id)
+  }
+
+  /**
+   * Records a finished epoch in one transaction: its metrics, the checkpoints it wrote and its per-batch figures.
+   * A crash leaves either all of it or none of it.
+   */
+  recordEpochResult(id: RunId, m: EpochMetrics, checkpoints: CheckpointRecord[], batches: BatchRecord[]): void {
+    const upsertCheckpoint = this.db.prepare(
+      `INSERT OR REPLACE INTO checkpoints (run_id, kind, epoch, path, sha256, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`
+    )
+    this.db.transaction(() => {
+      this.recordEpoch(id, m)
+      for (const c of checkpoints) upsertCheckpoint.run(id, c.kind, c.epoch, c.path, c.sha256, c.bytes, now())
+      this.recordBatches(id, batches)
+      holdForTest('metrics-commit', this.file)
+    }).immediate()
+  }
+
+  getBatches(id: RunId): BatchRecord[] {
+    this.row(id)
+    return this.db
+      .prepare(`SELECT step, epoch, batch, loss, accuracy, wall_s AS wallSeconds FROM batch_metrics WHERE run_id = ? ORDER BY step`)
+      .all(id) as BatchRecord[]
+  }
+
+  checkpoint(id: RunId, kind: 'last' | 'best'): CheckpointRecord | null {
+    const r = this.db.prepare(`SELECT kind, epoch, path, sha256, bytes FROM checkpoints WHERE run_id = ? AND kind = ?`).get(id, kind) as
+      | CheckpointRecord
+      | undefined
+    return r ?? null
   }
 
   finishRun(id: RunId, status: Exclude<RunStatus, 'queued' | 'running'>, error: string | null = null): void {

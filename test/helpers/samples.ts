@@ -7,6 +7,7 @@ export function sampleArgs(runId: number): Record<CallName, unknown> {
     'app:info': undefined,
     'runs:list': { search: 'lstm' },
     'runs:get': { id: runId },
+    'runs:batches': { id: runId },
     'runs:update': { id: runId, tags: ['baseline'] },
     'runs:delete': { id: runId },
     'runs:restore': { id: runId },
@@ -14,7 +15,14 @@ export function sampleArgs(runId: number): Record<CallName, unknown> {
     'runs:metricsCsv': { ids: [runId] },
     'models:summary': { config: tutorialConfig },
     'datasets:preview': { dataset: { source: 'mnist-sample' } },
-    'training:start': { config: tutorialConfig },
+    'training:start': {
+      config: {
+        name: 'sample',
+        dataset: { source: 'mnist-sample', limit: 100 },
+        model: { layers: [{ type: 'simple_rnn', units: 4 }, { type: 'dense', units: 10, activation: 'softmax' }] },
+        training: { epochs: 1 }
+      }
+    },
     'training:cancel': { runId },
     'training:active': undefined,
     'export:onnx': { runId, checkpoint: 'best' },

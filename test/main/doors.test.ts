@@ -59,8 +59,10 @@ describe('Electron IPC door', () => {
   it('forwards every contract event to the windows', () => {
     const sent: string[] = []
     const off = forwardEvents(services, (channel) => sent.push(channel))
-    services.emit('runs:status', { runId, status: 'completed', error: null })
-    services.emit('training:progress', { runId, epoch: 1, epochs: 1, batch: 1, batches: 1, loss: 1, accuracy: null, samplesPerSecond: 1, etaSeconds: null })
+    services.emit('onRunStatus', { runId, status: 'completed', error: null })
+    services.emit('onTrainingProgress', { runId, epoch: 1, epochs: 1, batch: 1, batches: 1, loss: 1, accuracy: null, samplesPerSecond: 1, etaSeconds: null })
+    services.emit('onTrainingEpoch', { runId, metrics: { epoch: 1, loss: 1, accuracy: 0.5, valLoss: null, valAccuracy: null, learningRate: 0.001, seconds: 1, samplesPerSecond: 10 } })
+    services.emit('onTrainingNote', { runId, text: 'loading data' })
     expect(sent.sort()).toEqual([...eventNames].sort())
     off()
   })
@@ -126,7 +128,7 @@ describe('browser server door', () => {
   it('pushes events to connected browsers', async () => {
     const ws = await connect()
     const got = new Promise<unknown>((resolve) => ws.on('message', (d) => resolve(JSON.parse(String(d)))))
-    services.emit('runs:status', { runId, status: 'failed', error: 'boom' })
+    services.emit('onRunStatus', { runId, status: 'failed', error: 'boom' })
     expect(await got).toEqual({ event: eventNames.find((e) => events[e].method === 'onRunStatus'), payload: { runId, status: 'failed', error: 'boom' } })
     ws.close()
   })

@@ -11,7 +11,8 @@ const state = vi.hoisted(() => ({
   appEvents: new Map<string, Listener>(),
   headerHook: null as null | Listener,
   permissionHook: null as null | Listener,
-  opened: [] as string[]
+  opened: [] as string[],
+  forked: [] as { script: string; options: Record<string, unknown> }[]
 }))
 
 vi.mock('electron', () => {
@@ -53,6 +54,10 @@ vi.mock('electron', () => {
       }
     },
     dialog: { showErrorBox: vi.fn() },
+    utilityProcess: { fork: (script: string, _args: string[], options: Record<string, unknown>) => {
+      state.forked.push({ script, options })
+      return { pid: 1, postMessage: vi.fn(), on: vi.fn(), kill: vi.fn() }
+    } },
     shell: { openExternal: (url: string) => state.opened.push(url) }
   }
 })
@@ -111,6 +116,17 @@ describe('Electron shell', () => {
     let granted: boolean | undefined
     state.permissionHook!({}, 'camera', (ok: boolean) => (granted = ok))
     expect(granted).toBe(false)
+  })
+
+  it('trains in an Electron utility process, never in the main process', async () => {
+    const reply = await state.handlers.get('training:start')!(
+      { senderFrame: { url: state.windows[0].url } },
+      { config: { dataset: { source: 'mnist-sample', limit: 100 }, model: { layers: [{ type: 'gru', units: 3 }, { type: 'dense', units: 10, activation: 'softmax' }] } } }
+    )
+    expect(reply).toMatchObject({ ok: true, value: { runId: expect.any(Number) } })
+    expect(state.forked).toHaveLength(1)
+    expect(state.forked[0].script).toMatch(/[/\\]worker\.js$/)
+    expect(state.forked[0].options.env).toMatchObject({ RNNLAB_TRAINING_WORKER: '1' })
   })
 
   it('blocks navigation away from the page, new windows and webviews', () => {

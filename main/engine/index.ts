@@ -1,0 +1,194 @@
+// Loads the native training engine (native/build/Release/rnnlab_engine.node) and types its API.
+// The spec and API are documented in native/README.md; the lead's config mapping produces EngineSpec.
+import { existsSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join, sep } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export type CellKind = 'simple_rnn' | 'lstm' | 'gru'
+export type MergeMode = 'concat' | 'sum' | 'mul' | 'ave'
+export type DenseActivation = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax'
+
+export interface RecurrentLayerSpec {
+  kind: 'recurrent'
+  cell: CellKind
+  units: number
+  /** 1, or 2 for bidirectional (index 0 reads forward, 1 backward). Default 1. */
+  directions?: 1 | 2
+  /** Bidirectional only: both directions use one weight slice (tensors have D = 1). Default false. */
+  sharedWeights?: boolean
+  /** One direction read back to front; with returnSequences the output is in reading order, as Keras. */
+  goBackwards?: boolean
+  /** How the two directions' states are combined. Default 'concat'. */
+  mergeMode?: MergeMode
+  /** All steps (T, units) or only the last one. Default false. */
+  returnSequences?: boolean
+  /** simple_rnn: 'tanh' | 'relu'; lstm and gru: 'tanh' only. Default 'tanh'. */
+  activation?: 'tanh' | 'relu'
+  /** lstm and gru: 'sigmoid' only. */
+  recurrentActivation?: 'sigmoid'
+  /** gru only: Keras reset_after (ONNX linear_before_reset=1). Default true. */
+  resetAfter?: boolean
+  /** Default true. Without it the bias tensor stays zero and untrained. */
+  useBias?: boolean
+  /** lstm only: the forget gate's input bias starts at 1 (Keras unit_forget_bias). Default true. */
+  unitForgetBias?: boolean
+  /** Keras dropout on the cell's inputs, one mask per sequence. Default 0. */
+  dropout?: number
+  /** Keras recurrent_dropout on the cell's state, one mask per sequence. Default 0. */
+  recurrentDropout?: number
+}
+
+export interface DropoutLayerSpec {
+  kind: 'dropout'
+  rate: number
+}
+
+export interface DenseLayerSpec {
+  kind: 'dense'
+  units: number
+  /** softmax only on the last layer, with categorical_crossentropy. Default 'linear'. */
+  activation?: DenseActivation
+  /** Default true. Without it the bias tensor stays zero and untrained. */
+  useBias?: boolean
+}
+
+export type EngineLayerSpec = RecurrentLayerSpec | DropoutLayerSpec | DenseLayerSpec
+
+export interface OptimizerSpec {
+  type?: 'adam' | 'sgd' | 'rmsprop'
+  learningRate?: number
+  beta1?: number
+  beta2?: number
+  epsilon?: number
+  momentum?: number
+  nesterov?: boolean
+  rho?: number
+  /** Keras clipnorm: each tensor's gradient norm at most this. 0 = off. */
+  clipNorm?: number
+  /** Keras global_clipnorm: the norm of all gradients together. 0 = off. */
+  globalClipNorm?: number
+}
+
+export interface EngineSpec {
+  /** [timeSteps, features] */
+  input: [number, number]
+  layers: EngineLayerSpec[]
+  loss?: 'categorical_crossentropy' | 'mse'
+  optimizer?: OptimizerSpec
+}
+
+export interface Tensor {
+  dims: number[]
+  data: Float32Array
+}
+
+/** Named tensors: `layers.<k>.W` [D, G*H, I], `.R` [D, G*H, H], `.B` [D, 2*G*H]; dense `.W` [I, U], `.B` [U]. */
+export type Weights = Record<string, Tensor>
+
+export interface Stats {
+  loss: number
+  /** NaN for mse */
+  accuracy: number
+  samples: number
+  batches: number
+  cancelled: boolean
+  /** trainEpoch only */
+  seconds?: number
+}
+
+export interface Progress {
+  batch: number
+  batches: number
+  samples: number
+  loss: number
+  accuracy: number
+  seconds: number
+  samplesPerSec: number
+}
+
+export interface TrainOptions {
+  batchSize?: number
+  shuffle?: boolean
+  /** Shuffle seed for this epoch; without it the model's own stream (seeded by init) is used. */
+  seed?: number
+  /** Called after the first batch, then at most every progressIntervalMs, and after the last; return false to stop. */
+  onProgress?: (p: Progress) => boolean | void
+  progressIntervalMs?: number
+  /** Set element 0 to non-zero (Atomics.store, from another thread) to stop after the current batch. */
+  cancelFlag?: Int32Array
+}
+
+export interface Description {
+  tensors: { name: string; dims: number[]; size: number; trainable: number }[]
+  paramCount: number
+  totalValues: number
+  outputSteps: number
+  outputFeatures: number
+  iterations: number
+}
+
+/** Labels: Int32Array of class ids [n] or [n, T]; targets: Float32Array [n, (T,) units] (mse, or one-hot). */
+export type Targets = Int32Array | Float32Array
+
+export interface EngineModel {
+  init(seed: number): void
+  paramCount(): number
+  describe(): Description
+  trainBatch(x: Float32Array, y: Targets, n: number): Stats
+  trainEpoch(x: Float32Array, y: Targets, n: number, options?: TrainOptions): Stats
+  evaluate(x: Float32Array, y: Targets, n: number, options?: { batchSize?: number }): Stats
+  /** [n, outputSteps, outputFeatures]; probabilities for a softmax head */
+  predict(x: Float32Array, n: number, options?: { batchSize?: number }): Float32Array
+  getWeights(): Weights
+  setWeights(weights: Weights): void
+  saveCheckpoint(path: string): void
+  loadCheckpoint(path: string): void
+}
+
+export interface Engine {
+  version(): string
+  Model: new (spec: EngineSpec) => EngineModel
+}
+
+function moduleDir(): string {
+  return dirname(fileURLToPath(import.meta.url))
+}
+
+/** The app root: the nearest folder above `from` whose package.json is this app's (bundled or not). */
+export function findAppRoot(from: string = moduleDir()): string {
+  let dir = from
+  for (;;) {
+    const manifest = join(dir, 'package.json')
+    if (existsSync(manifest)) {
+      try {
+        if (JSON.parse(readFileSync(manifest, 'utf8')).name === 'rnnlab') return dir
+      } catch {
+        // an unreadable package.json is not ours; keep looking
+      }
+    }
+    const up = dirname(dir)
+    if (up === dir) throw new Error(`rnnlab engine: no rnnlab package.json above ${from}`)
+    dir = up
+  }
+}
+
+/** Path of the addon: $RNNLAB_ENGINE if set, else native/build/Release under the app root (unpacked from asar). */
+export function enginePath(root: string = findAppRoot()): string {
+  if (process.env.RNNLAB_ENGINE) return process.env.RNNLAB_ENGINE
+  const path = join(root, 'native', 'build', 'Release', 'rnnlab_engine.node')
+  return path.replace(`app.asar${sep}`, `app.asar.unpacked${sep}`)
+}
+
+const loaded = new Map<string, Engine>()
+
+/** Loads the addon (once per path); throws an Error naming the path and the build command when it is missing. */
+export function loadEngine(path: string = enginePath()): Engine {
+  let engine = loaded.get(path)
+  if (!engine) {
+    if (!existsSync(path)) throw new Error(`${path}: native engine not built (run: npm run build:native)`)
+    engine = createRequire(import.meta.url)(path) as Engine
+    loaded.set(path, engine)
+  }
+  return engine
+}

@@ -1,0 +1,52 @@
+// Messages between the training host (in the app or CLI process) and the training worker process.
+import type { RunConfig } from '../../common/config'
+import type { EpochMetrics, RunId } from '../../common/contract'
+
+export interface TrainingJob {
+  runId: RunId
+  config: RunConfig
+  home: string
+  /** The run's folder: checkpoints live here. */
+  runDir: string
+  /** Where relative data paths in the config are resolved (the config file's folder). */
+  baseDir?: string
+  threads?: number
+  /** Continue from this checkpoint, whose epoch is the last one finished; history is the epochs recorded so far. */
+  resume?: { checkpoint: string; epoch: number; history: EpochMetrics[] }
+}
+
+export type HostMessage = { type: 'start'; job: TrainingJob }
+
+export interface CheckpointWritten {
+  kind: 'last' | 'best'
+  epoch: number
+  path: string
+  sha256: string
+  bytes: number
+}
+
+export type WorkerMessage =
+  | { type: 'status'; phase: string }
+  | {
+      type: 'ready'
+      engineVersion: string
+      paramCount: number
+      input: [number, number]
+      trainCount: number
+      validationCount: number
+      batches: number
+      startEpoch: number
+    }
+  | {
+      type: 'progress'
+      epoch: number
+      batch: number
+      batches: number
+      loss: number
+      accuracy: number | null
+      samplesPerSecond: number
+      seconds: number
+    }
+  | { type: 'epoch'; metrics: EpochMetrics; checkpoints: CheckpointWritten[] }
+  | { type: 'done'; reason: string | null }
+  | { type: 'failed'; message: string }

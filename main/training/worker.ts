@@ -1,0 +1,240 @@
+// The training worker: a process of its own (Node child process, or Electron utilityProcess) that loads the data,
+// runs the native engine epoch by epoch, writes checkpoints atomically and reports to its host. A native fault here
+// ends this process only; the host marks the run failed.
+import { createHash } from 'node:crypto'
+import { closeSync, copyFileSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import type { Monitor, MonitorMode } from '../../common/config'
+import { errorMessage, type EpochMetrics } from '../../common/contract'
+import { loadDataset } from '../datasets'
+import { loadEngine, type EngineModel } from '../engine'
+import { engineSpec } from './engine-spec'
+import type { CheckpointWritten, HostMessage, TrainingJob, WorkerMessage } from './protocol'
+
+interface Port {
+  send(message: WorkerMessage): void
+  onMessage(listener: (message: HostMessage) => void): void
+}
+
+/** The channel to the host: Electron's parentPort in a utility process, Node's IPC channel in a child process. */
+function hostPort(): Port {
+  const parentPort = (process as unknown as { parentPort?: { postMessage(m: unknown): void; on(e: 'message', l: (e: { data: unknown }) => void): void } }).parentPort
+  if (parentPort) {
+    return {
+      send: (m) => parentPort.postMessage(m),
+      onMessage: (l) => parentPort.on('message', (e) => l(e.data as HostMessage))
+    }
+  }
+  if (!process.send) throw new Error('the training worker must be started by RNN Lab (no IPC channel)')
+  // A host that dies (killed, crashed) takes its worker with it: nobody would record the results.
+  process.on('disconnect', () => process.exit(0))
+  return {
+    send: (m) => process.send!(m),
+    onMessage: (l) => process.on('message', (m) => l(m as HostMessage))
+  }
+}
+
+function fsyncPath(path: string): void {
+  const fd = openSync(path, 'r')
+  try {
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** The host that started us; if it dies we are re-parented, and must stop: nobody would record our results. */
+const hostPid = process.ppid
+function orphaned(): boolean {
+  return process.ppid !== hostPid
+}
+
+/**
+ * For the crash tests only: RNNLAB_TEST_HOLD=checkpoint makes the worker stop inside a checkpoint write (the new file
+ * complete but not yet renamed into place) and announce it in a marker file, so a test can kill it exactly there.
+ */
+function holdForTest(point: string, runDir: string): void {
+  if (process.env.RNNLAB_TEST_HOLD !== point) return
+  writeFileSync(join(runDir, `holding-${point}`), String(process.pid))
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10_000)
+}
+
+/** Writes a file so that a crash at any moment leaves either the old complete file or the new complete file. */
+function commitFile(tmp: string, final: string): void {
+  fsyncPath(tmp)
+  holdForTest('checkpoint', dirname(final))
+  renameSync(tmp, final)
+  try {
+    fsyncPath(dirname(final))
+  } catch {
+    // Some file systems cannot fsync a folder; the rename itself is still atomic.
+  }
+}
+
+function describeCheckpoint(kind: 'last' | 'best', epoch: number, path: string): CheckpointWritten {
+  const bytes = readFileSync(path)
+  return { kind, epoch, path, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') }
+}
+
+function isBetter(value: number, best: number | null, monitor: Monitor, mode: MonitorMode, minDelta: number): boolean {
+  if (!Number.isFinite(value)) return false
+  if (best === null) return true
+  const maximize = mode === 'max' || (mode === 'auto' && monitor.endsWith('accuracy'))
+  return maximize ? value > best + minDelta : value < best - minDelta
+}
+
+export async function train(job: TrainingJob, send: (m: WorkerMessage) => void): Promise<void> {
+  const { config } = job
+  const t = config.training
+  send({ type: 'status', phase: 'loading data' })
+  let lastReport = 0
+  const data = await loadDataset(config.dataset, {
+    home: job.home,
+    baseDir: job.baseDir,
+    onProgress: (p) => {
+      const now = Date.now()
+      if (now - lastReport > 250) {
+        lastReport = now
+        send({ type: 'status', phase: `${p.phase} ${p.total ? Math.round((100 * p.done) / p.total) + '%' : ''}`.trim() })
+      }
+    }
+  })
+  const input: [number, number] = [data.timeSteps, data.features]
+  if (config.model.input && (config.model.input[0] !== input[0] || config.model.input[1] !== input[1])) {
+    throw new Error(`model.input: the config says [${config.model.input}] but the data has ${input[0]} steps of ${input[1]} features`)
+  }
+  if (data.train.count === 0) throw new Error('dataset: the training set is empty')
+
+  send({ type: 'status', phase: 'building the model' })
+  const engine = loadEngine()
+  const model: EngineModel = new engine.Model(engineSpec(config, input))
+  model.init(t.seed)
+  let startEpoch = 1
+  if (job.resume) {
+    model.loadCheckpoint(job.resume.checkpoint)
+    startEpoch = job.resume.epoch + 1
+  }
+  const batches = Math.ceil(data.train.count / t.batchSize)
+  send({
+    type: 'ready',
+    engineVersion: engine.version(),
+    paramCount: model.paramCount(),
+    input,
+    trainCount: data.train.count,
+    validationCount: data.validation.count,
+    batches,
+    startEpoch
+  })
+
+  mkdirSync(job.runDir, { recursive: true })
+  // Each epoch's checkpoints get their own names; the host prunes old ones once the database points at the new
+  // ones, so a crash between the file and the database never leaves a row naming a file with other contents.
+  const lastPath = (epoch: number) => join(job.runDir, `last-${epoch}.ckpt`)
+  const bestPath = (epoch: number) => join(job.runDir, `best-${epoch}.ckpt`)
+  const hasValidation = data.validation.count > 0
+  const stop = t.earlyStopping
+  const monitor: Monitor = stop?.monitor ?? (hasValidation ? 'val_loss' : 'loss')
+  const mode: MonitorMode = stop?.mode ?? 'auto'
+  if (monitor.startsWith('val_') && !hasValidation) {
+    throw new Error(`training.earlyStopping.monitor: ${monitor} needs a validation set; the dataset has none (set dataset.validationSplit)`)
+  }
+  let best: number | null = null
+  let bestEpoch = 0
+  let waited = 0
+  const monitored = (m: EpochMetrics) => ({ loss: m.loss, accuracy: m.accuracy, val_loss: m.valLoss, val_accuracy: m.valAccuracy })[monitor]
+  // A resumed run picks up the early-stopping state where the interrupted one left it.
+  for (const m of job.resume?.history ?? []) {
+    const value = monitored(m)
+    if (value !== null && isBetter(value, best, monitor, mode, stop?.minDelta ?? 0)) {
+      best = value
+      bestEpoch = m.epoch
+      waited = 0
+    } else waited++
+  }
+
+  for (let epoch = startEpoch; epoch <= t.epochs; epoch++) {
+    let nonFinite: { batch: number; loss: number } | null = null
+    let lastSent = 0
+    const stats = model.trainEpoch(data.train.x, data.train.y, data.train.count, {
+      batchSize: t.batchSize,
+      shuffle: t.shuffle,
+      progressIntervalMs: 0,
+      onProgress: (p) => {
+        if (orphaned()) return false
+        if (!Number.isFinite(p.loss)) {
+          nonFinite = { batch: p.batch, loss: p.loss }
+          return false
+        }
+        const now = Date.now()
+        // At most ~10 reports a second, and always the last batch.
+        if (now - lastSent >= 100 || p.batch === p.batches) {
+          lastSent = now
+          send({
+            type: 'progress',
+            epoch,
+            batch: p.batch,
+            batches: p.batches,
+            loss: p.loss,
+            accuracy: Number.isFinite(p.accuracy) ? p.accuracy : null,
+            samplesPerSecond: p.samplesPerSec,
+            seconds: p.seconds
+          })
+        }
+        return true
+      }
+    })
+    if (orphaned()) process.exit(0)
+    if (nonFinite !== null) {
+      const { batch, loss } = nonFinite as { batch: number; loss: number }
+      const kept = epoch > startEpoch ? ` (the checkpoint of epoch ${epoch - 1} is kept)` : ''
+      throw new Error(`the loss became ${loss} at epoch ${epoch}, batch ${batch}; try a smaller learning rate${kept}`)
+    }
+    const val = hasValidation ? model.evaluate(data.validation.x, data.validation.y, data.validation.count, { batchSize: 256 }) : null
+    const seconds = stats.seconds ?? 0
+    const metrics: EpochMetrics = {
+      epoch,
+      loss: stats.loss,
+      accuracy: Number.isFinite(stats.accuracy) ? stats.accuracy : null,
+      valLoss: val ? val.loss : null,
+      valAccuracy: val && Number.isFinite(val.accuracy) ? val.accuracy : null,
+      learningRate: t.optimizer.learningRate,
+      seconds,
+      samplesPerSecond: seconds > 0 ? data.train.count / seconds : null
+    }
+    const checkpoints: CheckpointWritten[] = []
+    model.saveCheckpoint(lastPath(epoch) + '.writing')
+    commitFile(lastPath(epoch) + '.writing', lastPath(epoch))
+    checkpoints.push(describeCheckpoint('last', epoch, lastPath(epoch)))
+    const value = monitored(metrics)
+    const improved = value !== null && isBetter(value, best, monitor, mode, stop?.minDelta ?? 0)
+    if (improved) {
+      best = value
+      waited = 0
+      bestEpoch = epoch
+      copyFileSync(lastPath(epoch), bestPath(epoch) + '.writing')
+      commitFile(bestPath(epoch) + '.writing', bestPath(epoch))
+      checkpoints.push(describeCheckpoint('best', epoch, bestPath(epoch)))
+    } else waited++
+    send({ type: 'epoch', metrics, checkpoints })
+    // Let the event loop run between epochs, so the host's messages and a closed channel are noticed.
+    await new Promise((resolve) => setImmediate(resolve))
+    if (stop && waited > stop.patience) {
+      if (stop.restoreBestWeights && best !== null) model.loadCheckpoint(bestPath(bestEpoch))
+      send({ type: 'done', reason: `early stopping: ${monitor} did not improve for ${waited} epochs` })
+      return
+    }
+  }
+  send({ type: 'done', reason: null })
+}
+
+function main(): void {
+  const port = hostPort()
+  port.onMessage((message) => {
+    if (message.type !== 'start') return
+    // When the work ends the host closes the channel, and this process ends with it.
+    train(message.job, (m) => port.send(m)).catch((e) => port.send({ type: 'failed', message: errorMessage(e) }))
+  })
+}
+
+// Only as the entry of a worker process started by the host (not when a test imports `train`).
+if (process.env.RNNLAB_TRAINING_WORKER === '1') main()

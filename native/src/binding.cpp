@@ -1,0 +1,363 @@
+// Node-API binding: version() and class Model (API in native/README.md). Every C++ error becomes a JS Error;
+// buffers handed to JS are copies in JS-owned memory (Electron forbids external ArrayBuffers).
+#include <napi.h>
+
+#include <chrono>
+#include <cmath>
+#include <memory>
+
+#include "engine.h"
+#include "spec_js.h"
+
+namespace rnnlab {
+
+namespace {
+
+constexpr const char* VERSION = "0.1.0";
+
+Napi::Error js_error(Napi::Env env, const std::exception& e) {
+  Napi::Error err = Napi::Error::New(env, e.what());
+  if (auto* spec = dynamic_cast<const SpecError*>(&e)) err.Set("field", Napi::String::New(env, spec->field));
+  return err;
+}
+
+// Runs a method body; C++ exceptions (bad input, I/O, out of memory) reach JS as Errors, never as an abort.
+template <typename F>
+Napi::Value guarded(const Napi::CallbackInfo& info, F&& body) {
+  try {
+    return body();
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw js_error(info.Env(), e);
+  }
+}
+
+[[noreturn]] void bad_argument(Napi::Env env, const std::string& message) {
+  throw Napi::TypeError::New(env, message);
+}
+
+Napi::Object options_arg(const Napi::CallbackInfo& info, size_t k) {
+  if (info.Length() <= k || info[k].IsUndefined()) return Napi::Object::New(info.Env());
+  if (!info[k].IsObject()) bad_argument(info.Env(), "options: must be an object");
+  return info[k].As<Napi::Object>();
+}
+
+double option_number(const Napi::Object& o, const char* key, double fallback) {
+  if (!o.Has(key) || o.Get(key).IsUndefined()) return fallback;
+  if (!o.Get(key).IsNumber()) bad_argument(o.Env(), std::string("options.") + key + ": must be a number");
+  return o.Get(key).As<Napi::Number>().DoubleValue();
+}
+
+int batch_size_option(const Napi::Object& o, int fallback) {
+  const double b = option_number(o, "batchSize", fallback);
+  if (b != std::floor(b) || b < 1 || b > 1 << 20) bad_argument(o.Env(), "options.batchSize: must be a positive integer");
+  return int(b);
+}
+
+}  // namespace
+
+class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "Model",
+                       {InstanceMethod("init", &ModelWrap::Init), InstanceMethod("paramCount", &ModelWrap::ParamCount),
+                        InstanceMethod("describe", &ModelWrap::Describe),
+                        InstanceMethod("trainBatch", &ModelWrap::TrainBatch),
+                        InstanceMethod("trainEpoch", &ModelWrap::TrainEpoch),
+                        InstanceMethod("evaluate", &ModelWrap::Evaluate), InstanceMethod("predict", &ModelWrap::Predict),
+                        InstanceMethod("getWeights", &ModelWrap::GetWeights),
+                        InstanceMethod("setWeights", &ModelWrap::SetWeights),
+                        InstanceMethod("saveCheckpoint", &ModelWrap::SaveCheckpoint),
+                        InstanceMethod("loadCheckpoint", &ModelWrap::LoadCheckpoint)});
+  }
+
+  explicit ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWrap>(info) {
+    guarded(info, [&]() -> Napi::Value {
+      if (info.Length() < 1) bad_argument(info.Env(), "new Model(spec): spec is required");
+      engine_ = std::make_unique<Engine>(spec_from_js(info[0]));
+      engine_->init(0);
+      return info.Env().Undefined();
+    });
+  }
+
+ private:
+  Napi::Value Init(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() -> Napi::Value {
+      const double seed = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
+      if (seed < 0 || seed != std::floor(seed) || seed > 9007199254740991.0)
+        bad_argument(info.Env(), "init(seed): seed must be a non-negative integer");
+      engine_->init(uint64_t(seed));
+      return info.Env().Undefined();
+    });
+  }
+
+  Napi::Value ParamCount(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), double(engine_->model.trainable_count()));
+  }
+
+  Napi::Value Describe(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const Model<float>& m = engine_->model;
+    Napi::Object out = Napi::Object::New(env);
+    Napi::Array tensors = Napi::Array::New(env);
+    for (size_t k = 0; k < m.tensors().size(); k++) {
+      const TensorInfo& t = m.tensors()[k];
+      long frozen = 0;
+      for (auto& f : m.frozen()) if (f.first >= t.offset && f.first < t.offset + t.size) frozen += f.second;
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("name", t.name);
+      o.Set("dims", dims_array(env, t.dims));
+      o.Set("size", double(t.size));
+      o.Set("trainable", double(t.size - frozen));
+      tensors.Set(uint32_t(k), o);
+    }
+    out.Set("tensors", tensors);
+    out.Set("paramCount", double(m.trainable_count()));
+    out.Set("totalValues", double(m.params.size()));
+    out.Set("outputSteps", m.out_steps());
+    out.Set("outputFeatures", m.out_features());
+    out.Set("iterations", double(engine_->optimizer.iterations));
+    return out;
+  }
+
+  // x: Float32Array (n*T*F); y: Int32Array (n*K labels) or Float32Array (n*K*U targets)
+  struct Data {
+    const float* x = nullptr;
+    Targets y;
+    long n = 0;
+  };
+
+  Data data_args(const Napi::CallbackInfo& info, bool need_y) {
+    Napi::Env env = info.Env();
+    const Model<float>& m = engine_->model;
+    Data d;
+    const size_t ny = need_y ? 1 : 0;
+    if (info.Length() < 2 + ny || !info[1 + ny].IsNumber()) bad_argument(env, "n: the number of samples is required");
+    const double n = info[1 + ny].As<Napi::Number>().DoubleValue();
+    if (n < 1 || n != std::floor(n)) bad_argument(env, "n: must be a positive integer");
+    d.n = long(n);
+    if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+      bad_argument(env, "x: must be a Float32Array [n, T, F]");
+    Napi::Float32Array x = info[0].As<Napi::Float32Array>();
+    const long want = d.n * m.spec().steps * m.spec().features;
+    if ((long)x.ElementLength() != want)
+      bad_argument(env, "x: expected n*T*F = " + std::to_string(d.n) + "*" + std::to_string(m.spec().steps) + "*" +
+                            std::to_string(m.spec().features) + " = " + std::to_string(want) + " values, got " +
+                            std::to_string(x.ElementLength()));
+    d.x = x.Data();
+    if (!need_y) return d;
+    const long K = m.out_steps(), U = m.out_features();
+    if (info[1].IsTypedArray() && info[1].As<Napi::TypedArray>().TypedArrayType() == napi_int32_array) {
+      if (m.spec().loss != LossKind::CategoricalCrossentropy) bad_argument(env, "y: mse needs Float32Array targets");
+      Napi::Int32Array y = info[1].As<Napi::Int32Array>();
+      if ((long)y.ElementLength() != d.n * K)
+        bad_argument(env, "y: expected " + std::to_string(d.n * K) + " labels (n" + (K > 1 ? "*T" : "") + "), got " +
+                              std::to_string(y.ElementLength()));
+      for (size_t k = 0; k < y.ElementLength(); k++)
+        if (y[k] < 0 || y[k] >= U)
+          bad_argument(env, "y[" + std::to_string(k) + "]: label " + std::to_string(y[k]) + " is outside 0.." +
+                                std::to_string(U - 1));
+      d.y.labels = y.Data();
+    } else if (info[1].IsTypedArray() && info[1].As<Napi::TypedArray>().TypedArrayType() == napi_float32_array) {
+      Napi::Float32Array y = info[1].As<Napi::Float32Array>();
+      if ((long)y.ElementLength() != d.n * K * U)
+        bad_argument(env, "y: expected " + std::to_string(d.n * K * U) + " target values, got " +
+                              std::to_string(y.ElementLength()));
+      d.y.values = y.Data();
+    } else {
+      bad_argument(env, "y: must be an Int32Array of class ids or a Float32Array of targets");
+    }
+    return d;
+  }
+
+  static Napi::Object stats_object(Napi::Env env, const Stats& st) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("loss", st.loss);
+    o.Set("accuracy", st.accuracy);
+    o.Set("samples", double(st.samples));
+    o.Set("batches", double(st.batches));
+    o.Set("cancelled", st.cancelled);
+    return o;
+  }
+
+  Napi::Value TrainBatch(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() -> Napi::Value {
+      Data d = data_args(info, true);
+      std::vector<long> idx(d.n);
+      for (long k = 0; k < d.n; k++) idx[k] = k;
+      return stats_object(info.Env(), engine_->train_batch(d.x, d.y, idx.data(), int(d.n)));
+    });
+  }
+
+  Napi::Value TrainEpoch(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() -> Napi::Value {
+      Napi::Env env = info.Env();
+      Data d = data_args(info, true);
+      Napi::Object o = options_arg(info, 3);
+      const int batch_size = batch_size_option(o, 32);
+      const bool shuffle = !o.Has("shuffle") || o.Get("shuffle").IsUndefined() || o.Get("shuffle").ToBoolean();
+      const bool has_seed = o.Has("seed") && !o.Get("seed").IsUndefined();
+      const double seed = option_number(o, "seed", 0);
+      if (seed < 0 || seed != std::floor(seed)) bad_argument(env, "options.seed: must be a non-negative integer");
+      Napi::Function callback;
+      if (o.Has("onProgress") && !o.Get("onProgress").IsUndefined()) {
+        if (!o.Get("onProgress").IsFunction()) bad_argument(env, "options.onProgress: must be a function");
+        callback = o.Get("onProgress").As<Napi::Function>();
+      }
+      const double interval_ms = option_number(o, "progressIntervalMs", 100);
+      // A shared Int32Array another thread sets to non-zero to stop after the current batch (the training thread's
+      // event loop is blocked, so a message could not arrive); its memory outlives the call, being held by `o`.
+      const volatile int32_t* cancel_flag = nullptr;
+      if (o.Has("cancelFlag") && !o.Get("cancelFlag").IsUndefined()) {
+        Napi::Value f = o.Get("cancelFlag");
+        if (!f.IsTypedArray() || f.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
+            f.As<Napi::Int32Array>().ElementLength() < 1)
+          bad_argument(env, "options.cancelFlag: must be an Int32Array (on a SharedArrayBuffer to be set from another thread)");
+        cancel_flag = f.As<Napi::Int32Array>().Data();
+      }
+      using clock = std::chrono::steady_clock;
+      const auto start = clock::now();
+      auto last = start - std::chrono::hours(1);
+      std::function<bool(const Progress&)> on_batch;
+      if (!callback.IsEmpty() || cancel_flag)
+        on_batch = [&](const Progress& p) {
+          if (cancel_flag && *cancel_flag != 0) return false;
+          if (callback.IsEmpty()) return true;
+          const auto now = clock::now();
+          if (p.batch != p.batches && std::chrono::duration<double, std::milli>(now - last).count() < interval_ms)
+            return true;
+          last = now;
+          const double elapsed = std::chrono::duration<double>(now - start).count();
+          Napi::Object po = Napi::Object::New(env);
+          po.Set("batch", double(p.batch));
+          po.Set("batches", double(p.batches));
+          po.Set("samples", double(p.samples));
+          po.Set("loss", p.loss);
+          po.Set("accuracy", p.accuracy);
+          po.Set("seconds", elapsed);
+          po.Set("samplesPerSec", elapsed > 0 ? p.samples / elapsed : 0.0);
+          Napi::Value r = callback.Call({po});
+          return !(r.IsBoolean() && !r.As<Napi::Boolean>().Value());  // returning false cancels
+        };
+      Stats st = engine_->train_epoch(d.x, d.y, d.n, batch_size, shuffle, has_seed, uint64_t(seed), on_batch);
+      Napi::Object out = stats_object(env, st);
+      out.Set("seconds", std::chrono::duration<double>(clock::now() - start).count());
+      return out;
+    });
+  }
+
+  Napi::Value Evaluate(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() -> Napi::Value {
+      Data d = data_args(info, true);
+      const int batch_size = batch_size_option(options_arg(info, 3), 256);
+      return stats_object(info.Env(), engine_->evaluate(d.x, d.y, d.n, batch_size));
+    });
+  }
+
+  Napi::Value Predict(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() -> Napi::Value {
+      Data d = data_args(info, false);
+      const int batch_size = batch_size_option(options_arg(info, 2), 256);
+      const Model<float>& m = engine_->model;
+      Napi::Float32Array out = Napi::Float32Array::New(info.Env(), size_t(d.n) * m.out_steps() * m.out_features());
+      engine_->predict(out.Data(), d.x, d.n, batch_size);
+      return out;
+    });
+  }
+
+  static Napi::Array dims_array(Napi::Env env, const std::vector<int>& dims) {
+    Napi::Array a = Napi::Array::New(env, dims.size());
+    for (size_t k = 0; k < dims.size(); k++) a.Set(uint32_t(k), dims[k]);
+    return a;
+  }
+
+  Napi::Value GetWeights(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() -> Napi::Value {
+      Napi::Env env = info.Env();
+      Napi::Object out = Napi::Object::New(env);
+      for (const TensorInfo& t : engine_->model.tensors()) {
+        Napi::Float32Array data = Napi::Float32Array::New(env, t.size);  // JS-owned copy
+        std::copy(engine_->model.params.begin() + t.offset, engine_->model.params.begin() + t.offset + t.size,
+                  data.Data());
+        Napi::Object o = Napi::Object::New(env);
+        o.Set("dims", dims_array(env, t.dims));
+        o.Set("data", data);
+        out.Set(t.name, o);
+      }
+      return out;
+    });
+  }
+
+  // Sets the named tensors given (others keep their values); checks every one before changing any.
+  Napi::Value SetWeights(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() -> Napi::Value {
+      Napi::Env env = info.Env();
+      if (info.Length() < 1 || !info[0].IsObject()) bad_argument(env, "setWeights(weights): weights must be an object");
+      Napi::Object w = info[0].As<Napi::Object>();
+      Napi::Array keys = w.GetPropertyNames();
+      std::vector<std::pair<const TensorInfo*, Napi::Float32Array>> updates;
+      for (uint32_t k = 0; k < keys.Length(); k++) {
+        const std::string name = keys.Get(k).ToString().Utf8Value();
+        const TensorInfo* t = nullptr;
+        for (const TensorInfo& c : engine_->model.tensors()) if (c.name == name) t = &c;
+        if (!t) bad_argument(env, "weights." + name + ": the model has no such tensor");
+        Napi::Value v = w.Get(name);
+        if (!v.IsObject() || !v.As<Napi::Object>().Get("data").IsTypedArray() ||
+            v.As<Napi::Object>().Get("data").As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+          bad_argument(env, "weights." + name + ".data: must be a Float32Array");
+        Napi::Object o = v.As<Napi::Object>();
+        if (o.Has("dims") && o.Get("dims").IsArray()) {
+          Napi::Array dims = o.Get("dims").As<Napi::Array>();
+          bool same = dims.Length() == t->dims.size();
+          for (uint32_t j = 0; same && j < dims.Length(); j++)
+            same = dims.Get(j).IsNumber() && dims.Get(j).As<Napi::Number>().Int32Value() == t->dims[j];
+          if (!same) bad_argument(env, "weights." + name + ".dims: do not match the model's tensor");
+        }
+        Napi::Float32Array data = o.Get("data").As<Napi::Float32Array>();
+        if ((long)data.ElementLength() != t->size)
+          bad_argument(env, "weights." + name + ".data: expected " + std::to_string(t->size) + " values, got " +
+                                std::to_string(data.ElementLength()));
+        updates.emplace_back(t, data);
+      }
+      for (auto& u : updates) std::copy(u.second.Data(), u.second.Data() + u.first->size,
+                                         engine_->model.params.begin() + u.first->offset);
+      return env.Undefined();
+    });
+  }
+
+  static std::string path_arg(const Napi::CallbackInfo& info) {
+    if (info.Length() < 1 || !info[0].IsString()) bad_argument(info.Env(), "path: must be a string");
+    return info[0].As<Napi::String>().Utf8Value();
+  }
+
+  Napi::Value SaveCheckpoint(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() -> Napi::Value {
+      engine_->save_checkpoint(path_arg(info));
+      return info.Env().Undefined();
+    });
+  }
+
+  Napi::Value LoadCheckpoint(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() -> Napi::Value {
+      engine_->load_checkpoint(path_arg(info));
+      return info.Env().Undefined();
+    });
+  }
+
+  std::unique_ptr<Engine> engine_;
+};
+
+Napi::Object init_module(Napi::Env env, Napi::Object exports) {
+  exports.Set("version", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
+                return Napi::String::New(info.Env(), std::string("rnnlab-engine ") + VERSION + " (reference kernels)");
+              }));
+  exports.Set("Model", ModelWrap::Define(env));
+  return exports;
+}
+
+}  // namespace rnnlab
+
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) { return rnnlab::init_module(env, exports); }
+
+NODE_API_MODULE(rnnlab_engine, InitModule)

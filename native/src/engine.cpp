@@ -1,0 +1,182 @@
+// Training loop, evaluation and prediction over batch-major data (see engine.h).
+#include "engine.h"
+
+#include <chrono>
+#include <stdexcept>
+#if defined(_WIN32)
+#define NOMINMAX
+#include <windows.h>
+#else
+#include <unistd.h>
+#endif
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+namespace rnnlab {
+
+namespace {
+
+double physical_memory_bytes() {
+#if defined(_WIN32)
+  MEMORYSTATUSEX status;
+  status.dwLength = sizeof status;
+  return GlobalMemoryStatusEx(&status) ? double(status.ullTotalPhys) : 0;
+#else
+  const long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && size > 0 ? double(pages) * double(size) : 0;
+#endif
+}
+
+std::string gigabytes(double bytes) { return std::to_string(int(bytes / 1e8) / 10.0).substr(0, 5) + " GB"; }
+
+// Parameters, gradients and two optimizer moments must fit: checked before the model allocates them.
+const ModelSpec& fits_memory(const ModelSpec& spec) {
+  Model<float>::check_spec_memory(spec, physical_memory_bytes());
+  return spec;
+}
+
+}  // namespace
+
+Engine::Engine(const ModelSpec& spec) : model(fits_memory(spec)), optimizer(spec.optimizer, (long)model.params.size()) {}
+
+void Engine::check_memory(int B) {
+  if (B <= checked_batch_) return;
+  const double need = (model.buffer_values(B) + 4.0 * model.params.size()) * sizeof(float);
+  const double have = physical_memory_bytes();
+  if (have > 0 && need > 0.8 * have)
+    throw std::runtime_error("batchSize " + std::to_string(B) + ": one batch needs about " + gigabytes(need) +
+                             ", more than this machine's " + gigabytes(have) + " of memory allows");
+  checked_batch_ = B;
+}
+
+void Engine::init(uint64_t seed) {
+  model.init(seed);
+  optimizer = Optimizer(model.spec().optimizer, (long)model.params.size());
+  dropout_rng.reseed(seed ^ 0xd1b54a32d192ed03ULL);
+  shuffle_rng.reseed(seed ^ 0x8cb92ba72f3d8dd7ULL);
+}
+
+void Engine::gather(const float* x, const Targets& y, const long* idx, int B) {
+  check_memory(B);
+  const ModelSpec& s = model.spec();
+  const long T = s.steps, F = s.features, K = model.out_steps(), U = model.out_features();
+  xb_.resize(T * B * F);
+  for (int b = 0; b < B; b++)
+    for (long t = 0; t < T; t++) {
+      const float* src = x + (idx[b] * T + t) * F;
+      std::copy(src, src + F, xb_.data() + (t * B + b) * F);
+    }
+  has_labels_ = y.labels != nullptr;
+  if (y.labels) {
+    lb_.resize(K * B);
+    for (int b = 0; b < B; b++)
+      for (long k = 0; k < K; k++) lb_[k * B + b] = y.labels[idx[b] * K + k];
+  } else if (y.values) {
+    tb_.resize(K * B * U);
+    for (int b = 0; b < B; b++)
+      for (long k = 0; k < K; k++) {
+        const float* src = y.values + (idx[b] * K + k) * U;
+        std::copy(src, src + U, tb_.data() + (k * B + b) * U);
+      }
+  }
+}
+
+Stats Engine::batch_loss(const float* out, int B, bool want_gradient) {
+  const int rows = model.out_steps() * B, U = model.out_features();
+  Stats st;
+  st.samples = B;
+  st.batches = 1;
+  if (want_gradient) dout_.assign((long)rows * U, 0.f);
+  if (model.spec().loss == LossKind::CategoricalCrossentropy) {
+    const int32_t* labels = has_labels_ ? lb_.data() : nullptr;
+    const float* targets = has_labels_ ? nullptr : tb_.data();
+    long hits = 0;
+    st.loss = crossentropy_forward(&hits, out, labels, targets, rows, U) / rows;
+    st.accuracy = double(hits) / rows;
+    if (want_gradient) crossentropy_softmax_backward(dout_.data(), out, labels, targets, rows, U, 1.f / rows);
+  } else {
+    st.loss = mse_forward(out, tb_.data(), rows, U) / ((double)rows * U);
+    st.accuracy = std::numeric_limits<double>::quiet_NaN();
+    if (want_gradient) mse_backward(dout_.data(), out, tb_.data(), rows, U, float(1.0 / ((double)rows * U)));
+  }
+  return st;
+}
+
+Stats Engine::train_batch(const float* x, const Targets& y, const long* idx, int B) {
+  gather(x, y, idx, B);
+  const float* out = model.forward(xb_.data(), B, true, &dropout_rng);
+  Stats st = batch_loss(out, B, true);
+  model.zero_grads();
+  model.backward(dout_.data());
+  model.zero_frozen_grads();
+  clip_gradients(model.grads, model.tensors(), model.spec().optimizer);
+  optimizer.step(model.params.data(), model.grads.data(), (long)model.params.size());
+  return st;
+}
+
+Stats Engine::train_epoch(const float* x, const Targets& y, long n, int batch_size, bool shuffle, bool has_seed,
+                          uint64_t seed, const std::function<bool(const Progress&)>& on_batch) {
+  std::vector<long> order(n);
+  std::iota(order.begin(), order.end(), 0L);
+  if (shuffle) {
+    Rng local(seed);
+    Rng& rng = has_seed ? local : shuffle_rng;
+    for (long k = n - 1; k > 0; k--) std::swap(order[k], order[(long)rng.below(k + 1)]);
+  }
+  Stats total;
+  Progress p;
+  p.batches = (n + batch_size - 1) / batch_size;
+  double loss_sum = 0, acc_sum = 0;
+  for (long start = 0; start < n; start += batch_size) {
+    const int B = (int)std::min<long>(batch_size, n - start);
+    Stats st = train_batch(x, y, order.data() + start, B);
+    loss_sum += st.loss * B;
+    acc_sum += st.accuracy * B;
+    total.samples += B;
+    total.batches++;
+    p.batch = total.batches;
+    p.samples = total.samples;
+    p.loss = loss_sum / total.samples;
+    p.accuracy = acc_sum / total.samples;
+    if (on_batch && !on_batch(p)) { total.cancelled = true; break; }
+  }
+  total.loss = total.samples ? loss_sum / total.samples : 0;
+  total.accuracy = total.samples ? acc_sum / total.samples : 0;
+  return total;
+}
+
+Stats Engine::evaluate(const float* x, const Targets& y, long n, int batch_size) {
+  std::vector<long> idx(batch_size);
+  Stats total;
+  double loss_sum = 0, acc_sum = 0;
+  for (long start = 0; start < n; start += batch_size) {
+    const int B = (int)std::min<long>(batch_size, n - start);
+    std::iota(idx.begin(), idx.begin() + B, start);
+    gather(x, y, idx.data(), B);
+    Stats st = batch_loss(model.forward(xb_.data(), B, false, nullptr), B, false);
+    loss_sum += st.loss * B;
+    acc_sum += st.accuracy * B;
+    total.samples += B;
+    total.batches++;
+  }
+  total.loss = total.samples ? loss_sum / total.samples : 0;
+  total.accuracy = total.samples ? acc_sum / total.samples : 0;
+  return total;
+}
+
+void Engine::predict(float* out, const float* x, long n, int batch_size) {
+  const long K = model.out_steps(), U = model.out_features();
+  std::vector<long> idx(batch_size);
+  for (long start = 0; start < n; start += batch_size) {
+    const int B = (int)std::min<long>(batch_size, n - start);
+    std::iota(idx.begin(), idx.begin() + B, start);
+    gather(x, Targets{}, idx.data(), B);
+    const float* y = model.forward(xb_.data(), B, false, nullptr);
+    for (int b = 0; b < B; b++)
+      for (long k = 0; k < K; k++)
+        std::copy(y + (k * B + b) * U, y + (k * B + b + 1) * U, out + ((start + b) * K + k) * U);
+  }
+}
+
+}  // namespace rnnlab

@@ -1,0 +1,73 @@
+// Training, evaluation and prediction of a float model over in-memory data, and its checkpoints.
+// Data is batch-major as JS hands it: x (N, T, F); the model works time-major, so batches are gathered.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "model.h"
+#include "optim.h"
+#include "rng.h"
+#include "spec.h"
+
+namespace rnnlab {
+
+// The targets of a data set: integer class ids (N * outSteps) or float rows (N * outSteps * U); one is set.
+struct Targets {
+  const int32_t* labels = nullptr;
+  const float* values = nullptr;
+};
+
+struct Stats {
+  double loss = 0;      // mean over rows (cross-entropy) or over values (mse)
+  double accuracy = 0;  // share of rows whose argmax is right; NaN for mse
+  long samples = 0;
+  long batches = 0;
+  bool cancelled = false;
+};
+
+struct Progress {
+  long batch = 0, batches = 0, samples = 0;
+  double loss = 0, accuracy = 0;  // running means over the epoch so far
+};
+
+class Engine {
+ public:
+  explicit Engine(const ModelSpec& spec);
+
+  // Keras initializers from seed; also seeds the dropout and shuffle streams; resets the optimizer.
+  void init(uint64_t seed);
+
+  // One optimizer step on the samples idx[0..B) of x.
+  Stats train_batch(const float* x, const Targets& y, const long* idx, int B);
+
+  // One pass over x in minibatches; shuffled by a stream seeded from `seed` when has_seed, else the model's own
+  // stream. on_batch runs after every batch; returning false stops the epoch (cancelled).
+  Stats train_epoch(const float* x, const Targets& y, long n, int batch_size, bool shuffle, bool has_seed,
+                    uint64_t seed, const std::function<bool(const Progress&)>& on_batch);
+
+  Stats evaluate(const float* x, const Targets& y, long n, int batch_size);
+
+  // out: (n, outSteps, U) model outputs (probabilities for a softmax head)
+  void predict(float* out, const float* x, long n, int batch_size);
+
+  void save_checkpoint(const std::string& path) const;
+  void load_checkpoint(const std::string& path);
+
+  Model<float> model;
+  Optimizer optimizer;
+  Rng dropout_rng, shuffle_rng;
+
+ private:
+  void gather(const float* x, const Targets& y, const long* idx, int B);
+  void check_memory(int B);
+  Stats batch_loss(const float* out, int B, bool want_gradient);
+
+  std::vector<float> xb_, tb_, dout_;  // (T, B, F) inputs, (rows, U) targets, (rows, U) output gradient
+  std::vector<int32_t> lb_;            // (rows) labels
+  bool has_labels_ = false;
+  int checked_batch_ = 0;
+};
+
+}  // namespace rnnlab

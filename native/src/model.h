@@ -1,0 +1,368 @@
+// A layer stack built from a ModelSpec: parameters in ONNX layout, Keras initializers, forward and backward.
+// Templated on the scalar (float to train, double for the gradient check). Single-threaded; each direction's
+// work is independent (its own buffers), so directions can run in parallel later.
+// Legend: T steps, B batch, F input features, I layer input features, H units, G gates, D directions,
+// U dense units. Activations are time-major: a sequence is (T, B, features), a vector output is (B, features).
+#pragma once
+#include <cmath>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "kernels/cells.h"
+#include "kernels/layers.h"
+#include "rng.h"
+#include "spec.h"
+
+namespace rnnlab {
+
+// One named parameter tensor inside the flat parameter buffer.
+struct TensorInfo {
+  std::string name;       // "layers.<k>.W" | ".R" | ".B"  (k = index in spec.layers)
+  std::vector<int> dims;  // recurrent W [D, G*H, I], R [D, G*H, H], B [D, 2*G*H]; dense W [I, U], B [U]
+  long offset = 0, size = 0;
+};
+
+template <typename S>
+class Model {
+ public:
+  // kernels: the table of cell kernels to run; the reference table by default. A table of fast kernels with the
+  // same rows and signatures can be passed instead, and tested against a Model built on the reference one.
+  explicit Model(const ModelSpec& spec, CellTable<S> kernels = cell_kernel<S>)
+      : spec_(spec), shapes_(validate_spec(spec)), kernels_(kernels) { plan(); }
+
+  const ModelSpec& spec() const { return spec_; }
+  const std::vector<TensorInfo>& tensors() const { return tensors_; }
+  const std::vector<std::pair<long, long>>& frozen() const { return frozen_; }
+  long trainable_count() const {
+    long n = (long)params.size();
+    for (auto& f : frozen_) n -= f.second;
+    return n;
+  }
+  // output steps per sample (T for a sequence output, 1 otherwise) and features per step
+  int out_steps() const { return shapes_.back().steps ? shapes_.back().steps : 1; }
+  int out_features() const { return shapes_.back().features; }
+  bool softmax_head() const {
+    const LayerSpec& l = spec_.layers.back();
+    return l.kind == LayerKind::Dense && l.activation == Activation::Softmax;
+  }
+
+  // Keras initializers: glorot_uniform kernels, orthogonal recurrent kernels, zero biases, LSTM forget bias 1.
+  void init(uint64_t seed) {
+    Rng rng(seed);
+    for (auto& v : params) v = 0;
+    for (auto& L : layers_) {
+      const LayerSpec& l = L.spec;
+      const int I = L.in.features, H = l.units;
+      if (l.kind == LayerKind::Recurrent) {
+        const int GH = L.G * H;
+        for (int d = 0; d < L.Dw; d++) {
+          const double limit = std::sqrt(6.0 / (I + GH));
+          S* W = &params[L.W + (long)d * GH * I];
+          for (long k = 0; k < (long)GH * I; k++) W[k] = S(rng.uniform(-limit, limit));
+          orthogonal(&params[L.R + (long)d * GH * H], GH, H, rng);
+          const int fg = kernels_(l.cell).forget_gate;
+          if (fg >= 0 && l.use_bias && l.unit_forget_bias)
+            for (int j = 0; j < H; j++) params[L.Bias + (long)d * 2 * GH + (long)fg * H + j] = 1;
+        }
+      } else if (l.kind == LayerKind::Dense) {
+        const double limit = std::sqrt(6.0 / (I + H));
+        for (long k = 0; k < (long)I * H; k++) params[L.W + k] = S(rng.uniform(-limit, limit));
+      }
+    }
+  }
+
+  // x: (T, B, F), kept by pointer until backward. Returns the output, (T, B, U) or (B, U); for a softmax head
+  // these are probabilities. training: dropout layers and in-cell dropout draw masks from rng.
+  const S* forward(const S* x, int B, bool training, Rng* rng) {
+    resize(B);
+    input_ = x;
+    const S* in = x;
+    for (auto& L : layers_) {
+      if (L.spec.kind == LayerKind::Recurrent) recurrent_forward(L, in, B, training, rng);
+      else if (L.spec.kind == LayerKind::Dense) dense_layer_forward(L, in, B);
+      else dropout_layer_forward(L, in, B, training, rng);
+      in = L.y.data();
+    }
+    return in;
+  }
+
+  // dout: gradient on the output of forward() (on the logits for a softmax head). Adds to grads.
+  // Returns the gradient on the input x, (T, B, F).
+  const S* backward(const S* dout) {
+    const int B = batch_;
+    for (auto& L : layers_) std::fill(L.dy.begin(), L.dy.end(), S(0));
+    std::fill(dx_.begin(), dx_.end(), S(0));
+    std::copy(dout, dout + layers_.back().dy.size(), layers_.back().dy.begin());
+    for (int k = (int)layers_.size() - 1; k >= 0; k--) {
+      Layer& L = layers_[k];
+      const S* in = k ? layers_[k - 1].y.data() : input_;
+      S* din = k ? layers_[k - 1].dy.data() : dx_.data();
+      if (L.spec.kind == LayerKind::Recurrent) recurrent_backward(L, din, in, B);
+      else if (L.spec.kind == LayerKind::Dense) dense_layer_backward(L, din, in, B);
+      else dropout_backward(din, L.dy.data(), L.mask.data(), (long)L.dy.size());
+    }
+    return dx_.data();
+  }
+
+  // Refuses, before anything is allocated, a spec whose weights, gradients and Adam moments would not fit in
+  // 80% of `memory_bytes` (0 = unknown: no check); names the largest layer's units.
+  static void check_spec_memory(const ModelSpec& spec, double memory_bytes) {
+    const std::vector<Shape> shapes = validate_spec(spec);
+    double total = 0, largest = -1;
+    size_t largest_at = 0;
+    int in_features = spec.features;
+    for (size_t k = 0; k < spec.layers.size(); k++) {
+      const LayerSpec& l = spec.layers[k];
+      const double I = in_features, H = l.units;
+      double n = 0;
+      if (l.kind == LayerKind::Recurrent) {
+        const double GH = double(cell_kernel<S>(l.cell).gates) * H;
+        n = (l.shared_weights ? 1 : l.directions) * (GH * I + GH * H + 2 * GH);
+      } else if (l.kind == LayerKind::Dense) {
+        n = I * H + H;
+      }
+      total += n;
+      if (n > largest) { largest = n; largest_at = k; }
+      in_features = shapes[k].features;
+    }
+    const double bytes = 4 * total * sizeof(S);
+    if (memory_bytes > 0 && bytes > 0.8 * memory_bytes)
+      throw SpecError("layers[" + std::to_string(largest_at) + "].units",
+                      "the model's " + std::to_string((long long)total) + " parameters need " +
+                          std::to_string((long long)(bytes / 1e6)) + " MB with gradients and optimizer state, more than this machine's " +
+                          std::to_string((long long)(memory_bytes / 1e6)) + " MB of memory allows");
+  }
+
+  // values the activation buffers hold at batch size B (what resize(B) allocates), to refuse oversize batches
+  double buffer_values(int B) const {
+    double n = double(spec_.steps) * B * spec_.features;
+    for (const Layer& L : layers_) {
+      const double y = double(rows(L.out, B)) * L.out.features, T = L.in.steps, I = L.in.features, H = L.spec.units;
+      n += 2 * y;
+      if (L.spec.kind == LayerKind::Recurrent) {
+        const int C = kernels_(L.spec.cell).cache_per_unit;
+        n += L.D * (T * B * H * (2 + C) + (L.spec.dropout > 0 ? 2 * T * B * I + B * I : 0) + B * H) +
+             kernels_(L.spec.cell).scratch_size(int(T), B, int(I), int(H));
+      } else {
+        n += y;
+      }
+    }
+    return n;
+  }
+
+  void zero_grads() { std::fill(grads.begin(), grads.end(), S(0)); }
+  // keeps untrained parameters (Keras has no recurrent bias for LSTM/SimpleRNN/GRU(resetAfter=false)) at zero
+  void zero_frozen_grads() {
+    for (auto& f : frozen_) std::fill(grads.begin() + f.first, grads.begin() + f.first + f.second, S(0));
+  }
+
+  std::vector<S> params, grads;
+
+ private:
+  struct Layer {
+    LayerSpec spec;
+    Shape in, out;
+    int D = 1, Dw = 1, G = 1;      // directions run, weight slices stored, gates
+    long W = 0, R = 0, Bias = 0;   // offsets into params
+    std::vector<S> y, dy;          // output and its gradient
+    std::vector<S> h[2], cache[2], dh[2], xd[2], dxd[2], mask_x[2], mask_h[2];  // per direction
+    std::vector<S> scratch, mask;  // kernel workspace; dropout layer mask
+    bool used_mask_x = false, used_mask_h = false;
+    bool reverse(int d) const { return spec.go_backwards || d == 1; }
+    int steps_out() const { return out.steps ? out.steps : 1; }
+    // time index of direction d's state that feeds output step k
+    int source_time(int d, int k) const {
+      const int T = in.steps;
+      if (!spec.return_sequences) return reverse(d) ? 0 : T - 1;
+      return spec.go_backwards ? T - 1 - k : k;  // Keras: a lone go_backwards layer outputs in reading order
+    }
+  };
+
+  static long rows(const Shape& s, int B) { return (long)(s.steps ? s.steps : 1) * B; }
+
+  void plan() {
+    long offset = 0;
+    auto add = [&](const std::string& name, std::vector<int> dims) {
+      long size = 1;
+      for (int d : dims) size *= d;
+      tensors_.push_back(TensorInfo{name, std::move(dims), offset, size});
+      offset += size;
+      return offset - size;
+    };
+    Shape in{spec_.steps, spec_.features};
+    for (size_t k = 0; k < spec_.layers.size(); k++) {
+      Layer L;
+      L.spec = spec_.layers[k];
+      L.in = in;
+      L.out = shapes_[k];
+      const std::string name = "layers." + std::to_string(k);
+      const int I = in.features, H = L.spec.units;
+      if (L.spec.kind == LayerKind::Recurrent) {
+        L.D = L.spec.directions;
+        L.Dw = L.spec.shared_weights ? 1 : L.D;
+        L.G = kernels_(L.spec.cell).gates;
+        const int GH = L.G * H;
+        L.W = add(name + ".W", {L.Dw, GH, I});
+        L.R = add(name + ".R", {L.Dw, GH, H});
+        L.Bias = add(name + ".B", {L.Dw, 2 * GH});
+        const bool two_biases = L.spec.cell == CellType::Gru && L.spec.cell_options.reset_after;
+        for (int d = 0; d < L.Dw; d++) {
+          const long b0 = L.Bias + (long)d * 2 * GH;
+          if (!L.spec.use_bias) frozen_.push_back({b0, 2L * GH});
+          else if (!two_biases) frozen_.push_back({b0 + GH, GH});
+        }
+      } else if (L.spec.kind == LayerKind::Dense) {
+        L.W = add(name + ".W", {I, H});
+        L.Bias = add(name + ".B", {H});
+        if (!L.spec.use_bias) frozen_.push_back({L.Bias, H});
+      }
+      layers_.push_back(std::move(L));
+      in = shapes_[k];
+    }
+    params.assign(offset, S(0));
+    grads.assign(offset, S(0));
+  }
+
+  void resize(int B) {
+    if (B == batch_) return;
+    batch_ = B;
+    dx_.assign((long)spec_.steps * B * spec_.features, S(0));
+    for (auto& L : layers_) {
+      L.y.assign(rows(L.out, B) * L.out.features, S(0));
+      L.dy.assign(L.y.size(), S(0));
+      const long T = L.in.steps, I = L.in.features, H = L.spec.units;
+      if (L.spec.kind == LayerKind::Recurrent) {
+        const int C = kernels_(L.spec.cell).cache_per_unit;
+        for (int d = 0; d < L.D; d++) {
+          L.h[d].assign(T * B * H, S(0));
+          L.dh[d].assign(T * B * H, S(0));
+          L.cache[d].assign(T * B * H * C, S(0));
+          if (L.spec.dropout > 0) {
+            L.xd[d].assign(T * B * I, S(0));
+            L.dxd[d].assign(T * B * I, S(0));
+            L.mask_x[d].assign(B * I, S(0));
+          }
+          if (L.spec.recurrent_dropout > 0) L.mask_h[d].assign(B * H, S(0));
+        }
+        L.scratch.assign(kernels_(L.spec.cell).scratch_size((int)T, B, (int)I, (int)H), S(0));
+      } else if (L.spec.kind == LayerKind::Dense) {
+        L.scratch.assign(L.y.size(), S(0));
+      } else {
+        L.mask.assign(L.y.size(), S(1));
+      }
+    }
+  }
+
+  static void fill_mask(std::vector<S>& mask, double rate, Rng* rng) {
+    const S keep = S(1.0 / (1.0 - rate));
+    for (auto& m : mask) m = rng->uniform() >= rate ? keep : S(0);
+  }
+
+  void recurrent_forward(Layer& L, const S* x, int B, bool training, Rng* rng) {
+    const CellKernel<S>& cell = kernels_(L.spec.cell);
+    const int T = L.in.steps, I = L.in.features, H = L.spec.units, GH = L.G * H;
+    L.used_mask_x = training && L.spec.dropout > 0;
+    L.used_mask_h = training && L.spec.recurrent_dropout > 0;
+    for (int d = 0; d < L.D; d++) {
+      const int ws = L.spec.shared_weights ? 0 : d;
+      const S* xin = x;
+      if (L.used_mask_x) {
+        fill_mask(L.mask_x[d], L.spec.dropout, rng);
+        for (long t = 0; t < T; t++)
+          for (long k = 0; k < (long)B * I; k++) L.xd[d][t * B * I + k] = x[t * B * I + k] * L.mask_x[d][k];
+        xin = L.xd[d].data();
+      }
+      if (L.used_mask_h) fill_mask(L.mask_h[d], L.spec.recurrent_dropout, rng);
+      cell.forward(L.h[d].data(), L.cache[d].data(), xin, &params[L.W + (long)ws * GH * I],
+                   &params[L.R + (long)ws * GH * H], &params[L.Bias + (long)ws * 2 * GH],
+                   L.used_mask_h ? L.mask_h[d].data() : nullptr, L.scratch.data(), T, B, I, H, L.reverse(d),
+                   L.spec.cell_options);
+    }
+    const int F = L.out.features;
+    for (int k = 0; k < L.steps_out(); k++) {
+      const S* h0 = L.h[0].data() + (long)L.source_time(0, k) * B * H;
+      const S* h1 = L.D == 2 ? L.h[1].data() + (long)L.source_time(1, k) * B * H : nullptr;
+      merge_forward(L.y.data() + (long)k * B * F, h0, h1, B, H, L.spec.merge_mode);
+    }
+  }
+
+  void recurrent_backward(Layer& L, S* dx, const S* x, int B) {
+    const CellKernel<S>& cell = kernels_(L.spec.cell);
+    const int T = L.in.steps, I = L.in.features, H = L.spec.units, GH = L.G * H, F = L.out.features;
+    for (int d = 0; d < L.D; d++) std::fill(L.dh[d].begin(), L.dh[d].end(), S(0));
+    for (int k = 0; k < L.steps_out(); k++) {
+      const long t0 = (long)L.source_time(0, k) * B * H;
+      const long t1 = L.D == 2 ? (long)L.source_time(1, k) * B * H : 0;
+      merge_backward(L.dh[0].data() + t0, L.D == 2 ? L.dh[1].data() + t1 : nullptr, L.dy.data() + (long)k * B * F,
+                     L.h[0].data() + t0, L.D == 2 ? L.h[1].data() + t1 : nullptr, B, H, L.spec.merge_mode);
+    }
+    for (int d = 0; d < L.D; d++) {
+      const int ws = L.spec.shared_weights ? 0 : d;
+      const S* xin = L.used_mask_x ? L.xd[d].data() : x;
+      S* dxin = dx;
+      if (L.used_mask_x) {
+        std::fill(L.dxd[d].begin(), L.dxd[d].end(), S(0));
+        dxin = L.dxd[d].data();
+      }
+      cell.backward(dxin, &grads[L.W + (long)ws * GH * I], &grads[L.R + (long)ws * GH * H],
+                    &grads[L.Bias + (long)ws * 2 * GH], L.dh[d].data(), L.h[d].data(), L.cache[d].data(), xin,
+                    &params[L.W + (long)ws * GH * I], &params[L.R + (long)ws * GH * H],
+                    &params[L.Bias + (long)ws * 2 * GH], L.used_mask_h ? L.mask_h[d].data() : nullptr,
+                    L.scratch.data(), T, B, I, H, L.reverse(d), L.spec.cell_options);
+      if (L.used_mask_x)
+        for (long t = 0; t < T; t++)
+          for (long k = 0; k < (long)B * I; k++) dx[t * B * I + k] += L.dxd[d][t * B * I + k] * L.mask_x[d][k];
+    }
+  }
+
+  void dense_layer_forward(Layer& L, const S* x, int B) {
+    const int N = (int)rows(L.in, B);
+    dense_forward(L.y.data(), x, &params[L.W], &params[L.Bias], N, L.in.features, L.spec.units);
+    activation_forward(L.y.data(), N, L.spec.units, L.spec.activation);
+  }
+
+  void dense_layer_backward(Layer& L, S* dx, const S* x, int B) {
+    const int N = (int)rows(L.in, B);
+    activation_backward(L.scratch.data(), L.dy.data(), L.y.data(), N, L.spec.units, L.spec.activation);
+    dense_backward(dx, &grads[L.W], &grads[L.Bias], L.scratch.data(), x, &params[L.W], N, L.in.features,
+                   L.spec.units);
+  }
+
+  void dropout_layer_forward(Layer& L, const S* x, int /*B*/, bool training, Rng* rng) {
+    if (training && L.spec.rate > 0) fill_mask(L.mask, L.spec.rate, rng);
+    else std::fill(L.mask.begin(), L.mask.end(), S(1));
+    dropout_forward(L.y.data(), x, L.mask.data(), (long)L.y.size());
+  }
+
+  // Q (rows x cols, rows >= cols) with orthonormal columns: Gram-Schmidt QR of a Gaussian matrix with r_jj > 0,
+  // the same distribution as Keras's Orthogonal on the transposed [H, G*H] recurrent kernel.
+  static void orthogonal(S* out, int n_rows, int n_cols, Rng& rng) {
+    std::vector<double> a((long)n_rows * n_cols);
+    for (auto& v : a) v = rng.normal();
+    for (int c = 0; c < n_cols; c++) {
+      for (int p = 0; p < c; p++) {
+        double dot = 0;
+        for (int r = 0; r < n_rows; r++) dot += a[(long)r * n_cols + c] * a[(long)r * n_cols + p];
+        for (int r = 0; r < n_rows; r++) a[(long)r * n_cols + c] -= dot * a[(long)r * n_cols + p];
+      }
+      double norm = 0;
+      for (int r = 0; r < n_rows; r++) norm += a[(long)r * n_cols + c] * a[(long)r * n_cols + c];
+      norm = std::sqrt(norm);
+      for (int r = 0; r < n_rows; r++) a[(long)r * n_cols + c] /= norm;
+    }
+    for (long k = 0; k < (long)n_rows * n_cols; k++) out[k] = S(a[k]);
+  }
+
+  ModelSpec spec_;
+  std::vector<Shape> shapes_;
+  CellTable<S> kernels_;
+  std::vector<Layer> layers_;
+  std::vector<TensorInfo> tensors_;
+  std::vector<std::pair<long, long>> frozen_;
+  std::vector<S> dx_;
+  const S* input_ = nullptr;
+  int batch_ = -1;
+};
+
+}  // namespace rnnlab

@@ -1,0 +1,62 @@
+// Builds the native engine (native/build/Release/rnnlab_engine.node) with npm's own node-gyp;
+// with --tests also builds the C++ test programs into native/build/test/ with the system C++ compiler
+// (--tests-only [name...]: only those programs, e.g. gradcheck, reference).
+import { existsSync, mkdirSync, renameSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { dirname, join } from 'node:path'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const native = join(root, 'native')
+const args = process.argv.slice(2)
+const testsOnly = args.includes('--tests-only')
+const withTests = testsOnly || args.includes('--tests')
+
+function fail(message) {
+  console.error(`build-native: ${message}`)
+  process.exit(1)
+}
+
+function run(cmd, cmdArgs, options = {}) {
+  const r = spawnSync(cmd, cmdArgs, { cwd: native, stdio: 'inherit', ...options })
+  if (r.error) fail(`'${cmd}' could not start: ${r.error.message}`)
+  if (r.status !== 0) fail(`'${cmd} ${cmdArgs.join(' ')}' failed (exit ${r.status})`)
+}
+
+// npm's bundled node-gyp: npm sets npm_config_node_gyp when it runs a script; otherwise look beside npm-cli.js.
+function findNodeGyp() {
+  const candidates = []
+  if (process.env.npm_config_node_gyp) candidates.push(process.env.npm_config_node_gyp)
+  if (process.env.npm_execpath) candidates.push(join(dirname(process.env.npm_execpath), '..', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'))
+  const prefix = dirname(dirname(process.execPath))
+  candidates.push(join(prefix, 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'))
+  candidates.push(join(prefix, 'share', 'nodejs', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'))
+  candidates.push(join(dirname(process.execPath), 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'))
+  const found = candidates.find((c) => existsSync(c))
+  if (!found) fail(`node-gyp not found (looked in: ${candidates.join(', ')}); run through npm or set npm_config_node_gyp`)
+  return found
+}
+
+if (!testsOnly) {
+  const env = { ...process.env }
+  // Build against the installed Node headers when the system has them, instead of downloading headers.
+  if (!env.npm_config_nodedir && existsSync('/usr/include/node/node_api.h')) env.npm_config_nodedir = '/usr'
+  // configure + build (not rebuild): incremental, and it never deletes build/ under a process using the addon
+  const nodeGyp = findNodeGyp()
+  run(process.execPath, [nodeGyp, 'configure', '--release'], { env })
+  run(process.execPath, [nodeGyp, 'build', '--release'], { env })
+}
+
+if (withTests) {
+  const out = join(native, 'build', 'test')
+  mkdirSync(out, { recursive: true })
+  const cxx = process.env.CXX || 'g++'
+  const named = args.filter((a) => !a.startsWith('--'))
+  for (const name of named.length ? named : ['gradcheck', 'reference']) {
+    if (!existsSync(join(native, 'test', `${name}.cpp`))) fail(`no test program native/test/${name}.cpp`)
+    // built under a private name and renamed: test files built in parallel never see a half-written binary
+    const tmp = join(out, `${name}.tmp-${process.pid}`)
+    run(cxx, ['-std=c++17', '-O2', '-Wall', '-Wextra', '-Werror', '-o', tmp, `test/${name}.cpp`, 'src/spec.cpp'])
+    renameSync(tmp, join(out, name))
+  }
+}

@@ -1,0 +1,146 @@
+// Training through the host and a real worker process running the native engine on real MNIST digits:
+// records, checkpoints, progress, cancel, a NaN stop, a crashed worker, resume.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createHash } from 'node:crypto'
+import { existsSync, readFileSync } from 'node:fs'
+import { normalizeRunConfig, type RunConfig } from '../../common/config'
+import type { TrainingProgress } from '../../common/contract'
+import { Services } from '../../main/services'
+import { tempDir } from '../helpers/tmp'
+
+let dir: ReturnType<typeof tempDir>
+let services: Services
+beforeEach(() => {
+  dir = tempDir()
+  services = new Services({ home: dir.path, door: 'cli', version: 'test' })
+})
+afterEach(() => {
+  services.close()
+  dir.remove()
+})
+
+function tinyConfig(over: { epochs?: number; limit?: number; learningRate?: number; units?: number } = {}): RunConfig {
+  return normalizeRunConfig({
+    name: 'tiny-bigru',
+    dataset: { source: 'mnist-sample', limit: over.limit ?? 1000 },
+    model: {
+      layers: [
+        { type: 'bidirectional', layer: { type: 'gru', units: over.units ?? 12 } },
+        { type: 'dense', units: 10, activation: 'softmax' }
+      ]
+    },
+    training: { optimizer: { type: 'adam', learningRate: over.learningRate ?? 0.005 }, batchSize: 32, epochs: over.epochs ?? 3, seed: 7 }
+  })
+}
+
+function sha256(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex')
+}
+
+describe('training host', () => {
+  it('trains in a worker process and keeps every epoch, checkpoint and progress report', async () => {
+    const progress: TrainingProgress[] = []
+    const times: number[] = []
+    services.on('onTrainingProgress', (p) => {
+      progress.push(p)
+      times.push(Date.now())
+    })
+    const runId = services.training.start(tinyConfig())
+    expect(services.store.getSummary(runId).status).toBe('running')
+    const status = await services.training.finished(runId)
+    const run = services.store.getRun(runId)
+    expect(run.error).toBeNull()
+    expect(status).toBe('completed')
+    expect(run.epochs.map((e) => e.epoch)).toEqual([1, 2, 3])
+    expect(run.paramCount).toBe(2 * (3 * 12 * (28 + 12) + 2 * 3 * 12) + (24 * 10 + 10))
+    expect(run.engineVersion).toMatch(/\S/)
+    // Learning happened: loss fell and validation accuracy is well above chance.
+    expect(run.epochs[2].loss!).toBeLessThan(run.epochs[0].loss!)
+    expect(run.valAccuracy.best!).toBeGreaterThan(0.3)
+    for (const kind of ['last', 'best'] as const) {
+      const c = services.store.checkpoint(runId, kind)!
+      expect(existsSync(c.path)).toBe(true)
+      expect(sha256(c.path)).toBe(c.sha256)
+    }
+    expect(services.store.checkpoint(runId, 'last')!.epoch).toBe(3)
+    expect(progress.length).toBeGreaterThan(3)
+    expect(progress.at(-1)).toMatchObject({ runId, epoch: 3, batch: 25, batches: 25 })
+    // At most ~10 reports a second per run (the last batch of an epoch always reports).
+    const perSecond = progress.length / Math.max(0.1, (times.at(-1)! - times[0]) / 1000)
+    expect(perSecond).toBeLessThan(25)
+    const batchRows = services.store.db.prepare('SELECT COUNT(*) AS n FROM batch_metrics WHERE run_id = ?').get(runId) as { n: number }
+    expect(batchRows.n).toBe(progress.length)
+  })
+
+  it('cancels within a batch and keeps what was saved', async () => {
+    const runId = services.training.start(tinyConfig({ epochs: 50, limit: 4000, units: 32 }))
+    await new Promise<void>((resolve) => {
+      const off = services.on('onTrainingEpoch', (e) => {
+        if (e.runId === runId) {
+          off()
+          resolve()
+        }
+      })
+    })
+    const t0 = Date.now()
+    services.training.cancel(runId)
+    expect(await services.training.finished(runId)).toBe('cancelled')
+    expect(Date.now() - t0).toBeLessThan(2000)
+    const run = services.store.getRun(runId)
+    expect(run.status).toBe('cancelled')
+    expect(run.epochs.length).toBeGreaterThanOrEqual(1)
+    expect(services.store.integrityCheck()).toBe('ok')
+  })
+
+  it('stops a run whose loss is not finite, naming the epoch and batch', async () => {
+    const config = normalizeRunConfig({
+      name: 'exploding',
+      // Unbounded relu states under a huge step overflow within a few batches (deterministic: seed 42).
+      dataset: { source: 'mnist-sample', limit: 1000 },
+      model: { layers: [{ type: 'simple_rnn', units: 16, activation: 'relu' }, { type: 'dense', units: 10, activation: 'softmax' }] },
+      training: { optimizer: { type: 'sgd', learningRate: 900 }, batchSize: 32, epochs: 3, seed: 42 }
+    })
+    const runId = services.training.start(config)
+    expect(await services.training.finished(runId)).toBe('failed')
+    expect(services.store.getRun(runId).error).toMatch(/^the loss became (NaN|Infinity|-Infinity) at epoch \d+, batch \d+/)
+  })
+
+  it('fails the run with a message when the worker dies, and resumes it from its last checkpoint', async () => {
+    const pids: number[] = []
+    const spawn = (services as unknown as { training: { spawn: () => { pid: number } } }).training.spawn
+    ;(services as unknown as { training: { spawn: () => unknown } }).training.spawn = () => {
+      const h = spawn()
+      pids.push(h.pid)
+      return h
+    }
+    const runId = services.training.start(tinyConfig({ epochs: 4 }))
+    await new Promise<void>((resolve) => {
+      const off = services.on('onTrainingEpoch', (e) => {
+        if (e.runId === runId && e.metrics.epoch === 2) {
+          off()
+          process.kill(pids[0], 'SIGKILL')
+          resolve()
+        }
+      })
+    })
+    expect(await services.training.finished(runId)).toBe('failed')
+    const failed = services.store.getRun(runId)
+    expect(failed.error).toBe('the training process ended unexpectedly (signal SIGKILL)')
+    const kept = failed.epochs.length
+    expect(kept).toBeGreaterThanOrEqual(2)
+
+    services.training.resume(runId)
+    expect(await services.training.finished(runId)).toBe('completed')
+    const resumed = services.store.getRun(runId)
+    expect(resumed.epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4])
+    expect(resumed.epochs.slice(0, kept)).toEqual(failed.epochs)
+  })
+
+  it('fails cleanly on data it cannot read, naming the file', async () => {
+    const config = tinyConfig()
+    config.dataset = { source: 'npy', train: { x: '/nonexistent/x.npy', y: '/nonexistent/y.npy' } }
+    const runId = services.training.start(config)
+    expect(await services.training.finished(runId)).toBe('failed')
+    expect(services.store.getRun(runId).error).toContain('/nonexistent/x.npy')
+  })
+})

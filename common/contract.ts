@@ -51,6 +51,8 @@ export interface RunSummary {
   startedAt: string | null
   endedAt: string | null
   error: string | null
+  /** Why a completed run ended before its planned epochs (early stopping), if it did. */
+  stopReason: string | null
 }
 
 export interface EpochMetrics {

@@ -166,7 +166,7 @@ const commands: Record<string, Command> = {
         ctx.out(JSON.stringify(run, null, 2))
         return 0
       }
-      ctx.out(`Run ${run.id}: ${run.name}  [${run.status}]${run.error ? `  error: ${run.error}` : ''}`)
+      ctx.out(`Run ${run.id}: ${run.name}  [${run.status}]${run.error ? `  error: ${run.error}` : ''}${run.stopReason ? `  (${run.stopReason})` : ''}`)
       ctx.out(`  dataset ${run.dataset} · ${run.cell ?? '?'} · ${run.direction ?? '?'} · ${run.layerCount} layers · ${run.paramCount?.toLocaleString('en-US') ?? '?'} params · seed ${run.seed ?? '—'}`)
       ctx.out(`  created ${run.createdAt} · started ${run.startedAt ?? '—'} · ended ${run.endedAt ?? '—'} · duration ${duration(run.durationSeconds)}`)
       if (run.tags.length) ctx.out(`  tags: ${run.tags.join(', ')}`)

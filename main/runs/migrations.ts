@@ -79,6 +79,10 @@ export const migrations: readonly string[] = [
     report_json TEXT NOT NULL,
     created_at  TEXT NOT NULL
   );
+  `,
+  // 2: why a run ended before its planned epochs (early stopping), for people reading the run later.
+  `
+  ALTER TABLE runs ADD COLUMN stop_reason TEXT;
   `
 ]
 

@@ -72,6 +72,7 @@ interface RunRow {
   direction: string | null
   layer_count: number
   epochs_planned: number | null
+  stop_reason: string | null
   tags_json: string
   notes: string
   archived: number
@@ -262,16 +263,16 @@ export class RunStore {
     return r ?? null
   }
 
-  finishRun(id: RunId, status: Exclude<RunStatus, 'queued' | 'running'>, error: string | null = null): void {
+  finishRun(id: RunId, status: Exclude<RunStatus, 'queued' | 'running'>, error: string | null = null, stopReason: string | null = null): void {
     this.mustChange(
       this.db
         .prepare(
-          `UPDATE runs SET status = @status, error = @error, ended_at = @t, pid = NULL,
+          `UPDATE runs SET status = @status, error = @error, stop_reason = @stopReason, ended_at = @t, pid = NULL,
              duration_s = CASE WHEN started_at IS NULL THEN NULL
                                ELSE (julianday(@t) - julianday(started_at)) * 86400.0 END
            WHERE id = @id`
         )
-        .run({ id, status, error, t: now() }),
+        .run({ id, status, error, stopReason, t: now() }),
       id
     )
   }
@@ -410,7 +411,8 @@ export class RunStore {
       createdAt: r.created_at,
       startedAt: r.started_at,
       endedAt: r.ended_at,
-      error: r.error
+      error: r.error,
+      stopReason: r.stop_reason
     }
   }
 

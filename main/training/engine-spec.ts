@@ -58,6 +58,10 @@ function layer(l: LayerConfig, path: string): EngineLayerSpec {
 }
 
 export function engineSpec(config: RunConfig, input: [number, number]): EngineSpec {
+  if (config.training.reduceLrOnPlateau) {
+    // Refused rather than ignored: a run must do what its config says.
+    throw new EngineSpecError('training.reduceLrOnPlateau', 'not supported by the engine yet (it cannot change the learning rate during a run)')
+  }
   const o = config.training.optimizer
   const optimizer: EngineSpec['optimizer'] =
     o.type === 'adam'

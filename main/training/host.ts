@@ -9,7 +9,7 @@ import type { RunConfig } from '../../common/config'
 import type { EpochMetrics, RunId, RunStatus, TrainingProgress } from '../../common/contract'
 import { inferInputShape, summarize } from '../../common/model'
 import type { RunStore } from '../runs/store'
-import { modelFacts } from './engine-spec'
+import { engineSpec, modelFacts } from './engine-spec'
 import type { HostMessage, TrainingJob, WorkerMessage } from './protocol'
 
 export interface WorkerHandle {
@@ -86,6 +86,8 @@ export class TrainingHost {
   /** Creates the run and starts training it; returns at once with the run's id. */
   start(config: RunConfig, opts: StartOptions = {}): RunId {
     const input = inferInputShape(config)
+    // What the engine cannot run is refused here, before a run is created (shapes are checked once data is read).
+    engineSpec(config, input ?? [1, 1])
     const runId = this.store.createRun({
       name: config.name,
       config,
@@ -219,7 +221,7 @@ export class TrainingHost {
       }
       case 'done':
         if (m.reason) this.events.note(run.runId, m.reason)
-        this.settle(run, 'completed', null)
+        this.settle(run, 'completed', null, m.reason)
         run.handle.stop(false)
         break
       case 'failed':
@@ -229,12 +231,12 @@ export class TrainingHost {
     }
   }
 
-  private settle(run: ActiveRun, status: Exclude<RunStatus, 'queued' | 'running'>, error: string | null): void {
+  private settle(run: ActiveRun, status: Exclude<RunStatus, 'queued' | 'running'>, error: string | null, stopReason: string | null = null): void {
     if (run.settled) return
     run.settled = true
     this.active.delete(run.runId)
     this.batchRows.delete(run.runId)
-    this.store.finishRun(run.runId, status, error)
+    this.store.finishRun(run.runId, status, error, stopReason)
     this.events.status(run.runId, status, error)
     run.resolve(status)
   }

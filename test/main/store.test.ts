@@ -109,6 +109,19 @@ describe('RunStore', () => {
     store = new RunStore(store.file)
   })
 
+  it('upgrades a database made by the first schema, keeping its runs', () => {
+    const file = join(dir.path, 'v1.db')
+    const old = new Database(file)
+    old.exec(migrations[0])
+    old.pragma('user_version = 1')
+    old.prepare(`INSERT INTO runs (name, config_json, dataset, status, created_at) VALUES ('old run', '{}', 'mnist-sample', 'completed', '2026-01-01T00:00:00Z')`).run()
+    old.close()
+    const upgraded = new RunStore(file)
+    expect(upgraded.db.pragma('user_version', { simple: true })).toBe(migrations.length)
+    expect(upgraded.listRuns().map((r) => [r.name, r.stopReason])).toEqual([['old run', null]])
+    upgraded.close()
+  })
+
   it('refuses a database written by a newer version, naming the file', () => {
     const file = join(dir.path, 'newer.db')
     const db = new Database(file)

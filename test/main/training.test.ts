@@ -136,6 +136,25 @@ describe('training host', () => {
     expect(resumed.epochs.slice(0, kept)).toEqual(failed.epochs)
   })
 
+  it('stops early when the monitored figure stops improving, and says why', async () => {
+    const config = tinyConfig({ epochs: 6 })
+    // Loss falls every epoch, so "loss must rise" (mode max) fails at once: patience 1 ends the run after epoch 3.
+    config.training.earlyStopping = { monitor: 'loss', mode: 'max', patience: 1, minDelta: 0, restoreBestWeights: true }
+    const runId = services.training.start(config)
+    expect(await services.training.finished(runId)).toBe('completed')
+    const run = services.store.getRun(runId)
+    expect(run.epochs.map((e) => e.epoch)).toEqual([1, 2, 3])
+    expect(run.stopReason).toBe('early stopping: loss did not improve for 2 epochs')
+    expect(services.store.checkpoint(runId, 'best')!.epoch).toBe(1)
+  })
+
+  it('refuses what the engine cannot run before creating a run', () => {
+    const config = tinyConfig()
+    config.training.reduceLrOnPlateau = { monitor: 'val_loss', mode: 'auto', factor: 0.5, patience: 2, minDelta: 1e-4, cooldown: 0, minLr: 0 }
+    expect(() => services.training.start(config)).toThrow('training.reduceLrOnPlateau: not supported by the engine yet')
+    expect(services.store.listRuns()).toEqual([])
+  })
+
   it('fails cleanly on data it cannot read, naming the file', async () => {
     const config = tinyConfig()
     config.dataset = { source: 'npy', train: { x: '/nonexistent/x.npy', y: '/nonexistent/y.npy' } }

@@ -3,6 +3,7 @@ import Database from 'better-sqlite3'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type {
+  BatchMetrics,
   EpochMetrics,
   MetricFigures,
   RunDetail,
@@ -35,14 +36,8 @@ export interface CheckpointRecord {
   bytes: number
 }
 
-export interface BatchRecord {
-  step: number
-  epoch: number
-  batch: number
-  loss: number
-  accuracy: number | null
-  wallSeconds: number
-}
+/** Per-batch figures as the contract names them. */
+export type BatchRecord = BatchMetrics
 
 export interface RunStart {
   engineVersion: string | null

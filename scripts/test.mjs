@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url'
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const results = join(root, 'test-results')
 mkdirSync(results, { recursive: true })
-const env = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' }
+// The tests run the build made just above; rnnlab must not rebuild under them if a source changes meanwhile.
+const env = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', RNNLAB_NO_REBUILD: '1' }
 const totals = { passed: 0, failed: 0, skipped: 0 }
 const problems = []
 

@@ -51,6 +51,37 @@ test('--epochs overrides the config; a bad flag value is named', () => {
   assert.equal(bad.stderr.trim(), 'rnnlab: --epochs: expected a positive integer, got many')
 })
 
+test('another process reads and edits the same database while a run trains', { timeout: 60_000 }, async () => {
+  const child = spawn(process.execPath, [bin, 'train', config('shared', 6, 2000), '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  child.stdout.on('data', (c) => (out += c))
+  const exited = new Promise((resolve) => child.once('exit', (c) => resolve(c)))
+  let reads = 0
+  let sawRunning = false
+  while (child.exitCode === null) {
+    const r = spawnSync(process.execPath, [bin, 'runs', '--json', '--all'], { env, encoding: 'utf8' })
+    assert.equal(r.status, 0, r.stderr)
+    const shared = JSON.parse(r.stdout).find((run) => run.name === 'shared')
+    if (shared?.status === 'running') {
+      sawRunning = true
+      // The app deletes and restores another run at the same time as the trainer writes.
+      const other = JSON.parse(r.stdout).find((run) => run.name !== 'shared')
+      if (other) {
+        assert.equal(spawnSync(process.execPath, [bin, 'delete', String(other.id)], { env }).status, 0)
+        const d = spawnSync(process.execPath, [bin, 'runs', '--json', '--all'], { env, encoding: 'utf8' })
+        assert.ok(!JSON.parse(d.stdout).some((run) => run.id === other.id))
+      }
+    }
+    reads++
+  }
+  assert.equal(await exited, 0)
+  assert.ok(sawRunning, `never saw the run while it trained (${reads} reads)`)
+  const runId = JSON.parse(out.split('\n')[0]).runId
+  const show = JSON.parse(spawnSync(process.execPath, [bin, 'show', String(runId), '--json'], { env, encoding: 'utf8' }).stdout)
+  assert.equal(show.status, 'completed')
+  assert.equal(show.epochs.length, 6)
+})
+
 test('Ctrl-C cancels the run cleanly: marked cancelled, exit 130', { timeout: 60_000 }, async () => {
   const child = spawn(process.execPath, [bin, 'train', config('long', 40, 3000), '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''

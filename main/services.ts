@@ -9,6 +9,7 @@ import { nodeWorkerSpawner, TrainingHost, type SpawnWorker } from './training/ho
 import { RunStore } from './runs/store'
 import { metricsCsv } from './runs/csv'
 import { loadDataset, previewDataset } from './datasets'
+import { loadEngine } from './engine'
 import { normalizeRunConfig, type RunConfig } from '../common/config'
 import { formatSummary, inferInputShape, summarize } from '../common/model'
 
@@ -73,7 +74,7 @@ export class Services {
 
   private buildHandlers(): Handlers {
     const store = this.store
-    const engine = this.opts.engine ?? (() => ({ available: false, version: null, reason: 'the native engine is not built yet' }))
+    const engine = this.opts.engine ?? engineInfo
     return {
       getAppInfo: () => ({
         version: this.opts.version,
@@ -119,6 +120,15 @@ export async function summarizeRunConfig(config: RunConfig, home: string, baseDi
   }
   const summary = summarize(config.model, input)
   return { input, summary, text: formatSummary(summary, config.name) }
+}
+
+/** Whether the native engine loads here, and its version (training itself always runs in a worker process). */
+function engineInfo(): EngineInfo {
+  try {
+    return { available: true, version: loadEngine().version(), reason: null }
+  } catch (e) {
+    return { available: false, version: null, reason: e instanceof Error ? e.message : String(e) }
+  }
 }
 
 function isProcessAlive(pid: number): boolean {

@@ -1,0 +1,174 @@
+// A structural validator for ONNX models: the rules that matter for our exports, and the safety rules for any file.
+import {
+  ATTR,
+  decodeModel,
+  getInt,
+  getString,
+  getStrings,
+  int,
+  IR_VERSION,
+  OnnxFileError,
+  OPSET,
+  onnx,
+  tensorProblem
+} from './proto'
+
+export interface CheckOptions {
+  /**
+   * `export`: every rule (versions 14–17 / IR ≤ 8, only the operators our exporter writes, recurrent nodes with
+   * initializer weights). `safety`: what any file must pass before a runtime sees it — no external data, no absurd
+   * or inconsistent tensors, a graph whose every input is defined.
+   */
+  mode?: 'export' | 'safety'
+}
+
+/** The operators an export of ours may contain. */
+export const EXPORT_OPS = new Set([
+  'Transpose', 'Reshape', 'Squeeze', 'Slice', 'Split', 'Mul', 'Add', 'MatMul', 'ReduceSum', 'ReduceMean',
+  'RNN', 'LSTM', 'GRU', 'Softmax', 'Relu', 'Sigmoid', 'Tanh', 'Identity'
+])
+
+const RECURRENT_GATES: Record<string, number> = { RNN: 1, LSTM: 4, GRU: 3 }
+/** Activations per direction: RNN f; LSTM f, g, h; GRU f, g. */
+const RECURRENT_ACTIVATIONS: Record<string, number> = { RNN: 1, LSTM: 3, GRU: 2 }
+const DIRECTIONS = ['forward', 'reverse', 'bidirectional']
+/** Subgraphs (If/Loop bodies) nested deeper than this are refused rather than walked. */
+const MAX_GRAPH_DEPTH = 8
+
+/** Every problem found, in graph order; empty when the model passes. */
+export function listProblems(model: onnx.IModelProto, options: CheckOptions = {}): string[] {
+  const strict = (options.mode ?? 'export') === 'export'
+  const problems: string[] = []
+  const opsets = model.opsetImport ?? []
+  const main = opsets.find((o) => !o.domain || o.domain === 'ai.onnx')
+  if (!main) problems.push('no ai.onnx opset is imported')
+  // Versions matter for what we write (older runtimes and checkers must accept it); any runtime-loadable file may
+  // be run, so the safety rules leave versions to onnxruntime.
+  if (strict) {
+    const ir = int(model.irVersion)
+    if (ir < 7 || ir > IR_VERSION) problems.push(`IR version ${ir}; expected 7 to ${IR_VERSION}`)
+    const v = main ? int(main.version) : 0
+    if (main && (v < 14 || v > OPSET)) problems.push(`ai.onnx opset ${v}; expected 14 to ${OPSET}`)
+    for (const o of opsets) if (o.domain && o.domain !== 'ai.onnx') problems.push(`imports the custom domain ${JSON.stringify(o.domain)}`)
+  }
+  if (!model.graph) {
+    problems.push('the model has no graph')
+    return problems
+  }
+  checkGraph(model.graph, strict, problems, new Set(), 0)
+  return problems
+}
+
+/** Throws an OnnxFileError naming the first problem (and how many more there are). */
+export function assertValidModel(model: onnx.IModelProto, file: string, options: CheckOptions = {}): void {
+  const problems = listProblems(model, options)
+  if (problems.length === 0) return
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : ''
+  throw new OnnxFileError(file, problems[0] + more)
+}
+
+function checkGraph(graph: onnx.IGraphProto, strict: boolean, problems: string[], outer: Set<string>, depth: number): void {
+  if (depth > MAX_GRAPH_DEPTH) {
+    problems.push(`subgraphs nest deeper than ${MAX_GRAPH_DEPTH} levels`)
+    return
+  }
+  const defined = new Set(outer)
+  const initializers = new Map<string, onnx.ITensorProto>()
+  for (const t of graph.initializer ?? []) {
+    const name = t.name ?? ''
+    if (initializers.has(name)) problems.push(`initializer ${JSON.stringify(name)} is defined twice`)
+    initializers.set(name, t)
+    const problem = tensorProblem(t)
+    if (problem) problems.push(`initializer ${JSON.stringify(name)} ${problem}`)
+    defined.add(name)
+  }
+  if ((graph.sparseInitializer?.length ?? 0) > 0) problems.push('sparse initializers are not supported')
+  for (const input of graph.input ?? []) defined.add(input.name ?? '')
+  if (strict && (graph.input ?? []).filter((i) => !initializers.has(i.name ?? '')).length !== 1) {
+    problems.push('the graph must have exactly one data input')
+  }
+  (graph.node ?? []).forEach((node, index) => {
+    const label = `node ${index} (${node.opType}${node.name ? ` ${JSON.stringify(node.name)}` : ''})`
+    if (strict && node.domain) problems.push(`${label} is in the custom domain ${JSON.stringify(node.domain)}`)
+    if (strict && !EXPORT_OPS.has(node.opType ?? '')) problems.push(`${label}: operator not used by our exporter`)
+    for (const name of node.input ?? []) {
+      if (name !== '' && !defined.has(name)) problems.push(`${label} reads ${JSON.stringify(name)} before anything defines it`)
+    }
+    for (const a of node.attribute ?? []) {
+      if (a.type === ATTR.TENSOR && a.t) {
+        const problem = tensorProblem(a.t)
+        if (problem) problems.push(`${label} attribute ${a.name}: tensor ${problem}`)
+      }
+      const subgraphs = [...(a.g ? [a.g] : []), ...(a.graphs ?? [])]
+      if (subgraphs.length > 0 && strict) problems.push(`${label} has a subgraph attribute ${a.name}`)
+      for (const g of subgraphs) checkGraph(g, false, problems, defined, depth + 1)
+    }
+    if (node.opType && node.opType in RECURRENT_GATES && !node.domain) checkRecurrent(node, label, initializers, strict, problems)
+    for (const name of node.output ?? []) {
+      if (name === '') continue
+      if (defined.has(name)) problems.push(`${label} writes ${JSON.stringify(name)}, which is already defined`)
+      defined.add(name)
+    }
+  })
+  for (const output of graph.output ?? []) {
+    if (!defined.has(output.name ?? '')) problems.push(`graph output ${JSON.stringify(output.name)} is never computed`)
+  }
+}
+
+/** ONNX's RNN/LSTM/GRU rules: attributes agree with each other and with the W, R, B shapes. */
+function checkRecurrent(
+  node: onnx.INodeProto,
+  label: string,
+  initializers: Map<string, onnx.ITensorProto>,
+  strict: boolean,
+  problems: string[]
+): void {
+  const op = node.opType as string
+  const G = RECURRENT_GATES[op]
+  const H = getInt(node, 'hidden_size')
+  const direction = getString(node, 'direction') ?? 'forward'
+  if (!DIRECTIONS.includes(direction)) problems.push(`${label}: direction ${JSON.stringify(direction)} is not one of ${DIRECTIONS.join(', ')}`)
+  const D = direction === 'bidirectional' ? 2 : 1
+  if (H === undefined || H < 1) problems.push(`${label}: hidden_size must be a positive integer, got ${H}`)
+  const layout = getInt(node, 'layout') ?? 0
+  if (layout !== 0) problems.push(`${label}: layout ${layout}; onnxruntime runs recurrent nodes on CPU with layout 0 only`)
+  const activations = getStrings(node, 'activations')
+  if (activations !== undefined && activations.length !== D * RECURRENT_ACTIVATIONS[op]) {
+    problems.push(`${label}: ${activations.length} activations for ${D} direction(s); expected ${D * RECURRENT_ACTIVATIONS[op]}`)
+  }
+  if (strict && activations === undefined) problems.push(`${label}: activations not written explicitly`)
+  const lbr = getInt(node, 'linear_before_reset')
+  if (lbr !== undefined && (op !== 'GRU' || (lbr !== 0 && lbr !== 1))) problems.push(`${label}: linear_before_reset ${lbr} is not valid for ${op}`)
+  const inputs = node.input ?? []
+  if (inputs.length < 3) problems.push(`${label}: needs inputs X, W and R`)
+  if (strict && (inputs.length < 4 || inputs[3] === '')) problems.push(`${label}: B not given (always emitted: onnxruntime mishandles a GRU without it)`)
+  if (strict && inputs.length > 4) problems.push(`${label}: sequence_lens and initial states are not used by our exports`)
+  if (H === undefined || H < 1) return
+  const expect: [string, number[] | undefined][] = [
+    ['W', [D, G * H, -1]],
+    ['R', [D, G * H, H]],
+    ['B', [D, 2 * G * H]]
+  ]
+  expect.forEach(([what, shape], i) => {
+    const name = inputs[i + 1]
+    if (name === undefined || name === '') return
+    const t = initializers.get(name)
+    if (!t) {
+      if (strict) problems.push(`${label}: ${what} (${JSON.stringify(name)}) is not an initializer`)
+      return
+    }
+    const dims = (t.dims ?? []).map(int)
+    const fits = shape !== undefined && dims.length === shape.length && shape.every((d, j) => d === -1 ? dims[j] >= 1 : dims[j] === d)
+    if (!fits) {
+      const want = shape!.map((d) => (d === -1 ? 'I' : String(d))).join(', ')
+      problems.push(`${label}: ${what} has shape [${dims.join(', ')}]; hidden_size ${H}, ${direction} needs [${want}]`)
+    }
+  })
+}
+
+/** Decodes and checks; returns the model. Used by import and by the inference service before a runtime sees a file. */
+export function decodeChecked(bytes: Uint8Array, file: string, options: CheckOptions = {}): onnx.ModelProto {
+  const model = decodeModel(bytes, file)
+  assertValidModel(model, file, options)
+  return model
+}

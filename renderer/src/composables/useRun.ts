@@ -1,0 +1,138 @@
+// One run as its screen shows it: the stored detail and per-batch figures, then the live events while it trains.
+// Subscribes before loading, so a second window (or coming back to the screen) joins a running run without a gap.
+import { onUnmounted, ref, shallowRef, watch, type Ref } from 'vue'
+import type { EpochMetrics, RunDetail, RunStatus, TrainingProgress } from '../../../common/contract'
+import { api } from '../api'
+import type { Point } from '../lib/series'
+
+export interface BatchSeries {
+  loss: Point[]
+  accuracy: Point[]
+}
+
+const terminal: RunStatus[] = ['completed', 'failed', 'cancelled', 'interrupted']
+
+export function useRun(id: Ref<number>) {
+  const detail = shallowRef<RunDetail | null>(null)
+  const epochs = shallowRef<EpochMetrics[]>([])
+  const progress = ref<TrainingProgress | null>(null)
+  const status = ref<RunStatus | null>(null)
+  const runError = ref<string | null>(null)
+  const notes = ref<string[]>([])
+  const loading = ref(true)
+  const error = ref<string | null>(null)
+  /** Per-batch running means, x in epochs (epoch − 1 + batch / batches). Mutated in place; `version` ticks. */
+  let batches: BatchSeries = { loss: [], accuracy: [] }
+  const batchSeries = shallowRef<BatchSeries>(batches)
+  const version = ref(0)
+  let lastStep = 0
+  let lastEpoch = 0
+  let generation = 0
+
+  function pushBatch(step: number, epoch: number, batch: number, perEpoch: number, loss: number, accuracy: number | null): void {
+    if (step <= lastStep) return
+    lastStep = step
+    // The figures are running means that restart each epoch: break the line there rather than draw a cliff.
+    if (epoch !== lastEpoch && batches.loss.length > 0) {
+      batches.loss.push({ x: epoch - 1, y: NaN })
+      batches.accuracy.push({ x: epoch - 1, y: NaN })
+    }
+    lastEpoch = epoch
+    const x = epoch - 1 + batch / Math.max(1, perEpoch)
+    batches.loss.push({ x, y: loss })
+    if (accuracy !== null) batches.accuracy.push({ x, y: accuracy })
+  }
+
+  function setEpoch(m: EpochMetrics): void {
+    const list = epochs.value.filter((e) => e.epoch !== m.epoch)
+    list.push(m)
+    list.sort((a, b) => a.epoch - b.epoch)
+    epochs.value = list
+  }
+
+  async function load(): Promise<void> {
+    const mine = ++generation
+    const runId = id.value
+    loading.value = true
+    try {
+      const [run, rows, active] = await Promise.all([api.getRun({ id: runId }), api.getRunBatches({ id: runId }), api.activeTraining()])
+      if (mine !== generation) return
+      detail.value = run
+      status.value = run.status
+      runError.value = run.error
+      for (const e of run.epochs) if (!epochs.value.some((x) => x.epoch === e.epoch)) setEpoch(e)
+      const live = active.find((p) => p.runId === runId) ?? null
+      if (live) progress.value = live
+      const perEpoch = new Map<number, number>()
+      for (const r of rows) perEpoch.set(r.epoch, Math.max(perEpoch.get(r.epoch) ?? 0, r.batch))
+      // Stored rows end at an epoch boundary; live events may already have drawn later batches, so rebuild in order.
+      const liveTail = { loss: batches.loss.filter((p) => p.x > (rows.length ? rows[rows.length - 1].epoch : 0)), accuracy: batches.accuracy.filter((p) => p.x > (rows.length ? rows[rows.length - 1].epoch : 0)) }
+      batches = { loss: [], accuracy: [] }
+      lastStep = 0
+      lastEpoch = 0
+      for (const r of rows) pushBatch(r.step, r.epoch, r.batch, live?.batches ?? perEpoch.get(r.epoch) ?? r.batch, r.loss, r.accuracy)
+      const gap = (list: Point[], tail: Point[]) => (list.length && tail.length && Number.isFinite(tail[0].y) ? [{ x: Math.floor(tail[0].x), y: NaN }] : [])
+      batches.loss.push(...gap(batches.loss, liveTail.loss), ...liveTail.loss)
+      batches.accuracy.push(...gap(batches.accuracy, liveTail.accuracy), ...liveTail.accuracy)
+      batchSeries.value = batches
+      version.value++
+      error.value = null
+    } catch (e) {
+      if (mine === generation) error.value = e instanceof Error ? e.message : String(e)
+    } finally {
+      if (mine === generation) loading.value = false
+    }
+  }
+
+  const offs = [
+    api.onTrainingProgress((p) => {
+      if (p.runId !== id.value) return
+      progress.value = p
+      if (status.value !== 'running') status.value = 'running'
+      pushBatch((p.epoch - 1) * p.batches + p.batch, p.epoch, p.batch, p.batches, p.loss, p.accuracy)
+      version.value++
+    }),
+    api.onTrainingEpoch((e) => {
+      if (e.runId === id.value) setEpoch(e.metrics)
+    }),
+    api.onTrainingNote((n) => {
+      if (n.runId === id.value) notes.value = [...notes.value.slice(-19), n.text]
+    }),
+    api.onRunStatus((s) => {
+      if (s.runId !== id.value) return
+      status.value = s.status
+      runError.value = s.error
+      if (terminal.includes(s.status)) {
+        progress.value = null
+        void load()
+      }
+    })
+  ]
+  onUnmounted(() => offs.forEach((off) => off()))
+
+  watch(
+    id,
+    () => {
+      detail.value = null
+      epochs.value = []
+      progress.value = null
+      notes.value = []
+      batches = { loss: [], accuracy: [] }
+      batchSeries.value = batches
+      lastStep = 0
+      lastEpoch = 0
+      void load()
+    },
+    { immediate: true }
+  )
+
+  async function cancel(): Promise<void> {
+    try {
+      await api.cancelTraining({ runId: id.value })
+    } catch (e) {
+      error.value = e instanceof Error ? e.message : String(e)
+    }
+  }
+
+  return { detail, epochs, progress, status, runError, notes, loading, error, batchSeries, version, cancel, reload: load }
+}

@@ -1,0 +1,312 @@
+// The layer-stack builder's model: editable layer drafts, the operations on them, their conversion to and from the
+// run config's layers, and validation mapped back to the layer at fault.
+import {
+  ConfigError,
+  normalizeModelConfig,
+  normalizeRunConfig,
+  type CellType,
+  type DenseActivation,
+  type LayerConfig,
+  type LayerInput,
+  type MergeMode,
+  type ModelConfig,
+  type RecurrentActivation
+} from '../../../common/config'
+import { summarize, type ModelSummary } from '../../../common/model'
+
+export type Direction = 'forward' | 'backward' | 'bidirectional'
+
+interface DraftBase {
+  /** Stable identity for list rendering and focus; not part of the config. */
+  key: number
+  /** Fields the builder does not edit (a layer name, useBias, resetAfter, …), kept so a loaded config round-trips. */
+  extra: Record<string, unknown>
+}
+
+export interface RecurrentDraft extends DraftBase {
+  kind: 'recurrent'
+  cell: CellType
+  units: number
+  direction: Direction
+  mergeMode: MergeMode
+  sharedWeights: boolean
+  returnSequences: boolean
+  activation: RecurrentActivation
+  dropout: number
+  recurrentDropout: number
+  /** Keys kept on the wrapped cell of a bidirectional layer. */
+  cellExtra: Record<string, unknown>
+}
+
+export interface DropoutDraft extends DraftBase {
+  kind: 'dropout'
+  rate: number
+}
+
+export interface DenseDraft extends DraftBase {
+  kind: 'dense'
+  units: number
+  activation: DenseActivation
+}
+
+export type LayerDraft = RecurrentDraft | DropoutDraft | DenseDraft
+export type DraftKind = LayerDraft['kind']
+
+let nextKey = 1
+const key = () => nextKey++
+
+export function newLayer(kind: DraftKind): LayerDraft {
+  switch (kind) {
+    case 'recurrent':
+      return {
+        key: key(), kind, cell: 'lstm', units: 50, direction: 'forward', mergeMode: 'concat', sharedWeights: false,
+        returnSequences: false, activation: 'tanh', dropout: 0, recurrentDropout: 0, extra: {}, cellExtra: {}
+      }
+    case 'dropout':
+      return { key: key(), kind, rate: 0.2, extra: {} }
+    case 'dense':
+      return { key: key(), kind, units: 10, activation: 'softmax', extra: {} }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Operations: each returns a new array, so a caller can keep an undo history or compare before and after.
+
+/** Adds a layer after `index` (at the end when absent). A new recurrent layer goes before the dense head. */
+export function addLayer(layers: LayerDraft[], kind: DraftKind, index?: number): LayerDraft[] {
+  const layer = newLayer(kind)
+  let at = index === undefined ? layers.length : index + 1
+  if (index === undefined && kind !== 'dense') {
+    const firstDense = layers.findIndex((l) => l.kind === 'dense')
+    if (firstDense >= 0) at = firstDense
+  }
+  // A recurrent layer added below another one needs the one before it to hand over a sequence.
+  const out = [...layers.slice(0, at), layer, ...layers.slice(at)]
+  if (kind === 'recurrent') {
+    for (let i = at - 1; i >= 0; i--) {
+      const prev = out[i]
+      if (prev.kind === 'recurrent') {
+        out[i] = { ...prev, returnSequences: true }
+        break
+      }
+      if (prev.kind === 'dense') break
+    }
+  }
+  return out
+}
+
+export function removeLayer(layers: LayerDraft[], index: number): LayerDraft[] {
+  return layers.filter((_, i) => i !== index)
+}
+
+export function moveLayer(layers: LayerDraft[], index: number, delta: -1 | 1): LayerDraft[] {
+  const to = index + delta
+  if (to < 0 || to >= layers.length) return layers
+  const out = [...layers]
+  ;[out[index], out[to]] = [out[to], out[index]]
+  return out
+}
+
+export function duplicateLayer(layers: LayerDraft[], index: number): LayerDraft[] {
+  const copy = structuredClone({ ...layers[index] }) as LayerDraft
+  copy.key = key()
+  // Two layers may not share a name.
+  if ('name' in copy.extra) delete copy.extra.name
+  return [...layers.slice(0, index + 1), copy, ...layers.slice(index + 1)]
+}
+
+export function updateLayer(layers: LayerDraft[], index: number, patch: Partial<LayerDraft>): LayerDraft[] {
+  return layers.map((l, i) => (i === index ? ({ ...l, ...patch } as LayerDraft) : l))
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Conversion
+
+/** The run config's layers, with only the fields that differ from Keras's defaults written out. */
+export function toLayerInputs(layers: LayerDraft[]): LayerInput[] {
+  return layers.map((l): LayerInput => {
+    switch (l.kind) {
+      case 'dropout':
+        return { type: 'dropout', rate: given(l.rate), ...l.extra } as LayerInput
+      case 'dense':
+        return { type: 'dense', units: given(l.units), activation: l.activation, ...l.extra } as LayerInput
+      case 'recurrent': {
+        const cell: Record<string, unknown> = { type: l.cell, units: given(l.units) }
+        if (l.returnSequences) cell.returnSequences = true
+        if (l.activation !== 'tanh') cell.activation = l.activation
+        if (l.dropout) cell.dropout = l.dropout
+        if (l.recurrentDropout) cell.recurrentDropout = l.recurrentDropout
+        if (l.direction !== 'bidirectional') {
+          if (l.direction === 'backward') cell.goBackwards = true
+          return { ...cell, ...l.cellExtra, ...l.extra } as LayerInput
+        }
+        return {
+          type: 'bidirectional',
+          mergeMode: l.mergeMode,
+          sharedWeights: l.sharedWeights,
+          ...l.extra,
+          layer: { ...cell, ...l.cellExtra }
+        } as LayerInput
+      }
+    }
+  })
+}
+
+/** An emptied number field reads as missing, so the message says what to give rather than "got NaN". */
+function given(n: number): number | undefined {
+  return Number.isFinite(n) ? n : undefined
+}
+
+const RECURRENT_EDITED = ['type', 'units', 'returnSequences', 'activation', 'dropout', 'recurrentDropout', 'goBackwards']
+
+function rest(o: Record<string, unknown>, edited: string[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([k]) => !edited.includes(k)))
+}
+
+/** Drafts from a normalized model; non-default fields the builder does not edit are kept in `extra`. */
+export function fromModelConfig(model: ModelConfig): LayerDraft[] {
+  return model.layers.map((layer: LayerConfig): LayerDraft => {
+    switch (layer.type) {
+      case 'dropout':
+        return { key: key(), kind: 'dropout', rate: layer.rate, extra: layer.name ? { name: layer.name } : {} }
+      case 'dense':
+        return {
+          key: key(), kind: 'dense', units: layer.units, activation: layer.activation,
+          extra: { ...(layer.name ? { name: layer.name } : {}), ...(layer.useBias ? {} : { useBias: false }) }
+        }
+      default: {
+        const bidirectional = layer.type === 'bidirectional'
+        const cell = layer.type === 'bidirectional' ? layer.layer : layer
+        const cellExtra = nonDefaults(rest(cell as unknown as Record<string, unknown>, [...RECURRENT_EDITED, 'name']))
+        return {
+          key: key(),
+          kind: 'recurrent',
+          cell: cell.type,
+          units: cell.units,
+          direction: bidirectional ? 'bidirectional' : cell.goBackwards ? 'backward' : 'forward',
+          mergeMode: layer.type === 'bidirectional' ? layer.mergeMode : 'concat',
+          sharedWeights: layer.type === 'bidirectional' ? layer.sharedWeights : false,
+          returnSequences: cell.returnSequences,
+          activation: cell.activation,
+          dropout: cell.dropout,
+          recurrentDropout: cell.recurrentDropout,
+          extra: layer.name ? { name: layer.name } : {},
+          cellExtra
+        }
+      }
+    }
+  })
+}
+
+/** Keras defaults of the fields kept in `cellExtra`: written out only when they differ. */
+function nonDefaults(o: Record<string, unknown>): Record<string, unknown> {
+  const defaults: Record<string, unknown> = { useBias: true, recurrentActivation: 'sigmoid', unitForgetBias: true, resetAfter: true }
+  return Object.fromEntries(Object.entries(o).filter(([k, v]) => defaults[k] !== v))
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Validation and summary
+
+export interface StackProblem {
+  /** The layer at fault, or null for the stack as a whole or the training settings. */
+  layer: number | null
+  /** The field within the layer (`units`, `layer.units`, `activation`) or the config path when not a layer's. */
+  field: string
+  message: string
+}
+
+export interface StackCheck {
+  problems: StackProblem[]
+  /** The normalized model when the stack is valid. */
+  model: ModelConfig | null
+  summary: ModelSummary | null
+}
+
+/** The rest of a run config as the builder holds it (written form, not normalized). */
+export interface RunSettings {
+  name?: string
+  dataset?: unknown
+  training?: unknown
+}
+
+const LAYER_PATH = /^model\.layers\[(\d+)\](?:\.(.*))?$/
+
+/** Where a ConfigError points: a layer and field when it names one. Indices inside a check are shifted by `offset`. */
+export function problemFromError(e: unknown, offset = 0): StackProblem {
+  if (e instanceof ConfigError) {
+    const m = LAYER_PATH.exec(e.path)
+    if (m) return { layer: Number(m[1]) + offset, field: m[2] ?? '', message: shiftIndices(e.detail, offset) }
+    return { layer: null, field: e.path, message: e.detail }
+  }
+  return { layer: null, field: '', message: e instanceof Error ? e.message.split('\n')[0] : String(e) }
+}
+
+/** Messages name other layers as `model.layers[i]`; a person reads them as "layer i + 1". */
+function shiftIndices(detail: string, offset: number): string {
+  return detail.replace(/model\.layers\[(\d+)\]/g, (_, i: string) => `layer ${Number(i) + offset + 1}`)
+}
+
+/**
+ * Checks each layer on its own (so every bad field is reported, not only the first), then the stack's shape rules,
+ * then the whole run (loss against the head). `input` is [timeSteps, features] when known, for the summary.
+ */
+export function checkStack(layers: LayerDraft[], run: RunSettings | null, input: [number, number] | undefined): StackCheck {
+  const problems: StackProblem[] = []
+  const inputs = toLayerInputs(layers)
+  if (inputs.length === 0) {
+    return { problems: [{ layer: null, field: 'model.layers', message: 'Add a layer to start: a recurrent layer, then a dense head.' }], model: null, summary: null }
+  }
+  inputs.forEach((layer, i) => {
+    try {
+      normalizeModelConfig({ layers: [layer] })
+    } catch (e) {
+      problems.push(problemFromError(e, i))
+    }
+  })
+  if (problems.length > 0) {
+    // Still check how the layers chain, with the bad numbers replaced by harmless ones, so a stack fault shows too.
+    const bad = new Set(problems.map((p) => p.layer))
+    const probe = toLayerInputs(layers.map((l, i) => (bad.has(i) ? harmless(l) : l)))
+    try {
+      normalizeModelConfig({ layers: probe })
+    } catch (e) {
+      const p = problemFromError(e)
+      if (!problems.some((q) => q.layer === p.layer && q.message === p.message)) problems.push(p)
+    }
+    return { problems, model: null, summary: null }
+  }
+  let model: ModelConfig
+  try {
+    model = normalizeModelConfig({ layers: inputs })
+  } catch (e) {
+    return { problems: [problemFromError(e)], model: null, summary: null }
+  }
+  if (run) {
+    try {
+      normalizeRunConfig({ ...run, model: { layers: inputs } })
+    } catch (e) {
+      problems.push(problemFromError(e))
+    }
+  }
+  const summary = input ? summarize(model, input) : null
+  return { problems, model, summary }
+}
+
+/** A copy of a layer whose number fields hold valid values: only its shape matters to the stack check. */
+function harmless(l: LayerDraft): LayerDraft {
+  const rate = (v: number) => (Number.isFinite(v) && v >= 0 && v < 1 ? v : 0)
+  const units = (v: number) => (Number.isSafeInteger(v) && v > 0 ? v : 1)
+  switch (l.kind) {
+    case 'dropout':
+      return { ...l, rate: rate(l.rate), extra: {} }
+    case 'dense':
+      return { ...l, units: units(l.units), extra: {} }
+    case 'recurrent':
+      return { ...l, units: units(l.units), dropout: rate(l.dropout), recurrentDropout: rate(l.recurrentDropout), extra: {}, cellExtra: {} }
+  }
+}
+
+/** Shown under a layer row: its problems joined. */
+export function problemsAt(check: StackCheck, layer: number): StackProblem[] {
+  return check.problems.filter((p) => p.layer === layer)
+}

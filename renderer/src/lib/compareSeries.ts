@@ -1,0 +1,46 @@
+// The compare chart's series: a metric of each run against epoch, step or wall time.
+import type { BatchMetrics, RunDetail } from '../../../common/contract'
+import type { Point } from './series'
+
+export type CompareMetric = 'val_accuracy' | 'val_loss' | 'accuracy' | 'loss'
+export type CompareAxis = 'epoch' | 'step' | 'wall'
+
+const epochKey = { val_accuracy: 'valAccuracy', val_loss: 'valLoss', accuracy: 'accuracy', loss: 'loss' } as const
+
+/**
+ * Train metrics against step or wall time use the per-batch figures (running means within each epoch); validation
+ * metrics exist once an epoch, placed at the epoch's last step or its end in wall time.
+ */
+export function metricSeries(run: RunDetail, batches: BatchMetrics[], metric: CompareMetric, axis: CompareAxis): Point[] {
+  const key = epochKey[metric]
+  const perBatch = (metric === 'loss' || metric === 'accuracy') && axis !== 'epoch' && batches.length > 0
+  if (perBatch) {
+    return batches.flatMap((b) => {
+      const y = metric === 'loss' ? b.loss : b.accuracy
+      return y === null ? [] : [{ x: axis === 'step' ? b.step : b.wallSeconds, y }]
+    })
+  }
+  const lastStep = new Map<number, number>()
+  const lastWall = new Map<number, number>()
+  for (const b of batches) {
+    lastStep.set(b.epoch, Math.max(lastStep.get(b.epoch) ?? 0, b.step))
+    lastWall.set(b.epoch, Math.max(lastWall.get(b.epoch) ?? 0, b.wallSeconds))
+  }
+  const stepsPerEpoch = lastStep.get(1) ?? 1
+  let wall = 0
+  return run.epochs.flatMap((e) => {
+    wall += e.seconds ?? 0
+    const y = e[key]
+    if (y === null) return []
+    const x = axis === 'epoch' ? e.epoch : axis === 'step' ? lastStep.get(e.epoch) ?? e.epoch * stepsPerEpoch : lastWall.get(e.epoch) ?? wall
+    return [{ x, y }]
+  })
+}
+
+/** Mean seconds an epoch took. */
+export function secondsPerEpoch(run: RunDetail): number | null {
+  const s = run.epochs.flatMap((e) => (e.seconds === null ? [] : [e.seconds]))
+  return s.length ? s.reduce((a, b) => a + b, 0) / s.length : null
+}
+
+export const palette = ['#2f6fde', '#e0762b', '#2a9d5b', '#c23b6e', '#7b5cd6', '#1b9aaa', '#b58b00', '#d64545', '#5a7d2a', '#8a6d5a']

@@ -1,0 +1,44 @@
+// The app's hash routes: #/runs, #/new, #/runs/<id> (detail, or the live view while it trains), #/compare?ids=1,2.
+
+export type Route =
+  | { name: 'runs' }
+  | { name: 'new'; from?: number }
+  | { name: 'run'; id: number }
+  | { name: 'compare'; ids: number[] }
+  | { name: 'not-found'; path: string }
+
+export function parseRoute(hash: string): Route {
+  const raw = hash.replace(/^#/, '') || '/runs'
+  const [path, queryString = ''] = raw.split('?')
+  const query = new URLSearchParams(queryString)
+  const parts = path.split('/').filter(Boolean)
+  if (parts.length === 0 || (parts.length === 1 && parts[0] === 'runs')) return { name: 'runs' }
+  if (parts[0] === 'runs' && parts.length === 2 && /^\d+$/.test(parts[1])) return { name: 'run', id: Number(parts[1]) }
+  if (parts[0] === 'new' && parts.length === 1) {
+    const from = query.get('from')
+    return from && /^\d+$/.test(from) ? { name: 'new', from: Number(from) } : { name: 'new' }
+  }
+  if (parts[0] === 'compare' && parts.length === 1) {
+    const ids = (query.get('ids') ?? '')
+      .split(',')
+      .filter((s) => /^\d+$/.test(s))
+      .map(Number)
+    return { name: 'compare', ids: [...new Set(ids)] }
+  }
+  return { name: 'not-found', path }
+}
+
+export function routeHref(route: Route): string {
+  switch (route.name) {
+    case 'runs':
+      return '#/runs'
+    case 'new':
+      return route.from ? `#/new?from=${route.from}` : '#/new'
+    case 'run':
+      return `#/runs/${route.id}`
+    case 'compare':
+      return route.ids.length ? `#/compare?ids=${route.ids.join(',')}` : '#/compare'
+    case 'not-found':
+      return `#${route.path}`
+  }
+}

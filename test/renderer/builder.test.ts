@@ -1,0 +1,151 @@
+// The layer-stack builder (renderer/src/lib/builder.ts): operations, conversion both ways, and validation mapped to
+// the layer at fault; with the presets' parameter counts.
+import { describe, expect, it } from 'vitest'
+import { normalizeModelConfig, normalizeRunConfig } from '../../common/config'
+import {
+  addLayer, checkStack, duplicateLayer, fromModelConfig, moveLayer, newLayer, problemsAt, removeLayer, toLayerInputs, updateLayer,
+  type LayerDraft, type RecurrentDraft
+} from '../../renderer/src/lib/builder'
+import { presets } from '../../renderer/src/lib/presets'
+import { summarize } from '../../common/model'
+import tutorial from '../../examples/seed-bilstm-mnist.json'
+
+const run = { name: 't', dataset: { source: 'mnist-sample' }, training: {} }
+const input: [number, number] = [28, 28]
+
+/** The tutorial's stack built as a person does in the empty builder. */
+function buildTutorial(): LayerDraft[] {
+  let layers: LayerDraft[] = []
+  layers = addLayer(layers, 'recurrent')
+  layers = updateLayer(layers, 0, { direction: 'bidirectional' } as Partial<RecurrentDraft>)
+  layers = addLayer(layers, 'dropout')
+  layers = addLayer(layers, 'recurrent')
+  layers = updateLayer(layers, 2, { direction: 'bidirectional' } as Partial<RecurrentDraft>)
+  layers = addLayer(layers, 'dropout')
+  layers = addLayer(layers, 'dense')
+  return layers
+}
+
+describe('builder operations', () => {
+  it('builds the tutorial stack from nothing: 93,010 params, no problems', () => {
+    const layers = buildTutorial()
+    const check = checkStack(layers, run, input)
+    expect(check.problems).toEqual([])
+    expect(check.summary?.totalParams).toBe(93_010)
+    expect(check.summary?.rows.map((r) => r.params)).toEqual([31_600, 0, 60_400, 0, 1_010])
+    expect(normalizeModelConfig({ layers: toLayerInputs(layers) })).toEqual(normalizeModelConfig(tutorial.model))
+  })
+
+  it('turns on returnSequences below a newly added recurrent layer, and adds before the dense head', () => {
+    let layers = addLayer([], 'recurrent')
+    layers = addLayer(layers, 'dense')
+    layers = addLayer(layers, 'recurrent')
+    expect(layers.map((l) => l.kind)).toEqual(['recurrent', 'recurrent', 'dense'])
+    expect((layers[0] as RecurrentDraft).returnSequences).toBe(true)
+    expect((layers[1] as RecurrentDraft).returnSequences).toBe(false)
+  })
+
+  it('moves, duplicates and removes, keeping keys unique', () => {
+    const layers = buildTutorial()
+    const moved = moveLayer(layers, 1, -1)
+    expect(moved.map((l) => l.kind)).toEqual(['dropout', 'recurrent', 'recurrent', 'dropout', 'dense'])
+    expect(moveLayer(layers, 0, -1)).toBe(layers)
+    expect(moveLayer(layers, 4, 1)).toBe(layers)
+    const dup = duplicateLayer(layers, 0)
+    expect(dup).toHaveLength(6)
+    expect(new Set(dup.map((l) => l.key)).size).toBe(6)
+    expect(toLayerInputs([dup[1]])).toEqual(toLayerInputs([dup[0]]))
+    expect(removeLayer(layers, 4).map((l) => l.kind)).toEqual(['recurrent', 'dropout', 'recurrent', 'dropout'])
+  })
+
+  it('writes only non-default fields, and goBackwards for a backward layer', () => {
+    const l = { ...newLayer('recurrent'), cell: 'gru', units: 16, direction: 'backward', dropout: 0.1 } as RecurrentDraft
+    expect(toLayerInputs([l])).toEqual([{ type: 'gru', units: 16, dropout: 0.1, goBackwards: true }])
+  })
+
+  it('round-trips a config with fields the builder does not edit', () => {
+    const model = normalizeModelConfig({
+      layers: [
+        { type: 'bidirectional', name: 'enc', mergeMode: 'sum', sharedWeights: true, layer: { type: 'gru', units: 8, resetAfter: false, returnSequences: true } },
+        { type: 'lstm', units: 4, useBias: false, recurrentActivation: 'tanh' },
+        { type: 'dense', units: 3, activation: 'softmax', useBias: false }
+      ]
+    })
+    expect(normalizeModelConfig({ layers: toLayerInputs(fromModelConfig(model)) })).toEqual(model)
+  })
+
+  it('loads a Keras to_json model into drafts', () => {
+    const keras = { class_name: 'Sequential', config: { name: 's', layers: [
+      { class_name: 'InputLayer', config: { batch_input_shape: [null, 28, 28], name: 'in' } },
+      { class_name: 'Bidirectional', config: { name: 'bi', merge_mode: 'concat', layer: { class_name: 'LSTM', config: { name: 'l', units: 50, return_sequences: true } } } },
+      { class_name: 'Dropout', config: { name: 'd', rate: 0.2 } },
+      { class_name: 'Bidirectional', config: { name: 'bi2', merge_mode: 'concat', layer: { class_name: 'LSTM', config: { name: 'l2', units: 50 } } } },
+      { class_name: 'Dropout', config: { name: 'd2', rate: 0.2 } },
+      { class_name: 'Dense', config: { name: 'out', units: 10, activation: 'softmax' } }
+    ] }, keras_version: '2.15.0' }
+    const drafts = fromModelConfig(normalizeModelConfig(keras))
+    expect(drafts.map((d) => d.kind)).toEqual(['recurrent', 'dropout', 'recurrent', 'dropout', 'dense'])
+    expect(checkStack(drafts, run, input).summary?.totalParams).toBe(93_010)
+  })
+})
+
+describe('stack validation at the layer at fault', () => {
+  it('reports every bad field, each at its layer', () => {
+    let layers = buildTutorial()
+    layers = updateLayer(layers, 0, { units: NaN })
+    layers = updateLayer(layers, 3, { rate: 1.5 } as Partial<LayerDraft>)
+    const check = checkStack(layers, run, input)
+    expect(check.summary).toBeNull()
+    expect(problemsAt(check, 0)).toEqual([{ layer: 0, field: 'layer.units', message: 'missing: give the number of units, e.g. 50' }])
+    expect(problemsAt(check, 3)).toEqual([{ layer: 3, field: 'rate', message: 'must be at least 0 and below 1, got 1.5' }])
+  })
+
+  it('puts a missing sequence at the layer that needs it, naming the one before by its number', () => {
+    const layers = updateLayer(buildTutorial(), 0, { returnSequences: false } as Partial<RecurrentDraft>)
+    const check = checkStack(layers, run, input)
+    expect(check.problems).toHaveLength(1)
+    expect(check.problems[0].layer).toBe(2)
+    expect(check.problems[0].message).toContain('but layer 1 (bidirectional lstm) returns only its last step')
+  })
+
+  it('still reports a stack fault when a layer also has a bad field', () => {
+    let layers = updateLayer(buildTutorial(), 0, { returnSequences: false, units: NaN } as Partial<RecurrentDraft>)
+    layers = updateLayer(layers, 1, { rate: -1 } as Partial<LayerDraft>)
+    const check = checkStack(layers, run, input)
+    expect(check.problems.map((p) => [p.layer, p.field])).toEqual([[0, 'layer.units'], [1, 'rate'], [2, '']])
+    expect(check.problems[2].message).toContain('returns only its last step')
+  })
+
+  it('puts the loss check at the last layer; keeps the summary', () => {
+    const layers = removeLayer(buildTutorial(), 4)
+    const check = checkStack(layers, run, input)
+    expect(check.problems.map((p) => p.layer)).toEqual([3])
+    expect(check.problems[0].message).toContain('categorical_crossentropy needs the model to end in a dense layer')
+    expect(check.summary?.totalParams).toBe(92_000)
+  })
+
+  it('reports training settings as training paths, and an empty stack as what to do', () => {
+    const check = checkStack(buildTutorial(), { ...run, training: { batchSize: 0 } }, input)
+    expect(check.problems).toEqual([{ layer: null, field: 'training.batchSize', message: 'must be a positive integer, got 0' }])
+    expect(checkStack([], run, input).problems[0].message).toContain('Add a layer')
+  })
+
+  it('has no summary without an input shape', () => {
+    expect(checkStack(buildTutorial(), run, undefined).summary).toBeNull()
+  })
+})
+
+describe('presets', () => {
+  it('are valid configs with the tutorial family’s parameter counts', () => {
+    const totals = presets.map((p) => {
+      const c = normalizeRunConfig(p.config)
+      return [p.id, summarize(c.model, [28, 28]).totalParams]
+    })
+    expect(totals).toEqual([
+      ['tutorial-bilstm', 93_010],
+      ['tutorial-bigru', 70_610],
+      ['tutorial-birnn', 24_010],
+      ['tutorial-lstm', 50 * 4 * (28 + 50) + 200 + (4 * 50 * 100 + 200) + 510]
+    ])
+  })
+})

@@ -58,7 +58,11 @@ test('another process reads and edits the same database while a run trains', { t
   const exited = new Promise((resolve) => child.once('exit', (c) => resolve(c)))
   let reads = 0
   let sawRunning = false
-  while (child.exitCode === null) {
+  let done = false
+  exited.then(() => (done = true))
+  while (!done) {
+    // Let the exit event through between the synchronous reads.
+    await new Promise((resolve) => setTimeout(resolve, 20))
     const r = spawnSync(process.execPath, [bin, 'runs', '--json', '--all'], { env, encoding: 'utf8' })
     assert.equal(r.status, 0, r.stderr)
     const shared = JSON.parse(r.stdout).find((run) => run.name === 'shared')

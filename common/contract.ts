@@ -153,11 +153,19 @@ export interface ExportRequest {
   out?: string
 }
 
+/** An export and its parity check: the file run in onnxruntime against the engine on validation samples. */
 export interface ExportReport {
   runId: RunId
   path: string
   ok: boolean
   message: string
+  checkpoint: 'best' | 'last'
+  epoch: number
+  maxAbsDiff: number
+  meanAbsDiff: number
+  argmaxAgreement: number
+  bytes: number
+  sha256: string
 }
 
 export interface PredictRequest {
@@ -168,7 +176,11 @@ export interface PredictRequest {
 }
 
 export interface Prediction {
+  /** One row per sample ([batch][units]), or per sample and step for sequence outputs flattened to [batch][T*units]. */
   probabilities: number[][]
+  dims: number[]
+  classNames: string[] | null
+  source: string
 }
 
 /** The calls the UI can make. Every call takes one argument (or none) and answers asynchronously. */

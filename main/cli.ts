@@ -9,15 +9,15 @@ import { defaultDbPath, findAppRoot, resolveHome } from './paths'
 import { Services, summarizeRunConfig } from './services'
 import { readRunConfig } from './config-file'
 import { epochLine, progressLine } from './progress'
+import { exportRun, predictNpy } from './onnx/service'
+import { formatParityReport } from './onnx/parity'
 
 class UsageError extends Error {}
 
 interface Command {
   usage: string
   summary: string
-  /** The issue that fills the command in, while it is not built yet. */
-  pending?: string
-  run?: (args: ParsedArgs, ctx: Context) => Promise<number> | number
+  run: (args: ParsedArgs, ctx: Context) => Promise<number> | number
 }
 
 interface ParsedArgs {
@@ -244,14 +244,64 @@ const commands: Record<string, Command> = {
     }
   },
   export: {
-    usage: 'rnnlab export <run> --out model.onnx [--checkpoint best|last]',
+    usage: 'rnnlab export <run> --out model.onnx [--checkpoint best|last] [--json]',
     summary: 'export a run’s model to ONNX and print the parity report against the engine',
-    pending: 'the ONNX issue (#6)'
+    run: async (args, ctx) => {
+      const [runId] = runRefs(args, ctx, 1, 1, commands.export.usage)
+      const out = args.flags.get('out')
+      if (typeof out !== 'string') throw new UsageError('--out: give the .onnx file to write')
+      const checkpoint = args.flags.get('checkpoint')
+      if (checkpoint !== undefined && checkpoint !== 'best' && checkpoint !== 'last') {
+        throw new UsageError(`--checkpoint: expected best or last, got ${String(checkpoint)}`)
+      }
+      const services = ctx.services()
+      if (!args.flags.has('json')) ctx.err(`Exporting run ${runId} and checking it against the engine in onnxruntime…`)
+      const result = await exportRun({ store: services.store, runId, checkpoint, out, home: resolveHome(), inference: services.inference })
+      if (args.flags.has('json')) ctx.out(JSON.stringify(result.report, null, 2))
+      else {
+        ctx.out(formatParityReport(result.report))
+        ctx.out(`${result.ok ? 'Wrote' : 'Wrote (parity check FAILED)'} ${result.path} (${result.report.bytes.toLocaleString('en-US')} bytes, ${result.report.checkpoint} checkpoint, epoch ${result.report.epoch})`)
+      }
+      return result.ok ? 0 : 1
+    }
   },
   predict: {
-    usage: 'rnnlab predict <model.onnx | run> --input x.npy [--out probs.npy] [--engine onnx|native]',
+    usage: 'rnnlab predict <model.onnx | run> --input x.npy [--out probs.npy] [--engine onnx|native] [--json]',
     summary: 'run a model on samples from a .npy file and print or save the probabilities',
-    pending: 'the ONNX issue (#6)'
+    run: async (args, ctx) => {
+      if (args.positional.length !== 1) throw new UsageError(`usage: ${commands.predict.usage}`)
+      const input = args.flags.get('input')
+      if (typeof input !== 'string') throw new UsageError('--input: give a .npy file of samples [N, T, F]')
+      const engine = args.flags.get('engine') ?? 'onnx'
+      if (engine !== 'onnx' && engine !== 'native') throw new UsageError(`--engine: expected onnx or native, got ${String(engine)}`)
+      const out = args.flags.get('out')
+      const target = args.positional[0]
+      const needsStore = !target.toLowerCase().endsWith('.onnx')
+      const services = needsStore ? ctx.services() : undefined
+      const result = await predictNpy({
+        target,
+        store: services?.store,
+        engine,
+        input,
+        out: typeof out === 'string' ? out : undefined,
+        inference: services?.inference
+      })
+      const units = result.dims.at(-1) ?? 1
+      const rows = result.data.length / units
+      const argmax = Array.from({ length: rows }, (_, r) => {
+        let best = 0
+        for (let u = 1; u < units; u++) if (result.data[r * units + u] > result.data[r * units + best]) best = u
+        return best
+      })
+      if (args.flags.has('json')) {
+        ctx.out(JSON.stringify({ source: result.source, engine: result.engine, dims: result.dims, out: result.out ?? null, argmax, classNames: result.classNames ?? null }))
+      } else {
+        ctx.err(`${result.source} in ${result.engine === 'onnx' ? 'onnxruntime' : 'the native engine'}: output [${result.dims.join(', ')}]`)
+        if (result.out) ctx.out(`Wrote ${result.out}`)
+        else ctx.out(argmax.map((a, i) => `${i}\t${result.classNames?.[a] ?? a}\t${result.data[i * units + a].toFixed(4)}`).join('\n'))
+      }
+      return 0
+    }
   },
   serve: {
     usage: 'rnnlab serve [--port N]',
@@ -281,7 +331,8 @@ const commands: Record<string, Command> = {
 async function trainCommand(args: ParsedArgs, ctx: Context): Promise<number> {
   const json = args.flags.has('json')
   const resumeRef = args.flags.get('resume')
-  if (args.flags.has('init-from')) throw new UsageError('--init-from: importing ONNX weights arrives with the ONNX issue (#6)')
+  const initFrom = args.flags.get('init-from')
+  if (initFrom === true) throw new UsageError('--init-from needs a model.onnx')
   const threadsFlag = args.flags.get('threads')
   const threads = threadsFlag === undefined ? undefined : Number(threadsFlag)
   if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new UsageError(`--threads: expected a positive integer, got ${String(threadsFlag)}`)
@@ -305,7 +356,11 @@ async function trainCommand(args: ParsedArgs, ctx: Context): Promise<number> {
     }
     name = config.name
     // The worker's first message arrives on a later tick, after the listeners below are in place.
-    runId = services.training.start(config, { threads, baseDir: dirname(resolve(file)) })
+    runId = services.training.start(config, {
+      threads,
+      baseDir: dirname(resolve(file)),
+      initFrom: typeof initFrom === 'string' ? resolve(initFrom) : undefined
+    })
   }
   const tty = !json && process.stderr.isTTY === true
   let lastEpoch = 0
@@ -374,7 +429,7 @@ function help(): string {
     'Usage: rnnlab <command> [options]',
     '',
     'Commands:',
-    ...commandNames.map((n) => `  ${n.padEnd(width)}  ${commands[n].summary}${commands[n].pending ? ' (not built yet)' : ''}`),
+    ...commandNames.map((n) => `  ${n.padEnd(width)}  ${commands[n].summary}`),
     '',
     globalHelp,
     "Run 'rnnlab <command> --help' for a command's options."
@@ -405,12 +460,8 @@ export async function main(argv: string[], io: { out?: (s: string) => void; err?
     if (!command) throw new UsageError(`unknown command '${name}'; run 'rnnlab --help' for the list`)
     const args = parseArgs(rest, valueFlags)
     if (args.flags.has('help')) {
-      out(`usage: ${command.usage}\n${command.summary}${command.pending ? `\nNot built yet: it arrives with ${command.pending}.` : ''}`)
+      out(`usage: ${command.usage}\n${command.summary}`)
       return 0
-    }
-    if (!command.run) {
-      err(`rnnlab ${name}: not built yet; it arrives with ${command.pending}`)
-      return 3
     }
     const home = resolveHome()
     const db = args.flags.get('db')

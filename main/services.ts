@@ -10,6 +10,8 @@ import { RunStore } from './runs/store'
 import { metricsCsv } from './runs/csv'
 import { loadDataset, previewDataset } from './datasets'
 import { loadEngine } from './engine'
+import { exportRun, predictWith } from './onnx/service'
+import { InferenceService } from './onnx/inference'
 import { normalizeRunConfig, type RunConfig } from '../common/config'
 import { formatSummary, inferInputShape, summarize } from '../common/model'
 
@@ -25,19 +27,13 @@ export interface ServicesOptions {
   spawnWorker?: SpawnWorker
 }
 
-/** A feature whose issue has not landed yet: the message says so, and the call fails cleanly. */
-export class NotAvailableError extends Error {
-  constructor(what: string) {
-    super(what)
-    this.name = 'NotAvailableError'
-  }
-}
-
 export class Services {
   readonly store: RunStore
   readonly handlers: Handlers
   readonly dbPath: string
   readonly training: TrainingHost
+  /** onnxruntime sessions, cached; they run in a worker thread so the event loop stays free. */
+  readonly inference = new InferenceService()
   private readonly emitter = new EventEmitter()
 
   constructor(readonly opts: ServicesOptions) {
@@ -68,6 +64,7 @@ export class Services {
 
   close(): void {
     this.training.stopAll()
+    void this.inference.close()
     this.emitter.removeAllListeners()
     this.store.close()
   }
@@ -101,11 +98,32 @@ export class Services {
       }),
       cancelTraining: ({ runId }) => this.training.cancel(runId),
       activeTraining: () => this.training.activeProgress(),
-      exportOnnx: () => {
-        throw new NotAvailableError('ONNX export is not built yet (issue #6)')
+      exportOnnx: async ({ runId, checkpoint, out }) => {
+        const path = out ?? join(this.opts.home, 'exports', `run-${runId}-${checkpoint}.onnx`)
+        return (await exportRun({ store, runId, checkpoint, out: path, home: this.opts.home, inference: this.inference })).report
       },
-      predict: () => {
-        throw new NotAvailableError('inference is not built yet (issue #6)')
+      predict: async ({ runId, modelPath, input }) => {
+        const n = input.length
+        const T = input[0]?.length ?? 0
+        const F = input[0]?.[0]?.length ?? 0
+        if (n === 0 || T === 0 || F === 0) throw new Error('request.input: give at least one sample of at least one step')
+        const x = new Float32Array(n * T * F)
+        input.forEach((sample, i) => {
+          if (sample.length !== T) throw new Error(`request.input[${i}]: ${sample.length} steps, the first sample has ${T}`)
+          sample.forEach((step, t) => {
+            if (step.length !== F) throw new Error(`request.input[${i}][${t}]: ${step.length} features, the first step has ${F}`)
+            x.set(step, (i * T + t) * F)
+          })
+        })
+        const target = modelPath ?? String(runId)
+        const result = await predictWith({ target, store, engine: 'onnx', inference: this.inference }, { x, n, T, F })
+        const row = result.data.length / n
+        return {
+          probabilities: Array.from({ length: n }, (_, i) => Array.from(result.data.subarray(i * row, (i + 1) * row))),
+          dims: result.dims,
+          classNames: result.classNames ?? null,
+          source: result.source
+        }
       }
     }
   }

@@ -69,6 +69,8 @@ interface ActiveRun {
 export interface StartOptions {
   threads?: number
   baseDir?: string
+  /** An ONNX file this product exported, whose weights start the run (checked against the config in the worker). */
+  initFrom?: string
 }
 
 export class TrainingHost {
@@ -170,6 +172,7 @@ export class TrainingHost {
       runDir: join(this.home, 'runs', String(runId)),
       baseDir: opts.baseDir,
       threads: opts.threads,
+      initFrom: resume ? undefined : opts.initFrom,
       resume
     }
     handle.send({ type: 'start', job })

@@ -11,6 +11,8 @@ export interface TrainingJob {
   /** Where relative data paths in the config are resolved (the config file's folder). */
   baseDir?: string
   threads?: number
+  /** Start from the weights of an ONNX file this product exported (same architecture). */
+  initFrom?: string
   /** Continue from this checkpoint, whose epoch is the last one finished; history is the epochs recorded so far. */
   resume?: { checkpoint: string; epoch: number; history: EpochMetrics[] }
 }

@@ -9,6 +9,7 @@ import { errorMessage, type EpochMetrics } from '../../common/contract'
 import { loadDataset } from '../datasets'
 import { loadEngine, type EngineModel } from '../engine'
 import { engineSpec } from './engine-spec'
+import { loadInitWeights } from '../onnx/service'
 import type { CheckpointWritten, HostMessage, TrainingJob, WorkerMessage } from './protocol'
 
 interface Port {
@@ -109,6 +110,10 @@ export async function train(job: TrainingJob, send: (m: WorkerMessage) => void):
   const engine = loadEngine()
   const model: EngineModel = new engine.Model(engineSpec(config, input))
   model.init(t.seed)
+  if (job.initFrom) {
+    send({ type: 'status', phase: `loading weights from ${job.initFrom}` })
+    model.setWeights(loadInitWeights(job.initFrom, config, input))
+  }
   let startEpoch = 1
   if (job.resume) {
     model.loadCheckpoint(job.resume.checkpoint)

@@ -135,9 +135,4 @@ describe('rnnlab CLI', () => {
     expect((await rnnlab('summary', empty)).err).toBe(`rnnlab: ${empty}: the file is empty`)
   })
 
-  it('says clearly which commands are not built yet', async () => {
-    const r = await rnnlab('export', '1', '--out', 'm.onnx')
-    expect(r.code).toBe(3)
-    expect(r.err).toBe('rnnlab export: not built yet; it arrives with the ONNX issue (#6)')
-  })
 })

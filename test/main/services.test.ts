@@ -4,6 +4,8 @@ import { dispatch } from '../../common/contract'
 import { Services } from '../../main/services'
 import { tempDir } from '../helpers/tmp'
 import { tutorialConfig } from '../helpers/seed'
+import { join } from 'node:path'
+import { normalizeRunConfig } from '../../common/config'
 
 let dir: ReturnType<typeof tempDir>
 let services: Services
@@ -48,6 +50,35 @@ describe('services', () => {
     expect(await dispatch(services.handlers, 'models:summary', { config: bad })).toEqual({
       ok: false,
       error: 'model.layers[1].rate: must be at least 0 and below 1, got 1'
+    })
+  })
+
+  it('exports a trained run and predicts with it through the contract', async () => {
+    const config = normalizeRunConfig({
+      name: 'contract-onnx',
+      dataset: { source: 'mnist-sample', limit: 400 },
+      model: { layers: [{ type: 'simple_rnn', units: 8 }, { type: 'dense', units: 10, activation: 'softmax' }] },
+      training: { epochs: 1, batchSize: 32 }
+    })
+    const runId = services.training.start(config)
+    expect(await services.training.finished(runId)).toBe('completed')
+    const exported = await dispatch(services.handlers, 'export:onnx', { runId, checkpoint: 'last' })
+    expect(exported).toMatchObject({ ok: true, value: { ok: true, runId, checkpoint: 'last', epoch: 1, argmaxAgreement: 1 } })
+    const report = (exported as { value: { path: string; maxAbsDiff: number } }).value
+    expect(report.path).toBe(join(dir.path, 'exports', `run-${runId}-last.onnx`))
+    expect(report.maxAbsDiff).toBeLessThanOrEqual(1e-5)
+    const digit = Array.from({ length: 28 }, (_, t) => Array.from({ length: 28 }, (_, f) => ((t * 28 + f) % 17) / 17))
+    const byFile = await dispatch(services.handlers, 'inference:predict', { modelPath: report.path, input: [digit, digit] })
+    const byRun = await dispatch(services.handlers, 'inference:predict', { runId, input: [digit] })
+    expect(byFile).toMatchObject({ ok: true, value: { dims: [2, 10], classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] } })
+    const p = (byFile as { value: { probabilities: number[][] } }).value.probabilities
+    expect(p[0].reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5)
+    expect(p[0]).toEqual(p[1])
+    const q = (byRun as { value: { probabilities: number[][] } }).value.probabilities
+    q[0].forEach((v, i) => expect(Math.abs(v - p[0][i])).toBeLessThan(1e-5))
+    expect(await dispatch(services.handlers, 'inference:predict', { runId, input: [digit.slice(0, 5), digit] })).toEqual({
+      ok: false,
+      error: 'request.input[1]: 28 steps, the first sample has 5'
     })
   })
 

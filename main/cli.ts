@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { errorMessage, type RunDetail, type RunSummary } from '../common/contract'
 import { configDifferences } from '../common/diff'
+import { compileQuery } from '../common/query'
 import { startServer } from './doors/server'
 import { defaultDbPath, findAppRoot, resolveHome } from './paths'
 import { Services, summarizeRunConfig } from './services'
@@ -144,13 +145,26 @@ const commands: Record<string, Command> = {
     }
   },
   runs: {
-    usage: 'rnnlab runs [--json] [--search TEXT] [--all]',
-    summary: 'list the runs in the database (--all includes archived runs)',
+    usage: "rnnlab runs [--json] [--filter 'cell = gru and val_accuracy > 0.97'] [--search TEXT] [--all]",
+    summary: 'list the runs in the database (--filter: a query on their figures; --all includes archived runs)',
     run: (args, ctx) => {
       if (args.positional.length > 0) throw new UsageError(`usage: ${commands.runs.usage}`)
       const search = args.flags.get('search')
-      const runs = ctx.services().store.listRuns({ search: typeof search === 'string' ? search : undefined, includeArchived: args.flags.has('all') })
+      const filter = args.flags.get('filter')
+      let matches: (run: RunSummary) => boolean = () => true
+      if (typeof filter === 'string') {
+        try {
+          matches = compileQuery(filter)
+        } catch (e) {
+          throw new UsageError(`--filter: ${errorMessage(e)}`)
+        }
+      }
+      const runs = ctx
+        .services()
+        .store.listRuns({ search: typeof search === 'string' ? search : undefined, includeArchived: args.flags.has('all') })
+        .filter(matches)
       if (args.flags.has('json')) ctx.out(JSON.stringify(runs, null, 2))
+      else if (runs.length === 0 && (filter !== undefined || search !== undefined)) ctx.out('No runs match.')
       else if (runs.length === 0) ctx.out(`No runs yet in ${ctx.services().dbPath}. Start one with: rnnlab train examples/seed-bilstm-mnist.json`)
       else ctx.out(runsTable(runs))
       return 0

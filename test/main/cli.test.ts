@@ -74,6 +74,13 @@ describe('rnnlab CLI', () => {
     expect(rows).toHaveLength(4)
     expect(rows[1]).toMatch(new RegExp(`^${a},bilstm,1,0\\.5,`))
 
+    const gruOnly = JSON.parse((await rnnlab('runs', '--json', '--filter', 'cell = gru and val_accuracy > 0.9')).out)
+    expect(gruOnly.map((r: { id: number }) => r.id)).toEqual([b])
+    const either = JSON.parse((await rnnlab('runs', '--json', '--filter', 'params > 80000 or epochs < 3')).out)
+    expect(either.map((r: { id: number }) => r.id)).toEqual([b, a])
+    expect((await rnnlab('runs', '--filter', 'cell = rnn_x and')).err).toMatch(/^rnnlab: --filter: /)
+    expect((await rnnlab('runs', '--filter', 'cell = transformer')).out).toBe('No runs match.')
+
     expect((await rnnlab('delete', String(b))).out).toBe(`Deleted run ${b}.`)
     expect(JSON.parse((await rnnlab('runs', '--json')).out).map((r: { id: number }) => r.id)).toEqual([a])
   })

@@ -168,6 +168,45 @@ export interface ExportReport {
   sha256: string
 }
 
+export interface CheckpointInfo {
+  kind: 'last' | 'best'
+  epoch: number
+  path: string
+  sha256: string
+  bytes: number
+}
+
+export interface ExportInfo {
+  id: number
+  checkpoint: string
+  path: string
+  ok: boolean
+  report: ExportReport
+  createdAt: string
+}
+
+/** What a run left on disk: its checkpoints and its exports with their parity reports. */
+export interface RunArtifacts {
+  checkpoints: CheckpointInfo[]
+  exports: ExportInfo[]
+}
+
+/** An exported file's bytes, for the page to save (a download in a browser, a save dialog in Electron). */
+export interface ExportFile {
+  fileName: string
+  base64: string
+}
+
+/** Labelled samples of a run's validation set (its training set when it has none), for trying a model. */
+export interface RunSamples {
+  split: 'validation' | 'train'
+  total: number
+  timeSteps: number
+  features: number
+  classNames: string[] | null
+  samples: { index: number; label: number | number[]; x: number[][] }[]
+}
+
 export interface PredictRequest {
   runId?: RunId
   modelPath?: string
@@ -199,7 +238,10 @@ export interface Calls {
   'training:start': (arg: { config: unknown; resume?: RunId }) => { runId: RunId }
   'training:cancel': (arg: { runId: RunId }) => void
   'training:active': () => TrainingProgress[]
+  'runs:artifacts': (arg: { id: RunId }) => RunArtifacts
+  'runs:samples': (arg: { id: RunId; offset: number; count: number }) => RunSamples
   'export:onnx': (request: ExportRequest) => ExportReport
+  'export:file': (arg: { exportId: number }) => ExportFile
   'inference:predict': (request: PredictRequest) => Prediction
 }
 
@@ -299,6 +341,18 @@ export const calls = {
     validate: (arg) => ({ runId: readInteger(readObject(arg, 'argument').runId, 'runId', 1) })
   },
   'training:active': { method: 'activeTraining', validate: noArg },
+  'runs:artifacts': { method: 'getRunArtifacts', validate: runIdArg },
+  'runs:samples': {
+    method: 'getRunSamples',
+    validate: (arg) => {
+      const o = readObject(arg, 'argument')
+      return { id: readInteger(o.id, 'id', 1), offset: readInteger(o.offset ?? 0, 'offset', 0), count: readInteger(o.count ?? 16, 'count', 1, 256) }
+    }
+  },
+  'export:file': {
+    method: 'getExportFile',
+    validate: (arg) => ({ exportId: readInteger(readObject(arg, 'argument').exportId, 'exportId', 1) })
+  },
   'export:onnx': {
     method: 'exportOnnx',
     validate: (arg) => {

@@ -3,14 +3,15 @@ import { EventEmitter } from 'node:events'
 import { hostname } from 'node:os'
 import type { AppInfo, EngineInfo, EventKey, EventPayloads, Handlers, ModelSummaryReply, RunComparison } from '../common/contract'
 import { configDifferences } from '../common/diff'
-import { join } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { basename, join } from 'node:path'
 import { defaultDbPath, findAppRoot } from './paths'
 import { nodeWorkerSpawner, TrainingHost, type SpawnWorker } from './training/host'
 import { RunStore } from './runs/store'
 import { metricsCsv } from './runs/csv'
-import { loadDataset, previewDataset } from './datasets'
+import { loadDataset, previewDataset, type LoadedDataset } from './datasets'
 import { loadEngine } from './engine'
-import { exportRun, predictWith } from './onnx/service'
+import { exportRun, listExports, predictWith } from './onnx/service'
 import { InferenceService } from './onnx/inference'
 import { normalizeRunConfig, type RunConfig } from '../common/config'
 import { formatSummary, inferInputShape, summarize } from '../common/model'
@@ -69,6 +70,19 @@ export class Services {
     this.store.close()
   }
 
+  /** The last dataset loaded for trying models, kept so that paging through samples does not reload it. */
+  private datasetCache: { key: string; data: Promise<LoadedDataset> } | null = null
+
+  private datasetOf(config: RunConfig): Promise<LoadedDataset> {
+    const key = JSON.stringify(config.dataset)
+    if (this.datasetCache?.key !== key) this.datasetCache = { key, data: loadDataset(config.dataset, { home: this.opts.home }) }
+    const cached = this.datasetCache
+    cached.data.catch(() => {
+      if (this.datasetCache === cached) this.datasetCache = null
+    })
+    return cached.data
+  }
+
   private buildHandlers(): Handlers {
     const store = this.store
     const engine = this.opts.engine ?? engineInfo
@@ -98,6 +112,45 @@ export class Services {
       }),
       cancelTraining: ({ runId }) => this.training.cancel(runId),
       activeTraining: () => this.training.activeProgress(),
+      getRunArtifacts: ({ id }) => ({
+        checkpoints: (['best', 'last'] as const).flatMap((kind) => {
+          const c = store.checkpoint(id, kind)
+          return c ? [c] : []
+        }),
+        exports: listExports(store, id)
+      }),
+      getRunSamples: async ({ id, offset, count }) => {
+        const config = normalizeRunConfig(store.getRun(id).config)
+        const data = await this.datasetOf(config)
+        const split = data.validation.count > 0 ? data.validation : data.train
+        const { timeSteps: T, features: F } = data
+        const samples = []
+        for (let index = offset; index < Math.min(split.count, offset + count); index++) {
+          const x = Array.from({ length: T }, (_, t) => Array.from(split.x.subarray((index * T + t) * F, (index * T + t + 1) * F)))
+          const label = data.labelsPerStep ? Array.from(split.y.subarray(index * T, (index + 1) * T)) : split.y[index]
+          samples.push({ index, label, x })
+        }
+        return {
+          split: data.validation.count > 0 ? ('validation' as const) : ('train' as const),
+          total: split.count,
+          timeSteps: T,
+          features: F,
+          classNames: data.classNames ?? null,
+          samples
+        }
+      },
+      getExportFile: ({ exportId }) => {
+        // Only files the exports table names can be read this way: the page never passes a path.
+        const row = store.db.prepare('SELECT path FROM exports WHERE id = ?').get(exportId) as { path: string } | undefined
+        if (!row) throw new Error(`export ${exportId} not found`)
+        let bytes: Buffer
+        try {
+          bytes = readFileSync(row.path)
+        } catch {
+          throw new Error(`${row.path}: the exported file is no longer there`)
+        }
+        return { fileName: basename(row.path), base64: bytes.toString('base64') }
+      },
       exportOnnx: async ({ runId, checkpoint, out }) => {
         const path = out ?? join(this.opts.home, 'exports', `run-${runId}-${checkpoint}.onnx`)
         return (await exportRun({ store, runId, checkpoint, out: path, home: this.opts.home, inference: this.inference })).report

@@ -25,7 +25,10 @@ export function sampleArgs(runId: number): Record<CallName, unknown> {
     },
     'training:cancel': { runId },
     'training:active': undefined,
+    'runs:artifacts': { id: runId },
+    'runs:samples': { id: runId, offset: 0, count: 2 },
     'export:onnx': { runId, checkpoint: 'best' },
+    'export:file': { exportId: 1 },
     'inference:predict': { runId, input: [[[0, 1]]] }
   }
 }

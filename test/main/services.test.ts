@@ -5,6 +5,7 @@ import { Services } from '../../main/services'
 import { tempDir } from '../helpers/tmp'
 import { tutorialConfig } from '../helpers/seed'
 import { join } from 'node:path'
+import { readFileSync } from 'node:fs'
 import { normalizeRunConfig } from '../../common/config'
 
 let dir: ReturnType<typeof tempDir>
@@ -76,6 +77,19 @@ describe('services', () => {
     expect(p[0]).toEqual(p[1])
     const q = (byRun as { value: { probabilities: number[][] } }).value.probabilities
     q[0].forEach((v, i) => expect(Math.abs(v - p[0][i])).toBeLessThan(1e-5))
+    const artifacts = await dispatch(services.handlers, 'runs:artifacts', { id: runId })
+    expect(artifacts).toMatchObject({ ok: true, value: { checkpoints: [{ kind: 'best', epoch: 1 }, { kind: 'last', epoch: 1 }], exports: [{ ok: true, path: report.path }] } })
+    const exportId = (artifacts as { value: { exports: { id: number }[] } }).value.exports[0].id
+    const file = await dispatch(services.handlers, 'export:file', { exportId })
+    expect(file).toMatchObject({ ok: true, value: { fileName: `run-${runId}-last.onnx` } })
+    expect(Buffer.from((file as { value: { base64: string } }).value.base64, 'base64')).toEqual(readFileSync(report.path))
+    expect(await dispatch(services.handlers, 'export:file', { exportId: 999 })).toEqual({ ok: false, error: 'export 999 not found' })
+    const samples = await dispatch(services.handlers, 'runs:samples', { id: runId, offset: 10, count: 3 })
+    expect(samples).toMatchObject({ ok: true, value: { split: 'validation', total: 80, timeSteps: 28, features: 28 } })
+    const got = (samples as { value: { samples: { index: number; label: number; x: number[][] }[] } }).value.samples
+    expect(got.map((s) => s.index)).toEqual([10, 11, 12])
+    expect(got[0].x).toHaveLength(28)
+    expect(typeof got[0].label).toBe('number')
     expect(await dispatch(services.handlers, 'inference:predict', { runId, input: [digit.slice(0, 5), digit] })).toEqual({
       ok: false,
       error: 'request.input[1]: 28 steps, the first sample has 5'

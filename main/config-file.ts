@@ -1,5 +1,6 @@
 // Reads a run config file: JSON errors with their line and column, config errors with the file and field.
 import { readFileSync } from 'node:fs'
+import { totalmem } from 'node:os'
 import { normalizeRunConfig, type RunConfig } from '../common/config'
 
 /** Turns JSON.parse's "at position N" into "line L, column C" of the text. */
@@ -20,7 +21,12 @@ export function parseJson(text: string, file: string): unknown {
   }
 }
 
-export function readRunConfig(file: string, options: { memoryLimitBytes?: number } = {}): RunConfig {
+/** The memory a run may plan for: what this machine has (a model needing more is refused before training starts). */
+export function machineMemoryLimit(): number {
+  return totalmem()
+}
+
+export function readRunConfig(file: string, options: { memoryLimitBytes?: number } = { memoryLimitBytes: machineMemoryLimit() }): RunConfig {
   let text: string
   try {
     text = readFileSync(file, 'utf8')

@@ -13,6 +13,7 @@ import { loadDataset, previewDataset, type LoadedDataset } from './datasets'
 import { loadEngine } from './engine'
 import { exportRun, listExports, predictWith } from './onnx/service'
 import { InferenceService } from './onnx/inference'
+import { machineMemoryLimit } from './config-file'
 import { normalizeRunConfig, type RunConfig } from '../common/config'
 import { formatSummary, inferInputShape, summarize } from '../common/model'
 
@@ -108,7 +109,10 @@ export class Services {
       summarizeModel: async ({ config }) => summarizeRunConfig(normalizeRunConfig(config), this.opts.home),
       previewDataset: ({ dataset }) => previewDataset(dataset, { home: this.opts.home }),
       startTraining: ({ config, resume }) => ({
-        runId: resume !== undefined ? this.training.resume(resume) : this.training.start(normalizeRunConfig(config))
+        runId:
+          resume !== undefined
+            ? this.training.resume(resume)
+            : this.training.start(normalizeRunConfig(config, undefined, { memoryLimitBytes: machineMemoryLimit() }))
       }),
       cancelTraining: ({ runId }) => this.training.cancel(runId),
       activeTraining: () => this.training.activeProgress(),

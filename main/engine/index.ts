@@ -76,6 +76,8 @@ export interface EngineSpec {
   layers: EngineLayerSpec[]
   loss?: 'categorical_crossentropy' | 'mse'
   optimizer?: OptimizerSpec
+  /** Engine threads (the two directions of a bidirectional layer run at once). 0 or absent = all cores. 0..256. */
+  threads?: number
 }
 
 export interface Tensor {
@@ -126,6 +128,17 @@ export interface Description {
   outputSteps: number
   outputFeatures: number
   iterations: number
+  /** threads the model runs on (spec.threads, or all cores) */
+  threads: number
+  /** instruction-set path of the fast kernels: 'avx512' | 'avx2' | 'portable' (RNNLAB_ISA forces one) */
+  isa: string
+}
+
+export interface EngineInfo {
+  /** the path in use: the widest this CPU supports, or RNNLAB_ISA=avx512|avx2|portable if set and supported */
+  isa: string
+  supportedIsas: string[]
+  hardwareThreads: number
 }
 
 /** Labels: Int32Array of class ids [n] or [n, T]; targets: Float32Array [n, (T,) units] (mse, or one-hot). */
@@ -144,10 +157,17 @@ export interface EngineModel {
   setWeights(weights: Weights): void
   saveCheckpoint(path: string): void
   loadCheckpoint(path: string): void
+  /** The optimizer's current learning rate. */
+  learningRate(): number
+  /** Changes the learning rate for the next steps (schedules such as reduce-on-plateau). */
+  setLearningRate(lr: number): void
 }
 
 export interface Engine {
   version(): string
+  engineInfo(): EngineInfo
+  /** best GFLOP/s of the engine's own single-threaded fp32 product of two n x n matrices, timed for `seconds` */
+  benchGemm(n?: number, seconds?: number): number
   Model: new (spec: EngineSpec) => EngineModel
 }
 

@@ -57,11 +57,8 @@ function layer(l: LayerConfig, path: string): EngineLayerSpec {
   }
 }
 
-export function engineSpec(config: RunConfig, input: [number, number]): EngineSpec {
-  if (config.training.reduceLrOnPlateau) {
-    // Refused rather than ignored: a run must do what its config says.
-    throw new EngineSpecError('training.reduceLrOnPlateau', 'not supported by the engine yet (it cannot change the learning rate during a run)')
-  }
+/** `threads`: the run's thread count (--threads, else training.threads, else all cores). */
+export function engineSpec(config: RunConfig, input: [number, number], threads?: number): EngineSpec {
   const o = config.training.optimizer
   const optimizer: EngineSpec['optimizer'] =
     o.type === 'adam'
@@ -70,12 +67,15 @@ export function engineSpec(config: RunConfig, input: [number, number]): EngineSp
         ? { type: 'sgd', learningRate: o.learningRate, momentum: o.momentum, nesterov: o.nesterov }
         : { type: 'rmsprop', learningRate: o.learningRate, rho: o.rho, momentum: o.momentum, epsilon: o.epsilon }
   if (o.clipNorm !== undefined) optimizer.clipNorm = o.clipNorm
-  return {
+  const spec: EngineSpec = {
     input,
     layers: config.model.layers.map((l, i) => layer(l, `model.layers[${i}]`)),
     loss: config.training.loss,
     optimizer
   }
+  const n = threads ?? config.training.threads
+  if (n !== undefined) spec.threads = n
+  return spec
 }
 
 /** The facts the runs table shows about a model: its cells, directions and depth. */

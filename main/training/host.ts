@@ -3,7 +3,7 @@
 // never blocks the app's or the CLI's event loop, and a native crash takes down only the worker.
 import { fork } from 'node:child_process'
 import { rmSync } from 'node:fs'
-import { hostname } from 'node:os'
+import { cpus, hostname } from 'node:os'
 import { join } from 'node:path'
 import type { RunConfig } from '../../common/config'
 import type { EpochMetrics, RunId, RunStatus, TrainingProgress } from '../../common/contract'
@@ -151,7 +151,7 @@ export class TrainingHost {
     }
     this.active.set(runId, run)
     // The host's pid marks the run as alive: if this process dies, the next start finds the run interrupted.
-    this.store.markStarted(runId, { engineVersion: null, threads: opts.threads ?? null, cpu: null, pid: process.pid, host: hostname() })
+    this.store.markStarted(runId, { engineVersion: null, threads: opts.threads ?? null, cpu: cpus()[0]?.model ?? null, pid: process.pid, host: hostname() })
     this.events.status(runId, 'running', null)
     handle.onMessage((m) => {
       try {
@@ -187,7 +187,7 @@ export class TrainingHost {
       case 'ready':
         run.batches = m.batches
         run.startEpoch = m.startEpoch
-        this.store.setEngineFacts(run.runId, { engineVersion: m.engineVersion, paramCount: m.paramCount })
+        this.store.setEngineFacts(run.runId, { engineVersion: m.engineVersion, paramCount: m.paramCount, threads: m.threads })
         this.events.note(run.runId, `training on ${m.trainCount.toLocaleString('en-US')} samples, validating on ${m.validationCount.toLocaleString('en-US')}`)
         break
       case 'progress': {

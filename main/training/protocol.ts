@@ -32,6 +32,7 @@ export type WorkerMessage =
   | {
       type: 'ready'
       engineVersion: string
+      threads: number
       paramCount: number
       input: [number, number]
       trainCount: number

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto'
 import { closeSync, copyFileSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import type { Monitor, MonitorMode } from '../../common/config'
+import type { Monitor, MonitorMode, ReduceLrOnPlateauConfig } from '../../common/config'
 import { errorMessage, type EpochMetrics } from '../../common/contract'
 import { loadDataset } from '../datasets'
 import { loadEngine, type EngineModel } from '../engine'
@@ -84,6 +84,37 @@ function isBetter(value: number, best: number | null, monitor: Monitor, mode: Mo
   return maximize ? value > best + minDelta : value < best - minDelta
 }
 
+/**
+ * Keras's ReduceLROnPlateau: after `patience` epochs without improvement of the monitored figure, multiply the
+ * learning rate by `factor` (not below `minLr`), then wait `cooldown` epochs before counting again.
+ */
+export class PlateauSchedule {
+  private best: number | null = null
+  private wait = 0
+  private cooldownLeft = 0
+
+  constructor(private readonly c: ReduceLrOnPlateauConfig) {}
+
+  /** Takes the epoch's figure and the rate it used; returns the rate for the next epoch. */
+  next(value: number | null, lr: number): number {
+    if (this.cooldownLeft > 0) {
+      this.cooldownLeft--
+      this.wait = 0
+    }
+    if (value !== null && isBetter(value, this.best, this.c.monitor, this.c.mode, this.c.minDelta)) {
+      this.best = value
+      this.wait = 0
+      return lr
+    }
+    if (this.cooldownLeft > 0) return lr
+    this.wait++
+    if (this.wait < this.c.patience || lr <= this.c.minLr) return lr
+    this.cooldownLeft = this.c.cooldown
+    this.wait = 0
+    return Math.max(lr * this.c.factor, this.c.minLr)
+  }
+}
+
 export async function train(job: TrainingJob, send: (m: WorkerMessage) => void): Promise<void> {
   const { config } = job
   const t = config.training
@@ -108,7 +139,7 @@ export async function train(job: TrainingJob, send: (m: WorkerMessage) => void):
 
   send({ type: 'status', phase: 'building the model' })
   const engine = loadEngine()
-  const model: EngineModel = new engine.Model(engineSpec(config, input))
+  const model: EngineModel = new engine.Model(engineSpec(config, input, job.threads))
   model.init(t.seed)
   if (job.initFrom) {
     send({ type: 'status', phase: `loading weights from ${job.initFrom}` })
@@ -120,9 +151,11 @@ export async function train(job: TrainingJob, send: (m: WorkerMessage) => void):
     startEpoch = job.resume.epoch + 1
   }
   const batches = Math.ceil(data.train.count / t.batchSize)
+  const described = model.describe()
   send({
     type: 'ready',
-    engineVersion: engine.version(),
+    engineVersion: `${engine.version()}, ${described.threads} thread${described.threads === 1 ? '' : 's'}`,
+    threads: described.threads,
     paramCount: model.paramCount(),
     input,
     trainCount: data.train.count,
@@ -146,8 +179,15 @@ export async function train(job: TrainingJob, send: (m: WorkerMessage) => void):
   let best: number | null = null
   let bestEpoch = 0
   let waited = 0
-  const monitored = (m: EpochMetrics) => ({ loss: m.loss, accuracy: m.accuracy, val_loss: m.valLoss, val_accuracy: m.valAccuracy })[monitor]
-  // A resumed run picks up the early-stopping state where the interrupted one left it.
+  const figure = (m: EpochMetrics, name: Monitor) => ({ loss: m.loss, accuracy: m.accuracy, val_loss: m.valLoss, val_accuracy: m.valAccuracy })[name]
+  const monitored = (m: EpochMetrics) => figure(m, monitor)
+  const plateau = t.reduceLrOnPlateau
+  if (plateau?.monitor.startsWith('val_') && !hasValidation) {
+    throw new Error(`training.reduceLrOnPlateau.monitor: ${plateau.monitor} needs a validation set; the dataset has none (set dataset.validationSplit)`)
+  }
+  const schedule = plateau ? new PlateauSchedule(plateau) : null
+  let lr = t.optimizer.learningRate
+  // A resumed run picks up the early-stopping and learning-rate state where the interrupted one left it.
   for (const m of job.resume?.history ?? []) {
     const value = monitored(m)
     if (value !== null && isBetter(value, best, monitor, mode, stop?.minDelta ?? 0)) {
@@ -155,7 +195,9 @@ export async function train(job: TrainingJob, send: (m: WorkerMessage) => void):
       bestEpoch = m.epoch
       waited = 0
     } else waited++
+    if (schedule && plateau) lr = schedule.next(figure(m, plateau.monitor), m.learningRate ?? lr)
   }
+  model.setLearningRate(lr)
 
   for (let epoch = startEpoch; epoch <= t.epochs; epoch++) {
     let nonFinite: { batch: number; loss: number } | null = null
@@ -202,7 +244,7 @@ export async function train(job: TrainingJob, send: (m: WorkerMessage) => void):
       accuracy: Number.isFinite(stats.accuracy) ? stats.accuracy : null,
       valLoss: val ? val.loss : null,
       valAccuracy: val && Number.isFinite(val.accuracy) ? val.accuracy : null,
-      learningRate: t.optimizer.learningRate,
+      learningRate: lr,
       seconds,
       samplesPerSecond: seconds > 0 ? data.train.count / seconds : null
     }
@@ -221,6 +263,14 @@ export async function train(job: TrainingJob, send: (m: WorkerMessage) => void):
       checkpoints.push(describeCheckpoint('best', epoch, bestPath(epoch)))
     } else waited++
     send({ type: 'epoch', metrics, checkpoints })
+    if (schedule && plateau) {
+      const next = schedule.next(figure(metrics, plateau.monitor), lr)
+      if (next !== lr) {
+        send({ type: 'status', phase: `reducing the learning rate to ${next.toPrecision(3)} (${plateau.monitor} did not improve for ${plateau.patience} epochs)` })
+        lr = next
+        model.setLearningRate(lr)
+      }
+    }
     // Let the event loop run between epochs, so the host's messages and a closed channel are noticed.
     await new Promise((resolve) => setImmediate(resolve))
     if (stop && waited > stop.patience) {

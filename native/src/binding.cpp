@@ -69,7 +69,9 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
                         InstanceMethod("getWeights", &ModelWrap::GetWeights),
                         InstanceMethod("setWeights", &ModelWrap::SetWeights),
                         InstanceMethod("saveCheckpoint", &ModelWrap::SaveCheckpoint),
-                        InstanceMethod("loadCheckpoint", &ModelWrap::LoadCheckpoint)});
+                        InstanceMethod("loadCheckpoint", &ModelWrap::LoadCheckpoint),
+                        InstanceMethod("learningRate", &ModelWrap::LearningRate),
+                        InstanceMethod("setLearningRate", &ModelWrap::SetLearningRate)});
   }
 
   explicit ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWrap>(info) {
@@ -88,6 +90,20 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
       if (seed < 0 || seed != std::floor(seed) || seed > 9007199254740991.0)
         bad_argument(info.Env(), "init(seed): seed must be a non-negative integer");
       engine_->init(uint64_t(seed));
+      return info.Env().Undefined();
+    });
+  }
+
+  Napi::Value LearningRate(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), engine_->optimizer.spec.learning_rate);
+  }
+
+  // For learning-rate schedules (Keras's ReduceLROnPlateau): the next steps use the new rate.
+  Napi::Value SetLearningRate(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() -> Napi::Value {
+      const double lr = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
+      if (!(lr > 0 && lr < 1e3)) bad_argument(info.Env(), "setLearningRate(lr): lr must be a positive number below 1000");
+      engine_->optimizer.spec.learning_rate = lr;
       return info.Env().Undefined();
     });
   }
@@ -118,6 +134,8 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     out.Set("outputSteps", m.out_steps());
     out.Set("outputFeatures", m.out_features());
     out.Set("iterations", double(engine_->optimizer.iterations));
+    out.Set("threads", m.threads());
+    out.Set("isa", ops<float>().name);
     return out;
   }
 
@@ -350,7 +368,40 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
 
 Napi::Object init_module(Napi::Env env, Napi::Object exports) {
   exports.Set("version", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
-                return Napi::String::New(info.Env(), std::string("rnnlab-engine ") + VERSION + " (reference kernels)");
+                return Napi::String::New(info.Env(), std::string("rnnlab-engine ") + VERSION + " (fast kernels, " +
+                                                         ops<float>().name + ")");
+              }));
+  // benchGemm(n, seconds): the best GFLOP/s of the engine's own single-threaded fp32 product (n x n) . (n x n)
+  exports.Set("benchGemm", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
+                const int n = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 1024;
+                const double seconds = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : 0.5;
+                if (n < 16 || n > 8192) throw Napi::RangeError::New(info.Env(), "benchGemm(n): n must be in 16..8192");
+                const SimdOps<float>& o = ops<float>();
+                std::vector<float> a((size_t)n * n, 0.5f), b((size_t)n * n, 0.25f), c((size_t)n * n);
+                std::vector<float> bp(o.packed_b_size(n, n) + 64), ap(o.a_pack_size);
+                double best = 0;
+                const auto start = std::chrono::steady_clock::now();
+                for (;;) {
+                  const auto t0 = std::chrono::steady_clock::now();
+                  o.pack_b(bp.data(), b.data(), n, 1, n, n);
+                  o.gemm_packed(c.data(), n, a.data(), n, 1, bp.data(), n, n, n, false, ap.data());
+                  const auto t1 = std::chrono::steady_clock::now();
+                  best = std::max(best, 2.0 * n * n * n / std::chrono::duration<double>(t1 - t0).count() / 1e9);
+                  if (std::chrono::duration<double>(t1 - start).count() > seconds) break;
+                }
+                return Napi::Number::New(info.Env(), best);
+              }));
+  exports.Set("engineInfo", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
+                Napi::Env e = info.Env();
+                Napi::Object out = Napi::Object::New(e);
+                out.Set("isa", ops<float>().name);  // the path in use: avx512 | avx2 | portable (RNNLAB_ISA forces one)
+                Napi::Array isas = Napi::Array::New(e);
+                uint32_t k = 0;
+                for (Isa isa : {Isa::Avx512, Isa::Avx2, Isa::Portable})
+                  if (isa_supported(isa)) isas.Set(k++, isa_name(isa));
+                out.Set("supportedIsas", isas);
+                out.Set("hardwareThreads", ThreadPool::hardware_threads());
+                return out;
               }));
   exports.Set("Model", ModelWrap::Define(env));
   return exports;

@@ -38,7 +38,7 @@ const ModelSpec& fits_memory(const ModelSpec& spec) {
 
 }  // namespace
 
-Engine::Engine(const ModelSpec& spec) : model(fits_memory(spec)), optimizer(spec.optimizer, (long)model.params.size()) {}
+Engine::Engine(const ModelSpec& spec) : model(fits_memory(spec), fast_cell_kernel<float>), optimizer(spec.optimizer, (long)model.params.size()) {}
 
 void Engine::check_memory(int B) {
   if (B <= checked_batch_) return;
@@ -108,7 +108,7 @@ Stats Engine::train_batch(const float* x, const Targets& y, const long* idx, int
   const float* out = model.forward(xb_.data(), B, true, &dropout_rng);
   Stats st = batch_loss(out, B, true);
   model.zero_grads();
-  model.backward(dout_.data());
+  model.backward(dout_.data(), false);  // no gradient on the data itself
   model.zero_frozen_grads();
   clip_gradients(model.grads, model.tensors(), model.spec().optimizer);
   optimizer.step(model.params.data(), model.grads.data(), (long)model.params.size());

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/fast.h"
 #include "model.h"
 #include "optim.h"
 #include "rng.h"

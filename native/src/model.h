@@ -1,18 +1,23 @@
 // A layer stack built from a ModelSpec: parameters in ONNX layout, Keras initializers, forward and backward.
-// Templated on the scalar (float to train, double for the gradient check). Single-threaded; each direction's
-// work is independent (its own buffers), so directions can run in parallel later.
+// Templated on the scalar (float to train, double for the gradient check). The directions of a bidirectional layer
+// run at once on the thread pool (spec.threads): each has its own buffers, and direction 1 writes its input gradient
+// (and, with shared weights, its weight gradients) to its own buffers, summed after both finish in a fixed order,
+// so the bits do not depend on the thread count.
 // Legend: T steps, B batch, F input features, I layer input features, H units, G gates, D directions,
 // U dense units. Activations are time-major: a sequence is (T, B, features), a vector output is (B, features).
 #pragma once
 #include <cmath>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "kernels/cells.h"
+#include "kernels/fast.h"
 #include "kernels/layers.h"
 #include "rng.h"
 #include "spec.h"
+#include "threads.h"
 
 namespace rnnlab {
 
@@ -29,7 +34,10 @@ class Model {
   // kernels: the table of cell kernels to run; the reference table by default. A table of fast kernels with the
   // same rows and signatures can be passed instead, and tested against a Model built on the reference one.
   explicit Model(const ModelSpec& spec, CellTable<S> kernels = cell_kernel<S>)
-      : spec_(spec), shapes_(validate_spec(spec)), kernels_(kernels) { plan(); }
+      : spec_(spec), shapes_(validate_spec(spec)), kernels_(kernels),
+        pool_(std::make_shared<ThreadPool>(spec.threads)) { plan(); }
+
+  int threads() const { return pool_->size(); }
 
   const ModelSpec& spec() const { return spec_; }
   const std::vector<TensorInfo>& tensors() const { return tensors_; }
@@ -88,8 +96,10 @@ class Model {
   }
 
   // dout: gradient on the output of forward() (on the logits for a softmax head). Adds to grads.
-  // Returns the gradient on the input x, (T, B, F).
-  const S* backward(const S* dout) {
+  // Returns the gradient on the input x, (T, B, F); with input_gradient false (training) a first recurrent layer
+  // skips computing it and the returned values are not meaningful.
+  const S* backward(const S* dout, bool input_gradient = true) {
+    input_gradient_ = input_gradient;
     const int B = batch_;
     for (auto& L : layers_) std::fill(L.dy.begin(), L.dy.end(), S(0));
     std::fill(dx_.begin(), dx_.end(), S(0));
@@ -142,8 +152,9 @@ class Model {
       n += 2 * y;
       if (L.spec.kind == LayerKind::Recurrent) {
         const int C = kernels_(L.spec.cell).cache_per_unit;
-        n += L.D * (T * B * H * (2 + C) + (L.spec.dropout > 0 ? 2 * T * B * I + B * I : 0) + B * H) +
-             kernels_(L.spec.cell).scratch_size(int(T), B, int(I), int(H));
+        n += L.D * (T * B * H * (2 + C) + (L.spec.dropout > 0 ? 2 * T * B * I + B * I : 0) + B * H +
+                    kernels_(L.spec.cell).scratch_size(int(T), B, int(I), int(H))) +
+             (L.D == 2 ? T * B * I : 0) + (L.spec.shared_weights ? L.G * H * (I + H + 2) : 0);
       } else {
         n += y;
       }
@@ -167,7 +178,9 @@ class Model {
     long W = 0, R = 0, Bias = 0;   // offsets into params
     std::vector<S> y, dy;          // output and its gradient
     std::vector<S> h[2], cache[2], dh[2], xd[2], dxd[2], mask_x[2], mask_h[2];  // per direction
-    std::vector<S> scratch, mask;  // kernel workspace; dropout layer mask
+    std::vector<S> scratch, mask;  // dense workspace; dropout layer mask
+    std::vector<S> work[2];        // per direction: the cell kernel's workspace
+    std::vector<S> dx1, dgrad1;    // direction 1's input gradient, and its weight gradients with shared weights
     bool used_mask_x = false, used_mask_h = false;
     bool reverse(int d) const { return spec.go_backwards || d == 1; }
     int steps_out() const { return out.steps ? out.steps : 1; }
@@ -245,7 +258,10 @@ class Model {
           }
           if (L.spec.recurrent_dropout > 0) L.mask_h[d].assign(B * H, S(0));
         }
-        L.scratch.assign(kernels_(L.spec.cell).scratch_size((int)T, B, (int)I, (int)H), S(0));
+        for (int d = 0; d < L.D; d++)
+          L.work[d].assign(kernels_(L.spec.cell).scratch_size((int)T, B, (int)I, (int)H), S(0));
+        if (L.D == 2) L.dx1.assign(T * B * I, S(0));
+        if (L.spec.shared_weights) L.dgrad1.assign((long)L.G * H * (I + H + 2), S(0));
       } else if (L.spec.kind == LayerKind::Dense) {
         L.scratch.assign(L.y.size(), S(0));
       } else {
@@ -264,21 +280,23 @@ class Model {
     const int T = L.in.steps, I = L.in.features, H = L.spec.units, GH = L.G * H;
     L.used_mask_x = training && L.spec.dropout > 0;
     L.used_mask_h = training && L.spec.recurrent_dropout > 0;
-    for (int d = 0; d < L.D; d++) {
-      const int ws = L.spec.shared_weights ? 0 : d;
-      const S* xin = x;
+    for (int d = 0; d < L.D; d++) {  // masks first, in a fixed order: the dropout stream does not see threads
       if (L.used_mask_x) {
         fill_mask(L.mask_x[d], L.spec.dropout, rng);
         for (long t = 0; t < T; t++)
           for (long k = 0; k < (long)B * I; k++) L.xd[d][t * B * I + k] = x[t * B * I + k] * L.mask_x[d][k];
-        xin = L.xd[d].data();
       }
       if (L.used_mask_h) fill_mask(L.mask_h[d], L.spec.recurrent_dropout, rng);
-      cell.forward(L.h[d].data(), L.cache[d].data(), xin, &params[L.W + (long)ws * GH * I],
-                   &params[L.R + (long)ws * GH * H], &params[L.Bias + (long)ws * 2 * GH],
-                   L.used_mask_h ? L.mask_h[d].data() : nullptr, L.scratch.data(), T, B, I, H, L.reverse(d),
-                   L.spec.cell_options);
     }
+    product_pool = L.D == 1 ? pool_.get() : nullptr;  // one direction: its large products use the threads
+    pool_->run(L.D, [&](int d) {
+      const int ws = L.spec.shared_weights ? 0 : d;
+      cell.forward(L.h[d].data(), L.cache[d].data(), L.used_mask_x ? L.xd[d].data() : x,
+                   &params[L.W + (long)ws * GH * I], &params[L.R + (long)ws * GH * H],
+                   &params[L.Bias + (long)ws * 2 * GH], L.used_mask_h ? L.mask_h[d].data() : nullptr,
+                   L.work[d].data(), T, B, I, H, L.reverse(d), L.spec.cell_options);
+    });
+    product_pool = nullptr;
     const int F = L.out.features;
     for (int k = 0; k < L.steps_out(); k++) {
       const S* h0 = L.h[0].data() + (long)L.source_time(0, k) * B * H;
@@ -297,22 +315,41 @@ class Model {
       merge_backward(L.dh[0].data() + t0, L.D == 2 ? L.dh[1].data() + t1 : nullptr, L.dy.data() + (long)k * B * F,
                      L.h[0].data() + t0, L.D == 2 ? L.h[1].data() + t1 : nullptr, B, H, L.spec.merge_mode);
     }
-    for (int d = 0; d < L.D; d++) {
+    if (L.D == 2 && (input_gradient_ || dx != dx_.data())) std::fill(L.dx1.begin(), L.dx1.end(), S(0));
+    if (L.spec.shared_weights) std::fill(L.dgrad1.begin(), L.dgrad1.end(), S(0));
+    product_pool = L.D == 1 ? pool_.get() : nullptr;
+    pool_->run(L.D, [&](int d) {
       const int ws = L.spec.shared_weights ? 0 : d;
       const S* xin = L.used_mask_x ? L.xd[d].data() : x;
-      S* dxin = dx;
-      if (L.used_mask_x) {
+      S* dxin = d == 0 ? dx : L.dx1.data();
+      if (!input_gradient_ && dx == dx_.data()) dxin = nullptr;  // the model's input: nobody reads its gradient
+      else if (L.used_mask_x) {
         std::fill(L.dxd[d].begin(), L.dxd[d].end(), S(0));
         dxin = L.dxd[d].data();
       }
-      cell.backward(dxin, &grads[L.W + (long)ws * GH * I], &grads[L.R + (long)ws * GH * H],
-                    &grads[L.Bias + (long)ws * 2 * GH], L.dh[d].data(), L.h[d].data(), L.cache[d].data(), xin,
+      const bool own = d == 1 && L.spec.shared_weights;  // direction 1's gradients on the shared slice
+      S* dW = own ? L.dgrad1.data() : &grads[L.W + (long)ws * GH * I];
+      S* dR = own ? L.dgrad1.data() + (long)GH * I : &grads[L.R + (long)ws * GH * H];
+      S* dB = own ? L.dgrad1.data() + (long)GH * (I + H) : &grads[L.Bias + (long)ws * 2 * GH];
+      cell.backward(dxin, dW, dR, dB, L.dh[d].data(), L.h[d].data(), L.cache[d].data(), xin,
                     &params[L.W + (long)ws * GH * I], &params[L.R + (long)ws * GH * H],
                     &params[L.Bias + (long)ws * 2 * GH], L.used_mask_h ? L.mask_h[d].data() : nullptr,
-                    L.scratch.data(), T, B, I, H, L.reverse(d), L.spec.cell_options);
-      if (L.used_mask_x)
+                    L.work[d].data(), T, B, I, H, L.reverse(d), L.spec.cell_options);
+    });
+    product_pool = nullptr;
+    for (int d = 0; d < L.D && (input_gradient_ || dx != dx_.data()); d++) {
+      if (L.used_mask_x) {
         for (long t = 0; t < T; t++)
           for (long k = 0; k < (long)B * I; k++) dx[t * B * I + k] += L.dxd[d][t * B * I + k] * L.mask_x[d][k];
+      } else if (d == 1) {
+        for (long k = 0; k < (long)T * B * I; k++) dx[k] += L.dx1[k];
+      }
+    }
+    if (L.spec.shared_weights) {
+      const S* g1 = L.dgrad1.data();
+      for (long k = 0; k < (long)GH * I; k++) grads[L.W + k] += g1[k];
+      for (long k = 0; k < (long)GH * H; k++) grads[L.R + k] += g1[(long)GH * I + k];
+      for (long k = 0; k < 2L * GH; k++) grads[L.Bias + k] += g1[(long)GH * (I + H) + k];
     }
   }
 
@@ -357,12 +394,14 @@ class Model {
   ModelSpec spec_;
   std::vector<Shape> shapes_;
   CellTable<S> kernels_;
+  std::shared_ptr<ThreadPool> pool_;
   std::vector<Layer> layers_;
   std::vector<TensorInfo> tensors_;
   std::vector<std::pair<long, long>> frozen_;
   std::vector<S> dx_;
   const S* input_ = nullptr;
   int batch_ = -1;
+  bool input_gradient_ = true;
 };
 
 }  // namespace rnnlab

@@ -14,6 +14,7 @@ std::vector<Shape> validate_spec(const ModelSpec& spec) {
   if (spec.steps < 1 || spec.steps > MAX_STEPS) fail("input[0]", "time steps must be an integer in 1.." + std::to_string(MAX_STEPS) + ", got " + std::to_string(spec.steps));
   if (spec.features < 1 || spec.features > MAX_UNITS) fail("input[1]", "features must be an integer in 1.." + std::to_string(MAX_UNITS) + ", got " + std::to_string(spec.features));
   if (spec.layers.empty()) fail("layers", "at least one layer is needed");
+  if (spec.threads < 0 || spec.threads > 256) fail("threads", "must be an integer in 0..256 (0 = all cores), got " + std::to_string(spec.threads));
   std::vector<Shape> shapes;
   Shape in{spec.steps, spec.features};
   for (size_t k = 0; k < spec.layers.size(); k++) {

@@ -52,6 +52,7 @@ struct ModelSpec {
   std::vector<LayerSpec> layers;
   LossKind loss = LossKind::CategoricalCrossentropy;
   OptimizerSpec optimizer;
+  int threads = 0;  // engine threads (the directions of a layer run at once); 0 = all cores
 };
 
 // An invalid spec; what() starts with the field at fault, e.g. "layers[2].units: ...".

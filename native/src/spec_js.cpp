@@ -139,7 +139,7 @@ LayerSpec layer_from_js(const Napi::Value& v, const std::string& path) {
 }  // namespace
 
 ModelSpec spec_from_js(const Napi::Value& value) {
-  Fields f(value, "", {"input", "layers", "loss", "optimizer"});
+  Fields f(value, "", {"input", "layers", "loss", "optimizer", "threads"});
   ModelSpec spec;
   Napi::Value input = f.obj.Get("input");
   if (!input.IsArray() || input.As<Napi::Array>().Length() != 2)
@@ -175,6 +175,7 @@ ModelSpec spec_from_js(const Napi::Value& value) {
     s.clip_norm = o.number("clipNorm", 0);
     s.global_clip_norm = o.number("globalClipNorm", 0);
   }
+  spec.threads = f.integer("threads", 0);
   validate_spec(spec);
   return spec;
 }

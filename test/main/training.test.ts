@@ -146,10 +146,25 @@ describe('training host', () => {
     expect(services.store.checkpoint(runId, 'best')!.epoch).toBe(1)
   })
 
+  it('reduces the learning rate on a plateau, as Keras does, and records it per epoch', async () => {
+    const config = tinyConfig({ epochs: 5 })
+    // Loss falls every epoch, so "loss must rise" (mode max) is a plateau from epoch 2 on: patience 1, cooldown 2.
+    config.training.reduceLrOnPlateau = { monitor: 'loss', mode: 'max', factor: 0.5, patience: 1, minDelta: 0, cooldown: 2, minLr: 0.001 }
+    const notes: string[] = []
+    services.on('onTrainingNote', (n) => notes.push(n.text))
+    const runId = services.training.start(config)
+    expect(await services.training.finished(runId)).toBe('completed')
+    // epoch 1 best; 2 waits → reduce; 3 in cooldown; 4 waits → reduce; 5 in cooldown (Keras's counting)
+    expect(services.store.getRun(runId).epochs.map((e) => e.learningRate)).toEqual([0.005, 0.005, 0.0025, 0.0025, 0.00125])
+    expect(notes.filter((n) => n.startsWith('reducing the learning rate'))).toHaveLength(2)
+  })
+
   it('refuses what the engine cannot run before creating a run', () => {
     const config = tinyConfig()
-    config.training.reduceLrOnPlateau = { monitor: 'val_loss', mode: 'auto', factor: 0.5, patience: 2, minDelta: 1e-4, cooldown: 0, minLr: 0 }
-    expect(() => services.training.start(config)).toThrow('training.reduceLrOnPlateau: not supported by the engine yet')
+    const first = config.model.layers[0]
+    if (first.type !== 'bidirectional') throw new Error('the tiny config starts with a bidirectional layer')
+    first.layer.activation = 'sigmoid'
+    expect(() => services.training.start(config)).toThrow('model.layers[0].layer.activation: the engine runs tanh here, not sigmoid')
     expect(services.store.listRuns()).toEqual([])
   })
 

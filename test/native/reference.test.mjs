@@ -1,26 +1,30 @@
-// Runs native/test/reference.cpp: the engine's outputs and gradients against PyTorch's on the committed small
-// cases in native/test/fixtures/reference.bin (double path to 1e-9, float path to 1e-5 relative).
+// Runs native/test/reference.cpp: the engine's forward outputs and gradients (dW, dR, dB, dx) against PyTorch's
+// on the float64 fixtures in test/fixtures/reference/*.ref (double path to 1e-9, float path to 1e-5 relative), for
+// the reference kernels and the fast kernels on every ISA path this CPU has (portable, avx2, avx512).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { root } from './helpers.mjs'
+import { listReferenceFiles, referenceDir } from '../helpers/reference.mjs'
 
 const build = spawnSync(process.execPath, [join(root, 'scripts', 'build-native.mjs'), '--tests-only', 'reference'], { encoding: 'utf8' })
 const run = build.status === 0
-  ? spawnSync(join(root, 'native', 'build', 'test', 'reference'), [join(root, 'native', 'test', 'fixtures', 'reference.bin')], { encoding: 'utf8' })
+  ? spawnSync(join(root, 'native', 'build', 'test', 'reference'), [referenceDir], { encoding: 'utf8' })
   : null
-const cases = [...(run?.stdout ?? '').matchAll(/^reference (T=.*)\n  double: (.*)\n  float: (.*?)\s+(ok|FAIL)$/gm)]
+const cases = [...(run?.stdout ?? '').matchAll(/^reference (\S+) (\S+)\n  double: (.*)\n  float: (.*?)\s+(ok|FAIL)$/gm)]
 
-test('reference comparison builds, runs and covers every cell', () => {
+test('reference comparison builds, runs and covers every fixture on every path', () => {
   assert.equal(build.status, 0, `build failed:\n${build.stdout}${build.stderr}`)
-  assert.match(run.stdout, /^reference: 15 cases, 0 failed/m, run.stdout)
-  for (const cell of ['cell=simple_rnn units', 'cell=simple_rnn relu=1', 'cell=lstm', 'cell=gru reset_after=1', 'cell=gru reset_after=0'])
-    assert.equal(cases.filter((c) => c[1].includes(cell)).length, 3, cell)
+  const files = listReferenceFiles().map((p) => p.split('/').pop())
+  assert.match(run.stdout, new RegExp(`^reference: ${files.length} fixtures, \\d+ comparisons, 0 failed`, 'm'), run.stdout)
+  for (const file of files)
+    for (const path of ['reference', 'fast-portable'])
+      assert.ok(cases.some((c) => c[1] === file && c[2] === path), `${file} ${path} missing`)
 })
 
-for (const [, spec, double, float, verdict] of cases) {
-  test(`matches PyTorch: ${spec}`, () => {
+for (const [, file, path, double, float, verdict] of cases) {
+  test(`matches PyTorch: ${file} (${path})`, () => {
     assert.equal(verdict, 'ok', `double: ${double}\nfloat: ${float}`)
   })
 }

@@ -34,8 +34,8 @@ struct CellKernel {
   CellBackward<S> backward;
 };
 
-// The reference kernels' workspace: a (B, H) carry and a few rows. Fast kernels (issue 4) go in their own table
-// with the same signatures and may ask for more (e.g. (T, B, G*H) for all input projections at once).
+// The reference kernels' workspace: a (B, H) carry and a few rows. The fast kernels (fast.h) are their own table
+// with the same signatures and a larger workspace ((T, B, G*H) gate gradients, packed weights).
 inline long reference_scratch_size(int, int B, int, int H) { return (long)B * H + 8L * H; }
 
 template <typename S>

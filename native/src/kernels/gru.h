@@ -58,7 +58,7 @@ void gru_forward(S* h,             // (T, B, H) out
 }
 
 template <typename S>
-void gru_backward(S* dx,            // (T, B, I) accumulated
+void gru_backward(S* dx,            // (T, B, I) accumulated, or nullptr: not wanted
                   S* dW,            // (3H, I) accumulated
                   S* dR,            // (3H, H) accumulated
                   S* dbias,         // (6H) accumulated
@@ -117,7 +117,7 @@ void gru_backward(S* dx,            // (T, B, I) accumulated
       }
       for (int j = 0; j < 3 * H; j++) { dbias[j] += dax[j]; dbias[3 * H + j] += dar[j]; }
       outer_acc(dW, dax, x + ((long)t * B + b) * I, 3 * H, I);
-      matTvec_acc(dx + ((long)t * B + b) * I, W, dax, 3 * H, I);
+      if (dx) matTvec_acc(dx + ((long)t * B + b) * I, W, dax, 3 * H, I);
       if (hp) {
         const int rows = reset_after ? 3 * H : 2 * H;  // without reset_after, Rh saw u, handled above
         outer_acc(dR, dar, hm, rows, H);

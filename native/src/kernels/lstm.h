@@ -51,7 +51,7 @@ void lstm_forward(S* h,             // (T, B, H) out
 }
 
 template <typename S>
-void lstm_backward(S* dx,            // (T, B, I) accumulated
+void lstm_backward(S* dx,            // (T, B, I) accumulated, or nullptr: not wanted
                    S* dW,            // (4H, I) accumulated
                    S* dR,            // (4H, H) accumulated
                    S* dbias,         // (8H) accumulated
@@ -93,7 +93,7 @@ void lstm_backward(S* dx,            // (T, B, I) accumulated
       }
       for (int j = 0; j < G * H; j++) { dbias[j] += da[j]; dbias[G * H + j] += da[j]; }
       outer_acc(dW, da, x + ((long)t * B + b) * I, G * H, I);
-      matTvec_acc(dx + ((long)t * B + b) * I, W, da, G * H, I);
+      if (dx) matTvec_acc(dx + ((long)t * B + b) * I, W, da, G * H, I);
       if (s > 0) {
         const S* hp = h + prev * H;
         for (int j = 0; j < H; j++) hm[j] = mask_h ? hp[j] * mask_h[(long)b * H + j] : hp[j];

@@ -39,7 +39,7 @@ void simple_rnn_forward(S* h,             // (T, B, H) out
 }
 
 template <typename S>
-void simple_rnn_backward(S* dx,            // (T, B, I) accumulated
+void simple_rnn_backward(S* dx,            // (T, B, I) accumulated, or nullptr: not wanted
                          S* dW,            // (H, I) accumulated
                          S* dR,            // (H, H) accumulated
                          S* dbias,         // (2H) accumulated
@@ -65,7 +65,7 @@ void simple_rnn_backward(S* dx,            // (T, B, I) accumulated
         da[j] = relu ? (ht[j] > 0 ? dht[j] : S(0)) : dht[j] * (S(1) - ht[j] * ht[j]);
       for (int j = 0; j < H; j++) { dbias[j] += da[j]; dbias[H + j] += da[j]; }
       outer_acc(dW, da, x + ((long)t * B + b) * I, H, I);
-      matTvec_acc(dx + ((long)t * B + b) * I, W, da, H, I);
+      if (dx) matTvec_acc(dx + ((long)t * B + b) * I, W, da, H, I);
       if (s > 0) {
         const long prev = ((long)prev_time(t, reverse) * B + b) * H;
         for (int j = 0; j < H; j++) hm[j] = mask_h ? h[prev + j] * mask_h[(long)b * H + j] : h[prev + j];

@@ -1,0 +1,214 @@
+// The engine's benchmark against PyTorch (a script, not a test; CI does not run it): `npm run bench`.
+// For each workload of issue 4 — the tutorial's model (T=28, F=28, batch 64, 2x Bi-LSTM(50), Dense 10) and the
+// same with GRU, with SimpleRNN, one direction, 3 stacked layers, hidden 128 — it measures in a fresh child
+// process (so peak memory is per workload): training samples/s (median of timed windows after warm-up), seconds
+// per 60,000-sample epoch, GFLOP/s by formula and as a share of the fp32 matrix-product peak measured here,
+// inference samples/s at batch 64 and ms at batch 1, peak resident memory; then PyTorch on the same workloads
+// (Debian python3-torch with /usr/bin/python3, OpenBLAS from libopenblas0-openmp, OPENBLAS_CORETYPE=SkylakeX, 1 and
+// 2 threads, the best kept), skipped with a note when absent; and the tutorial's training with another process
+// busy on one core. Prints a table with ours/PyTorch ratios.
+//   node bench/run.mjs [--quick] [--no-torch] [--only name[,name]] [--json file]
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { cpus } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const addonPath = join(root, 'native', 'build', 'Release', 'rnnlab_engine.node')
+const args = process.argv.slice(2)
+const flag = (name) => args.includes(name)
+const option = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined)
+const quick = flag('--quick')
+const STEPS = quick ? 5 : 12 // steps per timed window
+const WINDOWS = quick ? 3 : 7
+const EPOCH = 60000
+
+// Workloads: recurrent layers (all but the last return sequences; dropout 0.2 after each), dense softmax head.
+const bi2 = [{ directions: 2 }, { directions: 2 }]
+const WORKLOADS = [
+  { name: 'tutorial Bi-LSTM(50) x2', cell: 'lstm', units: 50, layers: bi2 },
+  { name: 'Bi-GRU(50) x2', cell: 'gru', units: 50, layers: bi2 },
+  { name: 'Bi-SimpleRNN(50) x2', cell: 'simple_rnn', units: 50, layers: bi2 },
+  { name: 'LSTM(50) x2 one direction', cell: 'lstm', units: 50, layers: [{ directions: 1 }, { directions: 1 }] },
+  { name: 'Bi-LSTM(50) x3', cell: 'lstm', units: 50, layers: [...bi2, { directions: 2 }] },
+  { name: 'Bi-LSTM(128) x2', cell: 'lstm', units: 128, layers: bi2 }
+].map((w) => ({ T: 28, F: 28, batch: 64, ...w }))
+
+const GATES = { lstm: 4, gru: 3, simple_rnn: 1 }
+
+// forward FLOPs per sample by formula: per layer and direction T * 2 * G * H * (I + H) (the dense head is left out)
+function forwardFlops(w) {
+  let I = w.F
+  let flops = 0
+  for (const l of w.layers) {
+    flops += l.directions * w.T * 2 * GATES[w.cell] * w.units * (I + w.units)
+    I = w.units * l.directions
+  }
+  return flops
+}
+
+function spec(w, threads) {
+  const layers = []
+  w.layers.forEach((l, k) => {
+    layers.push({ kind: 'recurrent', cell: w.cell, units: w.units, directions: l.directions, returnSequences: k < w.layers.length - 1 })
+    layers.push({ kind: 'dropout', rate: 0.2 })
+  })
+  layers.push({ kind: 'dense', units: 10, activation: 'softmax' })
+  return { input: [w.T, w.F], layers, threads }
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1]
+
+// ---- child mode: one workload, one thread count, in this process; prints one JSON line ----
+if (flag('--child')) {
+  const { w, threads } = JSON.parse(option('--child'))
+  const { Model } = createRequire(import.meta.url)(addonPath)
+  const model = new Model(spec(w, threads))
+  model.init(1)
+  const B = w.batch
+  const x = new Float32Array(B * w.T * w.F).map((_, i) => ((i * 2654435761) % 1000) / 1000)
+  const y = new Int32Array(B).map((_, i) => i % 10)
+  const time = (fn, reps) => {
+    const t = process.hrtime.bigint()
+    for (let k = 0; k < reps; k++) fn()
+    return Number(process.hrtime.bigint() - t) / 1e9
+  }
+  for (let k = 0; k < 3; k++) model.trainBatch(x, y, B)
+  const train = []
+  for (let k = 0; k < WINDOWS; k++) train.push((B * STEPS) / time(() => model.trainBatch(x, y, B), STEPS))
+  const infer64 = []
+  const x1 = x.subarray(0, w.T * w.F)
+  model.predict(x, B, { batchSize: 64 })
+  for (let k = 0; k < WINDOWS; k++) infer64.push((B * STEPS) / time(() => model.predict(x, B, { batchSize: 64 }), STEPS))
+  const infer1 = []
+  for (let k = 0; k < 20; k++) model.predict(x1, 1, { batchSize: 1 })
+  for (let k = 0; k < WINDOWS; k++) infer1.push((time(() => model.predict(x1, 1, { batchSize: 1 }), 4 * STEPS) / (4 * STEPS)) * 1e3)
+  console.log(JSON.stringify({
+    train_samples_per_s: median(train), infer64_samples_per_s: median(infer64), infer1_ms: median(infer1),
+    peak_mb: process.resourceUsage().maxRSS / 1024, isa: model.describe().isa, threads: model.describe().threads
+  }))
+  process.exit(0)
+}
+
+function runChild(w, threads) {
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', JSON.stringify({ w, threads }), ...(quick ? ['--quick'] : [])], { encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`bench child (${w.name}, ${threads} threads) failed:\n${r.stderr}`)
+  return JSON.parse(r.stdout.trim().split('\n').pop())
+}
+
+// ---- PyTorch ----
+const python = '/usr/bin/python3'
+const openblas = '/usr/lib/x86_64-linux-gnu/openblas-openmp/libopenblas.so.0'
+function torchStatus() {
+  if (flag('--no-torch')) return { ok: false, note: 'PyTorch skipped (--no-torch)' }
+  if (!existsSync(python)) return { ok: false, note: `PyTorch skipped: ${python} not found` }
+  const r = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' })
+  if (r.status !== 0) return { ok: false, note: 'PyTorch skipped: python3-torch is not installed (apt-get install python3-torch)' }
+  const note = existsSync(openblas) ? '' : ' (WARNING: libopenblas0-openmp not installed: torch uses the slow reference BLAS)'
+  return { ok: true, version: r.stdout.trim(), note }
+}
+
+function runTorch(request) {
+  const r = spawnSync(python, [join(root, 'bench', 'torch_bench.py')], {
+    input: JSON.stringify(request), encoding: 'utf8', maxBuffer: 1 << 24,
+    env: { ...process.env, OPENBLAS_CORETYPE: 'SkylakeX' }
+  })
+  if (r.status !== 0) throw new Error(`torch_bench.py failed:\n${r.stderr}`)
+  return r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l))
+}
+
+// another process holding one core while fn runs
+async function withBusyCore(fn) {
+  const busy = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' })
+  await new Promise((r) => setTimeout(r, 300))
+  try {
+    return fn()
+  } finally {
+    busy.kill()
+  }
+}
+
+// ---- main ----
+const only = option('--only')?.split(',')
+const workloads = only ? WORKLOADS.filter((w) => only.some((o) => w.name.includes(o))) : WORKLOADS
+const hw = cpus()
+const { engineInfo, benchGemm, version } = createRequire(import.meta.url)(addonPath)
+const info = engineInfo()
+console.log(`machine: ${hw.length} x ${hw[0]?.model ?? '?'}; engine: ${version()}, threads 1 and ${info.hardwareThreads}`)
+const threadCounts = [...new Set([1, info.hardwareThreads])]
+
+// ours and PyTorch back to back per workload, so that both see the same machine (other processes come and go)
+const torch = torchStatus()
+const torchPeak = torch.ok ? runTorch({ peak: true, threads: threadCounts })[0].peak : null
+const ourPeak = benchGemm(1536, 0.6)
+const ours = {}
+const theirs = {}
+for (const w of workloads) {
+  ours[w.name] = Object.fromEntries(threadCounts.map((t) => [t, runChild({ ...w, windows: WINDOWS }, t)]))
+  const r = ours[w.name]
+  console.log(`  ours  ${w.name.padEnd(26)} ${threadCounts.map((t) => `${t}T ${r[t].train_samples_per_s.toFixed(0)}/s`).join('  ')}`)
+  if (!torch.ok) continue
+  const results = runTorch({ threads: threadCounts, workloads: [{ ...w, steps: STEPS, windows: WINDOWS }] })
+  const best = (key, better) => results.reduce((a, b) => (better(b[key], a[key]) ? b : a))
+  theirs[w.name] = {
+    train: best('train_samples_per_s', (x, y) => x > y),
+    infer64: best('infer64_samples_per_s', (x, y) => x > y),
+    infer1: best('infer1_ms', (x, y) => x < y),
+    all: results
+  }
+  console.log(`  torch ${w.name.padEnd(26)} ${results.map((r) => `${r.threads}T ${r.train_samples_per_s.toFixed(0)}/s`).join('  ')}`)
+}
+// the machine's fp32 matrix-product peak: the best large product measured here (OpenBLAS via torch, on all cores,
+// when present; else the engine's own single-threaded product)
+const peakGflops = Math.max(ourPeak, ...(torchPeak ? Object.values(torchPeak) : [0]))
+
+// busy core: the tutorial's training with another process spinning on one core
+const tutorial = workloads.find((w) => w.cell === 'lstm' && w.units === 50 && w.layers.length === 2 && w.layers[0].directions === 2)
+let busy = null
+if (tutorial && info.hardwareThreads > 1) {
+  busy = await withBusyCore(() => Object.fromEntries([1, 2].map((t) => [t, runChild({ ...tutorial, windows: WINDOWS }, t)])))
+}
+
+// ---- table ----
+const rows = []
+const fmt = (x, d = 0) => (x === undefined || x === null || Number.isNaN(x) ? '-' : x.toFixed(d))
+for (const w of workloads) {
+  const r = ours[w.name]
+  const bestT = threadCounts.reduce((a, t) => (r[t].train_samples_per_s > r[a].train_samples_per_s ? t : a), threadCounts[0])
+  const best = r[bestT]
+  const flops = 3 * forwardFlops(w)
+  const gflops = (best.train_samples_per_s * flops) / 1e9
+  const th = theirs[w.name]
+  rows.push({
+    workload: w.name,
+    'ours 1T/s': fmt(r[1].train_samples_per_s),
+    [`ours ${threadCounts.at(-1)}T/s`]: fmt(r[threadCounts.at(-1)].train_samples_per_s),
+    's/epoch': fmt(EPOCH / best.train_samples_per_s, 1),
+    'GFLOP/s': fmt(gflops, 1),
+    '% peak': fmt((100 * gflops) / peakGflops, 0),
+    'peak MB': fmt(Math.max(...threadCounts.map((t) => r[t].peak_mb)), 0),
+    'torch/s': th ? `${fmt(th.train.train_samples_per_s)} (${th.train.threads}T)` : '-',
+    'train x': th ? fmt(best.train_samples_per_s / th.train.train_samples_per_s, 2) : '-',
+    'inf64/s': fmt(Math.max(...threadCounts.map((t) => r[t].infer64_samples_per_s))),
+    'torch inf64/s': th ? fmt(th.infer64.infer64_samples_per_s) : '-',
+    'inf1 ms': fmt(Math.min(...threadCounts.map((t) => r[t].infer1_ms)), 3),
+    'torch inf1 ms': th ? fmt(th.infer1.infer1_ms, 3) : '-'
+  })
+}
+const cols = Object.keys(rows[0] ?? {})
+const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)))
+console.log('\n' + cols.map((c, k) => c.padEnd(width[k])).join(' | '))
+console.log(width.map((n) => '-'.repeat(n)).join('-|-'))
+for (const r of rows) console.log(cols.map((c, k) => String(r[c]).padEnd(width[k])).join(' | '))
+console.log(`\nfp32 matrix-product peak (1536^3): engine ${ourPeak.toFixed(0)} GFLOP/s on 1 thread` +
+  (torchPeak ? `; OpenBLAS via torch ${Object.entries(torchPeak).map(([t, g]) => `${g.toFixed(0)} on ${t}T`).join(', ')}` : '') +
+  `; % peak is against ${peakGflops.toFixed(0)} GFLOP/s. FLOPs by formula: 3 x T*2*G*H*(I+H) per layer and direction.`)
+console.log(torch.ok ? `PyTorch ${torch.version}, OPENBLAS_CORETYPE=SkylakeX, best of ${threadCounts.join(' and ')} threads${torch.note}` : torch.note)
+if (busy) {
+  console.log(`tutorial training with one core busy (another process spinning): 1 thread ${fmt(busy[1].train_samples_per_s)}/s, ` +
+    `2 threads ${fmt(busy[2].train_samples_per_s)}/s`)
+}
+console.log('peak MB: the benchmark child process\'s peak resident memory (Node itself is ~45 MB of it).')
+if (option('--json')) writeFileSync(option('--json'), JSON.stringify({ ours, theirs, torchPeak, ourPeak, busy }, null, 2))

@@ -1,0 +1,329 @@
+// The fast cell kernels: same rows and signatures as the reference table (cells.h), tested against it.
+// Forward: the input projection of all time steps as one matrix product into the cache, then per step the
+// recurrent product (B, H) . (H, G*H) and the fused gate step. Backward: per step the fused gate gradients and the
+// recurrent product back to h_{t-1}; after the time loop dW, dR, dx and the bias as large products and sums.
+// Legend: T steps, B batch, I input features, H hidden units, G gates. One direction's weight slice.
+#pragma once
+#include <algorithm>
+
+#include "../threads.h"
+#include "cells.h"
+#include "simd.h"
+
+namespace rnnlab {
+
+// The workspace of one direction, carved from the scratch buffer (sizes in values, padded for any path's panels).
+template <typename S>
+struct FastScratch {
+  S *rpack, *bpack, *apack, *apack2, *dA, *dA2, *hm_all, *tmp, *tmp2, *tmp3;
+  static long packed(long K, long N) { return K * (N + 32); }
+  static long size(int T, int B, int I, int H, int G) {
+    const long TB = (long)T * B, GH = (long)G * H;
+    const long b = std::max({packed(I, GH), packed(GH, H), packed(TB, I), packed(GH, I), packed(TB, H)});
+    return 2 * packed(GH, H) + 64 + b + 2 * 120L * 256 + 2 * TB * GH + TB * H + 3L * B * GH + 64;
+  }
+  FastScratch(S* s, int T, int B, int I, int H, int G) {
+    const long TB = (long)T * B, GH = (long)G * H;
+    const long b = std::max({packed(I, GH), packed(GH, H), packed(TB, I), packed(GH, I), packed(TB, H)});
+    rpack = s; s += 2 * packed(GH, H) + 64;
+    bpack = s; s += b;
+    apack = s; s += 120L * 256;
+    apack2 = s; s += 120L * 256;
+    dA = s; s += TB * GH;
+    dA2 = s; s += TB * GH;
+    hm_all = s; s += TB * H;
+    tmp = s; s += (long)B * GH;
+    tmp2 = s; s += (long)B * GH;
+    tmp3 = s;
+  }
+};
+
+template <int G>
+long fast_scratch_size(int T, int B, int I, int H) { return FastScratch<float>::size(T, B, I, H, G); }
+
+// The pool that large products may split their rows over: set by the model around a one-direction layer (the
+// directions of a bidirectional layer already occupy the threads), on the thread that runs the layer.
+inline thread_local ThreadPool* product_pool = nullptr;
+
+// A large product with its rows of C split in two parts on product_pool, at a multiple of every path's tile height
+// (24): each element of C is computed by the same tile, summing over k in the same order, whatever the split, so
+// the bits do not depend on the thread count. Bp: packed B (pack_b), or B row-major read in place (ldb > 0).
+template <typename S>
+void product(S* C, long ldc, const S* A, long rsa, long csa, const S* B, long ldb, int M, int N, int K,
+             bool accumulate, FastScratch<S>& w) {
+  const SimdOps<S>& o = ops<S>();
+  auto part = [&](int i0, int m, S* apack) {
+    if (ldb > 0) o.gemm_rowb(C + i0 * ldc, ldc, A + i0 * rsa, rsa, csa, B, ldb, m, N, K, accumulate, apack);
+    else o.gemm_packed(C + i0 * ldc, ldc, A + i0 * rsa, rsa, csa, B, m, N, K, accumulate, apack);
+  };
+  const int half = M / 2 / 24 * 24;
+  ThreadPool* pool = product_pool;
+  if (!pool || pool->size() < 2 || half == 0 || (double)M * N * K < 1e6) return part(0, M, w.apack);
+  pool->run(2, [&](int k) { k ? part(half, M - half, w.apack2) : part(0, half, w.apack); });
+}
+
+// The previous state as the recurrent product's input: h[prev] itself, or h[prev] * mask in buf.
+template <typename S>
+const S* masked_prev(const S* hp, const S* mask_h, S* buf, int B, int H) {
+  if (!mask_h) return hp;
+  for (long k = 0; k < (long)B * H; k++) buf[k] = hp[k] * mask_h[k];
+  return buf;
+}
+
+// dbias (2 * GH) += the column sums of dA (rows, GH) into both halves (input bias and recurrent bias), or of dAx
+// and dAr separately (GRU).
+template <typename S>
+void bias_backward(S* dbias, const S* dAx, const S* dAr, long rows, int GH) {
+  for (long r = 0; r < rows; r++)
+    for (int j = 0; j < GH; j++) dbias[j] += dAx[r * GH + j];
+  for (long r = 0; r < rows; r++)
+    for (int j = 0; j < GH; j++) dbias[GH + j] += dAr[r * GH + j];
+}
+
+// After the time loop: dW (GH, I) += dAx^T x;  dx (T*B, I) += dAx W (unless dx is nullptr);  dR[0..rows_R) (rows_R, H) += dAr^T Hm over
+// the steps that had a previous state (dAr row t pairs with Hm row prev(t): one contiguous block each).
+template <typename S>
+void weight_backward(S* dx, S* dW, S* dR, const S* dAx, const S* dAr, long ld_dAr, const S* x, const S* W,
+                     const S* Hm, FastScratch<S>& w, int T, int B, int I, int H, int GH, int rows_R, bool reverse) {
+  const int TB = T * B;
+  product(dW, I, dAx, 1, GH, x, I, GH, I, TB, true, w);
+  if (dx) product(dx, I, dAx, GH, 1, W, I, TB, I, GH, true, w);  // nullptr: not wanted (first layer)
+  if (T > 1 && rows_R > 0) {
+    const long a0 = reverse ? 0 : B, h0 = reverse ? B : 0;  // first row of dAr with a previous state, and its Hm
+    product(dR, H, dAr + a0 * ld_dAr, 1, ld_dAr, Hm + h0 * H, H, rows_R, H, (T - 1) * B, true, w);
+  }
+}
+
+template <typename S>
+void lstm_fast_forward(S* h, S* cache, const S* x, const S* W, const S* R, const S* bias, const S* mask_h,
+                       S* scratch, int T, int B, int I, int H, bool reverse) {
+  const SimdOps<S>& o = ops<S>();
+  FastScratch<S> w(scratch, T, B, I, H, 4);
+  const int GH = 4 * H;
+  const long ld = 5L * H;
+  o.pack_b(w.bpack, W, 1, I, I, GH);
+  product(cache, ld, x, I, 1, w.bpack, 0, T * B, GH, I, false, w);
+  o.pack_b(w.rpack, R, 1, H, H, GH);
+  for (int s = 0; s < T; s++) {
+    const int t = step_time(s, T, reverse);
+    S* ct = cache + (long)t * B * ld;
+    const S* cprev = nullptr;
+    if (s > 0) {
+      const long prev = prev_time(t, reverse);
+      const S* hm = masked_prev(h + prev * B * H, mask_h, w.tmp, B, H);
+      o.gemm_packed(ct, ld, hm, H, 1, w.rpack, B, GH, H, true, w.apack);
+      cprev = cache + prev * B * ld + 4 * H;
+    }
+    o.lstm_step_forward(ct, ld, h + (long)t * B * H, cprev, ld, bias, B, H);
+  }
+}
+
+template <typename S>
+void lstm_fast_backward(S* dx, S* dW, S* dR, S* dbias, S* dh, const S* h, const S* cache, const S* x, const S* W,
+                        const S* R, const S* bias, const S* mask_h, S* scratch, int T, int B, int I, int H,
+                        bool reverse) {
+  (void)bias;
+  const SimdOps<S>& o = ops<S>();
+  FastScratch<S> w(scratch, T, B, I, H, 4);
+  const int GH = 4 * H;
+  const long ld = 5L * H;
+  S* dc_next = w.tmp2;
+  std::fill(dc_next, dc_next + (long)B * H, S(0));
+  std::fill(w.tmp3, w.tmp3 + (long)B * H, S(0));
+  o.pack_b(w.rpack, R, H, 1, GH, H);
+  for (int s = T - 1; s >= 0; s--) {
+    const int t = step_time(s, T, reverse);
+    const long prev = prev_time(t, reverse);
+    S* dat = w.dA + (long)t * B * GH;
+    const S* cprev = s > 0 ? cache + prev * B * ld + 4 * H : w.tmp3;  // zeros before the first step
+    o.lstm_step_backward(dat, dc_next, cache + (long)t * B * ld, ld, cprev, s > 0 ? ld : H, dh + (long)t * B * H,
+                         B, H);
+    if (s > 0) {
+      S* dhp = dh + prev * B * H;
+      if (!mask_h) {
+        o.gemm_packed(dhp, H, dat, GH, 1, w.rpack, B, H, GH, true, w.apack);
+      } else {
+        o.gemm_packed(w.tmp, H, dat, GH, 1, w.rpack, B, H, GH, false, w.apack);
+        for (long k = 0; k < (long)B * H; k++) dhp[k] += w.tmp[k] * mask_h[k];
+      }
+    }
+  }
+  const long TB = (long)T * B;
+  bias_backward(dbias, w.dA, w.dA, TB, GH);
+  const S* Hm = h;
+  if (mask_h) {
+    for (long r = 0; r < TB; r++)
+      for (int j = 0; j < H; j++) w.hm_all[r * H + j] = h[r * H + j] * mask_h[(r % B) * H + j];
+    Hm = w.hm_all;
+  }
+  weight_backward(dx, dW, dR, w.dA, w.dA, GH, x, W, Hm, w, T, B, I, H, GH, GH, reverse);
+}
+
+template <typename S>
+void simple_rnn_fast_forward(S* h, S* cache, const S* x, const S* W, const S* R, const S* bias, const S* mask_h,
+                             S* scratch, int T, int B, int I, int H, bool reverse, bool relu) {
+  (void)cache;
+  const SimdOps<S>& o = ops<S>();
+  FastScratch<S> w(scratch, T, B, I, H, 1);
+  o.pack_b(w.bpack, W, 1, I, I, H);
+  product(h, H, x, I, 1, w.bpack, 0, T * B, H, I, false, w);
+  o.pack_b(w.rpack, R, 1, H, H, H);
+  for (int s = 0; s < T; s++) {
+    const int t = step_time(s, T, reverse);
+    S* ht = h + (long)t * B * H;
+    if (s > 0) {
+      const S* hm = masked_prev(h + (long)prev_time(t, reverse) * B * H, mask_h, w.tmp, B, H);
+      o.gemm_packed(ht, H, hm, H, 1, w.rpack, B, H, H, true, w.apack);
+    }
+    o.simple_rnn_step_forward(ht, bias, B, H, relu);
+  }
+}
+
+template <typename S>
+void simple_rnn_fast_backward(S* dx, S* dW, S* dR, S* dbias, S* dh, const S* h, const S* cache, const S* x,
+                              const S* W, const S* R, const S* bias, const S* mask_h, S* scratch, int T, int B,
+                              int I, int H, bool reverse, bool relu) {
+  (void)cache; (void)bias;
+  const SimdOps<S>& o = ops<S>();
+  FastScratch<S> w(scratch, T, B, I, H, 1);
+  o.pack_b(w.rpack, R, H, 1, H, H);
+  for (int s = T - 1; s >= 0; s--) {
+    const int t = step_time(s, T, reverse);
+    S* dat = w.dA + (long)t * B * H;
+    o.simple_rnn_step_backward(dat, h + (long)t * B * H, dh + (long)t * B * H, B, H, relu);
+    if (s > 0) {
+      S* dhp = dh + (long)prev_time(t, reverse) * B * H;
+      if (!mask_h) {
+        o.gemm_packed(dhp, H, dat, H, 1, w.rpack, B, H, H, true, w.apack);
+      } else {
+        o.gemm_packed(w.tmp, H, dat, H, 1, w.rpack, B, H, H, false, w.apack);
+        for (long k = 0; k < (long)B * H; k++) dhp[k] += w.tmp[k] * mask_h[k];
+      }
+    }
+  }
+  const long TB = (long)T * B;
+  bias_backward(dbias, w.dA, w.dA, TB, H);
+  const S* Hm = h;
+  if (mask_h) {
+    for (long r = 0; r < TB; r++)
+      for (int j = 0; j < H; j++) w.hm_all[r * H + j] = h[r * H + j] * mask_h[(r % B) * H + j];
+    Hm = w.hm_all;
+  }
+  weight_backward(dx, dW, dR, w.dA, w.dA, H, x, W, Hm, w, T, B, I, H, H, H, reverse);
+}
+
+// GRU: rpack holds R^T packed for the z, r rows (and h rows when reset_after, as one (H, 3H) panel set); without
+// reset_after the h rows are a second pack at rpack + packed(H, 3H).
+template <typename S>
+void gru_fast_forward(S* h, S* cache, const S* x, const S* W, const S* R, const S* bias, const S* mask_h,
+                      S* scratch, int T, int B, int I, int H, bool reverse, bool reset_after) {
+  const SimdOps<S>& o = ops<S>();
+  FastScratch<S> w(scratch, T, B, I, H, 3);
+  const int GH = 3 * H;
+  const long ld = 4L * H;
+  S* rec = w.tmp2;  // (B, 3H)
+  S* u = w.tmp3;    // (B, H)
+  S* rp_h = w.rpack + FastScratch<S>::packed(H, GH);
+  o.pack_b(w.bpack, W, 1, I, I, GH);
+  product(cache, ld, x, I, 1, w.bpack, 0, T * B, GH, I, false, w);
+  if (reset_after) {
+    o.pack_b(w.rpack, R, 1, H, H, GH);
+  } else {
+    o.pack_b(w.rpack, R, 1, H, H, 2 * H);
+    o.pack_b(rp_h, R + 2L * H * H, 1, H, H, H);
+  }
+  for (int s = 0; s < T; s++) {
+    const int t = step_time(s, T, reverse);
+    S* ct = cache + (long)t * B * ld;
+    const S* hp = s > 0 ? h + (long)prev_time(t, reverse) * B * H : nullptr;
+    const S* hm = hp ? masked_prev(hp, mask_h, w.tmp, B, H) : nullptr;
+    if (hp) o.gemm_packed(rec, GH, hm, H, 1, w.rpack, B, reset_after ? GH : 2 * H, H, false, w.apack);
+    o.gru_step_forward_zr(ct, rec, hm, u, bias, B, H, reset_after, hp != nullptr);
+    if (hp && !reset_after) o.gemm_packed(rec + 2 * H, GH, u, H, 1, rp_h, B, H, H, false, w.apack);
+    o.gru_step_forward_h(ct, rec, h + (long)t * B * H, hp, bias, B, H, reset_after);
+  }
+}
+
+template <typename S>
+void gru_fast_backward(S* dx, S* dW, S* dR, S* dbias, S* dh, const S* h, const S* cache, const S* x, const S* W,
+                       const S* R, const S* bias, const S* mask_h, S* scratch, int T, int B, int I, int H,
+                       bool reverse, bool reset_after) {
+  (void)bias;
+  const SimdOps<S>& o = ops<S>();
+  FastScratch<S> w(scratch, T, B, I, H, 3);
+  const int GH = 3 * H;
+  const long ld = 4L * H;
+  const long TB = (long)T * B;
+  const int rows_R = reset_after ? GH : 2 * H;  // rows of R that saw hm (without reset_after, Rh saw u)
+  S* rp_h = w.rpack + FastScratch<S>::packed(GH, H);
+  o.pack_b(w.rpack, R, H, 1, rows_R, H);
+  if (!reset_after) o.pack_b(rp_h, R + 2L * H * H, H, 1, H, H);
+  // Hm: the recurrent product's input of every step, row-aligned with h
+  const S* Hm = h;
+  if (mask_h) {
+    for (long r = 0; r < TB; r++)
+      for (int j = 0; j < H; j++) w.hm_all[r * H + j] = h[r * H + j] * mask_h[(r % B) * H + j];
+    Hm = w.hm_all;
+  }
+  S* du = w.tmp2;
+  for (int s = T - 1; s >= 0; s--) {
+    const int t = step_time(s, T, reverse);
+    const long prev = prev_time(t, reverse);
+    S* dax = w.dA + (long)t * B * GH;
+    S* dar = w.dA2 + (long)t * B * GH;
+    const S* ct = cache + (long)t * B * ld;
+    const S* hp = s > 0 ? h + prev * B * H : nullptr;
+    S* dhp = s > 0 ? dh + prev * B * H : nullptr;
+    o.gru_step_backward_a(dax, dar, dhp, ct, hp, dh + (long)t * B * H, B, H, reset_after);
+    if (!hp) continue;
+    S* dhm = mask_h ? w.tmp : dhp;  // without a mask, gradients on hm go straight to dh[prev]
+    if (mask_h) std::fill(dhm, dhm + (long)B * H, S(0));
+    if (!reset_after) {
+      o.gemm_packed(du, H, dax + 2 * H, GH, 1, rp_h, B, H, H, false, w.apack);
+      o.gru_step_backward_u(dax, dar, dhm, du, ct, Hm + prev * B * H, B, H);
+    }
+    o.gemm_packed(dhm, H, dar, GH, 1, w.rpack, B, H, rows_R, true, w.apack);
+    if (mask_h)
+      for (long k = 0; k < (long)B * H; k++) dhp[k] += dhm[k] * mask_h[k];
+  }
+  bias_backward(dbias, w.dA, w.dA2, TB, GH);
+  weight_backward(dx, dW, dR, w.dA, w.dA2, GH, x, W, Hm, w, T, B, I, H, GH, rows_R, reverse);
+  if (!reset_after && T > 1) {  // dRh (H, H) += dah^T U, U = r * hm of the steps with a previous state
+    const long a0 = reverse ? 0 : B, h0 = reverse ? B : 0;
+    S* U = w.dA2;  // dAr is consumed: reuse it for U, row-aligned with dA
+    for (long r = 0; r < (T - 1) * (long)B; r++)
+      for (int j = 0; j < H; j++) U[r * H + j] = cache[(a0 + r) * ld + H + j] * Hm[(h0 + r) * H + j];
+    product(dR + 2L * H * H, H, w.dA + a0 * GH + 2 * H, 1, GH, U, H, H, H, (T - 1) * B, true, w);
+  }
+}
+
+// The fast table: same rows as cell_kernel<S>, fast kernels and their workspace.
+template <typename S>
+inline const CellKernel<S>& fast_cell_kernel(CellType type) {
+  static const CellKernel<S> table[] = {
+      {"simple_rnn", SIMPLE_RNN_GATES, SIMPLE_RNN_CACHE, -1, fast_scratch_size<SIMPLE_RNN_GATES>,
+       [](S* h, S* c, const S* x, const S* W, const S* R, const S* b, const S* m, S* w, int T, int B, int I, int H,
+          bool rev, const CellOptions& o) { simple_rnn_fast_forward(h, c, x, W, R, b, m, w, T, B, I, H, rev, o.relu); },
+       [](S* dx, S* dW, S* dR, S* db, S* dh, const S* h, const S* c, const S* x, const S* W, const S* R,
+          const S* b, const S* m, S* w, int T, int B, int I, int H, bool rev, const CellOptions& o) {
+         simple_rnn_fast_backward(dx, dW, dR, db, dh, h, c, x, W, R, b, m, w, T, B, I, H, rev, o.relu);
+       }},
+      {"lstm", LSTM_GATES, LSTM_CACHE, 2, fast_scratch_size<LSTM_GATES>,
+       [](S* h, S* c, const S* x, const S* W, const S* R, const S* b, const S* m, S* w, int T, int B, int I, int H,
+          bool rev, const CellOptions&) { lstm_fast_forward(h, c, x, W, R, b, m, w, T, B, I, H, rev); },
+       [](S* dx, S* dW, S* dR, S* db, S* dh, const S* h, const S* c, const S* x, const S* W, const S* R,
+          const S* b, const S* m, S* w, int T, int B, int I, int H, bool rev, const CellOptions&) {
+         lstm_fast_backward(dx, dW, dR, db, dh, h, c, x, W, R, b, m, w, T, B, I, H, rev);
+       }},
+      {"gru", GRU_GATES, GRU_CACHE, -1, fast_scratch_size<GRU_GATES>,
+       [](S* h, S* c, const S* x, const S* W, const S* R, const S* b, const S* m, S* w, int T, int B, int I, int H,
+          bool rev, const CellOptions& o) { gru_fast_forward(h, c, x, W, R, b, m, w, T, B, I, H, rev, o.reset_after); },
+       [](S* dx, S* dW, S* dR, S* db, S* dh, const S* h, const S* c, const S* x, const S* W, const S* R,
+          const S* b, const S* m, S* w, int T, int B, int I, int H, bool rev, const CellOptions& o) {
+         gru_fast_backward(dx, dW, dR, db, dh, h, c, x, W, R, b, m, w, T, B, I, H, rev, o.reset_after);
+       }},
+  };
+  return table[static_cast<int>(type)];
+}
+
+}  // namespace rnnlab

@@ -224,8 +224,10 @@ export class RunStore {
     })()
   }
 
-  setEngineFacts(id: RunId, facts: { engineVersion: string; paramCount: number }): void {
-    this.db.prepare(`UPDATE runs SET engine_version = ?, param_count = ? WHERE id = ?`).run(facts.engineVersion, facts.paramCount, id)
+  setEngineFacts(id: RunId, facts: { engineVersion: string; paramCount: number; threads: number }): void {
+    this.db
+      .prepare(`UPDATE runs SET engine_version = ?, param_count = ?, threads = ? WHERE id = ?`)
+      .run(facts.engineVersion, facts.paramCount, facts.threads, id)
   }
 
   /**

@@ -40,6 +40,17 @@ test('trains, prints an epoch line per epoch with validation figures, and the ru
   assert.equal(show.paramCount, 3 * 16 * (28 + 16) + 2 * 3 * 16 + 16 * 10 + 10)
 })
 
+test("the README's command trains the tutorial's experiment (shortened here to one epoch)", { timeout: 120_000 }, () => {
+  const r = spawnSync(process.execPath, [bin, 'train', join(root, 'examples', 'seed-bilstm-mnist.json'), '--epochs', '1'], { env, encoding: 'utf8' })
+  assert.equal(r.status, 0, r.stderr)
+  assert.match(r.stderr, /^training on 8,000 samples, validating on 2,000$/m)
+  assert.match(r.stderr, /^125\/125 \[=+\] .* val_accuracy: 0\.[5-9]\d{3}$/m)
+  const show = JSON.parse(spawnSync(process.execPath, [bin, 'show', r.stdout.trim(), '--json'], { env, encoding: 'utf8' }).stdout)
+  assert.equal(show.name, 'seed-bilstm-mnist')
+  assert.equal(show.paramCount, 93010)
+  assert.equal(show.status, 'completed')
+})
+
 test('--epochs overrides the config; a bad flag value is named', () => {
   const ok = spawnSync(process.execPath, [bin, 'train', config('override', 5, 300), '--epochs', '1', '--json'], { env, encoding: 'utf8' })
   assert.equal(ok.status, 0, ok.stderr)

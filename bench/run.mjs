@@ -7,11 +7,11 @@
 // (Debian python3-torch with /usr/bin/python3, OpenBLAS from libopenblas0-openmp, OPENBLAS_CORETYPE=SkylakeX, 1 and
 // 2 threads, the best kept), skipped with a note when absent; and the tutorial's training with another process
 // busy on one core. Prints a table with ours/PyTorch ratios.
-//   node bench/run.mjs [--quick] [--no-torch] [--only name[,name]] [--json file]
+//   node bench/run.mjs [--quick] [--no-torch] [--no-onnx] [--only name[,name]] [--json file]
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { cpus } from 'node:os'
+import { cpus, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -119,6 +119,45 @@ function runTorch(request) {
   return r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l))
 }
 
+// ---- onnxruntime-node: the same model exported by RNN Lab (trained one epoch on 64 digits), batch 64 and batch 1 ----
+let ortHome = null
+async function runOnnxRuntime(w, threads) {
+  const ort = createRequire(import.meta.url)('onnxruntime-node')
+  ortHome ??= mkdtempSync(join(tmpdir(), 'rnnlab-bench-'))
+  const env = { ...process.env, RNNLAB_HOME: ortHome }
+  const layers = []
+  w.layers.forEach((l, k) => {
+    const cell = { type: w.cell, units: w.units, returnSequences: k < w.layers.length - 1 }
+    layers.push(l.directions === 2 ? { type: 'bidirectional', layer: cell } : cell, { type: 'dropout', rate: 0.2 })
+  })
+  layers.push({ type: 'dense', units: 10, activation: 'softmax' })
+  const file = join(ortHome, `${w.name.replace(/\W+/g, '-')}.json`)
+  writeFileSync(file, JSON.stringify({ name: w.name, dataset: { source: 'mnist-sample', limit: 80 }, model: { layers }, training: { epochs: 1, batchSize: 64 } }))
+  const bin = join(root, 'bin', 'rnnlab.js')
+  const trained = spawnSync(process.execPath, [bin, 'train', file], { env, encoding: 'utf8' })
+  if (trained.status !== 0) throw new Error(`training ${w.name} for onnxruntime failed: ${trained.stderr}`)
+  const out = join(ortHome, `${trained.stdout.trim()}.onnx`)
+  const exported = spawnSync(process.execPath, [bin, 'export', trained.stdout.trim(), '--out', out, '--checkpoint', 'last'], { env, encoding: 'utf8' })
+  if (exported.status !== 0) throw new Error(`exporting ${w.name} failed: ${exported.stderr}`)
+  const session = await ort.InferenceSession.create(out, { executionProviders: ['cpu'], intraOpNumThreads: threads, graphOptimizationLevel: 'all' })
+  const B = w.batch
+  const x = new Float32Array(B * w.T * w.F).map((_, i) => ((i * 2654435761) % 1000) / 1000)
+  const feed = (n) => ({ [session.inputNames[0]]: new ort.Tensor('float32', x.subarray(0, n * w.T * w.F), [n, w.T, w.F]) })
+  const timeRuns = async (n, reps) => {
+    const t = process.hrtime.bigint()
+    for (let k = 0; k < reps; k++) await session.run(feed(n))
+    return Number(process.hrtime.bigint() - t) / 1e9
+  }
+  await timeRuns(B, 3)
+  const infer64 = []
+  for (let k = 0; k < WINDOWS; k++) infer64.push((B * STEPS) / (await timeRuns(B, STEPS)))
+  await timeRuns(1, 20)
+  const infer1 = []
+  for (let k = 0; k < WINDOWS; k++) infer1.push(((await timeRuns(1, 4 * STEPS)) / (4 * STEPS)) * 1e3)
+  await session.release()
+  return { infer64_samples_per_s: median(infer64), infer1_ms: median(infer1) }
+}
+
 // another process holding one core while fn runs
 async function withBusyCore(fn) {
   const busy = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' })
@@ -145,7 +184,15 @@ const torchPeak = torch.ok ? runTorch({ peak: true, threads: threadCounts })[0].
 const ourPeak = benchGemm(1536, 0.6)
 const ours = {}
 const theirs = {}
+const onnxruntime = {}
 for (const w of workloads) {
+  if (!flag('--no-onnx')) {
+    try {
+      onnxruntime[w.name] = await runOnnxRuntime(w, info.hardwareThreads)
+    } catch (e) {
+      console.log(`  onnxruntime ${w.name}: skipped (${e.message.split('\n')[0]})`)
+    }
+  }
   ours[w.name] = Object.fromEntries(threadCounts.map((t) => [t, runChild({ ...w, windows: WINDOWS }, t)]))
   const r = ours[w.name]
   console.log(`  ours  ${w.name.padEnd(26)} ${threadCounts.map((t) => `${t}T ${r[t].train_samples_per_s.toFixed(0)}/s`).join('  ')}`)
@@ -194,7 +241,10 @@ for (const w of workloads) {
     'inf64/s': fmt(Math.max(...threadCounts.map((t) => r[t].infer64_samples_per_s))),
     'torch inf64/s': th ? fmt(th.infer64.infer64_samples_per_s) : '-',
     'inf1 ms': fmt(Math.min(...threadCounts.map((t) => r[t].infer1_ms)), 3),
-    'torch inf1 ms': th ? fmt(th.infer1.infer1_ms, 3) : '-'
+    'torch inf1 ms': th ? fmt(th.infer1.infer1_ms, 3) : '-',
+    'ort inf64/s': fmt(onnxruntime[w.name]?.infer64_samples_per_s),
+    'ort inf1 ms': fmt(onnxruntime[w.name]?.infer1_ms, 3),
+    'inf64 vs ort': onnxruntime[w.name] ? fmt(Math.max(...threadCounts.map((t) => r[t].infer64_samples_per_s)) / onnxruntime[w.name].infer64_samples_per_s, 2) : '-'
   })
 }
 const cols = Object.keys(rows[0] ?? {})
@@ -211,4 +261,6 @@ if (busy) {
     `2 threads ${fmt(busy[2].train_samples_per_s)}/s`)
 }
 console.log('peak MB: the benchmark child process\'s peak resident memory (Node itself is ~45 MB of it).')
-if (option('--json')) writeFileSync(option('--json'), JSON.stringify({ ours, theirs, torchPeak, ourPeak, busy }, null, 2))
+console.log(`onnxruntime-node: the same model exported by rnnlab export, intraOpNumThreads ${info.hardwareThreads}, session.run awaited in this process.`)
+if (ortHome) rmSync(ortHome, { recursive: true, force: true })
+if (option('--json')) writeFileSync(option('--json'), JSON.stringify({ ours, theirs, onnxruntime, torchPeak, ourPeak, busy }, null, 2))

@@ -6,6 +6,7 @@ import { gzipSync } from 'node:zlib'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { DatasetSpec } from '../../common/datasets'
 import { DatasetError, loadDataset } from '../../main/datasets'
+import { random as seeded } from '../helpers/random'
 
 const good = join(__dirname, '..', 'fixtures', 'datasets', 'good')
 const work = mkdtempSync(join(tmpdir(), 'rnnlab-fuzz-'))
@@ -15,17 +16,6 @@ for (const name of ['x.npy', 'y.npy', 'x.idx3-ubyte', 'y.idx1-ubyte']) copyFileS
 const CASES = 400
 const CASE_TIMEOUT_MS = 5_000
 
-/** mulberry32: a small seeded generator, so a failing case can be replayed by its number. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 interface Base {
   name: string
@@ -131,7 +121,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 
 describe('fuzz', () => {
   it(`${CASES} mutated files end in a load or a DatasetError`, async () => {
-    const random = generator(20261127)
+    const random = seeded(20261127)
     const outcomes = { loaded: 0, refused: 0 }
     const messages = new Set<string>()
     const failures: string[] = []

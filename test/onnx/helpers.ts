@@ -3,17 +3,9 @@ import { normalizeRunConfig, type RunConfig } from '../../common/config'
 import { type EngineModel, loadEngine, type Weights } from '../../main/engine'
 import { engineSpec } from '../../main/training/engine-spec'
 
-/** A deterministic uniform stream (mulberry32), so a failing case reproduces. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { random } from '../helpers/random'
+
+export { random }
 
 export function makeConfig(layers: unknown[], input: [number, number], name = 'onnx-test'): RunConfig {
   const last = layers[layers.length - 1] as { type: string; activation?: string }

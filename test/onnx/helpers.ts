@@ -2,7 +2,6 @@
 import { normalizeRunConfig, type RunConfig } from '../../common/config'
 import { type EngineModel, loadEngine, type Weights } from '../../main/engine'
 import { engineSpec } from '../../main/training/engine-spec'
-
 import { random } from '../helpers/random'
 
 export { random }

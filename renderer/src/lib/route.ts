@@ -1,9 +1,11 @@
-// The app's hash routes: #/runs, #/new, #/runs/<id> (detail, or the live view while it trains), #/compare?ids=1,2.
+// The app's hash routes: #/runs, #/new, #/runs/<id> (detail, or the live view while it trains), #/runs/<id>/try,
+// #/compare?ids=1,2.
 
 export type Route =
   | { name: 'runs' }
   | { name: 'new'; from?: number }
   | { name: 'run'; id: number }
+  | { name: 'try'; id: number }
   | { name: 'compare'; ids: number[] }
   | { name: 'not-found'; path: string }
 
@@ -14,6 +16,7 @@ export function parseRoute(hash: string): Route {
   const parts = path.split('/').filter(Boolean)
   if (parts.length === 0 || (parts.length === 1 && parts[0] === 'runs')) return { name: 'runs' }
   if (parts[0] === 'runs' && parts.length === 2 && /^\d+$/.test(parts[1])) return { name: 'run', id: Number(parts[1]) }
+  if (parts[0] === 'runs' && parts.length === 3 && /^\d+$/.test(parts[1]) && parts[2] === 'try') return { name: 'try', id: Number(parts[1]) }
   if (parts[0] === 'new' && parts.length === 1) {
     const from = query.get('from')
     return from && /^\d+$/.test(from) ? { name: 'new', from: Number(from) } : { name: 'new' }
@@ -36,6 +39,8 @@ export function routeHref(route: Route): string {
       return route.from ? `#/new?from=${route.from}` : '#/new'
     case 'run':
       return `#/runs/${route.id}`
+    case 'try':
+      return `#/runs/${route.id}/try`
     case 'compare':
       return route.ids.length ? `#/compare?ids=${route.ids.join(',')}` : '#/compare'
     case 'not-found':

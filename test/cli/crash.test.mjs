@@ -19,8 +19,8 @@ const db = join(home, 'rnnlab.db')
 const configFile = join(home, 'crash.json')
 writeFileSync(configFile, JSON.stringify({
   name: 'crash',
-  dataset: { source: 'mnist-sample', limit: 2000 },
-  model: { layers: [{ type: 'bidirectional', layer: { type: 'lstm', units: 12 } }, { type: 'dense', units: 10, activation: 'softmax' }] },
+  dataset: { source: 'mnist-sample', limit: 3000 },
+  model: { layers: [{ type: 'bidirectional', layer: { type: 'lstm', units: 24 } }, { type: 'dense', units: 10, activation: 'softmax' }] },
   training: { optimizer: 'adam', batchSize: 32, epochs: 8, seed: 3 }
 }))
 test.after(() => rmSync(home, { recursive: true, force: true }))
@@ -100,11 +100,16 @@ function assertSound(runId, seenEpochs) {
 
 const interrupted = []
 
-test('SIGKILL at 20 random moments never harms the database or loses a finished epoch', { timeout: 240_000 }, async () => {
+test('SIGKILL at 20 random moments never harms the database or loses a finished epoch', { timeout: 300_000 }, async () => {
+  // How long one whole run takes on this machine, so that the kills spread over start-up and every epoch.
+  const calibration = startTraining()
+  const t0 = Date.now()
+  assert.equal((await calibration.exited).code, 0)
+  const duration = Date.now() - t0
   for (let i = 0; i < 20; i++) {
     const { child, events, exited } = startTraining()
     // Kill anywhere from start-up (before the run exists) to the last epochs.
-    const delay = 150 + random() * 3200
+    const delay = 100 + random() * duration * 0.95
     await Promise.race([new Promise((r) => setTimeout(r, delay)), exited])
     killAll(child)
     await exited

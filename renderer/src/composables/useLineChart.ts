@@ -12,6 +12,7 @@ import {
   type ChartDataset
 } from 'chart.js'
 import type { Point } from '../lib/series'
+import { coversAll, panRange, zoomRange, type Range } from '../lib/viewport'
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Legend, Tooltip)
 
@@ -35,6 +36,8 @@ export interface ChartOptions {
   /** Fixed x range (e.g. 0 to the planned epochs, so a live curve grows into a steady frame). */
   xMin?: number
   xMax?: number
+  /** Wheel (or +/-) zooms the x axis, dragging (or the arrow keys) pans it, double-click (or 0) resets. */
+  zoomable?: boolean
 }
 
 const MIN_INTERVAL_MS = 100
@@ -65,6 +68,107 @@ export function useLineChart(canvas: Ref<HTMLCanvasElement | null>, series: () =
   let chart: Chart<'line', Point[]> | null = null
   let timer: ReturnType<typeof setTimeout> | null = null
   let lastDraw = 0
+  /** The zoomed x range, or null to show all the data. */
+  let view: Range | null = null
+  let frame = 0
+
+  function dataRange(): Range | null {
+    let min = Infinity
+    let max = -Infinity
+    for (const s of series()) {
+      if (s.points.length === 0) continue
+      min = Math.min(min, s.points[0].x)
+      max = Math.max(max, s.points[s.points.length - 1].x)
+    }
+    return Number.isFinite(min) && max > min ? { min, max } : null
+  }
+
+  function showView(): void {
+    if (!chart || !canvas.value) return
+    const scales = chart.options.scales as Record<string, { min?: number; max?: number; ticks: { includeBounds?: boolean } }>
+    const opts = options()
+    scales.x.min = view?.min ?? opts.xMin
+    scales.x.max = view?.max ?? opts.xMax
+    // A zoomed view's edges fall between round numbers: label only the round ticks inside it.
+    scales.x.ticks.includeBounds = view === null
+    canvas.value.dataset.view = view ? `${view.min.toPrecision(6)},${view.max.toPrecision(6)}` : 'all'
+  }
+
+  /** Pans and zooms draw on the next animation frame, not on the 10-a-second clock: they follow the hand. */
+  function setView(next: Range | null): void {
+    const full = dataRange()
+    view = next && full && !coversAll(next, full) ? next : null
+    showView()
+    if (!frame) {
+      frame = requestAnimationFrame(() => {
+        frame = 0
+        chart?.update('none')
+      })
+    }
+  }
+
+  function attachZoom(el: HTMLCanvasElement): () => void {
+    let drag: { x: number; view: Range } | null = null
+    const current = (): Range | null => view ?? dataRange()
+    const valueAt = (px: number): number => chart?.scales.x.getValueForPixel(px) ?? 0
+    const onWheel = (e: WheelEvent) => {
+      const v = current()
+      const full = dataRange()
+      if (!v || !full) return
+      e.preventDefault()
+      setView(zoomRange(v, full, valueAt(e.offsetX), e.deltaY < 0 ? 0.8 : 1.25))
+    }
+    const onDown = (e: PointerEvent) => {
+      const v = current()
+      if (!v || !view) return // nothing to pan while all the data is shown
+      drag = { x: e.clientX, view: v }
+      el.setPointerCapture(e.pointerId)
+    }
+    const onMove = (e: PointerEvent) => {
+      const full = dataRange()
+      if (!drag || !full || !chart) return
+      const width = chart.chartArea.right - chart.chartArea.left
+      setView(panRange(drag.view, full, (-(e.clientX - drag.x) * (drag.view.max - drag.view.min)) / width))
+    }
+    const onUp = () => (drag = null)
+    const onDouble = () => setView(null)
+    const onKey = (e: KeyboardEvent) => {
+      const v = current()
+      const full = dataRange()
+      if (!v || !full) return
+      const middle = (v.min + v.max) / 2
+      const step = (v.max - v.min) / 10
+      const next: Record<string, () => Range | null> = {
+        '+': () => zoomRange(v, full, middle, 0.8),
+        '=': () => zoomRange(v, full, middle, 0.8),
+        '-': () => zoomRange(v, full, middle, 1.25),
+        ArrowLeft: () => panRange(v, full, -step),
+        ArrowRight: () => panRange(v, full, step),
+        '0': () => null
+      }
+      if (!(e.key in next)) return
+      e.preventDefault()
+      setView(next[e.key]())
+    }
+    el.addEventListener('wheel', onWheel, { passive: false })
+    el.addEventListener('pointerdown', onDown)
+    el.addEventListener('pointermove', onMove)
+    el.addEventListener('pointerup', onUp)
+    el.addEventListener('pointercancel', onUp)
+    el.addEventListener('dblclick', onDouble)
+    el.addEventListener('keydown', onKey)
+    el.tabIndex = 0
+    return () => {
+      el.removeEventListener('wheel', onWheel)
+      el.removeEventListener('pointerdown', onDown)
+      el.removeEventListener('pointermove', onMove)
+      el.removeEventListener('pointerup', onUp)
+      el.removeEventListener('pointercancel', onUp)
+      el.removeEventListener('dblclick', onDouble)
+      el.removeEventListener('keydown', onKey)
+    }
+  }
+  let detachZoom: (() => void) | null = null
 
   function apply(): void {
     timer = null
@@ -76,8 +180,10 @@ export function useLineChart(canvas: Ref<HTMLCanvasElement | null>, series: () =
     const muted = cssVar('--muted')
     const grid = cssVar('--border')
     const scales = chart.options.scales as Record<string, { min?: number; max?: number; title: { text: string; color: string }; ticks: { color: string; callback?: unknown }; grid: { color: string } }>
-    scales.x.min = opts.xMin
-    scales.x.max = opts.xMax
+    // A zoomed view outlives redraws of new data, but not a change of x axis (its range would mean nothing).
+    const full = dataRange()
+    if (view && (!full || view.min < full.min || view.max > full.max || opts.xTitle !== scales.x.title.text)) view = null
+    showView()
     scales.x.title.text = opts.xTitle
     scales.y.title.text = opts.yTitle
     for (const axis of [scales.x, scales.y]) {
@@ -122,6 +228,7 @@ export function useLineChart(canvas: Ref<HTMLCanvasElement | null>, series: () =
         }
       })
     )
+    if (options().zoomable) detachZoom = attachZoom(canvas.value)
     apply()
   })
   const stop = watch([series, options, ...(version ? [version] : [])], refresh)
@@ -134,6 +241,8 @@ export function useLineChart(canvas: Ref<HTMLCanvasElement | null>, series: () =
     themeObserver.disconnect()
     media.removeEventListener('change', refresh)
     if (timer) clearTimeout(timer)
+    if (frame) cancelAnimationFrame(frame)
+    detachZoom?.()
     chart?.destroy()
     chart = null
   })

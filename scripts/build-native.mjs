@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:f
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { dirname, join } from 'node:path'
+import { findNodeGyp } from './node-gyp.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const native = join(root, 'native')
@@ -23,18 +24,12 @@ function run(cmd, cmdArgs, options = {}) {
   if (r.status !== 0) fail(`'${cmd} ${cmdArgs.join(' ')}' failed (exit ${r.status})`)
 }
 
-// npm's bundled node-gyp: npm sets npm_config_node_gyp when it runs a script; otherwise look beside npm-cli.js.
-function findNodeGyp() {
-  const candidates = []
-  if (process.env.npm_config_node_gyp) candidates.push(process.env.npm_config_node_gyp)
-  if (process.env.npm_execpath) candidates.push(join(dirname(process.env.npm_execpath), '..', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'))
-  const prefix = dirname(dirname(process.execPath))
-  candidates.push(join(prefix, 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'))
-  candidates.push(join(prefix, 'share', 'nodejs', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'))
-  candidates.push(join(dirname(process.execPath), 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'))
-  const found = candidates.find((c) => existsSync(c))
-  if (!found) fail(`node-gyp not found (looked in: ${candidates.join(', ')}); run through npm or set npm_config_node_gyp`)
-  return found
+function nodeGyp() {
+  try {
+    return findNodeGyp()
+  } catch (e) {
+    fail(e.message)
+  }
 }
 
 if (!testsOnly) {
@@ -42,9 +37,9 @@ if (!testsOnly) {
   // Build against the installed Node headers when the system has them, instead of downloading headers.
   if (!env.npm_config_nodedir && existsSync('/usr/include/node/node_api.h')) env.npm_config_nodedir = '/usr'
   // configure + build (not rebuild): incremental, and it never deletes build/ under a process using the addon
-  const nodeGyp = findNodeGyp()
-  run(process.execPath, [nodeGyp, 'configure', '--release'], { env })
-  run(process.execPath, [nodeGyp, 'build', '--release'], { env })
+  const nodeGypPath = nodeGyp()
+  run(process.execPath, [nodeGypPath, 'configure', '--release'], { env })
+  run(process.execPath, [nodeGypPath, 'build', '--release'], { env })
 }
 
 // The engine's sources every test program links, with their extra flags (the ISA paths: x86-64 only).

@@ -5,19 +5,9 @@ import { spawnSync } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, readFileSync, copyFileSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { findNodeGyp } from './node-gyp.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-
-/** Finds node-gyp: the one npm hands to scripts, else npm's bundled copy next to the running npm. */
-export function nodeGypPath(env = process.env) {
-  if (env.npm_config_node_gyp && existsSync(env.npm_config_node_gyp)) return env.npm_config_node_gyp
-  const candidates = []
-  if (env.npm_execpath) candidates.push(join(dirname(env.npm_execpath), '..', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'))
-  candidates.push(join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'))
-  const found = candidates.find((p) => existsSync(p))
-  if (!found) throw new Error('node-gyp not found (it ships with npm); run this through `npm start`')
-  return found
-}
 
 /** What to build and how, without doing it (tested). */
 export function plan({ appRoot = root, env = process.env } = {}) {
@@ -44,7 +34,7 @@ export function buildForElectron(options = {}) {
   rmSync(p.buildDir, { recursive: true, force: true })
   mkdirSync(dirname(p.buildDir), { recursive: true })
   cpSync(p.source, p.buildDir, { recursive: true, filter: (src) => !src.includes(`${join(p.source, 'build')}`) })
-  const r = spawnSync(process.execPath, [nodeGypPath(p.env), ...p.args], { cwd: p.buildDir, env: p.env, stdio: 'inherit' })
+  const r = spawnSync(process.execPath, [findNodeGyp(p.env), ...p.args], { cwd: p.buildDir, env: p.env, stdio: 'inherit' })
   if (r.status !== 0) throw new Error(`building better-sqlite3 for Electron ${p.electronVersion} failed (node-gyp exit ${r.status})`)
   mkdirSync(dirname(p.target), { recursive: true })
   copyFileSync(join(p.buildDir, 'build', 'Release', 'better_sqlite3.node'), p.target)

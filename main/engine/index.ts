@@ -1,9 +1,10 @@
 // Loads the native training engine (native/build/Release/rnnlab_engine.node) and types its API.
 // The spec and API are documented in native/README.md; the lead's config mapping produces EngineSpec.
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { findAppRoot as findRoot } from '../paths'
 
 export type CellKind = 'simple_rnn' | 'lstm' | 'gru'
 export type MergeMode = 'concat' | 'sum' | 'mul' | 'ave'
@@ -175,22 +176,9 @@ function moduleDir(): string {
   return dirname(fileURLToPath(import.meta.url))
 }
 
-/** The app root: the nearest folder above `from` whose package.json is this app's (bundled or not). */
+/** The app root, found from this module's folder (bundled or not). */
 export function findAppRoot(from: string = moduleDir()): string {
-  let dir = from
-  for (;;) {
-    const manifest = join(dir, 'package.json')
-    if (existsSync(manifest)) {
-      try {
-        if (JSON.parse(readFileSync(manifest, 'utf8')).name === 'rnnlab') return dir
-      } catch {
-        // an unreadable package.json is not ours; keep looking
-      }
-    }
-    const up = dirname(dir)
-    if (up === dir) throw new Error(`rnnlab engine: no rnnlab package.json above ${from}`)
-    dir = up
-  }
+  return findRoot(from)
 }
 
 /** Path of the addon: $RNNLAB_ENGINE if set, else native/build/Release under the app root (unpacked from asar). */

@@ -3,12 +3,11 @@
 // as failed, and main's one-line message when an export or a download cannot be done.
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { spawnSync } from 'node:child_process'
-import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
 import { RunStore } from '../../main/runs/store'
-import { appRoot, launchBrowser, serve, type Served } from '../helpers/browser'
+import { launchBrowser, serve, trainTinyRun, type Served } from '../helpers/browser'
 import { tempDir } from '../helpers/tmp'
 import { looks, openPage, shoot } from './page'
 
@@ -18,32 +17,11 @@ let served: Served
 let db: string
 let runId: number
 
-/** Trains a tiny real run with the CLI, as a person would before opening the app; returns its id. */
-function trainTinyRun(home: string, database: string, name: string): number {
-  const config = {
-    name,
-    dataset: { source: 'mnist-sample', limit: 500 },
-    model: { layers: [{ type: 'simple_rnn', units: 16 }, { type: 'dense', units: 10, activation: 'softmax' }] },
-    training: { epochs: 2, batchSize: 32, seed: 3 }
-  }
-  const file = join(home, `${name}.json`)
-  writeFileSync(file, JSON.stringify(config))
-  const out = spawnSync(process.execPath, [join(appRoot, 'bin', 'rnnlab.js'), 'train', file, '--db', database], {
-    cwd: appRoot,
-    env: { ...process.env, RNNLAB_HOME: home },
-    encoding: 'utf8'
-  })
-  if (out.status !== 0) throw new Error(`rnnlab train failed: ${out.stderr}`)
-  // Without a terminal, train prints only the run id on stdout (the progress goes to stderr).
-  const id = Number(out.stdout.trim().split('\n').pop())
-  if (!Number.isInteger(id)) throw new Error(`rnnlab train printed no run id: ${out.stdout}`)
-  return id
-}
 
 beforeAll(async () => {
   dir = tempDir()
   db = join(dir.path, 'rnnlab.db')
-  runId = trainTinyRun(dir.path, db, 'tiny-export')
+  runId = trainTinyRun(dir.path, db, 'tiny-export', 3)
   browser = await launchBrowser()
   served = await serve(db, dir.path)
 }, 120_000)

@@ -3,11 +3,9 @@
 // or the keyboard shows its prediction and label, marked right or wrong; paging; clear.
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { spawnSync } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
-import { appRoot, launchBrowser, serve, type Served } from '../helpers/browser'
+import { launchBrowser, serve, trainTinyRun, type Served } from '../helpers/browser'
 import { tempDir } from '../helpers/tmp'
 import { looks, openPage, shoot } from './page'
 
@@ -16,32 +14,11 @@ let dir: ReturnType<typeof tempDir>
 let served: Served
 let runId: number
 
-/** Trains a tiny real run with the CLI, as a person would before opening the app; returns its id. */
-function trainTinyRun(home: string, database: string, name: string): number {
-  const config = {
-    name,
-    dataset: { source: 'mnist-sample', limit: 500 },
-    model: { layers: [{ type: 'simple_rnn', units: 16 }, { type: 'dense', units: 10, activation: 'softmax' }] },
-    training: { epochs: 2, batchSize: 32, seed: 5 }
-  }
-  const file = join(home, `${name}.json`)
-  writeFileSync(file, JSON.stringify(config))
-  const out = spawnSync(process.execPath, [join(appRoot, 'bin', 'rnnlab.js'), 'train', file, '--db', database], {
-    cwd: appRoot,
-    env: { ...process.env, RNNLAB_HOME: home },
-    encoding: 'utf8'
-  })
-  if (out.status !== 0) throw new Error(`rnnlab train failed: ${out.stderr}`)
-  // Without a terminal, train prints only the run id on stdout (the progress goes to stderr).
-  const id = Number(out.stdout.trim().split('\n').pop())
-  if (!Number.isInteger(id)) throw new Error(`rnnlab train printed no run id: ${out.stdout}`)
-  return id
-}
 
 beforeAll(async () => {
   dir = tempDir()
   const db = join(dir.path, 'rnnlab.db')
-  runId = trainTinyRun(dir.path, db, 'tiny-mnist')
+  runId = trainTinyRun(dir.path, db, 'tiny-mnist', 5)
   browser = await launchBrowser()
   served = await serve(db, dir.path)
 }, 120_000)

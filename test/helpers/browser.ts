@@ -1,6 +1,6 @@
 // Starts `rnnlab serve` as a real child process and Chromium through playwright-core, for the browser tests.
-import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdirSync } from 'node:fs'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { chromium, type Browser } from 'playwright-core'
 
@@ -59,4 +59,26 @@ export function serve(db: string, home: string): Promise<Served> {
     })
     child.once('exit', (code) => reject(new Error(`rnnlab serve exited with ${code}: ${stderr}`)))
   })
+}
+
+/** Trains a tiny real run with the CLI, as a person would before opening the app; returns its id. */
+export function trainTinyRun(home: string, database: string, name: string, seed: number): number {
+  const config = {
+    name,
+    dataset: { source: 'mnist-sample', limit: 500 },
+    model: { layers: [{ type: 'simple_rnn', units: 16 }, { type: 'dense', units: 10, activation: 'softmax' }] },
+    training: { epochs: 2, batchSize: 32, seed }
+  }
+  const file = join(home, `${name}.json`)
+  writeFileSync(file, JSON.stringify(config))
+  const out = spawnSync(process.execPath, [join(appRoot, 'bin', 'rnnlab.js'), 'train', file, '--db', database], {
+    cwd: appRoot,
+    env: { ...process.env, RNNLAB_HOME: home },
+    encoding: 'utf8'
+  })
+  if (out.status !== 0) throw new Error(`rnnlab train failed: ${out.stderr}`)
+  // Without a terminal, train prints only the run id on stdout (the progress goes to stderr).
+  const id = Number(out.stdout.trim().split('\n').pop())
+  if (!Number.isInteger(id)) throw new Error(`rnnlab train printed no run id: ${out.stdout}`)
+  return id
 }

@@ -11,7 +11,7 @@ import { RunStore } from './runs/store'
 import { metricsCsv } from './runs/csv'
 import { loadDataset, previewDataset, type LoadedDataset } from './datasets'
 import { loadEngine } from './engine'
-import { exportRun, listExports, predictWith } from './onnx/service'
+import { exportRun, predictWith } from './onnx/service'
 import { InferenceService } from './onnx/inference'
 import { machineMemoryLimit } from './config-file'
 import { normalizeRunConfig, type RunConfig } from '../common/config'
@@ -121,7 +121,7 @@ export class Services {
           const c = store.checkpoint(id, kind)
           return c ? [c] : []
         }),
-        exports: listExports(store, id)
+        exports: store.listExports(id)
       }),
       getRunSamples: async ({ id, offset, count }) => {
         const config = normalizeRunConfig(store.getRun(id).config)
@@ -145,15 +145,14 @@ export class Services {
       },
       getExportFile: ({ exportId }) => {
         // Only files the exports table names can be read this way: the page never passes a path.
-        const row = store.db.prepare('SELECT path FROM exports WHERE id = ?').get(exportId) as { path: string } | undefined
-        if (!row) throw new Error(`export ${exportId} not found`)
+        const path = store.exportPath(exportId)
         let bytes: Buffer
         try {
-          bytes = readFileSync(row.path)
+          bytes = readFileSync(path)
         } catch {
-          throw new Error(`${row.path}: the exported file is no longer there`)
+          throw new Error(`${path}: the exported file is no longer there`)
         }
-        return { fileName: basename(row.path), base64: bytes.toString('base64') }
+        return { fileName: basename(path), base64: bytes.toString('base64') }
       },
       exportOnnx: async ({ runId, checkpoint, out }) => {
         const path = out ?? join(this.opts.home, 'exports', `run-${runId}-${checkpoint}.onnx`)

@@ -147,18 +147,8 @@ export async function exportRun(options: ExportRunOptions): Promise<ExportRunRes
     input,
     output: outputName(config)
   }
-  const info = store.db
-    .prepare(`INSERT INTO exports (run_id, checkpoint, path, ok, report_json, created_at) VALUES (?, ?, ?, ?, ?, ?)`)
-    .run(runId, kind, path, parity.ok ? 1 : 0, JSON.stringify(report), new Date().toISOString())
-  return { id: Number(info.lastInsertRowid), path, ok: parity.ok, report }
-}
-
-/** A run's exports, newest first, with their reports. */
-export function listExports(store: RunStore, runId: RunId): { id: number; checkpoint: string; path: string; ok: boolean; report: ExportReport; createdAt: string }[] {
-  const rows = store.db
-    .prepare(`SELECT id, checkpoint, path, ok, report_json, created_at FROM exports WHERE run_id = ? ORDER BY id DESC`)
-    .all(runId) as { id: number; checkpoint: string; path: string; ok: number; report_json: string; created_at: string }[]
-  return rows.map((r) => ({ id: r.id, checkpoint: r.checkpoint, path: r.path, ok: r.ok === 1, report: JSON.parse(r.report_json), createdAt: r.created_at }))
+  const id = store.recordExport(runId, { checkpoint: kind, path, ok: parity.ok, report })
+  return { id, path, ok: parity.ok, report }
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type {
   BatchMetrics,
+  ExportInfo,
   EpochMetrics,
   MetricFigures,
   RunDetail,
@@ -244,6 +245,28 @@ export class RunStore {
       this.recordBatches(id, batches)
       holdForTest('metrics-commit', this.file)
     }).immediate()
+  }
+
+  /** Records an export and its report (a failed parity check is kept too, with ok false). */
+  recordExport(runId: RunId, e: { checkpoint: string; path: string; ok: boolean; report: unknown }): number {
+    const info = this.db
+      .prepare(`INSERT INTO exports (run_id, checkpoint, path, ok, report_json, created_at) VALUES (?, ?, ?, ?, ?, ?)`)
+      .run(runId, e.checkpoint, e.path, e.ok ? 1 : 0, JSON.stringify(e.report), now())
+    return Number(info.lastInsertRowid)
+  }
+
+  /** A run's exports, newest first, with their reports. */
+  listExports(runId: RunId): ExportInfo[] {
+    const rows = this.db
+      .prepare(`SELECT id, checkpoint, path, ok, report_json, created_at FROM exports WHERE run_id = ? ORDER BY id DESC`)
+      .all(runId) as { id: number; checkpoint: string; path: string; ok: number; report_json: string; created_at: string }[]
+    return rows.map((r) => ({ id: r.id, checkpoint: r.checkpoint, path: r.path, ok: r.ok === 1, report: JSON.parse(r.report_json), createdAt: r.created_at }))
+  }
+
+  exportPath(exportId: number): string {
+    const row = this.db.prepare('SELECT path FROM exports WHERE id = ?').get(exportId) as { path: string } | undefined
+    if (!row) throw new Error(`export ${exportId} not found`)
+    return row.path
   }
 
   getBatches(id: RunId): BatchRecord[] {

@@ -12,7 +12,7 @@ import { readOnnxMetadata } from '../../main/onnx/import'
 import { InferenceService, type Prediction } from '../../main/onnx/inference'
 import { encodeNpy } from '../../main/onnx/npy'
 import { formatParityReport } from '../../main/onnx/parity'
-import { exportRun, listExports, loadInitWeights, predictNpy, predictWith } from '../../main/onnx/service'
+import { exportRun, loadInitWeights, predictNpy, predictWith } from '../../main/onnx/service'
 import { RunStore } from '../../main/runs/store'
 import { engineSpec } from '../../main/training/engine-spec'
 import { tempDir } from '../helpers/tmp'
@@ -84,7 +84,7 @@ describe('exportRun', () => {
     expect(report.samples).toBe(79)
     expect(report.batches.map((b) => [b.batchSize, b.timeSteps])).toEqual([[1, 28], [7, 28], [64, 28], [7, 23]])
     expect(report).toMatchObject({ runId, checkpoint: 'best', epoch: 1, opset: 17, irVersion: 8, input: [28, 28], output: 'probabilities' })
-    const rows = listExports(store, runId)
+    const rows = store.listExports(runId)
     expect(rows).toHaveLength(1)
     expect(rows[0]).toMatchObject({ id: result.id, ok: true, checkpoint: 'best', path: out })
     expect(rows[0].report.sha256).toBe(report.sha256)

@@ -2,6 +2,18 @@
 import { resolve } from 'node:path'
 import { defineConfig } from 'electron-vite'
 import vue from '@vitejs/plugin-vue'
+import type { Plugin } from 'vite'
+import { metaContentSecurityPolicy } from './main/doors/csp'
+
+/** Writes the app's Content-Security-Policy into index.html: a page loaded from file:// gets no response headers. */
+function contentSecurityPolicyTag(): Plugin {
+  return {
+    name: 'rnnlab-csp',
+    transformIndexHtml: () => [
+      { tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: metaContentSecurityPolicy }, injectTo: 'head-prepend' }
+    ]
+  }
+}
 
 export default defineConfig({
   main: {
@@ -28,7 +40,7 @@ export default defineConfig({
   },
   renderer: {
     root: resolve(__dirname, 'renderer'),
-    plugins: [vue()],
+    plugins: [vue(), contentSecurityPolicyTag()],
     build: {
       outDir: resolve(__dirname, 'out/renderer'),
       rollupOptions: { input: { index: resolve(__dirname, 'renderer/index.html') } }

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { dispatch, eventNames, events } from '../../common/contract'
 import type { Services } from '../services'
+import { contentSecurityPolicy } from './csp'
 
 export interface ServerOptions {
   services: Services
@@ -35,10 +36,6 @@ const contentTypes: Record<string, string> = {
   '.json': 'application/json',
   '.woff2': 'font/woff2'
 }
-
-export const contentSecurityPolicy =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; font-src 'self'; " +
-  "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 const cookieName = 'rnnlab_token'
 

@@ -51,7 +51,11 @@ test('serve prints a 127.0.0.1 URL with a token and stops on SIGINT', async () =
   assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{20,}$/)
   const res = await fetch(url)
   assert.equal(res.status, 200)
-  assert.match(await res.text(), /<div id="app">/)
+  const page = await res.text()
+  assert.match(page, /<div id="app">/)
+  // The built page carries the policy as a <meta> tag too (main/doors/csp.ts; an Electron file:// page has no headers).
+  assert.match(res.headers.get('content-security-policy'), /script-src 'self'/)
+  assert.match(page, /<meta http-equiv="Content-Security-Policy" content="default-src &#39;self&#39;; script-src &#39;self&#39;;[^"]*">/)
   const code = await new Promise((resolve) => {
     child.once('exit', (c) => resolve(c))
     child.kill('SIGINT')

@@ -1,6 +1,7 @@
 // What a layer stack is in numbers: shapes, Keras parameter counts, ONNX weight layouts, the summary table, memory.
 import type { CellType, LayerConfig, ModelConfig, RecurrentLayerConfig, RunConfig } from './config'
 import { datasetInputShape } from './datasets'
+import { formatBytes } from './format'
 
 /** A tensor shape with the batch dimension first and unknown (`null`), as Keras prints it. */
 export type Shape = (number | null)[]
@@ -202,16 +203,7 @@ export function formatCount(n: number): string {
   return n.toLocaleString('en-US')
 }
 
-/** Keras's `readable_memory_size`: powers of 1024, two decimals. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB', 'PB']
-  let size = bytes
-  for (const unit of units.slice(0, -1)) {
-    if (size / 1024 < 1) return `${size.toFixed(2)} ${unit}`
-    size /= 1024
-  }
-  return `${size.toFixed(2)} PB`
-}
+export { formatBytes } from './format'
 
 /** The Keras 3 `model.summary()` table; params are float32, so memory is params × 4 bytes. */
 export function formatSummary(summary: ModelSummary, title?: string): string {

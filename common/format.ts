@@ -1,11 +1,17 @@
-// How numbers, durations and dates read on every screen.
+// How numbers, sizes, durations and dates read, on every screen of the app and in the terminal.
 
 export function percent(v: number | null | undefined, digits = 2): string {
   return v === null || v === undefined ? '—' : `${(v * 100).toFixed(digits)}%`
 }
 
+/** A figure with fixed decimals; an em dash when absent or not finite (a diverged loss reads as a dash). */
 export function fixed(v: number | null | undefined, digits = 4): string {
   return v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits)
+}
+
+/** A figure with fixed decimals, the terminal's way: an em dash when absent, but Infinity and NaN spelled out. */
+export function fixedOrNonFinite(v: number | null, digits = 4): string {
+  return v === null ? '—' : v.toFixed(digits)
 }
 
 export function count(v: number | null | undefined): string {
@@ -31,4 +37,15 @@ export function configValue(v: unknown): string {
   if (v === undefined) return '—'
   if (typeof v === 'string') return v
   return JSON.stringify(v)
+}
+
+/** Keras's `readable_memory_size`: powers of 1024, two decimals. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB', 'PB']
+  let size = bytes
+  for (const unit of units.slice(0, -1)) {
+    if (size / 1024 < 1) return `${size.toFixed(2)} ${unit}`
+    size /= 1024
+  }
+  return `${size.toFixed(2)} PB`
 }

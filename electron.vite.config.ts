@@ -23,7 +23,7 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'main/index.ts'),
           cli: resolve(__dirname, 'main/cli.ts'),
-          worker: resolve(__dirname, 'main/training/worker.ts')
+          worker: resolve(__dirname, 'main/worker.ts')
         }
       }
     }

@@ -11,6 +11,7 @@ import { Services, summarizeRunConfig } from './services'
 import { readRunConfig } from './config-file'
 import { epochLine, progressLine } from './progress'
 import { exportRun, predictNpy } from './onnx/service'
+import { loadDataset } from './datasets'
 import { formatParityReport } from './onnx/parity'
 
 class UsageError extends Error {}
@@ -270,7 +271,7 @@ const commands: Record<string, Command> = {
       }
       const services = ctx.services()
       if (!args.flags.has('json')) ctx.err(`Exporting run ${runId} and checking it against the engine in onnxruntime…`)
-      const result = await exportRun({ store: services.store, runId, checkpoint, out, home: resolveHome(), inference: services.inference })
+      const result = await exportRun({ store: services.store, runId, checkpoint, out, loadDataset: (spec) => loadDataset(spec, { home: resolveHome() }), inference: services.inference })
       if (args.flags.has('json')) ctx.out(JSON.stringify(result.report, null, 2))
       else {
         ctx.out(formatParityReport(result.report))

@@ -16,6 +16,7 @@ import { InferenceService } from './onnx/inference'
 import { machineMemoryLimit } from './config-file'
 import { normalizeRunConfig, type RunConfig } from '../common/config'
 import { formatSummary, inferInputShape, summarize } from '../common/model'
+import type { DatasetSpec } from '../common/datasets'
 
 export interface ServicesOptions {
   home: string
@@ -156,7 +157,8 @@ export class Services {
       },
       exportOnnx: async ({ runId, checkpoint, out }) => {
         const path = out ?? join(this.opts.home, 'exports', `run-${runId}-${checkpoint}.onnx`)
-        return (await exportRun({ store, runId, checkpoint, out: path, home: this.opts.home, inference: this.inference })).report
+        const loadData = (spec: DatasetSpec) => loadDataset(spec, { home: this.opts.home })
+        return (await exportRun({ store, runId, checkpoint, out: path, loadDataset: loadData, inference: this.inference })).report
       },
       predict: async ({ runId, modelPath, input }) => {
         const n = input.length

@@ -3,10 +3,10 @@ import { createHash } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { basename, resolve } from 'node:path'
 import { normalizeRunConfig, type RunConfig } from '../../common/config'
-import { datasetClassNames } from '../../common/datasets'
+import { datasetClassNames, type DatasetSpec } from '../../common/datasets'
 import type { RunId } from '../../common/contract'
 import { inferInputShape, resolveModel } from '../../common/model'
-import { loadDataset } from '../datasets'
+import type { LoadedDataset } from '../datasets'
 import { type Engine, type EngineModel, loadEngine, type Weights } from '../engine'
 import type { RunStore } from '../runs/store'
 import { engineSpec } from '../training/engine-spec'
@@ -34,10 +34,8 @@ export interface ExportRunOptions {
   checkpoint?: CheckpointKind
   /** Where the .onnx file goes (written atomically). */
   out: string
-  /** RNNLAB_HOME, for the dataset cache when the validation samples are loaded here. */
-  home: string
-  /** The config's folder, for relative dataset paths. */
-  baseDir?: string
+  /** The datasets service (passed in by services.ts), for the parity check's samples when `validation` is absent. */
+  loadDataset: (spec: DatasetSpec) => Promise<LoadedDataset>
   /** Samples for the parity check; by default the first `maxSamples` of the run's validation set (else training set). */
   validation?: Samples
   maxSamples?: number
@@ -98,7 +96,7 @@ export async function exportRun(options: ExportRunOptions): Promise<ExportRunRes
   let validation = options.validation
   let classNames = datasetClassNames(config.dataset)
   if (!validation) {
-    const data = await loadDataset(config.dataset, { home: options.home, baseDir: options.baseDir })
+    const data = await options.loadDataset(config.dataset)
     const split = data.validation.count > 0 ? data.validation : data.train
     const n = Math.min(split.count, options.maxSamples ?? 128)
     const T = data.timeSteps

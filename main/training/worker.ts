@@ -1,38 +1,22 @@
 // The training worker: a process of its own (Node child process, or Electron utilityProcess) that loads the data,
 // runs the native engine epoch by epoch, writes checkpoints atomically and reports to its host. A native fault here
-// ends this process only; the host marks the run failed.
+// ends this process only; the host marks the run failed. The process's entry is main/worker.ts.
 import { createHash } from 'node:crypto'
 import { closeSync, copyFileSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { Monitor, MonitorMode, ReduceLrOnPlateauConfig } from '../../common/config'
-import { errorMessage, type EpochMetrics } from '../../common/contract'
-import { loadDataset } from '../datasets'
+import type { EpochMetrics } from '../../common/contract'
+import type { loadDataset } from '../datasets'
 import { loadEngine, type EngineModel } from '../engine'
 import { engineSpec } from './engine-spec'
-import { loadInitWeights } from '../onnx/service'
-import type { CheckpointWritten, HostMessage, TrainingJob, WorkerMessage } from './protocol'
+import type { loadInitWeights } from '../onnx/service'
+import type { CheckpointWritten, TrainingJob, WorkerMessage } from './protocol'
 
-interface Port {
-  send(message: WorkerMessage): void
-  onMessage(listener: (message: HostMessage) => void): void
-}
-
-/** The channel to the host: Electron's parentPort in a utility process, Node's IPC channel in a child process. */
-function hostPort(): Port {
-  const parentPort = (process as unknown as { parentPort?: { postMessage(m: unknown): void; on(e: 'message', l: (e: { data: unknown }) => void): void } }).parentPort
-  if (parentPort) {
-    return {
-      send: (m) => parentPort.postMessage(m),
-      onMessage: (l) => parentPort.on('message', (e) => l(e.data as HostMessage))
-    }
-  }
-  if (!process.send) throw new Error('the training worker must be started by RNN Lab (no IPC channel)')
-  // A host that dies (killed, crashed) takes its worker with it: nobody would record the results.
-  process.on('disconnect', () => process.exit(0))
-  return {
-    send: (m) => process.send!(m),
-    onMessage: (l) => process.on('message', (m) => l(m as HostMessage))
-  }
+/** What the training loop uses of the other services; the worker's entry (main/worker.ts) passes them in. */
+export interface TrainingServices {
+  loadDataset: typeof loadDataset
+  /** The weights of an ONNX file this product exported (`--init-from`). */
+  loadInitWeights: typeof loadInitWeights
 }
 
 function fsyncPath(path: string): void {
@@ -115,12 +99,12 @@ export class PlateauSchedule {
   }
 }
 
-export async function train(job: TrainingJob, send: (m: WorkerMessage) => void): Promise<void> {
+export async function train(job: TrainingJob, send: (m: WorkerMessage) => void, services: TrainingServices): Promise<void> {
   const { config } = job
   const t = config.training
   send({ type: 'status', phase: 'loading data' })
   let lastReport = 0
-  const data = await loadDataset(config.dataset, {
+  const data = await services.loadDataset(config.dataset, {
     home: job.home,
     baseDir: job.baseDir,
     onProgress: (p) => {
@@ -143,7 +127,7 @@ export async function train(job: TrainingJob, send: (m: WorkerMessage) => void):
   model.init(t.seed)
   if (job.initFrom) {
     send({ type: 'status', phase: `loading weights from ${job.initFrom}` })
-    model.setWeights(loadInitWeights(job.initFrom, config, input))
+    model.setWeights(services.loadInitWeights(job.initFrom, config, input))
   }
   let startEpoch = 1
   if (job.resume) {
@@ -281,15 +265,3 @@ export async function train(job: TrainingJob, send: (m: WorkerMessage) => void):
   }
   send({ type: 'done', reason: null })
 }
-
-function main(): void {
-  const port = hostPort()
-  port.onMessage((message) => {
-    if (message.type !== 'start') return
-    // When the work ends the host closes the channel, and this process ends with it.
-    train(message.job, (m) => port.send(m)).catch((e) => port.send({ type: 'failed', message: errorMessage(e) }))
-  })
-}
-
-// Only as the entry of a worker process started by the host (not when a test imports `train`).
-if (process.env.RNNLAB_TRAINING_WORKER === '1') main()

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { normalizeRunConfig, type RunConfig } from '../../common/config'
+import type { DatasetSpec } from '../../common/datasets'
 import { loadDataset, type LoadedDataset } from '../../main/datasets'
 import { dataFile } from '../../main/datasets/errors'
 import { readNpy } from '../../main/datasets/npy'
@@ -23,6 +24,8 @@ let store: RunStore
 let data: LoadedDataset
 let config: RunConfig
 let runId: number
+/** The datasets service as services.ts passes it to exportRun. */
+const loadData = (spec: DatasetSpec) => loadDataset(spec, { home: home.path })
 
 beforeAll(async () => {
   store = new RunStore(join(home.path, 'rnnlab.db'))
@@ -73,7 +76,7 @@ function accuracy(p: Prediction | { data: Float32Array }, labels: Int32Array): n
 describe('exportRun', () => {
   test('writes the file, checks parity on the validation set and records the export', async () => {
     const out = join(home.path, 'exports', 'model.onnx')
-    const result = await exportRun({ store, runId, out, home: home.path, inference })
+    const result = await exportRun({ store, runId, out, loadDataset: loadData, inference })
     expect(result.ok).toBe(true)
     expect(result.path).toBe(out)
     expect(existsSync(out)).toBe(true)
@@ -105,7 +108,7 @@ describe('exportRun', () => {
     const skewed = new Skewed()
     const n = 20
     const validation = { x: data.validation.x.slice(0, n * 28 * 28), n, T: 28, F: 28 }
-    const result = await exportRun({ store, runId, checkpoint: 'last', out: join(home.path, 'bad.onnx'), home: home.path, validation, inference: skewed })
+    const result = await exportRun({ store, runId, checkpoint: 'last', out: join(home.path, 'bad.onnx'), loadDataset: loadData, validation, inference: skewed })
     await skewed.close()
     expect(result.ok).toBe(false)
     expect(result.report.message).toMatch(/^parity check failed: batch 1 at T=28: max \|Δ\| 1\.00e-3 exceeds 0\.00001/)
@@ -116,7 +119,7 @@ describe('exportRun', () => {
 
   test('a run without the checkpoint asked for is refused', async () => {
     const other = store.createRun({ name: 'empty', config, dataset: 'mnist-sample', seed: 1, paramCount: null, cell: null, direction: null, layerCount: 5, epochsPlanned: 1 })
-    await expect(exportRun({ store, runId: other, out: join(home.path, 'x.onnx'), home: home.path })).rejects.toThrow(`run ${other} has no last checkpoint`)
+    await expect(exportRun({ store, runId: other, out: join(home.path, 'x.onnx'), loadDataset: loadData })).rejects.toThrow(`run ${other} has no last checkpoint`)
   })
 })
 

@@ -48,7 +48,7 @@ describe('the tutorial', () => {
     expect(run.valAccuracy.best!).toBeGreaterThanOrEqual(0.94)
 
     const out = join(dir.path, 'tutorial.onnx')
-    const exported = await exportRun({ store: services.store, runId, checkpoint: 'best', out, home: dir.path, inference: services.inference })
+    const exported = await exportRun({ store: services.store, runId, checkpoint: 'best', out, loadDataset: (spec) => loadDataset(spec, { home: dir.path }), inference: services.inference })
     expect(exported.ok).toBe(true)
     const data = await loadDataset(config.dataset, { home: dir.path })
     const samples = { x: data.validation.x, n: data.validation.count, T: 28, F: 28 }

@@ -1,0 +1,42 @@
+// The training worker process's entry: hands the training loop the services it uses (datasets, ONNX weights), as
+// services.ts does for the main process, and connects it to the host that started the process.
+import { errorMessage } from '../common/contract'
+import { loadDataset } from './datasets'
+import { loadInitWeights } from './onnx/service'
+import type { HostMessage, WorkerMessage } from './training/protocol'
+import { train } from './training/worker'
+
+interface Port {
+  send(message: WorkerMessage): void
+  onMessage(listener: (message: HostMessage) => void): void
+}
+
+/** The channel to the host: Electron's parentPort in a utility process, Node's IPC channel in a child process. */
+function hostPort(): Port {
+  const parentPort = (process as unknown as { parentPort?: { postMessage(m: unknown): void; on(e: 'message', l: (e: { data: unknown }) => void): void } }).parentPort
+  if (parentPort) {
+    return {
+      send: (m) => parentPort.postMessage(m),
+      onMessage: (l) => parentPort.on('message', (e) => l(e.data as HostMessage))
+    }
+  }
+  if (!process.send) throw new Error('the training worker must be started by RNN Lab (no IPC channel)')
+  // A host that dies (killed, crashed) takes its worker with it: nobody would record the results.
+  process.on('disconnect', () => process.exit(0))
+  return {
+    send: (m) => process.send!(m),
+    onMessage: (l) => process.on('message', (m) => l(m as HostMessage))
+  }
+}
+
+function main(): void {
+  const port = hostPort()
+  port.onMessage((message) => {
+    if (message.type !== 'start') return
+    // When the work ends the host closes the channel, and this process ends with it.
+    train(message.job, (m) => port.send(m), { loadDataset, loadInitWeights }).catch((e) => port.send({ type: 'failed', message: errorMessage(e) }))
+  })
+}
+
+// Only as the entry of a worker process started by the host (not when a test imports this module).
+if (process.env.RNNLAB_TRAINING_WORKER === '1') main()

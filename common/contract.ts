@@ -148,9 +148,22 @@ export interface ModelSummaryReply {
 
 export interface ExportRequest {
   runId: RunId
-  checkpoint: 'best' | 'last'
+  /** Absent: the best checkpoint, or the last when the run has no best (it had no validation set). */
+  checkpoint?: 'best' | 'last'
   /** Where to write the file; the service picks a path under the home folder when absent. */
   out?: string
+}
+
+/** One batch of an export's parity check: onnxruntime against the engine at one batch size and sequence length. */
+export interface ParityBatch {
+  batchSize: number
+  timeSteps: number
+  maxAbsDiff: number
+  meanAbsDiff: number
+  /** Share of rows (samples, or samples × steps) whose argmax agrees. */
+  argmaxAgreement: number
+  ok: boolean
+  error?: string
 }
 
 /** An export and its parity check: the file run in onnxruntime against the engine on validation samples. */
@@ -166,6 +179,18 @@ export interface ExportReport {
   argmaxAgreement: number
   bytes: number
   sha256: string
+  tolerance: number
+  /** Distinct validation samples used. */
+  samples: number
+  batches: ParityBatch[]
+  /** The onnxruntime version that ran the file. */
+  onnxruntime: string
+  opset: number
+  irVersion: number
+  /** The model's input [timeSteps, features]. */
+  input: [number, number]
+  /** The name of the model's output. */
+  output: string
 }
 
 export interface CheckpointInfo {
@@ -207,6 +232,18 @@ export interface RunSamples {
   samples: { index: number; label: number | number[]; x: number[][] }[]
 }
 
+/** A new run from a config, or (`resume`) an earlier run continued from its last checkpoint. */
+export interface TrainingStartRequest {
+  config: unknown
+  resume?: RunId
+  /** Engine threads; the engine picks when absent. */
+  threads?: number
+  /** The folder that relative dataset paths in the config start from (the CLI gives the config file's folder). */
+  baseDir?: string
+  /** An ONNX file this product exported, whose weights start the new run (checked against the config). */
+  initFrom?: string
+}
+
 export interface PredictRequest {
   runId?: RunId
   modelPath?: string
@@ -235,7 +272,7 @@ export interface Calls {
   'runs:metricsCsv': (arg: { ids: RunId[] }) => string
   'models:summary': (arg: { config: unknown }) => ModelSummaryReply
   'datasets:preview': (arg: { dataset: DatasetSpec }) => DatasetPreview
-  'training:start': (arg: { config: unknown; resume?: RunId }) => { runId: RunId }
+  'training:start': (request: TrainingStartRequest) => { runId: RunId }
   'training:cancel': (arg: { runId: RunId }) => void
   'training:active': () => TrainingProgress[]
   'runs:artifacts': (arg: { id: RunId }) => RunArtifacts
@@ -333,7 +370,13 @@ export const calls = {
     method: 'startTraining',
     validate: (arg) => {
       const o = readObject(arg, 'argument')
-      return { config: readUnknown(o.config, 'config'), resume: optional(o.resume, (v) => readInteger(v, 'resume', 1)) }
+      return {
+        config: readUnknown(o.config, 'config'),
+        resume: optional(o.resume, (v) => readInteger(v, 'resume', 1)),
+        threads: optional(o.threads, (v) => readInteger(v, 'threads', 1)),
+        baseDir: optional(o.baseDir, (v) => readString(v, 'baseDir', 1, 4096)),
+        initFrom: optional(o.initFrom, (v) => readString(v, 'initFrom', 1, 4096))
+      }
     }
   },
   'training:cancel': {
@@ -357,8 +400,8 @@ export const calls = {
     method: 'exportOnnx',
     validate: (arg) => {
       const o = readObject(arg, 'request')
-      const checkpoint = o.checkpoint ?? 'best'
-      if (checkpoint !== 'best' && checkpoint !== 'last') {
+      const checkpoint = o.checkpoint ?? undefined
+      if (checkpoint !== undefined && checkpoint !== 'best' && checkpoint !== 'last') {
         throw new ContractError(`request.checkpoint: expected "best" or "last", got ${JSON.stringify(checkpoint)}`)
       }
       return {

@@ -109,11 +109,11 @@ export class Services {
       metricsCsv: ({ ids }) => metricsCsv(ids.map((id) => store.getRun(id))),
       summarizeModel: async ({ config }) => summarizeRunConfig(normalizeRunConfig(config), this.opts.home),
       previewDataset: ({ dataset }) => previewDataset(dataset, { home: this.opts.home }),
-      startTraining: ({ config, resume }) => ({
+      startTraining: ({ config, resume, threads, baseDir, initFrom }) => ({
         runId:
           resume !== undefined
-            ? this.training.resume(resume)
-            : this.training.start(normalizeRunConfig(config, undefined, { memoryLimitBytes: machineMemoryLimit() }))
+            ? this.training.resume(resume, { threads })
+            : this.training.start(normalizeRunConfig(config, undefined, { memoryLimitBytes: machineMemoryLimit() }), { threads, baseDir, initFrom })
       }),
       cancelTraining: ({ runId }) => this.training.cancel(runId),
       activeTraining: () => this.training.activeProgress(),
@@ -156,9 +156,11 @@ export class Services {
         return { fileName: basename(path), base64: bytes.toString('base64') }
       },
       exportOnnx: async ({ runId, checkpoint, out }) => {
-        const path = out ?? join(this.opts.home, 'exports', `run-${runId}-${checkpoint}.onnx`)
+        // No checkpoint asked for: the best, or the last when the run kept no best (it had no validation set).
+        const kind = checkpoint ?? (store.checkpoint(runId, 'best') ? 'best' : 'last')
+        const path = out ?? join(this.opts.home, 'exports', `run-${runId}-${kind}.onnx`)
         const loadData = (spec: DatasetSpec) => loadDataset(spec, { home: this.opts.home })
-        return (await exportRun({ store, runId, checkpoint, out: path, loadDataset: loadData, inference: this.inference })).report
+        return (await exportRun({ store, runId, checkpoint: kind, out: path, loadDataset: loadData, inference: this.inference })).report
       },
       predict: async ({ runId, modelPath, input }) => {
         const n = input.length

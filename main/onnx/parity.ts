@@ -4,6 +4,7 @@
 // batches of 1, 7 and 64 and, where the model allows, a shorter sequence (the engine model is built for a fixed
 // T, so a second engine model with input [T', F] and the same weights is the reference there).
 import type { RunConfig } from '../../common/config'
+import type { ParityBatch } from '../../common/contract'
 import { type Engine, type EngineModel, loadEngine, type Weights } from '../engine'
 import { engineSpec } from '../training/engine-spec'
 import { outputName } from './export'
@@ -12,17 +13,6 @@ import * as ort from 'onnxruntime-node'
 
 /** On probabilities; other outputs compare relative to their scale (at least 1). */
 export const PARITY_TOLERANCE = 1e-5
-
-export interface ParityBatch {
-  batchSize: number
-  timeSteps: number
-  maxAbsDiff: number
-  meanAbsDiff: number
-  /** Share of rows (samples, or samples × steps) whose argmax agrees. */
-  argmaxAgreement: number
-  ok: boolean
-  error?: string
-}
 
 export interface ParityReport {
   ok: boolean

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { basename, resolve } from 'node:path'
 import { normalizeRunConfig, type RunConfig } from '../../common/config'
 import { datasetClassNames, type DatasetSpec } from '../../common/datasets'
-import type { RunId } from '../../common/contract'
+import type { ExportReport, RunId } from '../../common/contract'
 import { inferInputShape, resolveModel } from '../../common/model'
 import type { LoadedDataset } from '../datasets'
 import { type Engine, type EngineModel, loadEngine, type Weights } from '../engine'
@@ -14,7 +14,7 @@ import { exportOnnx, outputName } from './export'
 import { readOnnxMetadata, readOnnxWeights } from './import'
 import { InferenceService } from './inference'
 import { readInputNpy, writeFileAtomic, writeNpy } from './npy'
-import { checkParity, type ParityReport } from './parity'
+import { checkParity } from './parity'
 import { IR_VERSION, OPSET } from './proto'
 
 export type CheckpointKind = 'best' | 'last'
@@ -41,19 +41,6 @@ export interface ExportRunOptions {
   maxSamples?: number
   engine?: Engine
   inference?: InferenceService
-}
-
-export interface ExportReport extends ParityReport {
-  runId: RunId
-  checkpoint: CheckpointKind
-  epoch: number
-  path: string
-  bytes: number
-  sha256: string
-  opset: number
-  irVersion: number
-  input: [number, number]
-  output: string
 }
 
 export interface ExportRunResult {

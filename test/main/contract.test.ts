@@ -56,6 +56,16 @@ describe('the contract', () => {
     expect(await dispatch(handlers, 'runs:get', { id: 4 })).toEqual({ ok: true, value: 'called' })
   })
 
+  it("checks the CLI's start options and lets an export leave its checkpoint to the run", async () => {
+    const echo = Object.fromEntries(callNames.map((c) => [calls[c].method, (arg: unknown) => arg])) as unknown as Handlers
+    const start = { config: {}, threads: 2, baseDir: '/data', initFrom: '/data/model.onnx' }
+    expect(await dispatch(echo, 'training:start', start)).toEqual({ ok: true, value: start })
+    expect(await dispatch(echo, 'training:start', { config: {}, threads: 0 })).toMatchObject({ ok: false, error: expect.stringContaining('threads: must be between 1') })
+    expect(await dispatch(echo, 'training:start', { config: {}, initFrom: '' })).toEqual({ ok: false, error: 'initFrom: must not be empty' })
+    expect(await dispatch(echo, 'export:onnx', { runId: 1 })).toEqual({ ok: true, value: { runId: 1 } })
+    expect(await dispatch(echo, 'export:onnx', { runId: 1, checkpoint: 'last' })).toEqual({ ok: true, value: { runId: 1, checkpoint: 'last' } })
+  })
+
   it('turns a handler error into a one-line message, never a stack trace', async () => {
     const handlers = Object.fromEntries(
       callNames.map((c) => [calls[c].method, () => { throw new Error('disk full\n    at somewhere (file.ts:1:1)') }])

@@ -22,7 +22,7 @@ export default defineConfig({
       rollupOptions: {
         input: {
           index: resolve(__dirname, 'main/index.ts'),
-          cli: resolve(__dirname, 'main/cli.ts'),
+          cli: resolve(__dirname, 'main/cli/index.ts'),
           worker: resolve(__dirname, 'main/worker.ts')
         }
       }

@@ -37,6 +37,16 @@ test('a bad input ends with one line on stderr and a non-zero status', () => {
   assert.equal(u.stderr.trim(), '--port: expected a port number, got x'.replace(/^/, 'rnnlab: '))
 })
 
+test('an unknown flag is refused, not ignored: named with the nearest known one, status 2, nothing trained', () => {
+  const r = rnnlab('train', join(root, 'examples', 'seed-bilstm-mnist.json'), '--epoch', '3')
+  assert.equal(r.status, 2)
+  assert.equal(r.stderr.trim(), 'rnnlab: unknown option --epoch (did you mean --epochs?)')
+  assert.equal(r.stdout, '')
+  const value = rnnlab('runs', '--filter')
+  assert.equal(value.status, 2)
+  assert.equal(value.stderr.trim(), 'rnnlab: --filter needs a value')
+})
+
 test('serve prints a 127.0.0.1 URL with a token and stops on SIGINT', async () => {
   const child = spawn(process.execPath, [bin, 'serve', '--json'], { env: { ...process.env, RNNLAB_HOME: home } })
   const line = await new Promise((resolve, reject) => {

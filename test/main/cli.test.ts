@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { main } from '../../main/cli'
+import { commandNames, main } from '../../main/cli'
 import { RunStore } from '../../main/runs/store'
 import { seedCompletedRun, tutorialConfig } from '../helpers/seed'
 import { tempDir } from '../helpers/tmp'
@@ -11,9 +11,14 @@ let dir: ReturnType<typeof tempDir>
 let db: string
 
 async function rnnlab(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  return commandLine(...argv, '--db', db)
+}
+
+/** `rnnlab` with exactly these arguments (no --db added at the end). */
+async function commandLine(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = []
   const err: string[] = []
-  const code = await main([...argv, '--db', db], { out: (s) => out.push(s), err: (s) => err.push(s) })
+  const code = await main(argv, { out: (s) => out.push(s), err: (s) => err.push(s) })
   return { code, out: out.join('\n'), err: err.join('\n') }
 }
 
@@ -146,5 +151,82 @@ describe('rnnlab CLI', () => {
     const empty = bad('empty.json', '  \n')
     expect((await rnnlab('summary', empty)).err).toBe(`rnnlab: ${empty}: the file is empty`)
   })
-
 })
+
+describe('rnnlab command lines', () => {
+  /** For each command: a typo of a flag it takes, the flag meant, and a flag of it that needs a value. */
+  const flags: Record<string, { typo: string; meant: string; valueFlag: string }> = {
+    train: { typo: '--epoch', meant: '--epochs', valueFlag: '--epochs' },
+    summary: { typo: '--jsn', meant: '--json', valueFlag: '--db' },
+    runs: { typo: '--serch', meant: '--search', valueFlag: '--filter' },
+    show: { typo: '--jason', meant: '--json', valueFlag: '--db' },
+    compare: { typo: '--jsn', meant: '--json', valueFlag: '--db' },
+    metrics: { typo: '--csvs', meant: '--csv', valueFlag: '--db' },
+    delete: { typo: '--dbb', meant: '--db', valueFlag: '--db' },
+    export: { typo: '--checkpiont', meant: '--checkpoint', valueFlag: '--out' },
+    predict: { typo: '--inputs', meant: '--input', valueFlag: '--engine' },
+    serve: { typo: '--ports', meant: '--port', valueFlag: '--port' }
+  }
+
+  it('has a case for every command', () => {
+    expect(Object.keys(flags).sort()).toEqual([...commandNames].sort())
+  })
+
+  it('refuses an unknown flag, naming it and the nearest known one (not silently using the default)', async () => {
+    for (const [name, { typo, meant }] of Object.entries(flags)) {
+      expect(await rnnlab(name, '1', typo, '3'), name).toEqual({ code: 2, out: '', err: `rnnlab: unknown option ${typo} (did you mean ${meant}?)` })
+    }
+    expect((await rnnlab('train', 'x.json', '--init_from', 'm.onnx')).err).toBe('rnnlab: unknown option --init_from (did you mean --init-from?)')
+  })
+
+  it('refuses an unknown flag with no near one, listing the flags the command takes', async () => {
+    for (const name of commandNames) {
+      const r = await rnnlab(name, '1', '--frobnicate')
+      expect(r.code, name).toBe(2)
+      expect(r.err, name).toMatch(new RegExp(`^rnnlab: unknown option --frobnicate \\(rnnlab ${name} takes (--[a-z-]+, )*--db, --json, --help\\)$`))
+    }
+    expect((await rnnlab('runs', '--search', 'x', '--filter', 'cell = gru', '--all', '--frobnicate')).err).toBe(
+      'rnnlab: unknown option --frobnicate (rnnlab runs takes --filter, --search, --all, --db, --json, --help)'
+    )
+    expect(await rnnlab('show', '1', '-x')).toMatchObject({ code: 2, err: expect.stringMatching(/^rnnlab: unknown option -x \(rnnlab show takes --db, --json, --help\)$/) })
+    // A flag of another command is unknown to this one.
+    expect(await rnnlab('runs', '--epochs', '3')).toMatchObject({ code: 2, err: expect.stringMatching(/^rnnlab: unknown option --epochs /) })
+  })
+
+  it('refuses a value flag given no value', async () => {
+    for (const [name, { valueFlag }] of Object.entries(flags)) {
+      expect(await commandLine(name, '--db', db, '1', valueFlag), name).toEqual({ code: 2, out: '', err: `rnnlab: ${valueFlag} needs a value` })
+    }
+    // The next flag is not taken as the value; a value that starts with '-' is written --flag=-value.
+    expect(await rnnlab('train', 'x.json', '--epochs', '--json')).toMatchObject({
+      code: 2,
+      err: "rnnlab: --epochs needs a value; to give one that starts with '-', write --epochs=--json"
+    })
+    expect((await rnnlab('serve', '--port', '-1')).err).toBe("rnnlab: --port needs a value; to give one that starts with '-', write --port=-1")
+    expect((await rnnlab('serve', '--port=-1')).err).toBe('rnnlab: --port: expected a port number, got -1')
+  })
+
+  it('refuses a boolean flag given a value', async () => {
+    for (const name of commandNames) {
+      expect(await rnnlab(name, '1', '--json=yes'), name).toEqual({ code: 2, out: '', err: 'rnnlab: --json takes no value (got --json=yes)' })
+    }
+    expect((await rnnlab('runs', '--all=false')).err).toBe('rnnlab: --all takes no value (got --all=false)')
+    expect((await rnnlab('metrics', '1', '--csv=1')).err).toBe('rnnlab: --csv takes no value (got --csv=1)')
+  })
+
+  it('reads --flag value, --flag=value and --, and answers --help on every command whatever else is wrong', async () => {
+    for (const name of commandNames) {
+      for (const help of [['--help'], ['-h'], ['--frobnicate', '--help']]) {
+        const r = await rnnlab(name, ...help)
+        expect(r.code, `${name} ${help}`).toBe(0)
+        expect(r.out, `${name} ${help}`).toMatch(new RegExp(`^usage: rnnlab ${name}`))
+      }
+    }
+    expect(await commandLine('runs', `--db=${db}`)).toMatchObject({ code: 0, out: expect.stringContaining(`No runs yet in ${db}`) })
+    expect(await rnnlab('runs', '--search=lstm', '--json')).toEqual({ code: 0, out: '[]', err: '' })
+    expect(await rnnlab('runs', '--filter', 'cell = gru', '--json')).toEqual({ code: 0, out: '[]', err: '' })
+    // After --, a word that looks like a flag is a run reference.
+    expect(await commandLine('show', '--db', db, '--', '--json')).toEqual({ code: 1, out: '', err: 'rnnlab: run "--json" not found' })
+  })
+})
+

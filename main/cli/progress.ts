@@ -1,5 +1,5 @@
 // The terminal's view of a training run, Keras `fit` style: a progress bar per epoch, then an epoch line.
-import type { EpochMetrics, TrainingProgress } from '../common/contract'
+import type { EpochMetrics, TrainingProgress } from '../../common/contract'
 
 function clock(seconds: number): string {
   if (!Number.isFinite(seconds)) return '?'

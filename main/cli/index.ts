@@ -1,0 +1,103 @@
+// `rnnlab`: the services from a terminal. Every command prints a table by default and JSON with --json;
+// a bad input ends with one line naming it and a non-zero exit status (2 for a bad command line).
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { errorMessage } from '../../common/contract'
+import { defaultDbPath, findAppRoot, resolveHome } from '../paths'
+import { Services } from '../services'
+import { asksForHelp, parseCommandArgs, UsageError } from './args'
+import type { Command, Context } from './command'
+import { compare } from './compare'
+import { exportModel, predict } from './onnx'
+import { metrics, remove, runs, show } from './runs'
+import { serve } from './serve'
+import { summary } from './summary'
+import { train } from './train'
+
+const commands: Record<string, Command> = {
+  train,
+  summary,
+  runs,
+  show,
+  compare,
+  metrics,
+  delete: remove,
+  export: exportModel,
+  predict,
+  serve
+}
+
+const globalHelp = `Global options: --db FILE (default $RNNLAB_HOME/rnnlab.db, RNNLAB_HOME defaults to ~/.rnnlab), --json, --help`
+
+export const commandNames = Object.keys(commands)
+
+function help(): string {
+  const width = Math.max(...commandNames.map((n) => n.length))
+  const lines = [
+    'rnnlab — RNN Lab from a terminal',
+    '',
+    'Usage: rnnlab <command> [options]',
+    '',
+    'Commands:',
+    ...commandNames.map((n) => `  ${n.padEnd(width)}  ${commands[n].summary}`),
+    '',
+    globalHelp,
+    "Run 'rnnlab <command> --help' for a command's options."
+  ]
+  return lines.join('\n')
+}
+
+function version(appRoot: string): string {
+  return (JSON.parse(readFileSync(join(appRoot, 'package.json'), 'utf8')) as { version: string }).version
+}
+
+export async function main(argv: string[], io: { out?: (s: string) => void; err?: (s: string) => void } = {}): Promise<number> {
+  const out = io.out ?? ((s: string) => process.stdout.write(s + '\n'))
+  const err = io.err ?? ((s: string) => process.stderr.write(s + '\n'))
+  const appRoot = findAppRoot(__dirname)
+  let services: Services | undefined
+  try {
+    const [name, ...rest] = argv
+    if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+      out(help())
+      return name === undefined ? 2 : 0
+    }
+    if (name === '--version' || name === '-v') {
+      out(version(appRoot))
+      return 0
+    }
+    const command = Object.hasOwn(commands, name) ? commands[name] : undefined
+    if (!command) throw new UsageError(`unknown command '${name}'; run 'rnnlab --help' for the list`)
+    if (asksForHelp(rest, command.options)) {
+      out(`usage: ${command.usage}\n${command.summary}`)
+      return 0
+    }
+    const args = parseCommandArgs(name, rest, command.options)
+    const home = resolveHome()
+    const ctx: Context = {
+      out,
+      err,
+      home,
+      appRoot,
+      services: () =>
+        (services ??= new Services({
+          home,
+          dbPath: args.values.db ?? defaultDbPath(home),
+          door: 'cli',
+          version: version(appRoot)
+        }))
+    }
+    return await command.run(args, ctx)
+  } catch (e) {
+    err(`rnnlab: ${errorMessage(e)}`)
+    return e instanceof UsageError ? 2 : 1
+  } finally {
+    services?.close()
+  }
+}
+
+if (typeof require !== 'undefined' && require.main === module) {
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code
+  })
+}

@@ -1,6 +1,6 @@
 // The run store: every run, its per-epoch and per-batch metrics, checkpoints and exports, in one SQLite file.
 import Database from 'better-sqlite3'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type {
   BatchMetrics,
@@ -14,6 +14,7 @@ import type {
   RunSummary,
   RunUpdate
 } from '../../common/contract'
+import { faultPoint } from '../fault-point'
 import { migrate } from './migrations'
 
 export interface NewRun {
@@ -96,16 +97,6 @@ export class RunNotFoundError extends Error {
 }
 
 const now = () => new Date().toISOString()
-
-/**
- * For the crash tests only: RNNLAB_TEST_HOLD=metrics-commit stops inside an epoch's transaction (rows written, not
- * committed) and announces it in a marker file beside the database, so a test can kill the process exactly there.
- */
-function holdForTest(point: string, dbFile: string): void {
-  if (process.env.RNNLAB_TEST_HOLD !== point) return
-  writeFileSync(`${dbFile}.holding-${point}`, String(process.pid))
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10_000)
-}
 
 function figures(epochs: EpochRow[], metric: 'loss' | 'accuracy' | 'val_loss' | 'val_accuracy'): MetricFigures {
   const better = metric.endsWith('accuracy') ? 'max' : 'min'
@@ -243,7 +234,7 @@ export class RunStore {
       this.recordEpoch(id, m)
       for (const c of checkpoints) upsertCheckpoint.run(id, c.kind, c.epoch, c.path, c.sha256, c.bytes, now())
       this.recordBatches(id, batches)
-      holdForTest('metrics-commit', this.file)
+      faultPoint('metrics-commit', this.file) // the rows written, not committed
     }).immediate()
   }
 

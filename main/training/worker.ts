@@ -2,12 +2,13 @@
 // runs the native engine epoch by epoch, writes checkpoints atomically and reports to its host. A native fault here
 // ends this process only; the host marks the run failed. The process's entry is main/worker.ts.
 import { createHash } from 'node:crypto'
-import { closeSync, copyFileSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { closeSync, copyFileSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { Monitor, MonitorMode, ReduceLrOnPlateauConfig } from '../../common/config'
 import type { EpochMetrics } from '../../common/contract'
 import type { loadDataset } from '../datasets'
 import { loadEngine, type EngineModel } from '../engine'
+import { faultPoint } from '../fault-point'
 import { engineSpec } from './engine-spec'
 import type { loadInitWeights } from '../onnx/service'
 import type { CheckpointWritten, TrainingJob, WorkerMessage } from './protocol'
@@ -34,20 +35,10 @@ function orphaned(): boolean {
   return process.ppid !== hostPid
 }
 
-/**
- * For the crash tests only: RNNLAB_TEST_HOLD=checkpoint makes the worker stop inside a checkpoint write (the new file
- * complete but not yet renamed into place) and announce it in a marker file, so a test can kill it exactly there.
- */
-function holdForTest(point: string, runDir: string): void {
-  if (process.env.RNNLAB_TEST_HOLD !== point) return
-  writeFileSync(join(runDir, `holding-${point}`), String(process.pid))
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10_000)
-}
-
 /** Writes a file so that a crash at any moment leaves either the old complete file or the new complete file. */
 function commitFile(tmp: string, final: string): void {
   fsyncPath(tmp)
-  holdForTest('checkpoint', dirname(final))
+  faultPoint('checkpoint', final) // the new file complete, not yet renamed into place
   renameSync(tmp, final)
   try {
     fsyncPath(dirname(final))

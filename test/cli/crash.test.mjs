@@ -10,6 +10,7 @@ import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { holdAt } from '../helpers/faults.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const bin = join(root, 'bin', 'rnnlab.js')
@@ -126,7 +127,7 @@ test('SIGKILL at 20 random moments never harms the database or loses a finished 
 })
 
 test('SIGKILL inside a checkpoint write leaves the previous checkpoint in force', { timeout: 60_000 }, async () => {
-  const { child, events, exited } = startTraining({ RNNLAB_TEST_HOLD: 'checkpoint' })
+  const { child, events, exited } = startTraining(holdAt('checkpoint'))
   let runId
   await new Promise((resolve, reject) => {
     const timer = setInterval(() => {
@@ -150,7 +151,7 @@ test('SIGKILL inside a checkpoint write leaves the previous checkpoint in force'
 test('SIGKILL inside a metrics commit loses only that epoch', { timeout: 60_000 }, async () => {
   const marker = `${db}.holding-metrics-commit`
   rmSync(marker, { force: true })
-  const { child, events, exited } = startTraining({ RNNLAB_TEST_HOLD: 'metrics-commit' })
+  const { child, events, exited } = startTraining(holdAt('metrics-commit'))
   await new Promise((resolve, reject) => {
     const timer = setInterval(() => {
       if (existsSync(marker)) {

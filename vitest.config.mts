@@ -1,12 +1,45 @@
-// Unit and integration tests under plain Node (no Electron binary needed).
+// The one test runner: vitest with three projects. unit: unit, integration, engine and CLI tests under plain Node (no
+// Electron binary needed). serial: tests that measure the event loop while a worker trains. browser: the built UI
+// served by `rnnlab serve`, driven in Debian's Chromium through playwright-core.
+// serial, then browser, run after unit, one file at a time (a group order of their own each), so that no other test
+// file competes for the two cores and makes a measurement about the machine instead of the app.
 import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    exclude: ['test/browser/**', 'test/serial/**', 'node_modules/**'],
     environment: 'node',
-    testTimeout: 30_000,
-    pool: 'forks'
+    pool: 'forks',
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.{ts,mjs}'],
+          exclude: ['test/browser/**', 'test/serial/**', 'node_modules/**'],
+          testTimeout: 30_000
+        }
+      },
+      {
+        extends: true,
+        test: {
+          name: 'serial',
+          include: ['test/serial/**/*.test.ts'],
+          testTimeout: 120_000,
+          fileParallelism: false,
+          sequence: { groupOrder: 1 }
+        }
+      },
+      {
+        extends: true,
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+          sequence: { groupOrder: 2 }
+        }
+      }
+    ]
   }
 })

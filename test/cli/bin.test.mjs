@@ -1,5 +1,5 @@
 // The `rnnlab` executable end to end, as a user runs it: help, exit codes, one-line errors, serve.
-import { test } from 'node:test'
+import { afterAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { spawnSync, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -12,7 +12,7 @@ const bin = join(root, 'bin', 'rnnlab.js')
 const home = mkdtempSync(join(tmpdir(), 'rnnlab-bin-'))
 const rnnlab = (...args) => spawnSync(process.execPath, [bin, ...args], { env: { ...process.env, RNNLAB_HOME: home }, encoding: 'utf8' })
 
-test.after(() => rmSync(home, { recursive: true, force: true }))
+afterAll(() => rmSync(home, { recursive: true, force: true }))
 
 test('--help lists every command of the design', () => {
   const r = rnnlab('--help')

@@ -1,7 +1,7 @@
 // `rnnlab train` killed with SIGKILL (the CLI and its worker together, as a power cut would) at random moments and at
 // the worst ones — inside a checkpoint write and inside a metrics commit: the database stays sound, the run is found
 // interrupted on the next start with every finished epoch kept, and `train --resume` carries it to the end.
-import { test } from 'node:test'
+import { afterAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
@@ -24,7 +24,7 @@ writeFileSync(configFile, JSON.stringify({
   model: { layers: [{ type: 'bidirectional', layer: { type: 'lstm', units: 24 } }, { type: 'dense', units: 10, activation: 'softmax' }] },
   training: { optimizer: 'adam', batchSize: 32, epochs: 8, seed: 3 }
 }))
-test.after(() => rmSync(home, { recursive: true, force: true }))
+afterAll(() => rmSync(home, { recursive: true, force: true }))
 
 // A small seeded generator, so a failure can be replayed.
 let seed = 20261127

@@ -1,6 +1,6 @@
 // The ONNX workflow from a terminal: train, export with its parity report, predict in onnxruntime and in the engine,
 // start a new run from the exported weights, and refuse a file that does not fit the config.
-import { test } from 'node:test'
+import { afterAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -13,7 +13,7 @@ const bin = join(root, 'bin', 'rnnlab.js')
 const home = mkdtempSync(join(tmpdir(), 'rnnlab-onnx-'))
 const env = { ...process.env, RNNLAB_HOME: home }
 const rnnlab = (...args) => spawnSync(process.execPath, [bin, ...args], { env, encoding: 'utf8' })
-test.after(() => rmSync(home, { recursive: true, force: true }))
+afterAll(() => rmSync(home, { recursive: true, force: true }))
 
 function config(name, units) {
   const file = join(home, `${name}.json`)

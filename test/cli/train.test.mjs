@@ -1,5 +1,5 @@
 // `rnnlab train` as a person uses it: Keras-like epoch lines, the run id on stdout, Ctrl-C cancels cleanly.
-import { test } from 'node:test'
+import { afterAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -11,7 +11,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const bin = join(root, 'bin', 'rnnlab.js')
 const home = mkdtempSync(join(tmpdir(), 'rnnlab-train-'))
 const env = { ...process.env, RNNLAB_HOME: home }
-test.after(() => rmSync(home, { recursive: true, force: true }))
+afterAll(() => rmSync(home, { recursive: true, force: true }))
 
 function config(name, epochs, limit) {
   const file = join(home, `${name}.json`)

@@ -1,6 +1,6 @@
 // The native engine through its Node-API surface: Keras parameter counts, spec errors, determinism,
 // weights and checkpoints, training controls.
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'

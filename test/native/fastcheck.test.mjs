@@ -1,7 +1,7 @@
 // Runs native/test/fastcheck.cpp: the fast kernels against the reference kernels (the oracle) — forward and every
 // gradient, random odd shapes, batch 1, T = 1, every cell x direction mode, dropout, stacked — on each ISA path
 // this CPU has (float to 1e-5 relative per tensor, double to 1e-9); 2 threads against 1, and repeated runs, bit for bit.
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'

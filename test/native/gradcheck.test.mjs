@@ -1,6 +1,6 @@
 // Runs the engine's C++ numerical gradient check (native/test/gradcheck.cpp) and asserts every case:
 // every cell x direction mode x {last step, sequences}, stacked 2 deep, plus softmax cross-entropy and dropout.
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'

@@ -1,6 +1,6 @@
 // The engine learns tasks where direction matters: a label decided by the first step of a long sequence
 // (a backward or bidirectional reader learns it, a forward SimpleRNN of the same size cannot), and per-step labels.
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { engine, firstStepSign, pairSign } from './helpers.mjs'
 

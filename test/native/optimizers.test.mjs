@@ -1,6 +1,6 @@
 // Optimizer updates against the Keras formulas, computed here in float64 for a dense layer whose mse gradient is
 // known in closed form: Adam (epsilon outside the bias correction), SGD (momentum, Nesterov), RMSprop, clipping.
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { engine, random } from './helpers.mjs'
 

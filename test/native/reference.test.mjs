@@ -1,7 +1,7 @@
 // Runs native/test/reference.cpp: the engine's forward outputs and gradients (dW, dR, dB, dx) against PyTorch's
 // on the float64 fixtures in test/fixtures/reference/*.ref (double path to 1e-9, float path to 1e-5 relative), for
 // the reference kernels and the fast kernels on every ISA path this CPU has (portable, avx2, avx512).
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'

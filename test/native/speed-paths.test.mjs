@@ -1,7 +1,7 @@
 // The fast paths through the addon: RNNLAB_ISA forces each instruction-set path (checked in a child process each),
 // all paths train the same model to the same weights within float tolerance, the `threads` spec option, and
 // bit-identical training for a given thread count.
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { engine, root, smallSpec, smallData, tutorialSpec, weightBytes } from './helpers.mjs'

@@ -1,6 +1,6 @@
 // Training in a worker thread: the hosting thread's event loop stays responsive, progress arrives as messages,
 // and a shared cancel flag stops the epoch within one batch.
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { Worker } from 'node:worker_threads'
 

@@ -2,7 +2,7 @@
 // float64 JS forward pass from the ONNX-layout weights reproduces the stored outputs, and central differences of
 // the loss reproduce the stored gradients.
 // Dimension legend: T steps, B batch, I input features, H units, D directions, G gates.
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { basename } from 'node:path'
 import { listReferenceFiles, readReference } from '../helpers/reference.mjs'
@@ -172,7 +172,7 @@ for (const { file, header, tensors } of fixtures) {
       if (!tensors[name]) continue // Y_c for cells without a cell state
       worst = Math.max(worst, maxAbsDiff(values, data(name)))
     }
-    t.diagnostic(`largest |JS - torch| ${worst.toExponential(2)}`)
+    t.annotate(`largest |JS - torch| ${worst.toExponential(2)}`)
     assert.ok(worst <= 1e-12, `largest difference ${worst}`)
     if (header.cell !== 'stacked') {
       // Y_h is Y at the last step a direction processes: t = T-1 forward, t = 0 backward
@@ -205,7 +205,7 @@ for (const { file, header, tensors } of fixtures) {
         worst = Math.max(worst, Math.abs((up - down) / (2 * eps) - grad[k]))
       }
     }
-    t.diagnostic(`largest |central difference - stored gradient| ${worst.toExponential(2)} over ${leaves.join(', ')}`)
+    t.annotate(`largest |central difference - stored gradient| ${worst.toExponential(2)} over ${leaves.join(', ')}`)
     assert.ok(worst <= 1e-7, `largest difference ${worst}`)
   })
 }

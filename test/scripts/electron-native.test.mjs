@@ -1,5 +1,5 @@
 // The Electron-ABI build plan for better-sqlite3: its own folder, Electron's headers, never this machine's Node headers.
-import { test } from 'node:test'
+import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'

@@ -15,7 +15,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.{ts,mjs}'],
-          exclude: ['test/browser/**', 'test/serial/**', 'node_modules/**'],
+          exclude: ['test/browser/**', 'test/serial/**', 'test/native/worker.test.mjs', 'node_modules/**'],
           testTimeout: 30_000
         }
       },
@@ -23,7 +23,8 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'serial',
-          include: ['test/serial/**/*.test.ts'],
+          // worker.test.mjs measures the event loop too, beside the engine tests it belongs with.
+          include: ['test/serial/**/*.test.ts', 'test/native/worker.test.mjs'],
           testTimeout: 120_000,
           fileParallelism: false,
           sequence: { groupOrder: 1 }

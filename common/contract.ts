@@ -320,12 +320,12 @@ const runIdArg = (arg: unknown) => {
 const runIdsArg = (arg: unknown) => {
   const o = readObject(arg, 'argument')
   const ids = readArray(o.ids, 'ids').map((v, i) => readInteger(v, `ids[${i}]`, 1))
-  if (ids.length === 0) throw new ContractError('ids: give at least one run id')
+  if (ids.length === 0) throw new ContractError('ids', 'give at least one run id')
   return { ids }
 }
 const configArg = (arg: unknown) => ({ config: readUnknown(readObject(arg, 'argument').config, 'config') })
 const noArg = (arg: unknown): undefined => {
-  if (arg !== undefined && arg !== null) throw new ContractError('argument: this call takes no argument')
+  if (arg !== undefined && arg !== null) throw new ContractError('argument', 'this call takes no argument')
   return undefined
 }
 
@@ -402,7 +402,7 @@ export const calls = {
       const o = readObject(arg, 'request')
       const checkpoint = o.checkpoint ?? undefined
       if (checkpoint !== undefined && checkpoint !== 'best' && checkpoint !== 'last') {
-        throw new ContractError(`request.checkpoint: expected "best" or "last", got ${JSON.stringify(checkpoint)}`)
+        throw new ContractError('request.checkpoint', `expected "best" or "last", got ${JSON.stringify(checkpoint)}`)
       }
       return {
         runId: readInteger(o.runId, 'request.runId', 1),
@@ -419,7 +419,7 @@ export const calls = {
         readArray(sample, `request.input[${i}]`, 100_000).map((step, t) =>
           readArray(step, `request.input[${i}][${t}]`, 100_000).map((v, f) => {
             if (typeof v !== 'number' || !Number.isFinite(v)) {
-              throw new ContractError(`request.input[${i}][${t}][${f}]: expected a finite number`)
+              throw new ContractError(`request.input[${i}][${t}][${f}]`, 'expected a finite number')
             }
             return v
           })
@@ -431,7 +431,7 @@ export const calls = {
         input
       }
       if ((request.runId === undefined) === (request.modelPath === undefined)) {
-        throw new ContractError('request: give exactly one of runId or modelPath')
+        throw new ContractError('request', 'give exactly one of runId or modelPath')
       }
       return request
     }

@@ -175,13 +175,13 @@ function baseName(path: string): string {
 
 /**
  * Checks a config's `dataset` value and returns a clean copy holding only the known fields (no defaults are
- * filled in, so a config round-trips unchanged). Throws an Error naming the field at fault.
+ * filled in, so a config round-trips unchanged). Throws a ContractError (a FieldError) naming the field at fault.
  */
 export function normalizeDatasetSpec(input: unknown, path = 'dataset'): DatasetSpec {
   const o = readObject(input, path)
   const source = o.source
   if (typeof source !== 'string' || !(datasetSources as readonly string[]).includes(source)) {
-    throw new ContractError(`${path}.source: expected one of ${datasetSources.join(', ')}, got ${JSON.stringify(source)}`)
+    throw new ContractError(`${path}.source`, `expected one of ${datasetSources.join(', ')}, got ${JSON.stringify(source)}`)
   }
   const field = (name: string): string => `${path}.${name}`
   switch (source as DatasetSource) {
@@ -195,7 +195,7 @@ export function normalizeDatasetSpec(input: unknown, path = 'dataset'): DatasetS
     case 'mnist':
     case 'fashion-mnist': {
       if (o.validationSplit !== undefined) {
-        throw new ContractError(`${field('validationSplit')}: not used by ${source}, whose test set is the validation set`)
+        throw new ContractError(field('validationSplit'), `not used by ${source}, whose test set is the validation set`)
       }
       allowFields(o, path, ['source', 'dir'])
       const spec: MnistFamilyDatasetSpec = { source: source as 'mnist' | 'fashion-mnist' }
@@ -215,7 +215,7 @@ export function normalizeDatasetSpec(input: unknown, path = 'dataset'): DatasetS
       const spec: IdxDatasetSpec = { source: 'idx', ...common }
       if (o.scale !== undefined) {
         if (typeof o.scale !== 'number' || !Number.isFinite(o.scale) || o.scale <= 0) {
-          throw new ContractError(`${field('scale')}: expected a positive number, got ${JSON.stringify(o.scale)}`)
+          throw new ContractError(field('scale'), `expected a positive number, got ${JSON.stringify(o.scale)}`)
         }
         spec.scale = o.scale
       }
@@ -237,7 +237,7 @@ export function normalizeDatasetSpec(input: unknown, path = 'dataset'): DatasetS
       if (o.header !== undefined) spec.header = readBoolean(o.header, field('header'))
       if (o.labelColumn !== undefined) {
         if (o.labelColumn !== 'first' && o.labelColumn !== 'last') {
-          throw new ContractError(`${field('labelColumn')}: expected "first" or "last", got ${JSON.stringify(o.labelColumn)}`)
+          throw new ContractError(field('labelColumn'), `expected "first" or "last", got ${JSON.stringify(o.labelColumn)}`)
         }
         spec.labelColumn = o.labelColumn
       }
@@ -249,32 +249,32 @@ export function normalizeDatasetSpec(input: unknown, path = 'dataset'): DatasetS
 function allowFields(o: Record<string, unknown>, path: string, known: string[]): void {
   for (const key of Object.keys(o)) {
     if (!known.includes(key)) {
-      throw new ContractError(`${path}.${key}: unknown field for source ${String(o.source)} (known: ${known.join(', ')})`)
+      throw new ContractError(`${path}.${key}`, `unknown field for source ${String(o.source)} (known: ${known.join(', ')})`)
     }
   }
 }
 
 function required(v: unknown, field: string): unknown {
-  if (v === undefined) throw new ContractError(`${field}: missing`)
+  if (v === undefined) throw new ContractError(field, 'missing')
   return v
 }
 
 function readPath(v: unknown, field: string): string {
-  if (typeof v !== 'string' || v.trim() === '') throw new ContractError(`${field}: must be a path string`)
+  if (typeof v !== 'string' || v.trim() === '') throw new ContractError(field, 'must be a path string')
   return readString(v, field, 1, 4096)
 }
 
 function readFiles(v: unknown, field: string): DatasetFiles {
   const o = readObject(required(v, field), field)
   for (const key of Object.keys(o)) {
-    if (key !== 'x' && key !== 'y') throw new ContractError(`${field}.${key}: unknown field (known: x, y)`)
+    if (key !== 'x' && key !== 'y') throw new ContractError(`${field}.${key}`, 'unknown field (known: x, y)')
   }
   return { x: readPath(o.x, `${field}.x`), y: readPath(o.y, `${field}.y`) }
 }
 
 function readSplit(v: unknown, field: string): number {
   if (typeof v !== 'number' || !(v > 0 && v < 1)) {
-    throw new ContractError(`${field}: expected a number between 0 and 1 (exclusive), got ${JSON.stringify(v)}`)
+    throw new ContractError(field, `expected a number between 0 and 1 (exclusive), got ${JSON.stringify(v)}`)
   }
   return v
 }
@@ -285,7 +285,7 @@ function readValidation<T>(
   read: (v: unknown, field: string) => T
 ): { validation?: T; validationSplit?: number } {
   if (o.validation !== undefined && o.validationSplit !== undefined) {
-    throw new ContractError(`${path}.validationSplit: not allowed together with ${path}.validation`)
+    throw new ContractError(`${path}.validationSplit`, `not allowed together with ${path}.validation`)
   }
   if (o.validation !== undefined) return { validation: read(o.validation, `${path}.validation`) }
   if (o.validationSplit !== undefined) return { validationSplit: readSplit(o.validationSplit, `${path}.validationSplit`) }
@@ -298,9 +298,9 @@ function readLabelOptions(o: Record<string, unknown>, path: string): DatasetLabe
   if (o.classNames !== undefined) {
     const names = readArray(o.classNames, `${path}.classNames`, 1_000_000)
     options.classNames = names.map((s, i) => readString(s, `${path}.classNames[${i}]`, 1, 200))
-    if (names.length === 0) throw new ContractError(`${path}.classNames: must not be empty`)
+    if (names.length === 0) throw new ContractError(`${path}.classNames`, 'must not be empty')
     if (options.numClasses !== undefined && options.numClasses !== names.length) {
-      throw new ContractError(`${path}.classNames: ${names.length} names for numClasses ${options.numClasses}`)
+      throw new ContractError(`${path}.classNames`, `${names.length} names for numClasses ${options.numClasses}`)
     }
   }
   return options

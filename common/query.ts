@@ -10,16 +10,16 @@
 //
 // Metrics compare their best value (lowest loss, highest accuracy); `last_` before a metric name uses the last epoch's.
 import type { RunSummary } from './contract'
+import { FieldError, nearest } from './fields'
 
-export class QueryError extends Error {
+/** A filter at fault: its path is `filter, column N`. */
+export class QueryError extends FieldError {
   /** 1-based column of the character at fault in the query text. */
   readonly column: number
-  readonly detail: string
   constructor(column: number, detail: string) {
-    super(`filter, column ${column}: ${detail}`)
+    super(`filter, column ${column}`, detail)
     this.name = 'QueryError'
     this.column = column
-    this.detail = detail
   }
 }
 
@@ -175,7 +175,7 @@ export function parseQuery(text: string): QueryNode | null {
     const field = t.text.toLowerCase()
     const spec = FIELDS[field]
     if (!spec) {
-      const hint = nearestField(field)
+      const hint = nearest(field, queryFields)
       throw new QueryError(
         t.column,
         `unknown field ${JSON.stringify(t.text)}` + (hint ? ` (did you mean ${hint}?)` : `; fields: ${queryFields.join(', ')}`)
@@ -220,29 +220,6 @@ function readNumber(text: string): number | null {
   const n = Number(m[1])
   const scale = m[2] === '%' ? 0.01 : m[2]?.toLowerCase() === 'k' ? 1e3 : m[2]?.toLowerCase() === 'm' ? 1e6 : 1
   return n * scale
-}
-
-function nearestField(word: string): string | undefined {
-  const squash = (s: string) => s.replace(/[_\-]/g, '')
-  const w = squash(word)
-  let best: string | undefined
-  let bestD = Infinity
-  for (const f of queryFields) {
-    const c = squash(f)
-    const d = c === w ? 0 : w.length >= 3 && c.startsWith(w) ? 1 : editDistance(c, w)
-    if (d < bestD) [best, bestD] = [f, d]
-  }
-  return bestD <= (word.length <= 4 ? 1 : 2) ? best : undefined
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i]
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
-    prev = cur
-  }
-  return prev[b.length]
 }
 
 // ---------------------------------------------------------------------------------------------------------------

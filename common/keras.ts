@@ -1,30 +1,38 @@
-// Import of a Keras Sequential `model.to_json()` document (Keras 2 or Keras 3) as our model config.
-import { ConfigError, normalizeModelConfig, show } from './config'
-import type { ModelConfig } from './config'
+// Translation of a Keras Sequential `model.to_json()` document (Keras 2 or Keras 3) into our model format. It renames
+// and refuses what we cannot run; the config's normalization then checks the values like any config's.
+import { CELL_LIST, CELL_TYPES_IN_MESSAGES, CELLS, optionSpec, type CellOption, type CellSpec } from './cells'
+import { FieldError, isObject, join, show, wordList } from './fields'
 
 type Json = Record<string, unknown>
 
-/** Any Keras model document (`class_name` + `config`); non-Sequential ones are refused by `fromKerasJson`. */
+/** Any Keras model document (`class_name` + `config`); non-Sequential ones are refused by `translateKerasModel`. */
 export function isKerasModelJson(doc: unknown): doc is Json {
   return isObject(doc) && typeof doc.class_name === 'string' && 'config' in doc
 }
 
+export interface KerasTranslation {
+  /** Our model format (`{ input?, layers }`), not yet checked. */
+  model: Json
+  /** An error the config's checks found in `model`, moved to its place in the Keras document. */
+  mapError(error: FieldError): FieldError
+}
+
 /**
- * Converts a Keras Sequential document and validates the result like our own format. Errors name the place in
- * the Keras document (`model.config.layers[3]`), not in the converted config, since that is what the person has.
+ * Converts a Keras Sequential document into our model format. Errors name the place in the Keras document
+ * (`model.config.layers[3]`), not in the converted config, since that is what the person has.
  */
-export function fromKerasJson(doc: unknown, path = 'model'): ModelConfig {
+export function translateKerasModel(doc: unknown, path = 'model'): KerasTranslation {
   if (!isKerasModelJson(doc)) {
-    throw new ConfigError(path, 'expected a Keras model.to_json() document (class_name and config)')
+    throw new FieldError(path, 'expected a Keras model.to_json() document (class_name and config)')
   }
   if (doc.class_name !== 'Sequential') {
-    throw new ConfigError(join(path, 'class_name'), `only Sequential models can be imported, got ${show(doc.class_name)}`)
+    throw new FieldError(join(path, 'class_name'), `only Sequential models can be imported, got ${show(doc.class_name)}`)
   }
   // Keras 2.0-2.2.2 wrote the layer list as the config itself; later versions nest it under `layers`.
   const config = doc.config
   const layersPath = Array.isArray(config) ? join(path, 'config') : join(path, 'config.layers')
   const kerasLayers = Array.isArray(config) ? config : isObject(config) ? config.layers : undefined
-  if (!Array.isArray(kerasLayers)) throw new ConfigError(layersPath, `expected the list of layers, got ${show(kerasLayers)}`)
+  if (!Array.isArray(kerasLayers)) throw new FieldError(layersPath, `expected the list of layers, got ${show(kerasLayers)}`)
 
   const layers: Json[] = []
   let batchShape = isObject(config) ? config.build_input_shape : undefined
@@ -54,19 +62,22 @@ export function fromKerasJson(doc: unknown, path = 'model'): ModelConfig {
   })
 
   const input = batchShape === undefined || batchShape === null ? undefined : readBatchShape(batchShape, batchShapePath)
-
-  try {
-    return normalizeModelConfig(input === undefined ? { layers } : { input, layers }, path)
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e
-    // Messages may point at another layer (`… but model.layers[0] returns only its last step`): map those too.
-    const layerRef = new RegExp(`${escapeRegExp(path)}\\.layers\\[(\\d+)\\]`, 'g')
-    const detail = e.detail.replace(layerRef, (_, i: string) => `${layersPath}[${origin[Number(i)]}]`)
-    throw new ConfigError(mapPath(e.path, path, layersPath, origin), detail)
+  return {
+    model: input === undefined ? { layers } : { input, layers },
+    mapError: (e) => {
+      // Messages may point at another layer (`… but model.layers[0] returns only its last step`): map those too.
+      const layerRef = new RegExp(`${escapeRegExp(path)}\\.layers\\[(\\d+)\\]`, 'g')
+      const detail = e.detail.replace(layerRef, (_, i: string) => `${layersPath}[${origin[Number(i)]}]`)
+      return new FieldError(mapPath(e.path, path, layersPath, origin), detail)
+    }
   }
 }
 
-const SUPPORTED = ['InputLayer', 'Bidirectional', 'LSTM', 'GRU', 'SimpleRNN', 'Dropout', 'Dense', 'TimeDistributed']
+/** Keras classes by name: the cells (as messages list them), the wrappers and the other layers. */
+const SUPPORTED = [
+  'InputLayer', 'Bidirectional', ...CELL_TYPES_IN_MESSAGES.map((type) => CELLS[type].className), 'Dropout', 'Dense',
+  'TimeDistributed'
+]
 
 /** Options we do not model but that do not change what the network computes (initial values, dtype, kernels). */
 const IGNORED_OPTIONS = new Set([
@@ -74,30 +85,37 @@ const IGNORED_OPTIONS = new Set([
   'implementation', 'unroll', 'seed', 'use_cudnn', 'zero_output_for_mask', 'autocast'
 ])
 
+/** The Keras options every recurrent class has; a cell's own are the snake_case of its CELL_OPTIONS keys. */
+const RECURRENT_OPTIONS = ['units', 'return_sequences', 'activation', 'use_bias', 'dropout', 'recurrent_dropout', 'go_backwards']
+
+function cellOfClass(className: string): CellSpec | undefined {
+  return CELL_LIST.find((cell) => cell.className === className)
+}
+
 /** Renames Keras options to ours; values are checked afterwards by the one validation of our format. */
 function convertLayer(className: string, cfg: Json, at: string): Json {
   const cfgPath = join(at, 'config')
+  const cell = cellOfClass(className)
+  if (cell !== undefined) return convertRecurrent(cell, cfg, cfgPath)
   switch (className) {
-    case 'LSTM':
-    case 'GRU':
-    case 'SimpleRNN':
-      return convertRecurrent(className, cfg, cfgPath)
     case 'Bidirectional': {
       checkOptions(cfg, cfgPath, className, ['layer', 'merge_mode', 'backward_layer'])
       const inner = readLayer(cfg.layer, join(cfgPath, 'layer'))
       const innerPath = join(cfgPath, 'layer.config')
-      if (inner.className !== 'LSTM' && inner.className !== 'GRU' && inner.className !== 'SimpleRNN') {
-        const detail = `a Bidirectional ${inner.className} is not supported; wrap LSTM, GRU or SimpleRNN`
-        throw new ConfigError(join(cfgPath, 'layer'), detail)
+      const innerCell = cellOfClass(inner.className)
+      if (innerCell === undefined) {
+        const classes = wordList(CELL_TYPES_IN_MESSAGES.map((type) => CELLS[type].className), 'or')
+        const detail = `a Bidirectional ${inner.className} is not supported; wrap ${classes}`
+        throw new FieldError(join(cfgPath, 'layer'), detail)
       }
-      const layer = convertRecurrent(inner.className, inner.cfg, innerPath)
+      const layer = convertRecurrent(innerCell, inner.cfg, innerPath)
       delete layer.name
       if (cfg.backward_layer !== undefined && cfg.backward_layer !== null) {
-        checkBackwardLayer(cfg.backward_layer, join(cfgPath, 'backward_layer'), inner.className, layer)
+        checkBackwardLayer(cfg.backward_layer, join(cfgPath, 'backward_layer'), innerCell, layer)
       }
       if (cfg.merge_mode === null) {
         const detail = 'merge_mode null (two separate outputs) is not supported; use concat, sum, mul or ave'
-        throw new ConfigError(join(cfgPath, 'merge_mode'), detail)
+        throw new FieldError(join(cfgPath, 'merge_mode'), detail)
       }
       return withName(cfg, { type: 'bidirectional', layer, mergeMode: cfg.merge_mode, sharedWeights: false })
     }
@@ -118,20 +136,22 @@ function convertLayer(className: string, cfg: Json, at: string): Json {
       const inner = readLayer(cfg.layer, join(cfgPath, 'layer'))
       if (inner.className !== 'Dense') {
         const detail = `TimeDistributed(${inner.className}) is not supported; only TimeDistributed(Dense)`
-        throw new ConfigError(join(cfgPath, 'layer'), detail)
+        throw new FieldError(join(cfgPath, 'layer'), detail)
       }
       const dense = convertLayer('Dense', inner.cfg, join(cfgPath, 'layer'))
       delete dense.name
       return withName(cfg, dense)
     }
     default:
-      throw new ConfigError(at, `unsupported layer type ${className}; supported: ${SUPPORTED.join(', ')}`)
+      throw new FieldError(at, `unsupported layer type ${className}; supported: ${SUPPORTED.join(', ')}`)
   }
 }
 
-function convertRecurrent(className: 'LSTM' | 'GRU' | 'SimpleRNN', cfg: Json, cfgPath: string): Json {
-  const common = ['units', 'return_sequences', 'activation', 'use_bias', 'dropout', 'recurrent_dropout', 'go_backwards']
-  const base = {
+function convertRecurrent(cell: CellSpec, cfg: Json, cfgPath: string): Json {
+  const own = cell.options as readonly CellOption[]
+  checkOptions(cfg, cfgPath, cell.className, [...RECURRENT_OPTIONS, ...own.map(toSnake)])
+  const layer: Json = {
+    type: cell.type,
     units: cfg.units,
     returnSequences: cfg.return_sequences,
     activation: cfg.activation,
@@ -140,40 +160,24 @@ function convertRecurrent(className: 'LSTM' | 'GRU' | 'SimpleRNN', cfg: Json, cf
     recurrentDropout: cfg.recurrent_dropout,
     goBackwards: cfg.go_backwards
   }
-  switch (className) {
-    case 'SimpleRNN':
-      checkOptions(cfg, cfgPath, className, common)
-      return withName(cfg, { type: 'simple_rnn', ...base })
-    case 'LSTM':
-      checkOptions(cfg, cfgPath, className, [...common, 'recurrent_activation', 'unit_forget_bias'])
-      return withName(cfg, {
-        type: 'lstm',
-        ...base,
-        recurrentActivation: cfg.recurrent_activation,
-        unitForgetBias: cfg.unit_forget_bias
-      })
-    case 'GRU':
-      checkOptions(cfg, cfgPath, className, [...common, 'recurrent_activation', 'reset_after'])
-      return withName(cfg, {
-        type: 'gru',
-        ...base,
-        recurrentActivation: cfg.recurrent_activation,
-        // Keras before 2.3 had no reset_after key and computed the reset gate before the product.
-        resetAfter: cfg.reset_after ?? false
-      })
+  for (const key of own) {
+    const value = cfg[toSnake(key)]
+    const absent = optionSpec(key).kerasAbsent
+    layer[key] = absent === undefined ? value : (value ?? absent)
   }
+  return withName(cfg, layer)
 }
 
 /** Keras 3 always serializes the backward layer; we support only the mirror image of the forward one. */
-function checkBackwardLayer(value: unknown, at: string, forwardClass: 'LSTM' | 'GRU' | 'SimpleRNN', forward: Json): void {
+function checkBackwardLayer(value: unknown, at: string, forwardCell: CellSpec, forward: Json): void {
   const backward = readLayer(value, at)
   const converted =
-    backward.className === forwardClass ? convertRecurrent(forwardClass, backward.cfg, join(at, 'config')) : undefined
+    backward.className === forwardCell.className ? convertRecurrent(forwardCell, backward.cfg, join(at, 'config')) : undefined
   const same =
     converted !== undefined &&
     converted.goBackwards === true &&
     Object.keys(forward).every((key) => key === 'goBackwards' || key === 'name' || converted[key] === forward[key])
-  if (!same) throw new ConfigError(at, 'a backward layer that differs from the forward layer is not supported')
+  if (!same) throw new FieldError(at, 'a backward layer that differs from the forward layer is not supported')
 }
 
 function checkOptions(cfg: Json, cfgPath: string, className: string, used: string[]): void {
@@ -181,13 +185,13 @@ function checkOptions(cfg: Json, cfgPath: string, className: string, used: strin
     if (used.includes(key) || IGNORED_OPTIONS.has(key)) continue
     if (key === 'trainable') {
       if (value === false) {
-        throw new ConfigError(join(cfgPath, key), `frozen (trainable false) ${className} layers are not supported`)
+        throw new FieldError(join(cfgPath, key), `frozen (trainable false) ${className} layers are not supported`)
       }
       continue
     }
     // Regularizers, constraints, stateful, return_state…: absent behaviour is null or false, which we match.
     if (value === null || value === false) continue
-    throw new ConfigError(join(cfgPath, key), `${className} option ${key} = ${show(value)} is not supported`)
+    throw new FieldError(join(cfgPath, key), `${className} option ${key} = ${show(value)} is not supported`)
   }
 }
 
@@ -202,9 +206,9 @@ function withName(cfg: Json, layer: Json): Json {
 
 function readLayer(value: unknown, at: string): { className: string; cfg: Json } {
   if (!isObject(value) || typeof value.class_name !== 'string') {
-    throw new ConfigError(at, `expected a Keras layer (class_name and config), got ${show(value)}`)
+    throw new FieldError(at, `expected a Keras layer (class_name and config), got ${show(value)}`)
   }
-  if (!isObject(value.config)) throw new ConfigError(join(at, 'config'), `expected an object, got ${show(value.config)}`)
+  if (!isObject(value.config)) throw new FieldError(join(at, 'config'), `expected an object, got ${show(value.config)}`)
   return { className: value.class_name, cfg: value.config }
 }
 
@@ -213,15 +217,15 @@ function readBatchShape(value: unknown, at: string): [number, number] | undefine
   // Some Keras 2 savers wrap shapes as {"class_name": "TensorShape", "items": [...]}.
   const shape = isObject(value) && Array.isArray(value.items) ? value.items : value
   if (!Array.isArray(shape) || shape.length !== 3) {
-    throw new ConfigError(at, `expected an input of rank 3 [batch, steps, features], got ${show(shape)}`)
+    throw new FieldError(at, `expected an input of rank 3 [batch, steps, features], got ${show(shape)}`)
   }
   const [, steps, features] = shape
   if (!Number.isInteger(features) || (features as number) <= 0) {
-    throw new ConfigError(at, `the feature count must be a positive integer, got ${show(features)}`)
+    throw new FieldError(at, `the feature count must be a positive integer, got ${show(features)}`)
   }
   if (steps === null) return undefined
   if (!Number.isInteger(steps) || (steps as number) <= 0) {
-    throw new ConfigError(at, `the step count must be a positive integer or null, got ${show(steps)}`)
+    throw new FieldError(at, `the step count must be a positive integer or null, got ${show(steps)}`)
   }
   return [steps as number, features as number]
 }
@@ -244,12 +248,4 @@ function toSnake(name: string): string {
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-}
-
-function join(path: string, key: string): string {
-  return path === '' ? key : `${path}.${key}`
-}
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }

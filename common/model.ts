@@ -1,5 +1,6 @@
 // What a layer stack is in numbers: shapes, Keras parameter counts, ONNX weight layouts, the summary table, memory.
-import type { CellType, LayerConfig, ModelConfig, RecurrentLayerConfig, RunConfig } from './config'
+import { CELL_LIST, GATES, kerasBiasVectors, type CellType } from './cells'
+import { cellOf, type LayerConfig, type ModelConfig, type RecurrentLayerConfig, type RunConfig } from './config/types'
 import { datasetInputShape } from './datasets'
 import { formatBytes } from './format'
 
@@ -49,12 +50,8 @@ export interface ResolvedModel {
   nonTrainableParams: number
 }
 
-export const GATES: Record<CellType, number> = { simple_rnn: 1, lstm: 4, gru: 3 }
-
 const CLASS_NAMES: Record<LayerConfig['type'], string> = {
-  simple_rnn: 'SimpleRNN',
-  lstm: 'LSTM',
-  gru: 'GRU',
+  ...(Object.fromEntries(CELL_LIST.map((cell) => [cell.type, cell.className])) as Record<CellType, string>),
   bidirectional: 'Bidirectional',
   dropout: 'Dropout',
   dense: 'Dense'
@@ -69,7 +66,7 @@ export function inferInputShape(config: Pick<RunConfig, 'model' | 'dataset'>): [
 export function recurrentParams(cell: RecurrentLayerConfig, inputFeatures: number): number {
   const G = GATES[cell.type]
   const H = cell.units
-  const bias = !cell.useBias ? 0 : cell.type === 'gru' && cell.resetAfter ? 2 * G * H : G * H
+  const bias = cell.useBias ? kerasBiasVectors(cell) * G * H : 0
   return G * H * (inputFeatures + H) + bias
 }
 
@@ -192,6 +189,20 @@ export function summarize(model: ModelConfig, input: [number, number]): ModelSum
     trainableParams: resolved.trainableParams,
     nonTrainableParams: resolved.nonTrainableParams
   }
+}
+
+/** The facts the runs table shows about a model: its cells, directions and depth. */
+export function modelFacts(config: RunConfig): { cell: string | null; direction: string | null; layerCount: number } {
+  const cells: string[] = []
+  const directions: string[] = []
+  for (const layer of config.model.layers) {
+    const cell = cellOf(layer)
+    if (cell === undefined) continue
+    cells.push(cell.type)
+    directions.push(layer.type === 'bidirectional' ? 'bidirectional' : cell.goBackwards ? 'backward' : 'forward')
+  }
+  const unique = (xs: string[]) => [...new Set(xs)].join('+') || null
+  return { cell: unique(cells), direction: unique(directions), layerCount: config.model.layers.length }
 }
 
 /** `(None, 28, 100)`, as Keras prints shapes. */

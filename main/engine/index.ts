@@ -4,9 +4,10 @@ import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { CellType } from '../../common/cells'
 import { findAppRoot as findRoot } from '../paths'
 
-export type CellKind = 'simple_rnn' | 'lstm' | 'gru'
+export type CellKind = CellType
 export type MergeMode = 'concat' | 'sum' | 'mul' | 'ave'
 export type DenseActivation = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax'
 

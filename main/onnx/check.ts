@@ -1,4 +1,5 @@
 // A structural validator for ONNX models: the rules that matter for our exports, and the safety rules for any file.
+import { CELL_LIST, CELL_OPTIONS, cellOfOnnxOp, optionSpec, type CellOption } from '../../common/cells'
 import {
   ATTR,
   decodeModel,
@@ -25,12 +26,14 @@ export interface CheckOptions {
 /** The operators an export of ours may contain. */
 export const EXPORT_OPS = new Set([
   'Transpose', 'Reshape', 'Squeeze', 'Slice', 'Split', 'Mul', 'Add', 'MatMul', 'ReduceSum', 'ReduceMean',
-  'RNN', 'LSTM', 'GRU', 'Softmax', 'Relu', 'Sigmoid', 'Tanh', 'Identity'
+  ...CELL_LIST.map((cell) => cell.onnxOp), 'Softmax', 'Relu', 'Sigmoid', 'Tanh', 'Identity'
 ])
 
-const RECURRENT_GATES: Record<string, number> = { RNN: 1, LSTM: 4, GRU: 3 }
-/** Activations per direction: RNN f; LSTM f, g, h; GRU f, g. */
-const RECURRENT_ACTIVATIONS: Record<string, number> = { RNN: 1, LSTM: 3, GRU: 2 }
+/** The 0/1 attributes cells' options set (GRU's `linear_before_reset`), with the option behind each. */
+const OPTION_ATTRIBUTES = (Object.keys(CELL_OPTIONS) as CellOption[]).flatMap((key) => {
+  const attribute = optionSpec(key).onnxAttribute
+  return attribute === undefined ? [] : [{ key, attribute }]
+})
 const DIRECTIONS = ['forward', 'reverse', 'bidirectional']
 /** Subgraphs (If/Loop bodies) nested deeper than this are refused rather than walked. */
 const MAX_GRAPH_DEPTH = 8
@@ -103,7 +106,7 @@ function checkGraph(graph: onnx.IGraphProto, strict: boolean, problems: string[]
       if (subgraphs.length > 0 && strict) problems.push(`${label} has a subgraph attribute ${a.name}`)
       for (const g of subgraphs) checkGraph(g, false, problems, defined, depth + 1)
     }
-    if (node.opType && node.opType in RECURRENT_GATES && !node.domain) checkRecurrent(node, label, initializers, strict, problems)
+    if (cellOfOnnxOp(node.opType) !== undefined && !node.domain) checkRecurrent(node, label, initializers, strict, problems)
     for (const name of node.output ?? []) {
       if (name === '') continue
       if (defined.has(name)) problems.push(`${label} writes ${JSON.stringify(name)}, which is already defined`)
@@ -124,7 +127,10 @@ function checkRecurrent(
   problems: string[]
 ): void {
   const op = node.opType as string
-  const G = RECURRENT_GATES[op]
+  const cell = cellOfOnnxOp(op)!
+  const G = cell.gates.length
+  /** Activations per direction: RNN f; LSTM f, g, h; GRU f, g. */
+  const A = cell.onnxActivations.length
   const H = getInt(node, 'hidden_size')
   const direction = getString(node, 'direction') ?? 'forward'
   if (!DIRECTIONS.includes(direction)) problems.push(`${label}: direction ${JSON.stringify(direction)} is not one of ${DIRECTIONS.join(', ')}`)
@@ -133,12 +139,15 @@ function checkRecurrent(
   const layout = getInt(node, 'layout') ?? 0
   if (layout !== 0) problems.push(`${label}: layout ${layout}; onnxruntime runs recurrent nodes on CPU with layout 0 only`)
   const activations = getStrings(node, 'activations')
-  if (activations !== undefined && activations.length !== D * RECURRENT_ACTIVATIONS[op]) {
-    problems.push(`${label}: ${activations.length} activations for ${D} direction(s); expected ${D * RECURRENT_ACTIVATIONS[op]}`)
+  if (activations !== undefined && activations.length !== D * A) {
+    problems.push(`${label}: ${activations.length} activations for ${D} direction(s); expected ${D * A}`)
   }
   if (strict && activations === undefined) problems.push(`${label}: activations not written explicitly`)
-  const lbr = getInt(node, 'linear_before_reset')
-  if (lbr !== undefined && (op !== 'GRU' || (lbr !== 0 && lbr !== 1))) problems.push(`${label}: linear_before_reset ${lbr} is not valid for ${op}`)
+  for (const { key, attribute } of OPTION_ATTRIBUTES) {
+    const value = getInt(node, attribute)
+    const valid = (cell.options as readonly CellOption[]).includes(key) && (value === 0 || value === 1)
+    if (value !== undefined && !valid) problems.push(`${label}: ${attribute} ${value} is not valid for ${op}`)
+  }
   const inputs = node.input ?? []
   if (inputs.length < 3) problems.push(`${label}: needs inputs X, W and R`)
   if (strict && (inputs.length < 4 || inputs[3] === '')) problems.push(`${label}: B not given (always emitted: onnxruntime mishandles a GRU without it)`)

@@ -3,8 +3,9 @@
 // Data flows time-major ([T, N, C], ONNX layout 0) between recurrent layers, so only the input, the merge of a
 // bidirectional layer and a sequence output need Transposes. Weights are copied as they are: the engine keeps
 // ONNX's W/R/B layout and gate orders (native/README.md).
+import { CELLS, GATES, optionSpec, type CellOption } from '../../common/cells'
 import type { DenseActivation, LayerConfig, RecurrentActivation, RecurrentLayerConfig, RunConfig } from '../../common/config'
-import { GATES, resolveModel } from '../../common/model'
+import { resolveModel } from '../../common/model'
 import type { Tensor, Weights } from '../engine'
 import { assertValidModel } from './check'
 import {
@@ -62,7 +63,6 @@ export const META = {
 } as const
 
 export const PRODUCER_NAME = 'RNN Lab'
-export const OP_OF_CELL = { simple_rnn: 'RNN', lstm: 'LSTM', gru: 'GRU' } as const
 /** ONNX's Slice takes INT64_MIN as "to the start of the axis" when stepping backward over an unknown length. */
 const TO_START = -(2 ** 63)
 
@@ -83,10 +83,22 @@ export function cellActivations(cell: RecurrentLayerConfig, where: string): stri
         throw new OnnxExportError(`${where}.${field}: ${a} has no ONNX recurrent activation here; use tanh, sigmoid or relu`)
     }
   }
-  const f = name(cell.activation, 'activation')
-  if (cell.type === 'simple_rnn') return [f]
-  const gate = name(cell.recurrentActivation, 'recurrentActivation')
-  return cell.type === 'lstm' ? [gate, f, f] : [gate, f]
+  const fields = cell as unknown as Record<string, RecurrentActivation>
+  const slots = CELLS[cell.type].onnxActivations
+  // The activation is checked first, so that its error comes before a recurrent activation's.
+  const names = new Map([...new Set(['activation' as const, ...slots])].map((field) => [field, name(fields[field], field)]))
+  return slots.map((field) => names.get(field) as string)
+}
+
+/** The ONNX attributes a cell's own options set (GRU's resetAfter → `linear_before_reset`), as 0 or 1. */
+export function cellAttributes(cell: RecurrentLayerConfig): Record<string, number> {
+  const fields = cell as unknown as Record<string, unknown>
+  const attributes: Record<string, number> = {}
+  for (const key of CELLS[cell.type].options as readonly CellOption[]) {
+    const attribute = optionSpec(key).onnxAttribute
+    if (attribute !== undefined) attributes[attribute] = fields[key] ? 1 : 0
+  }
+  return attributes
 }
 
 /** Builds the ModelProto and checks it with the validator (an export that breaks a rule is a bug: it throws). */
@@ -203,8 +215,8 @@ function recurrentLayer(
     direction,
     activations: D === 2 ? [...activations, ...activations] : activations
   }
-  if (cell.type === 'gru') attrs.linear_before_reset = cell.resetAfter ? 1 : 0
-  const op = OP_OF_CELL[cell.type]
+  Object.assign(attrs, cellAttributes(cell))
+  const op = CELLS[cell.type].onnxOp
   const mergeMode = bidirectional ? layer.mergeMode : 'concat'
   const features = bidirectional && mergeMode === 'concat' ? 2 * H : H
   const base = `layers.${k}`

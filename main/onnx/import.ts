@@ -4,11 +4,11 @@
 // k-th dense layer the k-th MatMul with an initializer operand. Anything that disagrees with the config is
 // refused with the first mismatch named; a malformed or hostile file is refused by the validator before any
 // tensor is read.
+import { CELLS, cellOfOnnxOp, GATES, optionSpec, type CellOption } from '../../common/cells'
 import type { LayerConfig, RunConfig } from '../../common/config'
-import { GATES } from '../../common/model'
 import type { Tensor, Weights } from '../engine'
 import { assertValidModel } from './check'
-import { cellActivations, INPUT_NAME, META, OP_OF_CELL, PRODUCER_NAME } from './export'
+import { cellActivations, INPUT_NAME, META, PRODUCER_NAME } from './export'
 import {
   decodeModel,
   getInt,
@@ -31,7 +31,6 @@ export interface OnnxMetadata {
   checkpoint?: string
 }
 
-const CLASS_NAMES = { simple_rnn: 'SimpleRNN', lstm: 'LSTM', gru: 'GRU' } as const
 const MERGE_OF_OP: Record<string, string> = { Transpose: 'concat', ReduceSum: 'sum', ReduceMean: 'ave', Split: 'mul' }
 
 /** The metadata_props our exporter writes; unreadable JSON in them is left out rather than trusted. */
@@ -78,7 +77,7 @@ export function readOnnxWeights(bytes: Uint8Array, config: RunConfig, input: [nu
   const initializers = new Map((graph.initializer ?? []).map((t) => [t.name ?? '', t]))
   const nodes = graph.node ?? []
   const consumers = (name: string) => nodes.filter((n) => n.input?.includes(name))
-  const recurrentNodes = nodes.filter((n) => n.opType === 'RNN' || n.opType === 'LSTM' || n.opType === 'GRU')
+  const recurrentNodes = nodes.filter((n) => cellOfOnnxOp(n.opType) !== undefined)
   const denseNodes = nodes.filter((n) => n.opType === 'MatMul' && initializers.has(n.input?.[1] ?? ''))
 
   const dataInput = (graph.input ?? []).find((i) => i.name === INPUT_NAME)
@@ -122,10 +121,10 @@ export function readOnnxWeights(bytes: Uint8Array, config: RunConfig, input: [nu
     }
     const bidirectional = layer.type === 'bidirectional'
     const cell = bidirectional ? layer.layer : layer
-    const label = `layer ${k} (${CLASS_NAMES[cell.type]})`
+    const label = `layer ${k} (${CELLS[cell.type].className})`
     const node = recurrentNodes[r++]
     if (!node) return fail(`${label}: the graph has ${recurrentNodes.length} recurrent layer(s), the config more`)
-    const op = OP_OF_CELL[cell.type]
+    const op = CELLS[cell.type].onnxOp
     if (node.opType !== op) fail(`${label} is a ${node.opType} node in the file, the config says ${op}`)
     const H = getInt(node, 'hidden_size') ?? 0
     if (H !== cell.units) fail(`${label} hidden_size ${H}, the config says ${cell.units}`)
@@ -137,9 +136,12 @@ export function readOnnxWeights(bytes: Uint8Array, config: RunConfig, input: [nu
     const activations = getStrings(node, 'activations') ?? []
     const wantActivations = D === 2 ? [...one, ...one] : one
     if (activations.join() !== wantActivations.join()) fail(`${label} activations ${activations.join(', ')}, the config says ${wantActivations.join(', ')}`)
-    if (cell.type === 'gru') {
-      const lbr = getInt(node, 'linear_before_reset') ?? 0
-      if (lbr !== (cell.resetAfter ? 1 : 0)) fail(`${label} linear_before_reset ${lbr}, the config says resetAfter ${cell.resetAfter}`)
+    const fields = cell as unknown as Record<string, unknown>
+    for (const key of CELLS[cell.type].options as readonly CellOption[]) {
+      const attribute = optionSpec(key).onnxAttribute
+      if (attribute === undefined) continue
+      const value = getInt(node, attribute) ?? 0
+      if (value !== (fields[key] ? 1 : 0)) fail(`${label} ${attribute} ${value}, the config says ${key} ${fields[key]}`)
     }
     const [Y, Yh] = [node.output?.[0] ?? '', node.output?.[1] ?? '']
     const sequences = Y !== '' && consumers(Y).length > 0

@@ -1,5 +1,7 @@
 // Maps a validated run config to the native engine's spec (native/README.md), refusing what the engine cannot run.
+import { CELLS, type CellOption } from '../../common/cells'
 import type { LayerConfig, RecurrentLayerConfig, RunConfig } from '../../common/config'
+import { wordList } from '../../common/fields'
 import type { EngineLayerSpec, EngineSpec, RecurrentLayerSpec } from '../engine'
 
 export class EngineSpecError extends Error {
@@ -12,41 +14,49 @@ export class EngineSpecError extends Error {
   }
 }
 
+/**
+ * What the engine runs of each cell option: the value for the spec (undefined leaves the engine's default), or an
+ * EngineSpecError. A cell's row in common/cells.ts says which options it has.
+ */
+const ENGINE_OPTIONS: Record<CellOption, (value: unknown, path: string) => unknown> = {
+  recurrentActivation: (value, path) => {
+    if (value !== 'sigmoid') throw new EngineSpecError(path, `the engine runs sigmoid here, not ${value}`)
+    return 'sigmoid'
+  },
+  resetAfter: (value) => value,
+  unitForgetBias: (value, path) => {
+    if (!value) throw new EngineSpecError(path, 'the engine always starts the forget gate bias at 1 (Keras default); false is not supported yet')
+    return undefined
+  }
+}
+
 function recurrent(cell: RecurrentLayerConfig, path: string): RecurrentLayerSpec {
   const activation = cell.activation
-  if (activation !== 'tanh' && !(activation === 'relu' && cell.type === 'simple_rnn')) {
-    throw new EngineSpecError(`${path}.activation`, `the engine runs tanh${cell.type === 'simple_rnn' ? ' or relu' : ''} here, not ${activation}`)
+  const runs: readonly string[] = CELLS[cell.type].engineActivations
+  if (!runs.includes(activation)) {
+    throw new EngineSpecError(`${path}.activation`, `the engine runs ${wordList(runs, 'or')} here, not ${activation}`)
   }
   const spec: RecurrentLayerSpec = {
     kind: 'recurrent',
     cell: cell.type,
     units: cell.units,
     returnSequences: cell.returnSequences,
-    activation,
+    activation: activation as RecurrentLayerSpec['activation'],
     useBias: cell.useBias,
     dropout: cell.dropout,
     recurrentDropout: cell.recurrentDropout,
     goBackwards: cell.goBackwards
   }
-  if (cell.type !== 'simple_rnn') {
-    if (cell.recurrentActivation !== 'sigmoid') {
-      throw new EngineSpecError(`${path}.recurrentActivation`, `the engine runs sigmoid here, not ${cell.recurrentActivation}`)
-    }
-    spec.recurrentActivation = 'sigmoid'
-  }
-  if (cell.type === 'gru') spec.resetAfter = cell.resetAfter
-  if (cell.type === 'lstm' && !cell.unitForgetBias) {
-    throw new EngineSpecError(`${path}.unitForgetBias`, 'the engine always starts the forget gate bias at 1 (Keras default); false is not supported yet')
+  const [from, to] = [cell as unknown as Record<string, unknown>, spec as unknown as Record<string, unknown>]
+  for (const key of CELLS[cell.type].options as readonly CellOption[]) {
+    const value = ENGINE_OPTIONS[key](from[key], `${path}.${key}`)
+    if (value !== undefined) to[key] = value
   }
   return spec
 }
 
 function layer(l: LayerConfig, path: string): EngineLayerSpec {
   switch (l.type) {
-    case 'simple_rnn':
-    case 'lstm':
-    case 'gru':
-      return { ...recurrent(l, path), directions: 1 }
     case 'bidirectional':
       return { ...recurrent(l.layer, `${path}.layer`), goBackwards: false, directions: 2, mergeMode: l.mergeMode, sharedWeights: l.sharedWeights }
     case 'dropout':
@@ -54,6 +64,8 @@ function layer(l: LayerConfig, path: string): EngineLayerSpec {
     case 'dense':
       if (!l.useBias) throw new EngineSpecError(`${path}.useBias`, 'a dense layer without bias is not supported by the engine yet')
       return { kind: 'dense', units: l.units, activation: l.activation }
+    default:
+      return { ...recurrent(l, path), directions: 1 }
   }
 }
 
@@ -76,21 +88,4 @@ export function engineSpec(config: RunConfig, input: [number, number], threads?:
   const n = threads ?? config.training.threads
   if (n !== undefined) spec.threads = n
   return spec
-}
-
-/** The facts the runs table shows about a model: its cells, directions and depth. */
-export function modelFacts(config: RunConfig): { cell: string | null; direction: string | null; layerCount: number } {
-  const cells: string[] = []
-  const directions: string[] = []
-  for (const l of config.model.layers) {
-    if (l.type === 'bidirectional') {
-      cells.push(l.layer.type)
-      directions.push('bidirectional')
-    } else if (l.type === 'simple_rnn' || l.type === 'lstm' || l.type === 'gru') {
-      cells.push(l.type)
-      directions.push(l.goBackwards ? 'backward' : 'forward')
-    }
-  }
-  const unique = (xs: string[]) => [...new Set(xs)].join('+') || null
-  return { cell: unique(cells), direction: unique(directions), layerCount: config.model.layers.length }
 }

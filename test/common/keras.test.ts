@@ -1,7 +1,7 @@
 // Import of Keras 2 and Keras 3 `model.to_json()` documents, and errors that point into the Keras document.
 import { describe, expect, it } from 'vitest'
-import { ConfigError, normalizeModelConfig, normalizeRunConfig } from '../../common/config'
-import { fromKerasJson, isKerasModelJson } from '../../common/keras'
+import { ConfigError, fromKerasJson, normalizeModelConfig, normalizeRunConfig } from '../../common/config'
+import { isKerasModelJson } from '../../common/keras'
 import { resolveModel, summarize } from '../../common/model'
 import keras2 from '../fixtures/keras/tutorial-keras2.json'
 import keras3 from '../fixtures/keras/tutorial-keras3.json'

@@ -1,5 +1,6 @@
 // The layer-stack builder's model: editable layer drafts, the operations on them, their conversion to and from the
 // run config's layers, and validation mapped back to the layer at fault.
+import { CELL_OPTION_DEFAULTS } from '../../../common/cells'
 import {
   ConfigError,
   normalizeModelConfig,
@@ -200,7 +201,7 @@ export function fromModelConfig(model: ModelConfig): LayerDraft[] {
 
 /** Keras defaults of the fields kept in `cellExtra`: written out only when they differ. */
 function nonDefaults(o: Record<string, unknown>): Record<string, unknown> {
-  const defaults: Record<string, unknown> = { useBias: true, recurrentActivation: 'sigmoid', unitForgetBias: true, resetAfter: true }
+  const defaults: Record<string, unknown> = { useBias: true, ...CELL_OPTION_DEFAULTS }
   return Object.fromEntries(Object.entries(o).filter(([k, v]) => defaults[k] !== v))
 }
 

@@ -1,5 +1,6 @@
 // The layout of the stack diagram: the layers unrolled over a few time steps, input at the bottom, output at the top,
 // with the recurrent arrows running left-to-right (forward) and right-to-left (backward).
+import { cellLabel } from '../../../common/cells'
 import type { LayerDraft } from './builder'
 
 export interface DiagramNode {
@@ -55,7 +56,7 @@ export function layoutDiagram(layers: LayerDraft[], timeSteps = 28, steps = 4): 
   layers.forEach((l, i) => {
     const n = i + 1
     if (l.kind === 'recurrent') {
-      const cell = { lstm: 'LSTM', gru: 'GRU', simple_rnn: 'SimpleRNN' }[l.cell]
+      const cell = cellLabel(l.cell)
       if (l.direction === 'bidirectional') {
         rowSpecs.push({ label: `${n}. ${cell} →`, kind: 'forward', layer: i })
         rowSpecs.push({ label: `${n}. ${cell} ←`, kind: 'backward', layer: i })

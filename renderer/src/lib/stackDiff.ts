@@ -1,5 +1,6 @@
 // The compare view's config differences made readable: layer-stack changes grouped by layer ("layer 1: lstm → gru"),
 // the rest (training, dataset) as plain dotted paths.
+import { cellLabel } from '../../../common/cells'
 
 export interface Difference {
   path: string
@@ -40,7 +41,6 @@ export function groupDifferences(differences: Difference[]): DifferenceGroup[] {
 export function describeStack(config: unknown): string {
   const layers = (config as { model?: { layers?: unknown[] } } | null)?.model?.layers
   if (!Array.isArray(layers)) return '—'
-  const cellName = (t: unknown) => ({ lstm: 'LSTM', gru: 'GRU', simple_rnn: 'SimpleRNN' })[String(t)] ?? String(t)
   return layers
     .map((raw) => {
       const l = raw as Record<string, unknown>
@@ -52,7 +52,7 @@ export function describeStack(config: unknown): string {
       if (bi && l.mergeMode && l.mergeMode !== 'concat') opts.push(String(l.mergeMode))
       if (bi && l.sharedWeights) opts.push('shared')
       const prefix = bi ? 'Bi-' : cell.goBackwards ? '←' : ''
-      return `${prefix}${cellName(cell.type)}(${opts.join(', ')})`
+      return `${prefix}${cellLabel(cell.type)}(${opts.join(', ')})`
     })
     .join(' → ')
 }

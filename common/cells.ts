@@ -1,0 +1,146 @@
+// The recurrent cells, one row each: the config's type, Keras's class, ONNX's operator and gate order, the UI's label
+// and the cell's own options. Config, summary, Keras import, engine spec, ONNX and UI read a cell from here.
+
+/** Activations a recurrent cell may use (each maps to an ONNX RNN/LSTM/GRU activation). */
+export const RECURRENT_ACTIVATIONS = ['tanh', 'sigmoid', 'relu', 'linear'] as const
+export type RecurrentActivation = (typeof RECURRENT_ACTIVATIONS)[number]
+
+interface CellOptionSpec {
+  kind: 'activation' | 'boolean'
+  /** Keras's default. */
+  default: RecurrentActivation | boolean
+  /** How a message names the option, when not by its key. */
+  what?: string
+  /** The value when a Keras document lacks the key (written by a Keras before the option existed). */
+  kerasAbsent?: boolean
+  /** The ONNX attribute that carries the option, as 0 or 1. */
+  onnxAttribute?: string
+  /** When true, Keras keeps a second bias vector per gate (the recurrent one) and counts it. */
+  secondBias?: boolean
+}
+
+/**
+ * The options some cells have beyond the common recurrent ones (units, activation, dropout, …). The Keras key is
+ * the snake_case of ours. Checks and messages go through them in this order.
+ */
+export const CELL_OPTIONS = {
+  recurrentActivation: { kind: 'activation', default: 'sigmoid', what: 'a recurrent activation' },
+  /** Keras `reset_after` (ONNX `linear_before_reset`): two bias vectors per gate. Keras before 2.3 had no key. */
+  resetAfter: { kind: 'boolean', default: true, kerasAbsent: false, onnxAttribute: 'linear_before_reset', secondBias: true },
+  /** The forget gate's input bias starts at 1. */
+  unitForgetBias: { kind: 'boolean', default: true }
+} as const satisfies Record<string, CellOptionSpec>
+
+export type CellOption = keyof typeof CELL_OPTIONS
+export type CellOptionValue<K extends CellOption> = (typeof CELL_OPTIONS)[K]['kind'] extends 'activation'
+  ? RecurrentActivation
+  : boolean
+
+export interface CellSpec {
+  type: string
+  /** Keras's class name. */
+  className: string
+  /** ONNX's operator. */
+  onnxOp: 'RNN' | 'LSTM' | 'GRU'
+  /** Gate names in ONNX's order, which the engine's weights keep too: W [D, G*H, I] holds them in this order. */
+  gates: readonly string[]
+  /** The cell's name on screen. */
+  label: string
+  /** Its own options (CELL_OPTIONS), in the order a normalized layer lists them. */
+  options: readonly CellOption[]
+  /** Keras's default activation. The config accepts any of RECURRENT_ACTIVATIONS; ONNX tanh, sigmoid and relu. */
+  activation: RecurrentActivation
+  /** The activations the engine runs. */
+  engineActivations: readonly RecurrentActivation[]
+  /** The field behind each of ONNX's activations for one direction, in ONNX's order (RNN f; LSTM f, g, h; GRU f, g). */
+  onnxActivations: readonly ('activation' | 'recurrentActivation')[]
+}
+
+export const CELLS = {
+  simple_rnn: {
+    type: 'simple_rnn',
+    className: 'SimpleRNN',
+    onnxOp: 'RNN',
+    gates: ['h'],
+    label: 'SimpleRNN',
+    options: [],
+    activation: 'tanh',
+    engineActivations: ['tanh', 'relu'],
+    onnxActivations: ['activation']
+  },
+  lstm: {
+    type: 'lstm',
+    className: 'LSTM',
+    onnxOp: 'LSTM',
+    gates: ['i', 'o', 'f', 'c'],
+    label: 'LSTM',
+    options: ['recurrentActivation', 'unitForgetBias'],
+    activation: 'tanh',
+    engineActivations: ['tanh'],
+    onnxActivations: ['recurrentActivation', 'activation', 'activation']
+  },
+  gru: {
+    type: 'gru',
+    className: 'GRU',
+    onnxOp: 'GRU',
+    gates: ['z', 'r', 'h'],
+    label: 'GRU',
+    options: ['recurrentActivation', 'resetAfter'],
+    activation: 'tanh',
+    engineActivations: ['tanh'],
+    onnxActivations: ['recurrentActivation', 'activation']
+  }
+} as const satisfies Record<string, CellSpec>
+
+export type CellType = keyof typeof CELLS
+/** The options cell C has, typed: `{ recurrentActivation: RecurrentActivation; unitForgetBias: boolean }` for lstm. */
+export type CellOptionsOf<C extends CellType> = {
+  [K in (typeof CELLS)[C]['options'][number]]: CellOptionValue<K>
+}
+
+/** In the table's order, which is the UI's. */
+export const CELL_TYPES = Object.keys(CELLS) as CellType[]
+export const CELL_LIST: readonly CellSpec[] = CELL_TYPES.map((type) => CELLS[type])
+
+/** The cells in the order messages name them: the most gates first (lstm, gru, simple_rnn). */
+export const CELL_TYPES_IN_MESSAGES: readonly CellType[] = [...CELL_TYPES].sort(
+  (a, b) => CELLS[b].gates.length - CELLS[a].gates.length
+)
+
+/** Gates per cell (G in W [D, G*H, I]). */
+export const GATES = Object.fromEntries(CELL_TYPES.map((type) => [type, CELLS[type].gates.length])) as Record<CellType, number>
+
+/** Keras's defaults of every cell option. */
+export const CELL_OPTION_DEFAULTS = Object.fromEntries(
+  Object.entries(CELL_OPTIONS).map(([key, option]) => [key, option.default])
+) as { [K in CellOption]: (typeof CELL_OPTIONS)[K]['default'] }
+
+export function isCellType(value: unknown): value is CellType {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(CELLS, value)
+}
+
+export function cellHasOption(type: CellType, option: CellOption): boolean {
+  return (CELLS[type].options as readonly CellOption[]).includes(option)
+}
+
+/** A cell's name on screen; anything else as it is (a config read from the store may hold a type we dropped). */
+export function cellLabel(type: unknown): string {
+  return isCellType(type) ? CELLS[type].label : String(type)
+}
+
+/** The cell that runs as this ONNX operator, if any. */
+export function cellOfOnnxOp(op: string | null | undefined): CellSpec | undefined {
+  return CELL_LIST.find((cell) => cell.onnxOp === op)
+}
+
+/** Bias vectors per gate as Keras counts them: two when an option such as GRU's resetAfter keeps a recurrent one. */
+export function kerasBiasVectors(cell: { type: CellType } & Partial<Record<CellOption, unknown>>): 1 | 2 {
+  return CELLS[cell.type].options.some((key: CellOption) => optionSpec(key).secondBias === true && cell[key] === true)
+    ? 2
+    : 1
+}
+
+/** One option's row, typed loosely for code that walks every option. */
+export function optionSpec(key: CellOption): CellOptionSpec {
+  return CELL_OPTIONS[key]
+}

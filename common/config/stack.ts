@@ -1,0 +1,85 @@
+// Checks of a layer stack as a whole, after each layer is valid on its own: ranks chain, names are unique, the loss
+// fits the head, the training fits in memory.
+import { FieldError, join, show } from '../fields'
+import { estimateTrainingMemory, formatBytes, inferInputShape, resolveModel } from '../model'
+import { cellOf, type LayerConfig, type RunConfig } from './types'
+
+function describeLayer(layer: LayerConfig): string {
+  return layer.type === 'bidirectional' ? `bidirectional ${layer.layer.type}` : layer.type
+}
+
+/** Ranks must chain: a recurrent layer needs [batch, steps, features]; dense layers form the head. */
+export function checkStack(layers: LayerConfig[], path: string): void {
+  let sequence = true
+  let lastRecurrent = -1
+  let firstDense = -1
+  const names = new Map<string, number>()
+  layers.forEach((layer, i) => {
+    const at = `${path}[${i}]`
+    if (layer.name !== undefined) {
+      const seen = names.get(layer.name)
+      if (seen !== undefined) {
+        throw new FieldError(join(at, 'name'), `${show(layer.name)} is already the name of ${path}[${seen}]`)
+      }
+      names.set(layer.name, i)
+    }
+    const cell = cellOf(layer)
+    if (cell !== undefined) {
+      if (firstDense >= 0) {
+        throw new FieldError(
+          at,
+          `a ${describeLayer(layer)} layer cannot follow the dense layer ${path}[${firstDense}]; dense layers go at the end`
+        )
+      }
+      if (!sequence) {
+        throw new FieldError(
+          at,
+          `this ${describeLayer(layer)} layer needs a sequence [batch, steps, features], but ${path}[${lastRecurrent}] ` +
+            `(${describeLayer(layers[lastRecurrent])}) returns only its last step; set returnSequences: true on it`
+        )
+      }
+      sequence = cell.returnSequences
+      lastRecurrent = i
+    } else if (layer.type === 'dense' && firstDense < 0) {
+      firstDense = i
+    }
+  })
+}
+
+/** We fuse softmax with cross-entropy (one stable kernel), so that loss needs a softmax head. */
+export function checkLossFitsModel(run: RunConfig): void {
+  if (run.training.loss !== 'categorical_crossentropy') return
+  const layers = run.model.layers
+  const i = layers.length - 1
+  const last = layers[i]
+  if (last.type !== 'dense') {
+    throw new FieldError(
+      `model.layers[${i}]`,
+      'categorical_crossentropy needs the model to end in a dense layer with activation softmax, ' +
+        `but the last layer is ${describeLayer(last)}`
+    )
+  }
+  if (last.activation !== 'softmax') {
+    throw new FieldError(
+      `model.layers[${i}].activation`,
+      'categorical_crossentropy needs the last dense layer to use softmax ' +
+        `(softmax and cross-entropy are computed together), got ${show(last.activation)}`
+    )
+  }
+}
+
+export function checkMemory(run: RunConfig, limitBytes: number): void {
+  const input = inferInputShape(run)
+  if (input === undefined) return
+  const resolved = resolveModel(run.model, input)
+  const estimate = estimateTrainingMemory(resolved, run.training.batchSize, input[0])
+  if (estimate.totalBytes <= limitBytes) return
+  const top = estimate.layers.reduce((a, b) => (b.bytes > a.bytes ? b : a))
+  const layer = resolved.layers[top.index]
+  throw new FieldError(
+    'training.batchSize',
+    `training needs about ${formatBytes(estimate.totalBytes)} at batch ${run.training.batchSize} ` +
+      `(limit ${formatBytes(limitBytes)}); ` +
+      `most of it is model.layers[${top.index}] (${layer.name}, ${formatBytes(top.bytes)}): lower batchSize or units`
+  )
+}

@@ -6,7 +6,7 @@
 import type { RunConfig } from '../../common/config'
 import type { ParityBatch } from '../../common/contract'
 import { type Engine, type EngineModel, loadEngine, type Weights } from '../engine'
-import { engineSpec } from '../training/engine-spec'
+import { engineSpec } from '../engine/spec'
 import { outputName } from './export'
 import { InferenceService } from './inference'
 import * as ort from 'onnxruntime-node'

@@ -9,7 +9,7 @@ import type { RunConfig } from '../../common/config'
 import type { EpochMetrics, RunId, RunStatus, TrainingProgress } from '../../common/contract'
 import { inferInputShape, modelFacts, summarize } from '../../common/model'
 import type { RunStore } from '../runs/store'
-import { engineSpec } from './engine-spec'
+import { engineSpec } from '../engine/spec'
 import type { HostMessage, TrainingJob, WorkerMessage } from './protocol'
 
 export interface WorkerHandle {

@@ -9,7 +9,7 @@ import type { EpochMetrics } from '../../common/contract'
 import type { loadDataset } from '../datasets'
 import { loadEngine, type EngineModel } from '../engine'
 import { faultPoint } from '../fault-point'
-import { engineSpec } from './engine-spec'
+import { engineSpec } from '../engine/spec'
 import type { loadInitWeights } from '../onnx/service'
 import type { CheckpointWritten, TrainingJob, WorkerMessage } from './protocol'
 

@@ -10,7 +10,7 @@ import { buildOnnxModel, exportOnnx } from '../../main/onnx/export'
 import { readOnnxWeights } from '../../main/onnx/import'
 import { InferenceService } from '../../main/onnx/inference'
 import { checkParity, PARITY_TOLERANCE } from '../../main/onnx/parity'
-import { engineSpec } from '../../main/training/engine-spec'
+import { engineSpec } from '../../main/engine/spec'
 import { tempDir } from '../helpers/tmp'
 import { makeConfig, randomInput, randomModel } from './helpers'
 

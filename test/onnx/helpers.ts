@@ -1,7 +1,7 @@
 // Small models for the ONNX tests: configs, engine models with random non-zero weights, random inputs.
 import { normalizeRunConfig, type RunConfig } from '../../common/config'
 import { type EngineModel, loadEngine, type Weights } from '../../main/engine'
-import { engineSpec } from '../../main/training/engine-spec'
+import { engineSpec } from '../../main/engine/spec'
 import { random } from '../helpers/random'
 
 export { random }

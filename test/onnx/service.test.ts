@@ -15,7 +15,7 @@ import { encodeNpy } from '../../main/onnx/npy'
 import { formatParityReport } from '../../main/onnx/parity'
 import { exportRun, loadInitWeights, predictNpy, predictWith } from '../../main/onnx/service'
 import { RunStore } from '../../main/runs/store'
-import { engineSpec } from '../../main/training/engine-spec'
+import { engineSpec } from '../../main/engine/spec'
 import { tempDir } from '../helpers/tmp'
 
 const home = tempDir('rnnlab-onnx-service-')

@@ -2,7 +2,7 @@
 import { CELLS, type CellOption } from '../../common/cells'
 import type { LayerConfig, RecurrentLayerConfig, RunConfig } from '../../common/config'
 import { wordList } from '../../common/fields'
-import type { EngineLayerSpec, EngineSpec, RecurrentLayerSpec } from '../engine'
+import type { EngineLayerSpec, EngineSpec, RecurrentLayerSpec } from './index'
 
 export class EngineSpecError extends Error {
   constructor(

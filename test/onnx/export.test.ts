@@ -11,31 +11,12 @@ import { readOnnxWeights } from '../../main/onnx/import'
 import { InferenceService } from '../../main/onnx/inference'
 import { checkParity, PARITY_TOLERANCE } from '../../main/onnx/parity'
 import { engineSpec } from '../../main/engine/spec'
+import { CELL_VARIANTS, DIRECTION_MODES, matrixLayer as layer } from '../helpers/matrix'
 import { tempDir } from '../helpers/tmp'
 import { makeConfig, randomInput, randomModel } from './helpers'
 
-const CELLS: Record<string, Record<string, unknown>> = {
-  'simple_rnn tanh': { type: 'simple_rnn', activation: 'tanh' },
-  'simple_rnn relu': { type: 'simple_rnn', activation: 'relu' },
-  lstm: { type: 'lstm' },
-  'gru resetAfter': { type: 'gru', resetAfter: true },
-  'gru resetBefore': { type: 'gru', resetAfter: false }
-}
-
-const MODES: Record<string, (cell: Record<string, unknown>) => Record<string, unknown>> = {
-  forward: (cell) => cell,
-  goBackwards: (cell) => ({ ...cell, goBackwards: true }),
-  'bidirectional concat': (cell) => ({ type: 'bidirectional', mergeMode: 'concat', layer: cell }),
-  'bidirectional sum': (cell) => ({ type: 'bidirectional', mergeMode: 'sum', layer: cell }),
-  'bidirectional mul': (cell) => ({ type: 'bidirectional', mergeMode: 'mul', layer: cell }),
-  'bidirectional ave': (cell) => ({ type: 'bidirectional', mergeMode: 'ave', layer: cell }),
-  'shared concat': (cell) => ({ type: 'bidirectional', mergeMode: 'concat', sharedWeights: true, layer: cell }),
-  'shared mul': (cell) => ({ type: 'bidirectional', mergeMode: 'mul', sharedWeights: true, layer: cell })
-}
-
-function layer(cellName: string, mode: string, units: number, returnSequences: boolean): Record<string, unknown> {
-  return MODES[mode]({ ...CELLS[cellName], units, returnSequences })
-}
+const CELLS = CELL_VARIANTS.map((variant) => variant.title)
+const MODES = DIRECTION_MODES.map((mode) => mode.title)
 
 const out = tempDir('rnnlab-onnx-')
 const written: string[] = []
@@ -50,7 +31,7 @@ afterAll(async () => {
     const own = Object.entries(figures).filter(([name]) => name.includes(k))
     return `${k}: ${Math.max(...own.map(([, v]) => v)).toExponential(2)} (${own.length})`
   })
-  console.log([...table(Object.keys(CELLS)), ...table(Object.keys(MODES))].join('\n'))
+  console.log([...table(CELLS), ...table(MODES)].join('\n'))
   out.remove()
 })
 
@@ -94,8 +75,8 @@ function runCase(name: string, layers: unknown[], T: number, F: number): () => P
   }
 }
 
-describe.each(Object.keys(CELLS))('%s', (cellName) => {
-  for (const mode of Object.keys(MODES)) {
+describe.each(CELLS)('%s', (cellName) => {
+  for (const mode of MODES) {
     test(`${mode}, last step → dense softmax`, runCase(`${cellName} ${mode} last`, [layer(cellName, mode, 4, false), { type: 'dense', units: 4, activation: 'softmax' }], 7, 3))
     test(`${mode}, sequences → per-step dense softmax`, runCase(`${cellName} ${mode} sequences`, [layer(cellName, mode, 3, true), { type: 'dropout', rate: 0.3 }, { type: 'dense', units: 4, activation: 'softmax' }], 6, 4))
     test(`${mode}, stacked 2 deep`, runCase(`${cellName} ${mode} stacked`, [layer(cellName, mode, 5, true), { type: 'dropout', rate: 0.2 }, layer(cellName, mode, 3, false), { type: 'dense', units: 4, activation: 'softmax' }], 7, 3))

@@ -3,8 +3,10 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
+import { CELLS, optionSpec, type CellOption } from '../../common/cells'
 import { exportOnnx } from '../../main/onnx/export'
 import { InferenceService } from '../../main/onnx/inference'
+import { cellVariant } from '../helpers/matrix'
 import { makeConfig } from './helpers'
 
 const DIR = join(__dirname, '..', 'fixtures', 'reference')
@@ -36,12 +38,14 @@ afterAll(() => inference.close())
 describe.each(single)('%s', (name) => {
   const { header, tensors } = readFixture(join(DIR, name))
   const { T, B, I, H, D } = header
-  const cell: Record<string, unknown> = {
-    type: header.cell.startsWith('gru') ? 'gru' : header.cell.startsWith('lstm') ? 'lstm' : 'simple_rnn',
-    units: H
+  // The variant gives the cell; the fixture's header its activation and ONNX attributes (linear_before_reset).
+  const variant = cellVariant(header.cell).cell
+  const cell: Record<string, unknown> = { ...variant, units: H, activation: header.activation }
+  const attributes = header as unknown as Record<string, unknown>
+  for (const key of CELLS[variant.type].options as readonly CellOption[]) {
+    const attribute = optionSpec(key).onnxAttribute
+    if (attribute !== undefined && attributes[attribute] != null) cell[key] = attributes[attribute] === 1
   }
-  if (cell.type === 'simple_rnn') cell.activation = header.activation
-  if (cell.type === 'gru') cell.resetAfter = header.linear_before_reset === 1
   // x [T, B, I] time-major in the fixture; the model takes [B, T, I].
   const x = new Float32Array(B * T * I)
   for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) for (let i = 0; i < I; i++) x[(b * T + t) * I + i] = tensors.x.data[(t * B + b) * I + i]

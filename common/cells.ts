@@ -26,7 +26,13 @@ interface CellOptionSpec {
 export const CELL_OPTIONS = {
   recurrentActivation: { kind: 'activation', default: 'sigmoid', what: 'a recurrent activation' },
   /** Keras `reset_after` (ONNX `linear_before_reset`): two bias vectors per gate. Keras before 2.3 had no key. */
-  resetAfter: { kind: 'boolean', default: true, kerasAbsent: false, onnxAttribute: 'linear_before_reset', secondBias: true },
+  resetAfter: {
+    kind: 'boolean',
+    default: true,
+    kerasAbsent: false,
+    onnxAttribute: 'linear_before_reset',
+    secondBias: true
+  },
   /** The forget gate's input bias starts at 1. */
   unitForgetBias: { kind: 'boolean', default: true }
 } as const satisfies Record<string, CellOptionSpec>
@@ -108,7 +114,9 @@ export const CELL_TYPES_IN_MESSAGES: readonly CellType[] = [...CELL_TYPES].sort(
 )
 
 /** Gates per cell (G in W [D, G*H, I]). */
-export const GATES = Object.fromEntries(CELL_TYPES.map((type) => [type, CELLS[type].gates.length])) as Record<CellType, number>
+export const GATES = Object.fromEntries(
+  CELL_TYPES.map((type) => [type, CELLS[type].gates.length])
+) as Record<CellType, number>
 
 /** Keras's defaults of every cell option. */
 export const CELL_OPTION_DEFAULTS = Object.fromEntries(

@@ -2,5 +2,11 @@
 // shapes, type guards), defaults.ts (Keras's defaults), normalize.ts (validation), stack.ts (whole-stack checks).
 export * from './config/types'
 export * from './config/defaults'
-export { ConfigError, fromKerasJson, normalizeModelConfig, normalizeRunConfig, type NormalizeOptions } from './config/normalize'
+export {
+  ConfigError,
+  fromKerasJson,
+  normalizeModelConfig,
+  normalizeRunConfig,
+  type NormalizeOptions
+} from './config/normalize'
 export { nearest, show } from './fields'

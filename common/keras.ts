@@ -86,7 +86,9 @@ const IGNORED_OPTIONS = new Set([
 ])
 
 /** The Keras options every recurrent class has; a cell's own are the snake_case of its CELL_OPTIONS keys. */
-const RECURRENT_OPTIONS = ['units', 'return_sequences', 'activation', 'use_bias', 'dropout', 'recurrent_dropout', 'go_backwards']
+const RECURRENT_OPTIONS = [
+  'units', 'return_sequences', 'activation', 'use_bias', 'dropout', 'recurrent_dropout', 'go_backwards'
+]
 
 function cellOfClass(className: string): CellSpec | undefined {
   return CELL_LIST.find((cell) => cell.className === className)

@@ -1,7 +1,17 @@
 // Validation of a run config as written (JSON-parsed): every value checked and named by its path, defaults filled.
 // A Keras document goes through the Keras translator first, and its errors are mapped back to the Keras places.
-import { CELL_OPTIONS, CELL_TYPES_IN_MESSAGES, CELLS, RECURRENT_ACTIVATIONS, cellHasOption, isCellType, optionSpec } from '../cells'
-import type { CellOption, CellType, RecurrentActivation } from '../cells'
+import {
+  CELL_OPTIONS,
+  CELL_TYPES_IN_MESSAGES,
+  CELLS,
+  RECURRENT_ACTIVATIONS,
+  cellHasOption,
+  isCellType,
+  optionSpec,
+  type CellOption,
+  type CellType,
+  type RecurrentActivation
+} from '../cells'
 import { normalizeDatasetSpec, type DatasetSpec } from '../datasets'
 import {
   checkKeys,
@@ -197,14 +207,16 @@ function normalizeLayer(value: unknown, path: string): LayerConfig {
         throw new FieldError(join(path, 'rate'), 'missing: give the fraction of inputs to drop, e.g. 0.2')
       }
       return withName(o, path, { type: 'dropout', rate: readRate(o.rate, join(path, 'rate'), 0) })
-    case 'dense':
+    case 'dense': {
       checkKeys(o, path, ['type', 'name', 'units', 'activation', 'useBias'])
+      const d = DENSE_DEFAULTS
       return withName(o, path, {
         type: 'dense',
         units: readUnits(o.units, join(path, 'units')),
-        activation: readEnum(o.activation, join(path, 'activation'), DENSE_ACTIVATIONS, 'activation', DENSE_DEFAULTS.activation),
-        useBias: readBoolean(o.useBias, join(path, 'useBias'), DENSE_DEFAULTS.useBias)
+        activation: readEnum(o.activation, join(path, 'activation'), DENSE_ACTIVATIONS, 'activation', d.activation),
+        useBias: readBoolean(o.useBias, join(path, 'useBias'), d.useBias)
       })
+    }
     default:
       return normalizeRecurrent(o, type, path)
   }

@@ -86,7 +86,8 @@ export function cellActivations(cell: RecurrentLayerConfig, where: string): stri
   const fields = cell as unknown as Record<string, RecurrentActivation>
   const slots = CELLS[cell.type].onnxActivations
   // The activation is checked first, so that its error comes before a recurrent activation's.
-  const names = new Map([...new Set(['activation' as const, ...slots])].map((field) => [field, name(fields[field], field)]))
+  const names = new Map<string, string>()
+  for (const field of ['activation', ...slots]) if (!names.has(field)) names.set(field, name(fields[field], field))
   return slots.map((field) => names.get(field) as string)
 }
 

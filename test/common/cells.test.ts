@@ -20,7 +20,11 @@ import { modelFacts, resolveModel } from '../../common/model'
 import { CELL_VARIANTS } from '../helpers/matrix'
 
 /** ONNX's recurrent operators: gates per direction and activations per direction (onnx.ai/onnx/operators). */
-const ONNX_OPS = { RNN: { gates: 1, activations: 1 }, LSTM: { gates: 4, activations: 3 }, GRU: { gates: 3, activations: 2 } }
+const ONNX_OPS = {
+  RNN: { gates: 1, activations: 1 },
+  LSTM: { gates: 4, activations: 3 },
+  GRU: { gates: 3, activations: 2 }
+}
 
 const toSnake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
 
@@ -85,7 +89,8 @@ describe.each(CELL_TYPES)('%s', (type) => {
     expect(resolved.params).toBe(G * units * (input[1] + units) + kerasBiasVectors(layer) * G * units)
     expect(resolved.className).toBe(cell.className)
     expect(resolved.typeLabel).toBe(cell.className)
-    expect(resolved.weights.map((w) => w.shape)).toEqual([[1, G * units, input[1]], [1, G * units, units], [1, 2 * G * units]])
+    const shapes = resolved.weights.map((w) => w.shape)
+    expect(shapes).toEqual([[1, G * units, input[1]], [1, G * units, units], [1, 2 * G * units]])
   })
 
   it('is named on screen and in the runs table', () => {
@@ -102,7 +107,8 @@ it('names anything that is not a cell as it is', () => {
 })
 
 it('counts a second bias only where an option keeps one (GRU resetAfter)', () => {
-  const gru = normalizeModelConfig({ layers: [{ type: 'gru', units: 2, resetAfter: false }] }).layers[0] as RecurrentLayerConfig
+  const model = normalizeModelConfig({ layers: [{ type: 'gru', units: 2, resetAfter: false }] })
+  const gru = model.layers[0] as RecurrentLayerConfig
   expect(kerasBiasVectors(gru)).toBe(1)
   expect(kerasBiasVectors({ ...gru, resetAfter: true } as RecurrentLayerConfig)).toBe(2)
 })

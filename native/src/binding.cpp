@@ -378,7 +378,7 @@ Napi::Object init_module(Napi::Env env, Napi::Object exports) {
                 if (n < 16 || n > 8192) throw Napi::RangeError::New(info.Env(), "benchGemm(n): n must be in 16..8192");
                 const SimdOps<float>& o = ops<float>();
                 std::vector<float> a((size_t)n * n, 0.5f), b((size_t)n * n, 0.25f), c((size_t)n * n);
-                std::vector<float> bp(o.packed_b_size(n, n) + 64), ap(o.a_pack_size);
+                std::vector<float> bp(packed_b_size(n, n)), ap(A_PACK_SIZE);
                 double best = 0;
                 const auto start = std::chrono::steady_clock::now();
                 for (;;) {

@@ -1,7 +1,8 @@
 // The portable path (no ISA flags: 16-byte vectors, what any x86-64 or ARM64 has) and the run-time choice of path.
 #define RNNLAB_ISA_NS isa_portable
 #define RNNLAB_VEC_BYTES 16
-#include "simd_body.h"
+#include "simd_gemm.h"
+#include "simd_cells.h"
 
 #include <atomic>
 #include <cstdlib>
@@ -40,7 +41,13 @@ Isa best_isa() {
 namespace {
 std::atomic<int> chosen{-1};
 const SimdOps<float>& portable_float() {
-  static const SimdOps<float> table = isa_portable::make_ops<float>("portable");
+  static const SimdOps<float> table = [] {
+    SimdOps<float> ops;
+    ops.name = "portable";
+    isa_portable::set_gemm_ops(ops);
+    isa_portable::set_cell_step_ops(ops);
+    return ops;
+  }();
   return table;
 }
 }  // namespace
@@ -63,7 +70,13 @@ const SimdOps<float>& ops<float>() {
 
 template <>
 const SimdOps<double>& ops<double>() {
-  static const SimdOps<double> table = isa_portable::make_ops<double>("portable-double");
+  static const SimdOps<double> table = [] {
+    SimdOps<double> ops;
+    ops.name = "portable-double";
+    isa_portable::set_gemm_ops(ops);
+    isa_portable::set_cell_step_ops(ops);
+    return ops;
+  }();
   return table;
 }
 

@@ -1,6 +1,7 @@
 // The instruction-set paths of the fast kernels: one table of function pointers per path (AVX-512, AVX2+FMA,
-// portable), each compiled from simd_body.h with its own flags; ops<float>() picks the best the CPU supports at run
-// time (RNNLAB_ISA=avx512|avx2|portable forces one, for tests); ops<double>() is always the portable body.
+// portable), each compiled from simd_gemm.h (the matrix product) and simd_cells.h (the cells' fused steps) with its
+// own flags; ops<float>() picks the best the CPU supports at run time (RNNLAB_ISA=avx512|avx2|portable forces one,
+// for tests); ops<double>() is always the portable path.
 // Legend: M, N, K matrix sizes; B batch, H units; rs/cs row and column strides in elements.
 #pragma once
 
@@ -8,12 +9,27 @@ namespace rnnlab {
 
 enum class Isa { Portable, Avx2, Avx512 };
 
+// The product's workspace, the same on every path: sized for the largest register tile of them all (simd_gemm.h
+// checks each path's tile against these at compile time), so a buffer sized once fits whichever path runs, and its
+// size does not depend on the CPU.
+constexpr int GEMM_KC = 256;     // depth (k) of one block of the product
+constexpr int GEMM_MAX_MR = 8;   // rows of the tallest register tile (AVX-512 float)
+constexpr int GEMM_MAX_NR = 32;  // values across the widest packed B panel (AVX-512 float: two vectors of 16)
+// Large products split C's rows at multiples of this (of every path's tile height: 8, 6 and 4), so that each element
+// is computed by the same tile, in the same order, whatever the split.
+constexpr int GEMM_ROW_SPLIT = 24;
+
+// values pack_b writes for a (K, N) operand, on any path
+inline long packed_b_size(int K, int N) { return (long)K * ((N + GEMM_MAX_NR - 1) / GEMM_MAX_NR) * GEMM_MAX_NR; }
+// values the products' a_pack needs: one MR-row A panel and one B edge panel, KC deep
+constexpr long A_PACK_SIZE = (long)(GEMM_MAX_MR + GEMM_MAX_NR) * GEMM_KC;
+
+// Each path's file fills its own table with the functions of its own namespace (set_gemm_ops, set_cell_step_ops).
 template <typename S>
 struct SimdOps {
   const char* name = "";
-  long (*packed_b_size)(int K, int N) = nullptr;  // values pack_b writes
-  long a_pack_size = 0;                           // workspace values gemm_packed needs for A
-  // op(B)[k, n] = B[k * rsb + n * csb]  (K, N) -> NR-wide panels
+  // the matrix product (simd_gemm.h); a_pack: A_PACK_SIZE values
+  // op(B)[k, n] = B[k * rsb + n * csb]  (K, N) -> NR-wide panels, packed_b_size(K, N) values
   void (*pack_b)(S* dst, const S* B, long rsb, long csb, int K, int N) = nullptr;
   // C (M, N) at row stride ldc = [C +] op(A) . Bp;  op(A)[m, k] = A[m * rsa + k * csa]
   void (*gemm_packed)(S* C, long ldc, const S* A, long rsa, long csa, const S* Bp, int M, int N, int K,
@@ -21,6 +37,7 @@ struct SimdOps {
   // C (M, N) = [C +] op(A) . B, B row-major (B[k * ldb + n]) read in place, no packing beforehand
   void (*gemm_rowb)(S* C, long ldc, const S* A, long rsa, long csa, const S* B, long ldb, int M, int N, int K,
                     bool accumulate, S* a_pack) = nullptr;
+  // the cells' fused steps (simd_cells.h)
   void (*lstm_step_forward)(S* cache, long ldcache, S* h, const S* cprev, long ldcprev, const S* bias, int B,
                             int H) = nullptr;
   void (*lstm_step_backward)(S* da, S* dc_next, const S* cache, long ldcache, const S* cprev, long ldcprev,

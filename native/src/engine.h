@@ -6,7 +6,6 @@
 #include <string>
 #include <vector>
 
-#include "kernels/fast.h"
 #include "model.h"
 #include "optim.h"
 #include "rng.h"

@@ -13,7 +13,6 @@
 #include <vector>
 
 #include "kernels/cells.h"
-#include "kernels/fast.h"
 #include "kernels/layers.h"
 #include "rng.h"
 #include "spec.h"
@@ -69,7 +68,7 @@ class Model {
           S* W = &params[L.W + (long)d * GH * I];
           for (long k = 0; k < (long)GH * I; k++) W[k] = S(rng.uniform(-limit, limit));
           orthogonal(&params[L.R + (long)d * GH * H], GH, H, rng);
-          const int fg = kernels_(l.cell).forget_gate;
+          const int fg = cell_info(l.cell).forget_gate;
           if (fg >= 0 && l.use_bias && l.unit_forget_bias)
             for (int j = 0; j < H; j++) params[L.Bias + (long)d * 2 * GH + (long)fg * H + j] = 1;
         }
@@ -127,7 +126,7 @@ class Model {
       const double I = in_features, H = l.units;
       double n = 0;
       if (l.kind == LayerKind::Recurrent) {
-        const double GH = double(cell_kernel<S>(l.cell).gates) * H;
+        const double GH = double(cell_info(l.cell).gates) * H;
         n = (l.shared_weights ? 1 : l.directions) * (GH * I + GH * H + 2 * GH);
       } else if (l.kind == LayerKind::Dense) {
         n = I * H + H;
@@ -151,7 +150,7 @@ class Model {
       const double y = double(rows(L.out, B)) * L.out.features, T = L.in.steps, I = L.in.features, H = L.spec.units;
       n += 2 * y;
       if (L.spec.kind == LayerKind::Recurrent) {
-        const int C = kernels_(L.spec.cell).cache_per_unit;
+        const int C = cell_info(L.spec.cell).cache_per_unit;
         n += L.D * (T * B * H * (2 + C) + (L.spec.dropout > 0 ? 2 * T * B * I + B * I : 0) + B * H +
                     kernels_(L.spec.cell).scratch_size(int(T), B, int(I), int(H))) +
              (L.D == 2 ? T * B * I : 0) + (L.spec.shared_weights ? L.G * H * (I + H + 2) : 0);
@@ -214,12 +213,13 @@ class Model {
       if (L.spec.kind == LayerKind::Recurrent) {
         L.D = L.spec.directions;
         L.Dw = L.spec.shared_weights ? 1 : L.D;
-        L.G = kernels_(L.spec.cell).gates;
+        L.G = cell_info(L.spec.cell).gates;
         const int GH = L.G * H;
         L.W = add(name + ".W", {L.Dw, GH, I});
         L.R = add(name + ".R", {L.Dw, GH, H});
         L.Bias = add(name + ".B", {L.Dw, 2 * GH});
-        const bool two_biases = L.spec.cell == CellType::Gru && L.spec.cell_options.reset_after;
+        const auto recurrent_bias = cell_info(L.spec.cell).recurrent_bias;
+        const bool two_biases = recurrent_bias && recurrent_bias(L.spec.cell_options);
         for (int d = 0; d < L.Dw; d++) {
           const long b0 = L.Bias + (long)d * 2 * GH;
           if (!L.spec.use_bias) frozen_.push_back({b0, 2L * GH});
@@ -246,7 +246,7 @@ class Model {
       L.dy.assign(L.y.size(), S(0));
       const long T = L.in.steps, I = L.in.features, H = L.spec.units;
       if (L.spec.kind == LayerKind::Recurrent) {
-        const int C = kernels_(L.spec.cell).cache_per_unit;
+        const int C = cell_info(L.spec.cell).cache_per_unit;
         for (int d = 0; d < L.D; d++) {
           L.h[d].assign(T * B * H, S(0));
           L.dh[d].assign(T * B * H, S(0));
@@ -288,15 +288,14 @@ class Model {
       }
       if (L.used_mask_h) fill_mask(L.mask_h[d], L.spec.recurrent_dropout, rng);
     }
-    product_pool = L.D == 1 ? pool_.get() : nullptr;  // one direction: its large products use the threads
+    ThreadPool* products = L.D == 1 ? pool_.get() : nullptr;  // one direction: its large products use the threads
     pool_->run(L.D, [&](int d) {
       const int ws = L.spec.shared_weights ? 0 : d;
       cell.forward(L.h[d].data(), L.cache[d].data(), L.used_mask_x ? L.xd[d].data() : x,
                    &params[L.W + (long)ws * GH * I], &params[L.R + (long)ws * GH * H],
                    &params[L.Bias + (long)ws * 2 * GH], L.used_mask_h ? L.mask_h[d].data() : nullptr,
-                   L.work[d].data(), T, B, I, H, L.reverse(d), L.spec.cell_options);
+                   L.work[d].data(), T, B, I, H, L.reverse(d), products, L.spec.cell_options);
     });
-    product_pool = nullptr;
     const int F = L.out.features;
     for (int k = 0; k < L.steps_out(); k++) {
       const S* h0 = L.h[0].data() + (long)L.source_time(0, k) * B * H;
@@ -317,7 +316,7 @@ class Model {
     }
     if (L.D == 2 && (input_gradient_ || dx != dx_.data())) std::fill(L.dx1.begin(), L.dx1.end(), S(0));
     if (L.spec.shared_weights) std::fill(L.dgrad1.begin(), L.dgrad1.end(), S(0));
-    product_pool = L.D == 1 ? pool_.get() : nullptr;
+    ThreadPool* products = L.D == 1 ? pool_.get() : nullptr;
     pool_->run(L.D, [&](int d) {
       const int ws = L.spec.shared_weights ? 0 : d;
       const S* xin = L.used_mask_x ? L.xd[d].data() : x;
@@ -334,9 +333,8 @@ class Model {
       cell.backward(dxin, dW, dR, dB, L.dh[d].data(), L.h[d].data(), L.cache[d].data(), xin,
                     &params[L.W + (long)ws * GH * I], &params[L.R + (long)ws * GH * H],
                     &params[L.Bias + (long)ws * 2 * GH], L.used_mask_h ? L.mask_h[d].data() : nullptr,
-                    L.work[d].data(), T, B, I, H, L.reverse(d), L.spec.cell_options);
+                    L.work[d].data(), T, B, I, H, L.reverse(d), products, L.spec.cell_options);
     });
-    product_pool = nullptr;
     for (int d = 0; d < L.D && (input_gradient_ || dx != dx_.data()); d++) {
       if (L.used_mask_x) {
         for (long t = 0; t < T; t++)

@@ -6,6 +6,9 @@
 #include <initializer_list>
 #include <set>
 #include <utility>
+#include <vector>
+
+#include "kernels/cells.h"
 
 namespace rnnlab {
 
@@ -68,6 +71,10 @@ struct Fields {
   }
   template <typename E>
   E word(const char* key, std::initializer_list<std::pair<const char*, E>> words, const char* fallback) const {
+    return word(key, std::vector<std::pair<const char*, E>>(words), fallback);
+  }
+  template <typename E>
+  E word(const char* key, const std::vector<std::pair<const char*, E>>& words, const char* fallback) const {
     std::string s = fallback ? fallback : "";
     if (has(key)) {
       Napi::Value v = obj.Get(key);
@@ -85,6 +92,17 @@ struct Fields {
   }
 };
 
+bool takes_reset_after(const CellInfo<float>& c) { return (c.options & CELL_RESET_AFTER) != 0; }
+bool takes_unit_forget_bias(const CellInfo<float>& c) { return c.forget_gate >= 0; }
+
+// the names of the cells that take an option, for "applies to gru only"
+std::string cells_taking(bool (*takes)(const CellInfo<float>&)) {
+  std::string names;
+  for (const CellInfo<float>& c : CELLS<float>)
+    if (takes(c)) names += (names.empty() ? "" : " and ") + std::string(c.name);
+  return names;
+}
+
 LayerSpec layer_from_js(const Napi::Value& v, const std::string& path) {
   LayerSpec l;
   {
@@ -98,8 +116,10 @@ LayerSpec layer_from_js(const Napi::Value& v, const std::string& path) {
     Fields f(v, path, {"kind", "cell", "units", "directions", "sharedWeights", "goBackwards", "mergeMode",
                        "returnSequences", "activation", "recurrentActivation", "resetAfter", "useBias", "unitForgetBias",
                        "dropout", "recurrentDropout"});
-    l.cell = f.word<CellType>("cell", {{"simple_rnn", CellType::SimpleRnn}, {"lstm", CellType::Lstm},
-                                       {"gru", CellType::Gru}}, nullptr);
+    std::vector<std::pair<const char*, CellType>> cells;
+    for (const CellInfo<float>& c : CELLS<float>) cells.push_back({c.name, c.type});
+    l.cell = f.word<CellType>("cell", cells, nullptr);
+    const CellInfo<float>& cell = cell_info(l.cell);
     l.units = f.integer("units", 0, true);
     l.directions = f.integer("directions", 1);
     l.shared_weights = f.boolean("sharedWeights", false);
@@ -107,18 +127,20 @@ LayerSpec layer_from_js(const Napi::Value& v, const std::string& path) {
     l.merge_mode = f.word<MergeMode>("mergeMode", {{"concat", MergeMode::Concat}, {"sum", MergeMode::Sum},
                                                    {"mul", MergeMode::Mul}, {"ave", MergeMode::Ave}}, "concat");
     l.return_sequences = f.boolean("returnSequences", false);
-    if (l.cell == CellType::SimpleRnn) {
+    if (cell.options & CELL_RELU)
       l.cell_options.relu = f.word<bool>("activation", {{"tanh", false}, {"relu", true}}, "tanh");
-      if (f.has("recurrentActivation")) fail(f.at("recurrentActivation"), "simple_rnn has no recurrent activation");
-    } else {
-      f.word<bool>("activation", {{"tanh", true}}, "tanh");
+    else
+      f.word<bool>("activation", {{"tanh", false}}, "tanh");
+    if (cell.options & CELL_RECURRENT_ACTIVATION)
       f.word<bool>("recurrentActivation", {{"sigmoid", true}}, "sigmoid");
-    }
-    if (l.cell == CellType::Gru) l.cell_options.reset_after = f.boolean("resetAfter", true);
-    else if (f.has("resetAfter")) fail(f.at("resetAfter"), "applies to gru only");
+    else if (f.has("recurrentActivation"))
+      fail(f.at("recurrentActivation"), std::string(cell.name) + " has no recurrent activation");
+    if (takes_reset_after(cell)) l.cell_options.reset_after = f.boolean("resetAfter", true);
+    else if (f.has("resetAfter")) fail(f.at("resetAfter"), "applies to " + cells_taking(takes_reset_after) + " only");
     l.use_bias = f.boolean("useBias", true);
-    if (l.cell == CellType::Lstm) l.unit_forget_bias = f.boolean("unitForgetBias", true);
-    else if (f.has("unitForgetBias")) fail(f.at("unitForgetBias"), "applies to lstm only");
+    if (takes_unit_forget_bias(cell)) l.unit_forget_bias = f.boolean("unitForgetBias", true);
+    else if (f.has("unitForgetBias"))
+      fail(f.at("unitForgetBias"), "applies to " + cells_taking(takes_unit_forget_bias) + " only");
     l.dropout = f.number("dropout", 0);
     l.recurrent_dropout = f.number("recurrentDropout", 0);
   } else if (l.kind == LayerKind::Dropout) {

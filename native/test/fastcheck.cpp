@@ -12,15 +12,13 @@
 #include <string>
 #include <vector>
 
-#include "../src/kernels/fast.h"
 #include "../src/model.h"
+#include "matrix.h"
 
 using namespace rnnlab;
 
 namespace {
 
-struct Cell { const char* name; CellType type; CellOptions options; };
-struct Mode { const char* name; int directions; bool go_backwards; MergeMode merge; bool shared; };
 struct Size { int T, B, F, H; };
 
 // Normwise relative difference per tensor (the output, each gradient tensor, the input gradient):
@@ -134,31 +132,16 @@ void check(const std::string& name, ModelSpec spec, int B, bool training) {
 
 int main(int argc, char** argv) {
   const std::string filter = argc > 1 ? argv[1] : "";
-  CellOptions tanh_opts, relu_opts, before;
-  relu_opts.relu = true;
-  before.reset_after = false;
-  const Cell cells[] = {{"simple_rnn_tanh", CellType::SimpleRnn, tanh_opts},
-                        {"simple_rnn_relu", CellType::SimpleRnn, relu_opts},
-                        {"lstm", CellType::Lstm, tanh_opts},
-                        {"gru_reset_after", CellType::Gru, tanh_opts},
-                        {"gru_reset_before", CellType::Gru, before}};
-  const Mode modes[] = {{"forward", 1, false, MergeMode::Concat, false},
-                        {"go_backwards", 1, true, MergeMode::Concat, false},
-                        {"bi_concat", 2, false, MergeMode::Concat, false},
-                        {"bi_sum", 2, false, MergeMode::Sum, false},
-                        {"bi_mul", 2, false, MergeMode::Mul, false},
-                        {"bi_ave", 2, false, MergeMode::Ave, false},
-                        {"bi_shared", 2, false, MergeMode::Concat, true}};
   // not multiples of 4, 8 or 16; batch 1; one step; wider than one register tile (H 37: G*H up to 148); and one
   // large enough (T*B 360) that a one-direction layer splits its large products over 2 threads
   const Size shapes[] = {{5, 3, 7, 13}, {1, 1, 5, 3}, {4, 1, 17, 37}, {3, 9, 1, 20}, {9, 40, 30, 45}};
   int which = 0;
-  for (const Cell& c : cells)
-    for (const Mode& m : modes)
+  for (const CellCase& c : cell_cases())
+    for (const Mode& m : MODES)
       for (const Size& s : shapes) {
         which++;
         const bool seq = which % 2 == 0, dropout = which % 3 == 0, stacked = which % 5 == 0;
-        const std::string name = std::string(c.name) + "/" + m.name + "/T" + std::to_string(s.T) + "_B" +
+        const std::string name = c.name + "/" + m.name + "/T" + std::to_string(s.T) + "_B" +
                                  std::to_string(s.B) + "_F" + std::to_string(s.F) + "_H" + std::to_string(s.H) +
                                  (seq ? "/sequences" : "/last") + (dropout ? "/dropout" : "") +
                                  (stacked ? "/stacked" : "");

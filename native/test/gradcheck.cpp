@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "../src/model.h"
+#include "matrix.h"
 
 using namespace rnnlab;
 
@@ -19,10 +20,7 @@ constexpr double EPS = 1e-5;
 constexpr int F = 3, H = 3;
 int T = 4, B = 3;  // changed for the edge cases (one step, batch of one)
 
-struct Cell { const char* name; CellType type; CellOptions options; };
-struct Mode { const char* name; int directions; bool go_backwards; MergeMode merge; bool shared; };
-
-LayerSpec recurrent(const Cell& c, const Mode& m, bool seq) {
+LayerSpec recurrent(const CellCase& c, const Mode& m, bool seq) {
   LayerSpec l;
   l.kind = LayerKind::Recurrent;
   l.cell = c.type;
@@ -110,19 +108,6 @@ bool check(const std::string& name, ModelSpec spec, bool training) {
 
 int main(int argc, char** argv) {
   const char* only = argc > 1 ? argv[1] : nullptr;  // optional substring filter on case names
-  const Cell cells[] = {
-      {"simple_rnn_tanh", CellType::SimpleRnn, {false, true}},
-      {"simple_rnn_relu", CellType::SimpleRnn, {true, true}},
-      {"lstm", CellType::Lstm, {}},
-      {"gru_reset_after", CellType::Gru, {false, true}},
-      {"gru_reset_before", CellType::Gru, {false, false}},
-  };
-  const Mode modes[] = {
-      {"forward", 1, false, MergeMode::Concat, false},   {"go_backwards", 1, true, MergeMode::Concat, false},
-      {"bi_concat", 2, false, MergeMode::Concat, false}, {"bi_sum", 2, false, MergeMode::Sum, false},
-      {"bi_mul", 2, false, MergeMode::Mul, false},       {"bi_ave", 2, false, MergeMode::Ave, false},
-      {"bi_shared", 2, false, MergeMode::Concat, true},
-  };
   int failed = 0, run = 0;
   auto maybe = [&](const std::string& name, const ModelSpec& spec, bool training) {
     if (only && name.find(only) == std::string::npos) return;
@@ -134,15 +119,15 @@ int main(int argc, char** argv) {
       failed++;
     }
   };
-  for (const Cell& c : cells) {
-    for (const Mode& m : modes)
+  for (const CellCase& c : cell_cases()) {
+    for (const Mode& m : MODES)
       for (bool seq : {false, true}) {
         ModelSpec spec;
         spec.steps = T;
         spec.features = F;
         spec.loss = LossKind::Mse;  // unused: the loss here is sum(y * r)
         spec.layers = {recurrent(c, m, true), recurrent(c, m, seq)};
-        maybe(std::string(c.name) + "/" + m.name + (seq ? "/sequences" : "/last"), spec, false);
+        maybe(c.name + "/" + m.name + (seq ? "/sequences" : "/last"), spec, false);
       }
     for (bool seq : {false, true}) {  // dense softmax head with cross-entropy, per sample or per step
       ModelSpec spec;
@@ -152,10 +137,10 @@ int main(int argc, char** argv) {
       dense.kind = LayerKind::Dense;
       dense.units = 4;
       dense.activation = Activation::Softmax;
-      spec.layers = {recurrent(c, modes[2], true), recurrent(c, modes[3], seq), dense};
-      maybe(std::string(c.name) + "/dense_softmax_ce" + (seq ? "/sequences" : "/last"), spec, false);
+      spec.layers = {recurrent(c, MODES[2], true), recurrent(c, MODES[3], seq), dense};
+      maybe(c.name + "/dense_softmax_ce" + (seq ? "/sequences" : "/last"), spec, false);
     }
-    for (const Mode& m : {modes[1], modes[2], modes[6]}) {  // one step, batch of one
+    for (const Mode& m : {MODES[1], MODES[2], MODES[6]}) {  // one step, batch of one
       T = 1;
       B = 1;
       ModelSpec spec;
@@ -163,7 +148,7 @@ int main(int argc, char** argv) {
       spec.features = F;
       spec.loss = LossKind::Mse;
       spec.layers = {recurrent(c, m, true), recurrent(c, m, false)};
-      maybe(std::string(c.name) + "/" + m.name + "/last/T1_B1", spec, false);
+      maybe(c.name + "/" + m.name + "/last/T1_B1", spec, false);
       T = 4;
       B = 3;
     }
@@ -172,7 +157,7 @@ int main(int argc, char** argv) {
       spec.steps = T;
       spec.features = F;
       spec.loss = LossKind::Mse;
-      LayerSpec l0 = recurrent(c, modes[2], true), l2 = recurrent(c, modes[0], false), drop, dense;
+      LayerSpec l0 = recurrent(c, MODES[2], true), l2 = recurrent(c, MODES[0], false), drop, dense;
       l0.dropout = 0.3;
       l0.recurrent_dropout = 0.4;
       l2.dropout = 0.2;
@@ -183,7 +168,7 @@ int main(int argc, char** argv) {
       dense.units = 2;
       dense.activation = Activation::Tanh;
       spec.layers = {l0, drop, l2, dense};
-      maybe(std::string(c.name) + "/dropout_dense_tanh/last", spec, true);
+      maybe(c.name + "/dropout_dense_tanh/last", spec, true);
     }
   }
   std::printf("gradcheck: %d cases, %d failed (tolerance %.0e relative)\n", run, failed, TOLERANCE);

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "../src/model.h"
-#include "../src/kernels/fast.h"
+#include "matrix.h"
 
 using namespace rnnlab;
 
@@ -140,10 +140,19 @@ Fixture read_fixture(const std::string& dir, const std::string& file) {
 LayerSpec layer_of(const Json& h, bool sequences) {
   LayerSpec l;
   l.kind = LayerKind::Recurrent;
-  const std::string cell = h["cell"].text;
-  l.cell = cell.rfind("lstm", 0) == 0 ? CellType::Lstm : cell.rfind("gru", 0) == 0 ? CellType::Gru : CellType::SimpleRnn;
-  l.cell_options.relu = h["activation"].text == "relu";
-  l.cell_options.reset_after = !h.has("linear_before_reset") || h["linear_before_reset"].integer() == 1;
+  const std::string cell = h["cell"].text;  // a case name of the test matrix, e.g. gru_reset_before
+  bool known = false;
+  for (const CellCase& c : cell_cases())
+    if (c.name == cell) {
+      l.cell = c.type;
+      l.cell_options = c.options;
+      known = true;
+    }
+  if (!known) throw std::runtime_error("header: unknown cell " + cell);
+  const bool relu = h["activation"].text == "relu";
+  const bool reset_after = !h.has("linear_before_reset") || h["linear_before_reset"].integer() == 1;
+  if (relu != l.cell_options.relu || reset_after != l.cell_options.reset_after)
+    throw std::runtime_error("header: cell " + cell + " disagrees with its activation or linear_before_reset");
   l.units = h["H"].integer();
   const std::string dir = h["direction"].text;
   l.directions = dir == "bidirectional" ? 2 : 1;

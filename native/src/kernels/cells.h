@@ -1,73 +1,76 @@
-// The table of recurrent cells. Adding a cell type: one kernel file, one row here, one line in the gradient check.
+// The table of recurrent cells, one row per CellType: what the spec calls it, its shape, the options the spec may
+// set on it, and its kernels (the reference ones, the oracle, and the fast ones the engine trains with). Everything
+// else that depends on the cell reads it from here: the spec reader (spec_js.cpp), the model (model.h) and the tests.
+// Adding a cell: a kernel file, an enumerator in CellType (cell.h), a row here (native/README.md).
 // Legend: T steps, B batch, I input features, H hidden units, G gates.
 #pragma once
+#include <cstddef>
+
+#include "cell.h"
+#include "fast.h"
 #include "gru.h"
 #include "lstm.h"
 #include "simple_rnn.h"
 
 namespace rnnlab {
 
-enum class CellType { SimpleRnn, Lstm, Gru };
-
-struct CellOptions {
-  bool relu = false;        // SimpleRNN activation relu instead of tanh
-  bool reset_after = true;  // GRU: ONNX linear_before_reset=1
+// The spec options a cell may take besides those every cell has (flags of CellInfo::options).
+enum CellOptionFlags : unsigned {
+  CELL_RELU = 1,                  // activation: 'relu' besides 'tanh' (CellOptions::relu)
+  CELL_RECURRENT_ACTIVATION = 2,  // recurrentActivation: 'sigmoid' (its gates)
+  CELL_RESET_AFTER = 4,           // resetAfter (CellOptions::reset_after)
 };
 
 template <typename S>
-using CellForward = void (*)(S* h, S* cache, const S* x, const S* W, const S* R, const S* bias,
-                             const S* mask_h, S* scratch, int T, int B, int I, int H, bool reverse,
-                             const CellOptions& opt);
-template <typename S>
-using CellBackward = void (*)(S* dx, S* dW, S* dR, S* dbias, S* dh, const S* h, const S* cache, const S* x,
-                              const S* W, const S* R, const S* bias, const S* mask_h, S* scratch, int T, int B,
-                              int I, int H, bool reverse, const CellOptions& opt);
-
-template <typename S>
-struct CellKernel {
-  const char* name;         // as written in the spec: "simple_rnn", "lstm", "gru"
-  int gates;                // G: rows of W and R are G*H
-  int cache_per_unit;       // floats per (t, b, unit) kept for backward besides h
-  int forget_gate;          // gate whose input bias starts at 1 (Keras unit_forget_bias), or -1
-  long (*scratch_size)(int T, int B, int I, int H);  // workspace values for one direction's forward or backward
-  CellForward<S> forward;
-  CellBackward<S> backward;
+struct CellInfo {
+  CellType type;
+  const char* name;    // as the spec writes it
+  int gates;           // G: rows of W and R are G*H, in ONNX's gate order
+  int cache_per_unit;  // values per (t, b, unit) the forward keeps for the backward besides h
+  int forget_gate;     // the gate whose input bias starts at 1 (unitForgetBias, Keras unit_forget_bias), or -1
+  unsigned options;    // CellOptionFlags
+  // whether the recurrent half of the bias (Rb) is trained; nullptr: never (Keras has one bias per gate)
+  bool (*recurrent_bias)(const CellOptions&);
+  CellKernel<S> reference, fast;
 };
 
-// The reference kernels' workspace: a (B, H) carry and a few rows. The fast kernels (fast.h) are their own table
-// with the same signatures and a larger workspace ((T, B, G*H) gate gradients, packed weights).
-inline long reference_scratch_size(int, int B, int, int H) { return (long)B * H + 8L * H; }
+template <typename S>
+inline constexpr CellInfo<S> CELLS[] = {
+    {CellType::SimpleRnn, "simple_rnn", SIMPLE_RNN_GATES, SIMPLE_RNN_CACHE, -1, CELL_RELU, nullptr,
+     {simple_rnn_scratch_size, simple_rnn_forward<S>, simple_rnn_backward<S>},
+     {fast_scratch_size<simple_rnn_fast_needs>, simple_rnn_fast_forward<S>, simple_rnn_fast_backward<S>}},
+    {CellType::Lstm, "lstm", LSTM_GATES, LSTM_CACHE, LSTM_FORGET_GATE, CELL_RECURRENT_ACTIVATION, nullptr,
+     {lstm_scratch_size, lstm_forward<S>, lstm_backward<S>},
+     {fast_scratch_size<lstm_fast_needs>, lstm_fast_forward<S>, lstm_fast_backward<S>}},
+    {CellType::Gru, "gru", GRU_GATES, GRU_CACHE, -1, CELL_RECURRENT_ACTIVATION | CELL_RESET_AFTER, gru_recurrent_bias,
+     {gru_scratch_size, gru_forward<S>, gru_backward<S>},
+     {fast_scratch_size<gru_fast_needs>, gru_fast_forward<S>, gru_fast_backward<S>}},
+};
+
+constexpr int CELL_COUNT = static_cast<int>(CellType::Count);
+
+template <typename S>
+constexpr bool cells_in_enum_order() {
+  for (int k = 0; k < CELL_COUNT; k++)
+    if (CELLS<S>[k].type != static_cast<CellType>(k)) return false;
+  return true;
+}
+static_assert(sizeof(CELLS<float>) / sizeof(CELLS<float>[0]) == CELL_COUNT, "one row per CellType");
+static_assert(cells_in_enum_order<float>(), "the rows in CellType's order");
+
+// The row of a cell (S-independent fields: cell_info(type).name, .gates, ...).
+template <typename S = float>
+inline const CellInfo<S>& cell_info(CellType type) { return CELLS<S>[static_cast<int>(type)]; }
+
+// The reference table: the plain kernels, the oracle that fast kernels are tested against.
+template <typename S>
+inline const CellKernel<S>& cell_kernel(CellType type) { return cell_info<S>(type).reference; }
+
+// The fast table: what the engine trains with.
+template <typename S>
+inline const CellKernel<S>& fast_cell_kernel(CellType type) { return cell_info<S>(type).fast; }
 
 template <typename S>
 using CellTable = const CellKernel<S>& (*)(CellType);
-
-// The reference table: the oracle that fast kernels are tested against.
-template <typename S>
-inline const CellKernel<S>& cell_kernel(CellType type) {
-  static const CellKernel<S> table[] = {
-      {"simple_rnn", SIMPLE_RNN_GATES, SIMPLE_RNN_CACHE, -1, reference_scratch_size,
-       [](S* h, S* c, const S* x, const S* W, const S* R, const S* b, const S* m, S* w, int T, int B, int I, int H,
-          bool rev, const CellOptions& o) { simple_rnn_forward(h, c, x, W, R, b, m, w, T, B, I, H, rev, o.relu); },
-       [](S* dx, S* dW, S* dR, S* db, S* dh, const S* h, const S* c, const S* x, const S* W, const S* R,
-          const S* b, const S* m, S* w, int T, int B, int I, int H, bool rev, const CellOptions& o) {
-         simple_rnn_backward(dx, dW, dR, db, dh, h, c, x, W, R, b, m, w, T, B, I, H, rev, o.relu);
-       }},
-      {"lstm", LSTM_GATES, LSTM_CACHE, 2, reference_scratch_size,
-       [](S* h, S* c, const S* x, const S* W, const S* R, const S* b, const S* m, S* w, int T, int B, int I, int H,
-          bool rev, const CellOptions&) { lstm_forward(h, c, x, W, R, b, m, w, T, B, I, H, rev); },
-       [](S* dx, S* dW, S* dR, S* db, S* dh, const S* h, const S* c, const S* x, const S* W, const S* R,
-          const S* b, const S* m, S* w, int T, int B, int I, int H, bool rev, const CellOptions&) {
-         lstm_backward(dx, dW, dR, db, dh, h, c, x, W, R, b, m, w, T, B, I, H, rev);
-       }},
-      {"gru", GRU_GATES, GRU_CACHE, -1, reference_scratch_size,
-       [](S* h, S* c, const S* x, const S* W, const S* R, const S* b, const S* m, S* w, int T, int B, int I, int H,
-          bool rev, const CellOptions& o) { gru_forward(h, c, x, W, R, b, m, w, T, B, I, H, rev, o.reset_after); },
-       [](S* dx, S* dW, S* dR, S* db, S* dh, const S* h, const S* c, const S* x, const S* W, const S* R,
-          const S* b, const S* m, S* w, int T, int B, int I, int H, bool rev, const CellOptions& o) {
-         gru_backward(dx, dW, dR, db, dh, h, c, x, W, R, b, m, w, T, B, I, H, rev, o.reset_after);
-       }},
-  };
-  return table[static_cast<int>(type)];
-}
 
 }  // namespace rnnlab

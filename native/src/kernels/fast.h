@@ -1,4 +1,5 @@
-// The fast cell kernels: same rows and signatures as the reference table (cells.h), tested against it.
+// The fast cell kernels: the same signatures as the reference kernels (cell.h), tested against them; their rows
+// are in the table of cells (cells.h).
 // Forward: the input projection of all time steps as one matrix product into the cache, then per step the
 // recurrent product (B, H) . (H, G*H) and the fused gate step. Backward: per step the fused gate gradients and the
 // recurrent product back to h_{t-1}; after the time loop dW, dR, dx and the bias as large products and sums.
@@ -7,58 +8,69 @@
 #include <algorithm>
 
 #include "../threads.h"
-#include "cells.h"
+#include "cell.h"
 #include "simd.h"
+#include "util.h"
 
 namespace rnnlab {
 
-// The workspace of one direction, carved from the scratch buffer (sizes in values, padded for any path's panels).
+// What one direction's fast kernel needs besides the products' A panels, in values: each cell states its own
+// (*_fast_needs, next to its kernels), from the sizes of the operands it packs (packed_b_size, simd.h).
+struct FastNeeds {
+  long rpack = 0;         // R packed for the recurrent product: R^T forward, R backward
+  long bpack = 0;         // W packed for the input projection
+  long dA = 0, dA2 = 0;   // (T, B, G*H) gate gradients of all steps (GRU: input side and recurrent side)
+  long hm_all = 0;        // (T, B, H) the states times the recurrent dropout mask
+  long tmp = 0, tmp2 = 0, tmp3 = 0;  // rows of one step
+};
+
+// The workspace of one direction, laid out in this one place: the parts in order from base, size = the values they
+// take (base nullptr: the size only).
 template <typename S>
 struct FastScratch {
   S *rpack, *bpack, *apack, *apack2, *dA, *dA2, *hm_all, *tmp, *tmp2, *tmp3;
-  static long packed(long K, long N) { return K * (N + 32); }
-  static long size(int T, int B, int I, int H, int G) {
-    const long TB = (long)T * B, GH = (long)G * H;
-    const long b = std::max({packed(I, GH), packed(GH, H), packed(TB, I), packed(GH, I), packed(TB, H)});
-    return 2 * packed(GH, H) + 64 + b + 2 * 120L * 256 + 2 * TB * GH + TB * H + 3L * B * GH + 64;
-  }
-  FastScratch(S* s, int T, int B, int I, int H, int G) {
-    const long TB = (long)T * B, GH = (long)G * H;
-    const long b = std::max({packed(I, GH), packed(GH, H), packed(TB, I), packed(GH, I), packed(TB, H)});
-    rpack = s; s += 2 * packed(GH, H) + 64;
-    bpack = s; s += b;
-    apack = s; s += 120L * 256;
-    apack2 = s; s += 120L * 256;
-    dA = s; s += TB * GH;
-    dA2 = s; s += TB * GH;
-    hm_all = s; s += TB * H;
-    tmp = s; s += (long)B * GH;
-    tmp2 = s; s += (long)B * GH;
-    tmp3 = s;
+  long size = 0;
+  FastScratch(S* base, const FastNeeds& n) {
+    auto take = [&](long values) {
+      S* part = base ? base + size : nullptr;
+      size += values;
+      return part;
+    };
+    rpack = take(n.rpack);
+    bpack = take(n.bpack);
+    apack = take(A_PACK_SIZE);
+    apack2 = take(A_PACK_SIZE);  // for the second half of a product split over two threads
+    dA = take(n.dA);
+    dA2 = take(n.dA2);
+    hm_all = take(n.hm_all);
+    tmp = take(n.tmp);
+    tmp2 = take(n.tmp2);
+    tmp3 = take(n.tmp3);
   }
 };
 
-template <int G>
-long fast_scratch_size(int T, int B, int I, int H) { return FastScratch<float>::size(T, B, I, H, G); }
+// a cell's fast workspace size (its CellKernel::scratch_size), from its needs
+template <FastNeeds (*needs)(int T, int B, int I, int H)>
+long fast_scratch_size(int T, int B, int I, int H) { return FastScratch<float>(nullptr, needs(T, B, I, H)).size; }
 
-// The pool that large products may split their rows over: set by the model around a one-direction layer (the
-// directions of a bidirectional layer already occupy the threads), on the thread that runs the layer.
-inline thread_local ThreadPool* product_pool = nullptr;
+// Multiply-adds below which a product is not worth splitting over threads.
+constexpr double PRODUCT_SPLIT_MIN = 1e6;
 
-// A large product with its rows of C split in two parts on product_pool, at a multiple of every path's tile height
-// (24): each element of C is computed by the same tile, summing over k in the same order, whatever the split, so
-// the bits do not depend on the thread count. Bp: packed B (pack_b), or B row-major read in place (ldb > 0).
+// A large product with its rows of C split in two parts on pool (nullptr: not split), at a multiple of every path's
+// tile height (GEMM_ROW_SPLIT): each element of C is computed by the same tile, summing over k in the same order,
+// whatever the split, so the bits do not depend on the thread count. The model passes a pool to a one-direction
+// layer only (the directions of a bidirectional layer already occupy the threads).
+// Bp: packed B (pack_b), or B row-major read in place (ldb > 0).
 template <typename S>
 void product(S* C, long ldc, const S* A, long rsa, long csa, const S* B, long ldb, int M, int N, int K,
-             bool accumulate, FastScratch<S>& w) {
+             bool accumulate, FastScratch<S>& w, ThreadPool* pool) {
   const SimdOps<S>& o = ops<S>();
   auto part = [&](int i0, int m, S* apack) {
     if (ldb > 0) o.gemm_rowb(C + i0 * ldc, ldc, A + i0 * rsa, rsa, csa, B, ldb, m, N, K, accumulate, apack);
     else o.gemm_packed(C + i0 * ldc, ldc, A + i0 * rsa, rsa, csa, B, m, N, K, accumulate, apack);
   };
-  const int half = M / 2 / 24 * 24;
-  ThreadPool* pool = product_pool;
-  if (!pool || pool->size() < 2 || half == 0 || (double)M * N * K < 1e6) return part(0, M, w.apack);
+  const int half = M / 2 / GEMM_ROW_SPLIT * GEMM_ROW_SPLIT;
+  if (!pool || pool->size() < 2 || half == 0 || (double)M * N * K < PRODUCT_SPLIT_MIN) return part(0, M, w.apack);
   pool->run(2, [&](int k) { k ? part(half, M - half, w.apack2) : part(0, half, w.apack); });
 }
 
@@ -84,25 +96,39 @@ void bias_backward(S* dbias, const S* dAx, const S* dAr, long rows, int GH) {
 // the steps that had a previous state (dAr row t pairs with Hm row prev(t): one contiguous block each).
 template <typename S>
 void weight_backward(S* dx, S* dW, S* dR, const S* dAx, const S* dAr, long ld_dAr, const S* x, const S* W,
-                     const S* Hm, FastScratch<S>& w, int T, int B, int I, int H, int GH, int rows_R, bool reverse) {
+                     const S* Hm, FastScratch<S>& w, ThreadPool* pool, int T, int B, int I, int H, int GH, int rows_R,
+                     bool reverse) {
   const int TB = T * B;
-  product(dW, I, dAx, 1, GH, x, I, GH, I, TB, true, w);
-  if (dx) product(dx, I, dAx, GH, 1, W, I, TB, I, GH, true, w);  // nullptr: not wanted (first layer)
+  product(dW, I, dAx, 1, GH, x, I, GH, I, TB, true, w, pool);
+  if (dx) product(dx, I, dAx, GH, 1, W, I, TB, I, GH, true, w, pool);  // nullptr: not wanted (first layer)
   if (T > 1 && rows_R > 0) {
     const long a0 = reverse ? 0 : B, h0 = reverse ? B : 0;  // first row of dAr with a previous state, and its Hm
-    product(dR, H, dAr + a0 * ld_dAr, 1, ld_dAr, Hm + h0 * H, H, rows_R, H, (T - 1) * B, true, w);
+    product(dR, H, dAr + a0 * ld_dAr, 1, ld_dAr, Hm + h0 * H, H, rows_R, H, (T - 1) * B, true, w, pool);
   }
+}
+
+inline FastNeeds lstm_fast_needs(int T, int B, int I, int H) {
+  const int GH = 4 * H;
+  FastNeeds n;
+  n.rpack = std::max(packed_b_size(H, GH), packed_b_size(GH, H));
+  n.bpack = packed_b_size(I, GH);
+  n.dA = (long)T * B * GH;
+  n.hm_all = (long)T * B * H;
+  n.tmp = (long)B * H;   // the masked state (forward), the gradient on it (backward)
+  n.tmp2 = (long)B * H;  // dc carried from step to step
+  n.tmp3 = (long)B * H;  // zeros: c before the first step
+  return n;
 }
 
 template <typename S>
 void lstm_fast_forward(S* h, S* cache, const S* x, const S* W, const S* R, const S* bias, const S* mask_h,
-                       S* scratch, int T, int B, int I, int H, bool reverse) {
+                       S* scratch, int T, int B, int I, int H, bool reverse, ThreadPool* pool, const CellOptions&) {
   const SimdOps<S>& o = ops<S>();
-  FastScratch<S> w(scratch, T, B, I, H, 4);
+  FastScratch<S> w(scratch, lstm_fast_needs(T, B, I, H));
   const int GH = 4 * H;
   const long ld = 5L * H;
   o.pack_b(w.bpack, W, 1, I, I, GH);
-  product(cache, ld, x, I, 1, w.bpack, 0, T * B, GH, I, false, w);
+  product(cache, ld, x, I, 1, w.bpack, 0, T * B, GH, I, false, w, pool);
   o.pack_b(w.rpack, R, 1, H, H, GH);
   for (int s = 0; s < T; s++) {
     const int t = step_time(s, T, reverse);
@@ -121,10 +147,10 @@ void lstm_fast_forward(S* h, S* cache, const S* x, const S* W, const S* R, const
 template <typename S>
 void lstm_fast_backward(S* dx, S* dW, S* dR, S* dbias, S* dh, const S* h, const S* cache, const S* x, const S* W,
                         const S* R, const S* bias, const S* mask_h, S* scratch, int T, int B, int I, int H,
-                        bool reverse) {
+                        bool reverse, ThreadPool* pool, const CellOptions&) {
   (void)bias;
   const SimdOps<S>& o = ops<S>();
-  FastScratch<S> w(scratch, T, B, I, H, 4);
+  FastScratch<S> w(scratch, lstm_fast_needs(T, B, I, H));
   const int GH = 4 * H;
   const long ld = 5L * H;
   S* dc_next = w.tmp2;
@@ -156,17 +182,29 @@ void lstm_fast_backward(S* dx, S* dW, S* dR, S* dbias, S* dh, const S* h, const 
       for (int j = 0; j < H; j++) w.hm_all[r * H + j] = h[r * H + j] * mask_h[(r % B) * H + j];
     Hm = w.hm_all;
   }
-  weight_backward(dx, dW, dR, w.dA, w.dA, GH, x, W, Hm, w, T, B, I, H, GH, GH, reverse);
+  weight_backward(dx, dW, dR, w.dA, w.dA, GH, x, W, Hm, w, pool, T, B, I, H, GH, GH, reverse);
+}
+
+inline FastNeeds simple_rnn_fast_needs(int T, int B, int I, int H) {
+  FastNeeds n;
+  n.rpack = packed_b_size(H, H);  // R^T forward, R backward: (H, H) both
+  n.bpack = packed_b_size(I, H);
+  n.dA = (long)T * B * H;
+  n.hm_all = (long)T * B * H;
+  n.tmp = (long)B * H;  // the masked state (forward), the gradient on it (backward)
+  return n;
 }
 
 template <typename S>
 void simple_rnn_fast_forward(S* h, S* cache, const S* x, const S* W, const S* R, const S* bias, const S* mask_h,
-                             S* scratch, int T, int B, int I, int H, bool reverse, bool relu) {
+                             S* scratch, int T, int B, int I, int H, bool reverse, ThreadPool* pool,
+                             const CellOptions& opt) {
   (void)cache;
   const SimdOps<S>& o = ops<S>();
-  FastScratch<S> w(scratch, T, B, I, H, 1);
+  const bool relu = opt.relu;  // else tanh
+  FastScratch<S> w(scratch, simple_rnn_fast_needs(T, B, I, H));
   o.pack_b(w.bpack, W, 1, I, I, H);
-  product(h, H, x, I, 1, w.bpack, 0, T * B, H, I, false, w);
+  product(h, H, x, I, 1, w.bpack, 0, T * B, H, I, false, w, pool);
   o.pack_b(w.rpack, R, 1, H, H, H);
   for (int s = 0; s < T; s++) {
     const int t = step_time(s, T, reverse);
@@ -182,10 +220,11 @@ void simple_rnn_fast_forward(S* h, S* cache, const S* x, const S* W, const S* R,
 template <typename S>
 void simple_rnn_fast_backward(S* dx, S* dW, S* dR, S* dbias, S* dh, const S* h, const S* cache, const S* x,
                               const S* W, const S* R, const S* bias, const S* mask_h, S* scratch, int T, int B,
-                              int I, int H, bool reverse, bool relu) {
+                              int I, int H, bool reverse, ThreadPool* pool, const CellOptions& opt) {
   (void)cache; (void)bias;
   const SimdOps<S>& o = ops<S>();
-  FastScratch<S> w(scratch, T, B, I, H, 1);
+  const bool relu = opt.relu;
+  FastScratch<S> w(scratch, simple_rnn_fast_needs(T, B, I, H));
   o.pack_b(w.rpack, R, H, 1, H, H);
   for (int s = T - 1; s >= 0; s--) {
     const int t = step_time(s, T, reverse);
@@ -209,23 +248,39 @@ void simple_rnn_fast_backward(S* dx, S* dW, S* dR, S* dbias, S* dh, const S* h, 
       for (int j = 0; j < H; j++) w.hm_all[r * H + j] = h[r * H + j] * mask_h[(r % B) * H + j];
     Hm = w.hm_all;
   }
-  weight_backward(dx, dW, dR, w.dA, w.dA, H, x, W, Hm, w, T, B, I, H, H, H, reverse);
+  weight_backward(dx, dW, dR, w.dA, w.dA, H, x, W, Hm, w, pool, T, B, I, H, H, H, reverse);
 }
 
 // GRU: rpack holds R^T packed for the z, r rows (and h rows when reset_after, as one (H, 3H) panel set); without
-// reset_after the h rows are a second pack at rpack + packed(H, 3H).
+// reset_after the h rows are a second pack after room for the first (forward packed_b_size(H, 3H), backward
+// packed_b_size(3H, H)).
+inline FastNeeds gru_fast_needs(int T, int B, int I, int H) {
+  const int GH = 3 * H;
+  FastNeeds n;
+  n.rpack = std::max(packed_b_size(H, GH), packed_b_size(GH, H)) + packed_b_size(H, H);
+  n.bpack = packed_b_size(I, GH);
+  n.dA = (long)T * B * GH;
+  n.dA2 = (long)T * B * GH;
+  n.hm_all = (long)T * B * H;
+  n.tmp = (long)B * H;    // the masked state (forward), the gradient on it (backward)
+  n.tmp2 = (long)B * GH;  // R hm of one step (forward), du (backward)
+  n.tmp3 = (long)B * H;   // u = r * hm
+  return n;
+}
+
 template <typename S>
 void gru_fast_forward(S* h, S* cache, const S* x, const S* W, const S* R, const S* bias, const S* mask_h,
-                      S* scratch, int T, int B, int I, int H, bool reverse, bool reset_after) {
+                      S* scratch, int T, int B, int I, int H, bool reverse, ThreadPool* pool, const CellOptions& opt) {
   const SimdOps<S>& o = ops<S>();
-  FastScratch<S> w(scratch, T, B, I, H, 3);
+  const bool reset_after = opt.reset_after;
+  FastScratch<S> w(scratch, gru_fast_needs(T, B, I, H));
   const int GH = 3 * H;
   const long ld = 4L * H;
   S* rec = w.tmp2;  // (B, 3H)
   S* u = w.tmp3;    // (B, H)
-  S* rp_h = w.rpack + FastScratch<S>::packed(H, GH);
+  S* rp_h = w.rpack + packed_b_size(H, GH);
   o.pack_b(w.bpack, W, 1, I, I, GH);
-  product(cache, ld, x, I, 1, w.bpack, 0, T * B, GH, I, false, w);
+  product(cache, ld, x, I, 1, w.bpack, 0, T * B, GH, I, false, w, pool);
   if (reset_after) {
     o.pack_b(w.rpack, R, 1, H, H, GH);
   } else {
@@ -247,15 +302,16 @@ void gru_fast_forward(S* h, S* cache, const S* x, const S* W, const S* R, const 
 template <typename S>
 void gru_fast_backward(S* dx, S* dW, S* dR, S* dbias, S* dh, const S* h, const S* cache, const S* x, const S* W,
                        const S* R, const S* bias, const S* mask_h, S* scratch, int T, int B, int I, int H,
-                       bool reverse, bool reset_after) {
+                       bool reverse, ThreadPool* pool, const CellOptions& opt) {
   (void)bias;
   const SimdOps<S>& o = ops<S>();
-  FastScratch<S> w(scratch, T, B, I, H, 3);
+  const bool reset_after = opt.reset_after;
+  FastScratch<S> w(scratch, gru_fast_needs(T, B, I, H));
   const int GH = 3 * H;
   const long ld = 4L * H;
   const long TB = (long)T * B;
   const int rows_R = reset_after ? GH : 2 * H;  // rows of R that saw hm (without reset_after, Rh saw u)
-  S* rp_h = w.rpack + FastScratch<S>::packed(GH, H);
+  S* rp_h = w.rpack + packed_b_size(GH, H);
   o.pack_b(w.rpack, R, H, 1, rows_R, H);
   if (!reset_after) o.pack_b(rp_h, R + 2L * H * H, H, 1, H, H);
   // Hm: the recurrent product's input of every step, row-aligned with h
@@ -287,43 +343,14 @@ void gru_fast_backward(S* dx, S* dW, S* dR, S* dbias, S* dh, const S* h, const S
       for (long k = 0; k < (long)B * H; k++) dhp[k] += dhm[k] * mask_h[k];
   }
   bias_backward(dbias, w.dA, w.dA2, TB, GH);
-  weight_backward(dx, dW, dR, w.dA, w.dA2, GH, x, W, Hm, w, T, B, I, H, GH, rows_R, reverse);
+  weight_backward(dx, dW, dR, w.dA, w.dA2, GH, x, W, Hm, w, pool, T, B, I, H, GH, rows_R, reverse);
   if (!reset_after && T > 1) {  // dRh (H, H) += dah^T U, U = r * hm of the steps with a previous state
     const long a0 = reverse ? 0 : B, h0 = reverse ? B : 0;
     S* U = w.dA2;  // dAr is consumed: reuse it for U, row-aligned with dA
     for (long r = 0; r < (T - 1) * (long)B; r++)
       for (int j = 0; j < H; j++) U[r * H + j] = cache[(a0 + r) * ld + H + j] * Hm[(h0 + r) * H + j];
-    product(dR + 2L * H * H, H, w.dA + a0 * GH + 2 * H, 1, GH, U, H, H, H, (T - 1) * B, true, w);
+    product(dR + 2L * H * H, H, w.dA + a0 * GH + 2 * H, 1, GH, U, H, H, H, (T - 1) * B, true, w, pool);
   }
-}
-
-// The fast table: same rows as cell_kernel<S>, fast kernels and their workspace.
-template <typename S>
-inline const CellKernel<S>& fast_cell_kernel(CellType type) {
-  static const CellKernel<S> table[] = {
-      {"simple_rnn", SIMPLE_RNN_GATES, SIMPLE_RNN_CACHE, -1, fast_scratch_size<SIMPLE_RNN_GATES>,
-       [](S* h, S* c, const S* x, const S* W, const S* R, const S* b, const S* m, S* w, int T, int B, int I, int H,
-          bool rev, const CellOptions& o) { simple_rnn_fast_forward(h, c, x, W, R, b, m, w, T, B, I, H, rev, o.relu); },
-       [](S* dx, S* dW, S* dR, S* db, S* dh, const S* h, const S* c, const S* x, const S* W, const S* R,
-          const S* b, const S* m, S* w, int T, int B, int I, int H, bool rev, const CellOptions& o) {
-         simple_rnn_fast_backward(dx, dW, dR, db, dh, h, c, x, W, R, b, m, w, T, B, I, H, rev, o.relu);
-       }},
-      {"lstm", LSTM_GATES, LSTM_CACHE, 2, fast_scratch_size<LSTM_GATES>,
-       [](S* h, S* c, const S* x, const S* W, const S* R, const S* b, const S* m, S* w, int T, int B, int I, int H,
-          bool rev, const CellOptions&) { lstm_fast_forward(h, c, x, W, R, b, m, w, T, B, I, H, rev); },
-       [](S* dx, S* dW, S* dR, S* db, S* dh, const S* h, const S* c, const S* x, const S* W, const S* R,
-          const S* b, const S* m, S* w, int T, int B, int I, int H, bool rev, const CellOptions&) {
-         lstm_fast_backward(dx, dW, dR, db, dh, h, c, x, W, R, b, m, w, T, B, I, H, rev);
-       }},
-      {"gru", GRU_GATES, GRU_CACHE, -1, fast_scratch_size<GRU_GATES>,
-       [](S* h, S* c, const S* x, const S* W, const S* R, const S* b, const S* m, S* w, int T, int B, int I, int H,
-          bool rev, const CellOptions& o) { gru_fast_forward(h, c, x, W, R, b, m, w, T, B, I, H, rev, o.reset_after); },
-       [](S* dx, S* dW, S* dR, S* db, S* dh, const S* h, const S* c, const S* x, const S* W, const S* R,
-          const S* b, const S* m, S* w, int T, int B, int I, int H, bool rev, const CellOptions& o) {
-         gru_fast_backward(dx, dW, dR, db, dh, h, c, x, W, R, b, m, w, T, B, I, H, rev, o.reset_after);
-       }},
-  };
-  return table[static_cast<int>(type)];
 }
 
 }  // namespace rnnlab

@@ -6,12 +6,19 @@
 // Legend: T steps, B batch, I input features, H hidden units, G = 3 gates. One direction's weight slice.
 // h is time-aligned: h[t] is the state after reading x[t], whichever way the sequence is read.
 #pragma once
+#include "cell.h"
 #include "util.h"
 
 namespace rnnlab {
 
 constexpr int GRU_GATES = 3;
 constexpr int GRU_CACHE = 4;  // per (t, b, unit): z, r, h~, and q = Rh hm + Rbh (reset_after) or unused
+
+// the reference kernels' workspace: a few rows of H (backward: dax, dar, hm, dhm)
+inline long gru_scratch_size(int, int, int, int H) { return 8L * H; }
+
+// Keras trains the recurrent bias half (its bias is (2, 3H)) only with reset_after
+inline bool gru_recurrent_bias(const CellOptions& opt) { return opt.reset_after; }
 
 template <typename S>
 void gru_forward(S* h,             // (T, B, H) out
@@ -21,8 +28,9 @@ void gru_forward(S* h,             // (T, B, H) out
                  const S* R,       // (3H, H)
                  const S* bias,    // (6H) Wb then Rb
                  const S* mask_h,  // (B, H) recurrent dropout mask, or nullptr
-                 S* scratch,       // (B*H + 8H) workspace
-                 int T, int B, int I, int H, bool reverse, bool reset_after) {
+                 S* scratch,       // (5H) workspace (gru_scratch_size)
+                 int T, int B, int I, int H, bool reverse, ThreadPool*, const CellOptions& opt) {
+  const bool reset_after = opt.reset_after;
   S* hm = scratch;           // (H)
   S* rec = scratch + H;      // (3H) recurrent linear part R hm + Rb
   S* u = rec + 3 * H;        // (H) r * hm
@@ -70,8 +78,9 @@ void gru_backward(S* dx,            // (T, B, I) accumulated, or nullptr: not wa
                   const S* R,       // (3H, H)
                   const S* bias,    // (6H)
                   const S* mask_h,  // (B, H) or nullptr
-                  S* scratch,       // (B*H + 8H) workspace
-                  int T, int B, int I, int H, bool reverse, bool reset_after) {
+                  S* scratch,       // (8H) workspace (gru_scratch_size)
+                  int T, int B, int I, int H, bool reverse, ThreadPool*, const CellOptions& opt) {
+  const bool reset_after = opt.reset_after;
   (void)bias;
   S* dax = scratch;        // (3H) gradient on the input linear part W x + Wb
   S* dar = dax + 3 * H;    // (3H) gradient on the recurrent linear part (R hm + Rb, or Rh u + Rbh)

@@ -4,12 +4,17 @@
 // Legend: T steps, B batch, I input features, H hidden units, G = 4 gates. One direction's weight slice.
 // h is time-aligned: h[t] is the state after reading x[t], whichever way the sequence is read.
 #pragma once
+#include "cell.h"
 #include "util.h"
 
 namespace rnnlab {
 
 constexpr int LSTM_GATES = 4;
 constexpr int LSTM_CACHE = 5;  // per (t, b, unit): activated gates i, o, f, c~ and the cell state c
+constexpr int LSTM_FORGET_GATE = 2;  // the gate whose input bias starts at 1 (Keras unit_forget_bias)
+
+// the reference kernels' workspace: the (B, H) carry of dc and a few rows of H
+inline long lstm_scratch_size(int, int B, int, int H) { return (long)B * H + 6L * H; }
 
 template <typename S>
 void lstm_forward(S* h,             // (T, B, H) out
@@ -19,8 +24,8 @@ void lstm_forward(S* h,             // (T, B, H) out
                   const S* R,       // (4H, H)
                   const S* bias,    // (8H) Wb then Rb
                   const S* mask_h,  // (B, H) recurrent dropout mask, or nullptr
-                  S* scratch,       // (B*H + 8H) workspace
-                  int T, int B, int I, int H, bool reverse) {
+                  S* scratch,       // (H) workspace (lstm_scratch_size)
+                  int T, int B, int I, int H, bool reverse, ThreadPool*, const CellOptions&) {
   const int G = 4;
   S* hm = scratch;  // (H)
   for (int s = 0; s < T; s++) {
@@ -63,8 +68,8 @@ void lstm_backward(S* dx,            // (T, B, I) accumulated, or nullptr: not w
                    const S* R,       // (4H, H)
                    const S* bias,    // (8H)
                    const S* mask_h,  // (B, H) or nullptr
-                   S* scratch,       // (B*H + 8H) workspace
-                   int T, int B, int I, int H, bool reverse) {
+                   S* scratch,       // (B*H + 6H) workspace (lstm_scratch_size)
+                   int T, int B, int I, int H, bool reverse, ThreadPool*, const CellOptions&) {
   (void)bias;
   const int G = 4;
   S* dc_next = scratch;               // (B, H) gradient on c_t flowing from step t+1

@@ -2,12 +2,16 @@
 // Legend: T steps, B batch, I input features, H hidden units, G = 1 gate. One direction's weight slice.
 // h is time-aligned: h[t] is the state after reading x[t], whichever way the sequence is read.
 #pragma once
+#include "cell.h"
 #include "util.h"
 
 namespace rnnlab {
 
 constexpr int SIMPLE_RNN_GATES = 1;
 constexpr int SIMPLE_RNN_CACHE = 0;  // floats per (t, b, unit) kept for backward besides h
+
+// the reference kernels' workspace: two rows of H
+inline long simple_rnn_scratch_size(int, int, int, int H) { return 2L * H; }
 
 template <typename S>
 void simple_rnn_forward(S* h,             // (T, B, H) out
@@ -17,9 +21,10 @@ void simple_rnn_forward(S* h,             // (T, B, H) out
                         const S* R,       // (H, H)
                         const S* bias,    // (2H) Wb then Rb
                         const S* mask_h,  // (B, H) recurrent dropout mask, or nullptr
-                        S* scratch,       // (2H) workspace (of reference_scratch_size)
-                        int T, int B, int I, int H, bool reverse, bool relu) {
+                        S* scratch,       // (2H) workspace (simple_rnn_scratch_size)
+                        int T, int B, int I, int H, bool reverse, ThreadPool*, const CellOptions& opt) {
   (void)cache;
+  const bool relu = opt.relu;  // else tanh
   S* hm = scratch;  // (H) masked previous state
   for (int s = 0; s < T; s++) {
     const int t = step_time(s, T, reverse);
@@ -51,9 +56,10 @@ void simple_rnn_backward(S* dx,            // (T, B, I) accumulated, or nullptr:
                          const S* R,       // (H, H)
                          const S* bias,    // (2H)
                          const S* mask_h,  // (B, H) or nullptr
-                         S* scratch,       // (2H) workspace (of reference_scratch_size)
-                         int T, int B, int I, int H, bool reverse, bool relu) {
+                         S* scratch,       // (2H) workspace (simple_rnn_scratch_size)
+                         int T, int B, int I, int H, bool reverse, ThreadPool*, const CellOptions& opt) {
   (void)cache; (void)bias;
+  const bool relu = opt.relu;
   S* da = scratch;      // (H) gradient on the pre-activation
   S* hm = scratch + H;  // (H)
   for (int s = T - 1; s >= 0; s--) {

@@ -251,20 +251,51 @@ export function formatSummary(summary: ModelSummary, title?: string): string {
 
 export interface TrainingMemoryEstimate {
   totalBytes: number
-  /** The input batch and its one-hot targets. */
+  /** The batch the engine gathers and the input gradient beside it, the labels (or targets) and the output gradient. */
   batchBytes: number
-  /** Per layer: its weights with gradients and optimizer state, plus the activations kept for the backward pass. */
+  /** Per layer: its weights with gradients and optimizer state, plus its activations and kernel workspaces. */
   layers: { index: number; name: string; bytes: number; weightBytes: number; activationBytes: number }[]
 }
 
 const FLOAT_BYTES = 4
-/** Weights, gradients and Adam's two moments: the largest optimizer state we have. */
+/** Weights, gradients and the optimizer's two moment buffers (the engine keeps both for every optimizer). */
 const WEIGHT_COPIES = 4
 
+// The engine's buffers per cell, mirrored from native/src/kernels: values kept per step, sample and unit for the
+// backward pass besides h (cells.h `cache_per_unit`), and the fast kernels' workspace of one direction (fast.h
+// `*_fast_needs` laid out by `FastScratch`: packed weights, the gate gradients of all steps, a few rows, and two
+// A panels of the matrix product). test/native/memory.test.ts checks the estimate against the engine.
+const GEMM_MAX_MR = 8
+const GEMM_MAX_NR = 32
+const A_PACK_SIZE = (GEMM_MAX_MR + GEMM_MAX_NR) * 256
+/** simd.h `packed_b_size`: a (K, N) operand packed in panels GEMM_MAX_NR wide. */
+const packed = (K: number, N: number) => K * Math.ceil(N / GEMM_MAX_NR) * GEMM_MAX_NR
+type Workspace = (T: number, B: number, I: number, H: number) => number
+const ENGINE_CELLS: Record<CellType, { cachePerUnit: number; workspace: Workspace }> = {
+  simple_rnn: {
+    cachePerUnit: 0,
+    workspace: (T, B, I, H) => packed(H, H) + packed(I, H) + 2 * A_PACK_SIZE + 2 * T * B * H + B * H
+  },
+  lstm: {
+    cachePerUnit: 5,
+    workspace: (T, B, I, H) =>
+      Math.max(packed(H, 4 * H), packed(4 * H, H)) + packed(I, 4 * H) + 2 * A_PACK_SIZE +
+      T * B * (4 * H + H) + 3 * B * H
+  },
+  gru: {
+    cachePerUnit: 4,
+    workspace: (T, B, I, H) =>
+      Math.max(packed(H, 3 * H), packed(3 * H, H)) + packed(H, H) + packed(I, 3 * H) + 2 * A_PACK_SIZE +
+      T * B * (6 * H + H) + B * (H + 3 * H + H)
+  }
+}
+
 /**
- * A rough upper estimate of training memory, good enough to refuse a config that cannot fit before the engine
- * allocates. Recurrent layers keep, per direction and step, the gate pre-activations plus cell and hidden
- * state (G + 2 vectors of H); every layer keeps its output and the gradient flowing back through it.
+ * What the engine allocates to train at this batch size (its `memoryBytes()` after a step), to refuse a config
+ * that cannot fit before the engine starts; the layer with the most bytes is the one to shrink. Every layer keeps
+ * its output and the gradient flowing back through it, plus: recurrent layers per direction h and its gradient, the
+ * cell's cache and the kernels' workspace (and with dropout the masked inputs), dense layers their pre-activation
+ * gradient, dropout layers their mask. Evaluation at a larger batch grows the activations to that batch.
  */
 export function estimateTrainingMemory(
   resolved: ResolvedModel,
@@ -272,17 +303,36 @@ export function estimateTrainingMemory(
   timeSteps: number
 ): TrainingMemoryEstimate {
   const B = batchSize
+  const T = timeSteps
   const elements = (shape: Shape) => shape.reduce<number>((n, d) => n * (d === null ? B : d), 1)
   const [, features] = resolved.input
-  const batchBytes = FLOAT_BYTES * (B * timeSteps * features + elements(resolved.outputShape))
+  const outputs = elements(resolved.outputShape)
+  const last = resolved.layers[resolved.layers.length - 1]?.config
+  // class ids (one per output row) with a softmax head, else target rows
+  const targets = last?.type === 'dense' && last.activation === 'softmax' ? outputs / last.units : outputs
+  const batchBytes = FLOAT_BYTES * (2 * T * B * features + targets + outputs)
   const layers = resolved.layers.map((layer) => {
-    const weightBytes = FLOAT_BYTES * WEIGHT_COPIES * layer.weights.reduce((n, w) => n + size(w.shape), 0)
     const output = elements(layer.outputShape)
-    // Dropout keeps mask, output and gradient; dense keeps pre-activation, output and gradient.
-    const kept =
-      layer.recurrent === undefined
-        ? 3 * output
-        : layer.recurrent.directions * B * timeSteps * (layer.recurrent.gates + 2) * layer.recurrent.hidden + 2 * output
+    let weights = 0
+    let kept = 3 * output // dense: output, its gradient, the pre-activation's; dropout: output, gradient, mask
+    const config = layer.config
+    if (layer.recurrent !== undefined) {
+      const { cell, directions: D, gates: G, hidden: H, inputFeatures: I } = layer.recurrent
+      const shared = config.type === 'bidirectional' && config.sharedWeights
+      const options = config.type === 'bidirectional' ? config.layer : (config as RecurrentLayerConfig)
+      const { cachePerUnit, workspace } = ENGINE_CELLS[cell]
+      weights = (shared ? 1 : D) * G * H * (I + H + 2) // W, R and both bias halves, stored whatever useBias says
+      const perDirection =
+        T * B * H * (2 + cachePerUnit) +
+        (options.dropout > 0 ? 2 * T * B * I + B * I : 0) +
+        (options.recurrentDropout > 0 ? B * H : 0) +
+        workspace(T, B, I, H)
+      kept = 2 * output + D * perDirection + (D === 2 ? T * B * I : 0) + (shared ? G * H * (I + H + 2) : 0)
+    } else if (config.type === 'dense') {
+      const I = layer.inputShape[layer.inputShape.length - 1] as number
+      weights = I * config.units + config.units // the bias is stored whatever useBias says
+    }
+    const weightBytes = FLOAT_BYTES * WEIGHT_COPIES * weights
     const activationBytes = FLOAT_BYTES * kept
     return { index: layer.index, name: layer.name, bytes: weightBytes + activationBytes, weightBytes, activationBytes }
   })

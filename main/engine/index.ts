@@ -163,6 +163,11 @@ export interface EngineModel {
   learningRate(): number
   /** Changes the learning rate for the next steps (schedules such as reduce-on-plateau). */
   setLearningRate(lr: number): void
+  /**
+   * Bytes the engine holds now: weights, gradients, optimizer state, and the activations, workspaces and batch copies
+   * of the largest batch so far (common/model.ts's estimateTrainingMemory predicts it after a training step).
+   */
+  memoryBytes(): number
 }
 
 export interface Engine {

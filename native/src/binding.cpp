@@ -71,7 +71,8 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
                         InstanceMethod("saveCheckpoint", &ModelWrap::SaveCheckpoint),
                         InstanceMethod("loadCheckpoint", &ModelWrap::LoadCheckpoint),
                         InstanceMethod("learningRate", &ModelWrap::LearningRate),
-                        InstanceMethod("setLearningRate", &ModelWrap::SetLearningRate)});
+                        InstanceMethod("setLearningRate", &ModelWrap::SetLearningRate),
+                        InstanceMethod("memoryBytes", &ModelWrap::MemoryBytes)});
   }
 
   explicit ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWrap>(info) {
@@ -106,6 +107,12 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
       engine_->optimizer.spec.learning_rate = lr;
       return info.Env().Undefined();
     });
+  }
+
+  // Bytes the engine holds now: weights, gradients, optimizer state, and the largest batch's activations, workspaces
+  // and copies (common/model.ts's estimateTrainingMemory predicts it; test/native/memory.test.ts checks).
+  Napi::Value MemoryBytes(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), engine_->memory_bytes());
   }
 
   Napi::Value ParamCount(const Napi::CallbackInfo& info) {

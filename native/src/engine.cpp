@@ -40,9 +40,24 @@ const ModelSpec& fits_memory(const ModelSpec& spec) {
 
 Engine::Engine(const ModelSpec& spec) : model(fits_memory(spec), fast_cell_kernel<float>), optimizer(spec.optimizer, (long)model.params.size()) {}
 
-void Engine::check_memory(int B) {
+double Engine::memory_bytes() const {
+  const double values = double(optimizer.m.capacity() + optimizer.v.capacity() + xb_.capacity() + tb_.capacity() +
+                               dout_.capacity());
+  return model.allocated_bytes() + values * sizeof(float) + double(lb_.capacity()) * sizeof(int32_t);
+}
+
+double Engine::training_bytes(int B, bool labels) const {
+  const ModelSpec& s = model.spec();
+  const double P = double(model.params.size()), rows = double(model.out_steps()) * B, U = model.out_features();
+  const double x = double(s.steps) * B * s.features;  // the batch, gathered time-major
+  const double targets = labels ? 0 : rows * U;     // target rows; class ids are counted below
+  return (model.buffer_values(B) + 4 * P + x + targets + rows * U) * sizeof(float) +  // 4 P: params, grads, m, v
+         (labels ? rows * sizeof(int32_t) : 0);                                         // rows * U: dout_
+}
+
+void Engine::check_memory(int B, bool labels) {
   if (B <= checked_batch_) return;
-  const double need = (model.buffer_values(B) + 4.0 * model.params.size()) * sizeof(float);
+  const double need = training_bytes(B, labels);
   const double have = physical_memory_bytes();
   if (have > 0 && need > 0.8 * have)
     throw std::runtime_error("batchSize " + std::to_string(B) + ": one batch needs about " + gigabytes(need) +
@@ -58,7 +73,7 @@ void Engine::init(uint64_t seed) {
 }
 
 void Engine::gather(const float* x, const Targets& y, const long* idx, int B) {
-  check_memory(B);
+  check_memory(B, y.labels != nullptr);
   const ModelSpec& s = model.spec();
   const long T = s.steps, F = s.features, K = model.out_steps(), U = model.out_features();
   xb_.resize(T * B * F);

@@ -52,6 +52,13 @@ class Engine {
   // out: (n, outSteps, U) model outputs (probabilities for a softmax head)
   void predict(float* out, const float* x, long n, int batch_size);
 
+  // Bytes the engine holds now: weights, gradients, optimizer state, and the activations, workspaces and batch copies
+  // of the largest batch so far (not the data set handed in, nor an epoch's shuffled order: 8 bytes a sample).
+  double memory_bytes() const;
+  // What memory_bytes() is once the engine has trained on batches of B samples (labels: class ids, else target
+  // rows): the memory check's figure, and the one common/model.ts's estimateTrainingMemory mirrors.
+  double training_bytes(int B, bool labels) const;
+
   void save_checkpoint(const std::string& path) const;
   void load_checkpoint(const std::string& path);
 
@@ -61,7 +68,7 @@ class Engine {
 
  private:
   void gather(const float* x, const Targets& y, const long* idx, int B);
-  void check_memory(int B);
+  void check_memory(int B, bool labels);
   Stats batch_loss(const float* out, int B, bool want_gradient);
 
   std::vector<float> xb_, tb_, dout_;  // (T, B, F) inputs, (rows, U) targets, (rows, U) output gradient

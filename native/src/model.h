@@ -143,22 +143,21 @@ class Model {
                           std::to_string((long long)(memory_bytes / 1e6)) + " MB of memory allows");
   }
 
-  // values the activation buffers hold at batch size B (what resize(B) allocates), to refuse oversize batches
+  // Values the activation buffers hold at batch size B: what resize(B) allocates (both walk layer_buffers), to
+  // refuse oversize batches before allocating them.
   double buffer_values(int B) const {
-    double n = double(spec_.steps) * B * spec_.features;
-    for (const Layer& L : layers_) {
-      const double y = double(rows(L.out, B)) * L.out.features, T = L.in.steps, I = L.in.features, H = L.spec.units;
-      n += 2 * y;
-      if (L.spec.kind == LayerKind::Recurrent) {
-        const int C = cell_info(L.spec.cell).cache_per_unit;
-        n += L.D * (T * B * H * (2 + C) + (L.spec.dropout > 0 ? 2 * T * B * I + B * I : 0) + B * H +
-                    kernels_(L.spec.cell).scratch_size(int(T), B, int(I), int(H))) +
-             (L.D == 2 ? T * B * I : 0) + (L.spec.shared_weights ? L.G * H * (I + H + 2) : 0);
-      } else {
-        n += y;
-      }
-    }
+    double n = double(spec_.steps) * B * spec_.features;  // dx_
+    for (const Layer& L : layers_) layer_buffers(L, B, [&](const std::vector<S>&, long values) { n += values; });
     return n;
+  }
+
+  // Bytes this model's buffers hold now: parameters, gradients, and the activations and workspaces of the largest
+  // batch so far (buffers grow to the largest batch and keep their room).
+  double allocated_bytes() const {
+    double n = double(params.capacity() + grads.capacity() + dx_.capacity());
+    for (const Layer& L : layers_)
+      layer_buffers(L, std::max(batch_, 0), [&](const std::vector<S>& v, long) { n += v.capacity(); });
+    return n * sizeof(S);
   }
 
   void zero_grads() { std::fill(grads.begin(), grads.end(), S(0)); }
@@ -237,37 +236,43 @@ class Model {
     grads.assign(offset, S(0));
   }
 
+  // Every activation buffer of layer L (Layer or const Layer) with its values at batch size B: resize() allocates
+  // them, buffer_values() and allocated_bytes() count them.
+  template <typename Lay, typename F>
+  void layer_buffers(Lay& L, int B, F&& f) const {
+    const long out = rows(L.out, B) * L.out.features;
+    f(L.y, out);
+    f(L.dy, out);
+    const long T = L.in.steps, I = L.in.features, H = L.spec.units;
+    if (L.spec.kind == LayerKind::Recurrent) {
+      const int C = cell_info(L.spec.cell).cache_per_unit;
+      for (int d = 0; d < L.D; d++) {
+        f(L.h[d], T * B * H);
+        f(L.dh[d], T * B * H);
+        f(L.cache[d], T * B * H * C);
+        if (L.spec.dropout > 0) {
+          f(L.xd[d], T * B * I);
+          f(L.dxd[d], T * B * I);
+          f(L.mask_x[d], B * I);
+        }
+        if (L.spec.recurrent_dropout > 0) f(L.mask_h[d], B * H);
+        f(L.work[d], kernels_(L.spec.cell).scratch_size((int)T, B, (int)I, (int)H));
+      }
+      if (L.D == 2) f(L.dx1, T * B * I);
+      if (L.spec.shared_weights) f(L.dgrad1, (long)L.G * H * (I + H + 2));
+    } else if (L.spec.kind == LayerKind::Dense) {
+      f(L.scratch, out);
+    } else {
+      f(L.mask, out);
+    }
+  }
+
   void resize(int B) {
     if (B == batch_) return;
     batch_ = B;
     dx_.assign((long)spec_.steps * B * spec_.features, S(0));
-    for (auto& L : layers_) {
-      L.y.assign(rows(L.out, B) * L.out.features, S(0));
-      L.dy.assign(L.y.size(), S(0));
-      const long T = L.in.steps, I = L.in.features, H = L.spec.units;
-      if (L.spec.kind == LayerKind::Recurrent) {
-        const int C = cell_info(L.spec.cell).cache_per_unit;
-        for (int d = 0; d < L.D; d++) {
-          L.h[d].assign(T * B * H, S(0));
-          L.dh[d].assign(T * B * H, S(0));
-          L.cache[d].assign(T * B * H * C, S(0));
-          if (L.spec.dropout > 0) {
-            L.xd[d].assign(T * B * I, S(0));
-            L.dxd[d].assign(T * B * I, S(0));
-            L.mask_x[d].assign(B * I, S(0));
-          }
-          if (L.spec.recurrent_dropout > 0) L.mask_h[d].assign(B * H, S(0));
-        }
-        for (int d = 0; d < L.D; d++)
-          L.work[d].assign(kernels_(L.spec.cell).scratch_size((int)T, B, (int)I, (int)H), S(0));
-        if (L.D == 2) L.dx1.assign(T * B * I, S(0));
-        if (L.spec.shared_weights) L.dgrad1.assign((long)L.G * H * (I + H + 2), S(0));
-      } else if (L.spec.kind == LayerKind::Dense) {
-        L.scratch.assign(L.y.size(), S(0));
-      } else {
-        L.mask.assign(L.y.size(), S(1));
-      }
-    }
+    for (auto& L : layers_)
+      layer_buffers(L, B, [&](std::vector<S>& v, long values) { v.assign(values, &v == &L.mask ? S(1) : S(0)); });
   }
 
   static void fill_mask(std::vector<S>& mask, double rate, Rng* rng) {

@@ -115,6 +115,13 @@ void check(const std::string& name, ModelSpec spec, int B, bool training) {
     Model<float> fast(spec, fast_cell_kernel<float>);
     const std::vector<double> got = run(fast, params, x, r, B, training);
     report(isa_name(isa), compare(got, want), 1e-5, "");
+    // the memory check's count (buffer_values) is what the model allocated
+    const double counted = (fast.buffer_values(B) + 2.0 * fast.params.size()) * sizeof(float);
+    if (fast.allocated_bytes() != counted) {
+      failed++;
+      std::printf("case %s %s allocated %.0f bytes, buffer_values counts %.0f FAIL\n", name.c_str(), isa_name(isa),
+                  fast.allocated_bytes(), counted);
+    }
     if (isa == best_isa()) {
       ModelSpec two = spec;
       two.threads = 2;

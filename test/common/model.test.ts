@@ -220,7 +220,13 @@ describe('training memory estimate', () => {
     const resolved = resolveModel(tutorial(), MNIST)
     const estimate = estimateTrainingMemory(resolved, 64, 28)
     const first = estimate.layers[0]
-    expect(first.activationBytes).toBe(4 * (2 * 64 * 28 * (4 + 2) * 50 + 2 * 64 * 28 * 100))
+    // per direction: h, its gradient and the LSTM cache (5 per unit), and the fast kernels' workspace (packed R and
+    // W, two A panels, the gate gradients and masked states of all steps, three rows); output and gradient; the
+    // backward direction's input gradient
+    const workspace = 200 * 64 + 28 * 224 + 2 * 40 * 256 + 64 * 28 * (200 + 50) + 3 * 64 * 50
+    expect(first.activationBytes).toBe(
+      4 * (2 * (64 * 28 * 50 * (2 + 5) + workspace) + 2 * 64 * 28 * 100 + 64 * 28 * 28)
+    )
     expect(first.weightBytes).toBe(4 * 4 * (2 * 200 * 28 + 2 * 200 * 50 + 2 * 400))
     expect(estimate.totalBytes).toBe(estimate.batchBytes + estimate.layers.reduce((n, l) => n + l.bytes, 0))
     expect(estimateTrainingMemoryBytes(resolved, 64, 28)).toBe(estimate.totalBytes)

@@ -1,14 +1,11 @@
-// What every recurrent cell kernel shares: the cell types, their options and the kernel signatures (the table of
-// cells, one row per type, is cells.h).
+// What every recurrent cell kernel shares: the cells' options and the kernel signatures (the cells themselves are
+// the rows of the table in cells.h).
 // Legend: T steps, B batch, I input features, H hidden units, G gates.
 #pragma once
 
 namespace rnnlab {
 
 class ThreadPool;
-
-// One enumerator per row of the table in cells.h, in its order (checked there at compile time).
-enum class CellType { SimpleRnn, Lstm, Gru, Count /* not a cell: the number of cells */ };
 
 // Every option that changes what a cell computes; each kernel reads the ones that concern it.
 struct CellOptions {

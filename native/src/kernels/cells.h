@@ -1,11 +1,9 @@
 // The table of recurrent cells, one row per CellType: what the spec calls it, its shape, the options the spec may
 // set on it, and its kernels (the reference ones, the oracle, and the fast ones the engine trains with). Everything
 // else that depends on the cell reads it from here: the spec reader (spec_js.cpp), the model (model.h) and the tests.
-// Adding a cell: a kernel file, an enumerator in CellType (cell.h), a row here (native/README.md).
+// Adding a cell: a kernel file, then here its include, its enumerator and its row (native/README.md).
 // Legend: T steps, B batch, I input features, H hidden units, G gates.
 #pragma once
-#include <cstddef>
-
 #include "cell.h"
 #include "fast.h"
 #include "gru.h"
@@ -13,6 +11,9 @@
 #include "simple_rnn.h"
 
 namespace rnnlab {
+
+// One enumerator per row of CELLS below, in its order (checked at compile time).
+enum class CellType { SimpleRnn, Lstm, Gru, Count /* not a cell: the number of cells */ };
 
 // The spec options a cell may take besides those every cell has (flags of CellInfo::options).
 enum CellOptionFlags : unsigned {

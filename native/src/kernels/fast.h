@@ -9,6 +9,8 @@
 
 #include "../threads.h"
 #include "cell.h"
+#include "gru.h"
+#include "lstm.h"
 #include "simd.h"
 #include "util.h"
 
@@ -108,7 +110,7 @@ void weight_backward(S* dx, S* dW, S* dR, const S* dAx, const S* dAr, long ld_dA
 }
 
 inline FastNeeds lstm_fast_needs(int T, int B, int I, int H) {
-  const int GH = 4 * H;
+  const int GH = LSTM_GATES * H;
   FastNeeds n;
   n.rpack = std::max(packed_b_size(H, GH), packed_b_size(GH, H));
   n.bpack = packed_b_size(I, GH);
@@ -125,8 +127,8 @@ void lstm_fast_forward(S* h, S* cache, const S* x, const S* W, const S* R, const
                        S* scratch, int T, int B, int I, int H, bool reverse, ThreadPool* pool, const CellOptions&) {
   const SimdOps<S>& o = ops<S>();
   FastScratch<S> w(scratch, lstm_fast_needs(T, B, I, H));
-  const int GH = 4 * H;
-  const long ld = 5L * H;
+  const int GH = LSTM_GATES * H;
+  const long ld = (long)LSTM_CACHE * H;  // a cache row: the gates, then c
   o.pack_b(w.bpack, W, 1, I, I, GH);
   product(cache, ld, x, I, 1, w.bpack, 0, T * B, GH, I, false, w, pool);
   o.pack_b(w.rpack, R, 1, H, H, GH);
@@ -138,7 +140,7 @@ void lstm_fast_forward(S* h, S* cache, const S* x, const S* W, const S* R, const
       const long prev = prev_time(t, reverse);
       const S* hm = masked_prev(h + prev * B * H, mask_h, w.tmp, B, H);
       o.gemm_packed(ct, ld, hm, H, 1, w.rpack, B, GH, H, true, w.apack);
-      cprev = cache + prev * B * ld + 4 * H;
+      cprev = cache + prev * B * ld + GH;
     }
     o.lstm_step_forward(ct, ld, h + (long)t * B * H, cprev, ld, bias, B, H);
   }
@@ -151,8 +153,8 @@ void lstm_fast_backward(S* dx, S* dW, S* dR, S* dbias, S* dh, const S* h, const 
   (void)bias;
   const SimdOps<S>& o = ops<S>();
   FastScratch<S> w(scratch, lstm_fast_needs(T, B, I, H));
-  const int GH = 4 * H;
-  const long ld = 5L * H;
+  const int GH = LSTM_GATES * H;
+  const long ld = (long)LSTM_CACHE * H;  // a cache row: the gates, then c
   S* dc_next = w.tmp2;
   std::fill(dc_next, dc_next + (long)B * H, S(0));
   std::fill(w.tmp3, w.tmp3 + (long)B * H, S(0));
@@ -161,7 +163,7 @@ void lstm_fast_backward(S* dx, S* dW, S* dR, S* dbias, S* dh, const S* h, const 
     const int t = step_time(s, T, reverse);
     const long prev = prev_time(t, reverse);
     S* dat = w.dA + (long)t * B * GH;
-    const S* cprev = s > 0 ? cache + prev * B * ld + 4 * H : w.tmp3;  // zeros before the first step
+    const S* cprev = s > 0 ? cache + prev * B * ld + GH : w.tmp3;  // zeros before the first step
     o.lstm_step_backward(dat, dc_next, cache + (long)t * B * ld, ld, cprev, s > 0 ? ld : H, dh + (long)t * B * H,
                          B, H);
     if (s > 0) {
@@ -255,7 +257,7 @@ void simple_rnn_fast_backward(S* dx, S* dW, S* dR, S* dbias, S* dh, const S* h, 
 // reset_after the h rows are a second pack after room for the first (forward packed_b_size(H, 3H), backward
 // packed_b_size(3H, H)).
 inline FastNeeds gru_fast_needs(int T, int B, int I, int H) {
-  const int GH = 3 * H;
+  const int GH = GRU_GATES * H;
   FastNeeds n;
   n.rpack = std::max(packed_b_size(H, GH), packed_b_size(GH, H)) + packed_b_size(H, H);
   n.bpack = packed_b_size(I, GH);
@@ -274,8 +276,8 @@ void gru_fast_forward(S* h, S* cache, const S* x, const S* W, const S* R, const 
   const SimdOps<S>& o = ops<S>();
   const bool reset_after = opt.reset_after;
   FastScratch<S> w(scratch, gru_fast_needs(T, B, I, H));
-  const int GH = 3 * H;
-  const long ld = 4L * H;
+  const int GH = GRU_GATES * H;
+  const long ld = (long)GRU_CACHE * H;  // a cache row: z, r, h~, q
   S* rec = w.tmp2;  // (B, 3H)
   S* u = w.tmp3;    // (B, H)
   S* rp_h = w.rpack + packed_b_size(H, GH);
@@ -307,8 +309,8 @@ void gru_fast_backward(S* dx, S* dW, S* dR, S* dbias, S* dh, const S* h, const S
   const SimdOps<S>& o = ops<S>();
   const bool reset_after = opt.reset_after;
   FastScratch<S> w(scratch, gru_fast_needs(T, B, I, H));
-  const int GH = 3 * H;
-  const long ld = 4L * H;
+  const int GH = GRU_GATES * H;
+  const long ld = (long)GRU_CACHE * H;  // a cache row: z, r, h~, q
   const long TB = (long)T * B;
   const int rows_R = reset_after ? GH : 2 * H;  // rows of R that saw hm (without reset_after, Rh saw u)
   S* rp_h = w.rpack + packed_b_size(GH, H);

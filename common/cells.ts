@@ -60,6 +60,21 @@ export interface CellSpec {
   engineActivations: readonly RecurrentActivation[]
   /** The field behind each of ONNX's activations for one direction, in ONNX's order (RNN f; LSTM f, g, h; GRU f, g). */
   onnxActivations: readonly ('activation' | 'recurrentActivation')[]
+  /** The engine's buffers, mirrored from native/src/kernels (the memory estimate; test/native/memory.test.ts). */
+  engine: {
+    /** Values kept per step, sample and unit for the backward pass besides h (cells.h `cache`). */
+    cachePerUnit: number
+    /** The fast kernels' workspace of one direction (fast.h `*_fast_needs`), in values. */
+    workspace: (T: number, B: number, I: number, H: number, gemm: EngineGemm) => number
+  }
+}
+
+/** The engine's matrix-product buffer sizes (simd.h), which the workspaces are built from. */
+export interface EngineGemm {
+  /** `packed_b_size`: a (K, N) operand packed in panels. */
+  packed: (K: number, N: number) => number
+  /** `A_PACK_SIZE`: one A panel. */
+  aPanel: number
 }
 
 export const CELLS = {
@@ -72,7 +87,11 @@ export const CELLS = {
     options: [],
     activation: 'tanh',
     engineActivations: ['tanh', 'relu'],
-    onnxActivations: ['activation']
+    onnxActivations: ['activation'],
+    engine: {
+      cachePerUnit: 0,
+      workspace: (T, B, I, H, g) => g.packed(H, H) + g.packed(I, H) + 2 * g.aPanel + 2 * T * B * H + B * H
+    }
   },
   lstm: {
     type: 'lstm',
@@ -83,7 +102,13 @@ export const CELLS = {
     options: ['recurrentActivation', 'unitForgetBias'],
     activation: 'tanh',
     engineActivations: ['tanh'],
-    onnxActivations: ['recurrentActivation', 'activation', 'activation']
+    onnxActivations: ['recurrentActivation', 'activation', 'activation'],
+    engine: {
+      cachePerUnit: 5,
+      workspace: (T, B, I, H, g) =>
+        Math.max(g.packed(H, 4 * H), g.packed(4 * H, H)) + g.packed(I, 4 * H) + 2 * g.aPanel + T * B * (4 * H + H) +
+        3 * B * H
+    }
   },
   gru: {
     type: 'gru',
@@ -94,7 +119,13 @@ export const CELLS = {
     options: ['recurrentActivation', 'resetAfter'],
     activation: 'tanh',
     engineActivations: ['tanh'],
-    onnxActivations: ['recurrentActivation', 'activation']
+    onnxActivations: ['recurrentActivation', 'activation'],
+    engine: {
+      cachePerUnit: 4,
+      workspace: (T, B, I, H, g) =>
+        Math.max(g.packed(H, 3 * H), g.packed(3 * H, H)) + g.packed(H, H) + g.packed(I, 3 * H) + 2 * g.aPanel +
+        T * B * (6 * H + H) + B * (H + 3 * H + H)
+    }
   }
 } as const satisfies Record<string, CellSpec>
 

@@ -1,5 +1,5 @@
 // What a layer stack is in numbers: shapes, Keras parameter counts, ONNX weight layouts, the summary table, memory.
-import { CELL_LIST, GATES, kerasBiasVectors, type CellType } from './cells'
+import { CELLS, CELL_LIST, GATES, kerasBiasVectors, type CellType, type EngineGemm } from './cells'
 import { cellOf, type LayerConfig, type ModelConfig, type RecurrentLayerConfig, type RunConfig } from './config/types'
 import { datasetInputShape } from './datasets'
 import { formatBytes } from './format'
@@ -261,33 +261,13 @@ const FLOAT_BYTES = 4
 /** Weights, gradients and the optimizer's two moment buffers (the engine keeps both for every optimizer). */
 const WEIGHT_COPIES = 4
 
-// The engine's buffers per cell, mirrored from native/src/kernels: values kept per step, sample and unit for the
-// backward pass besides h (cells.h `cache_per_unit`), and the fast kernels' workspace of one direction (fast.h
-// `*_fast_needs` laid out by `FastScratch`: packed weights, the gate gradients of all steps, a few rows, and two
-// A panels of the matrix product). test/native/memory.test.ts checks the estimate against the engine.
+// The engine's matrix-product buffers (native/src/kernels/simd.h), from which each cell's workspace (its row in
+// common/cells.ts) is built. test/native/memory.test.ts checks the estimate against the engine.
 const GEMM_MAX_MR = 8
 const GEMM_MAX_NR = 32
-const A_PACK_SIZE = (GEMM_MAX_MR + GEMM_MAX_NR) * 256
-/** simd.h `packed_b_size`: a (K, N) operand packed in panels GEMM_MAX_NR wide. */
-const packed = (K: number, N: number) => K * Math.ceil(N / GEMM_MAX_NR) * GEMM_MAX_NR
-type Workspace = (T: number, B: number, I: number, H: number) => number
-const ENGINE_CELLS: Record<CellType, { cachePerUnit: number; workspace: Workspace }> = {
-  simple_rnn: {
-    cachePerUnit: 0,
-    workspace: (T, B, I, H) => packed(H, H) + packed(I, H) + 2 * A_PACK_SIZE + 2 * T * B * H + B * H
-  },
-  lstm: {
-    cachePerUnit: 5,
-    workspace: (T, B, I, H) =>
-      Math.max(packed(H, 4 * H), packed(4 * H, H)) + packed(I, 4 * H) + 2 * A_PACK_SIZE +
-      T * B * (4 * H + H) + 3 * B * H
-  },
-  gru: {
-    cachePerUnit: 4,
-    workspace: (T, B, I, H) =>
-      Math.max(packed(H, 3 * H), packed(3 * H, H)) + packed(H, H) + packed(I, 3 * H) + 2 * A_PACK_SIZE +
-      T * B * (6 * H + H) + B * (H + 3 * H + H)
-  }
+const ENGINE_GEMM: EngineGemm = {
+  packed: (K, N) => K * Math.ceil(N / GEMM_MAX_NR) * GEMM_MAX_NR,
+  aPanel: (GEMM_MAX_MR + GEMM_MAX_NR) * 256
 }
 
 /**
@@ -320,13 +300,13 @@ export function estimateTrainingMemory(
       const { cell, directions: D, gates: G, hidden: H, inputFeatures: I } = layer.recurrent
       const shared = config.type === 'bidirectional' && config.sharedWeights
       const options = config.type === 'bidirectional' ? config.layer : (config as RecurrentLayerConfig)
-      const { cachePerUnit, workspace } = ENGINE_CELLS[cell]
+      const { cachePerUnit, workspace } = CELLS[cell].engine
       weights = (shared ? 1 : D) * G * H * (I + H + 2) // W, R and both bias halves, stored whatever useBias says
       const perDirection =
         T * B * H * (2 + cachePerUnit) +
         (options.dropout > 0 ? 2 * T * B * I + B * I : 0) +
         (options.recurrentDropout > 0 ? B * H : 0) +
-        workspace(T, B, I, H)
+        workspace(T, B, I, H, ENGINE_GEMM)
       kept = 2 * output + D * perDirection + (D === 2 ? T * B * I : 0) + (shared ? G * H * (I + H + 2) : 0)
     } else if (config.type === 'dense') {
       const I = layer.inputShape[layer.inputShape.length - 1] as number

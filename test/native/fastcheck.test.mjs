@@ -6,6 +6,7 @@ import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { root } from './helpers.mjs'
+import { CELL_VARIANTS } from '../helpers/matrix'
 
 const build = spawnSync(process.execPath, [join(root, 'scripts', 'build-native.mjs'), '--tests-only', 'fastcheck'], { encoding: 'utf8' })
 const run = build.status === 0 ? spawnSync(join(root, 'native', 'build', 'test', 'fastcheck'), [], { encoding: 'utf8' }) : null
@@ -20,7 +21,7 @@ test('fast-kernel check covers every cell, direction mode, edge shape and path',
   const names = new Set(lines.map((l) => l[1]))
   const paths = new Set(lines.map((l) => l[2]))
   for (const p of ['double', 'portable', 'threads2-vs-1', 'threads2-repeat']) assert.ok(paths.has(p), `path ${p} missing`)
-  for (const cell of ['simple_rnn_tanh', 'simple_rnn_relu', 'lstm', 'gru_reset_after', 'gru_reset_before'])
+  for (const { name: cell } of CELL_VARIANTS)
     for (const mode of ['forward', 'go_backwards', 'bi_concat', 'bi_sum', 'bi_mul', 'bi_ave', 'bi_shared']) {
       const prefix = `${cell}/${mode}/`
       assert.ok([...names].some((n) => n.startsWith(prefix + 'T1_B1')), `${prefix} T=1, B=1 missing`)

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { dirname, join } from 'node:path'
+import { CELL_VARIANTS } from '../helpers/matrix'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const build = spawnSync(process.execPath, [join(root, 'scripts', 'build-native.mjs'), '--tests-only', 'gradcheck'], { encoding: 'utf8' })
@@ -21,7 +22,7 @@ test('gradient check program builds and runs', () => {
 
 test('gradient check covers every cell, direction mode and output kind', () => {
   const names = new Set(cases.map((c) => c[1]))
-  for (const cell of ['simple_rnn_tanh', 'simple_rnn_relu', 'lstm', 'gru_reset_after', 'gru_reset_before']) {
+  for (const { name: cell } of CELL_VARIANTS) {
     for (const mode of ['forward', 'go_backwards', 'bi_concat', 'bi_sum', 'bi_mul', 'bi_ave', 'bi_shared'])
       for (const out of ['last', 'sequences']) assert.ok(names.has(`${cell}/${mode}/${out}`), `${cell}/${mode}/${out} missing`)
     assert.ok(names.has(`${cell}/dense_softmax_ce/last`) && names.has(`${cell}/dense_softmax_ce/sequences`))

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { normalizeRunConfig } from '../../common/config'
 import { estimateTrainingMemory, resolveModel } from '../../common/model'
 import { loadEngine } from '../../main/engine/index'
-import { engineSpec } from '../../main/training/engine-spec'
+import { engineSpec } from '../../main/engine/spec'
 
 const T = 7
 const F = 3

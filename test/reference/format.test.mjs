@@ -6,8 +6,12 @@ import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { basename } from 'node:path'
 import { listReferenceFiles, readReference } from '../helpers/reference.mjs'
+import { GATES as CELL_GATES } from '../../common/cells'
+import { CELL_VARIANTS, cellVariant } from '../helpers/matrix'
 
-const GATES = { simple_rnn_tanh: 1, simple_rnn_relu: 1, lstm: 4, gru_reset_after: 3, gru_reset_before: 3 }
+/** Gates of a fixture's cell variant (`gru_reset_after` → 3). */
+const gatesOf = (variant) => CELL_GATES[cellVariant(variant).cell.type]
+
 const DIRECTIONS = { forward: 1, reverse: 1, bidirectional: 2 }
 const files = listReferenceFiles()
 const fixtures = files.map((path) => ({ file: basename(path), ...readReference(path) }))
@@ -20,7 +24,7 @@ const maxAbsDiff = (a, b) => a.reduce((m, v, k) => Math.max(m, Math.abs(v - b[k]
 // x (T, B, I), W (D, G*H, I), R (D, G*H, H), bias (D, 2*G*H) = Wb then Rb; gates LSTM i,o,f,c, GRU z,r,h.
 // Returns Y (T, D, B, H), Y_h (D, B, H), Y_c (D, B, H).
 function layerForward(cell, direction, x, W, R, bias, T, B, I, H) {
-  const G = GATES[cell]
+  const G = gatesOf(cell)
   const D = DIRECTIONS[direction]
   const Y = new Float64Array(T * D * B * H)
   const Yh = new Float64Array(D * B * H)
@@ -119,7 +123,7 @@ function caseForward(header, data) {
 
 test('the fixture set is complete', () => {
   const names = fixtures.map((f) => f.header.case).sort()
-  const expected = Object.keys(GATES).flatMap((cell) => Object.keys(DIRECTIONS).map((direction) => `${cell}-${direction}`))
+  const expected = CELL_VARIANTS.map((v) => v.name).flatMap((cell) => Object.keys(DIRECTIONS).map((direction) => `${cell}-${direction}`))
   for (const name of expected) assert.ok(names.includes(name), `missing case ${name}`)
   assert.ok(names.filter((n) => n.startsWith('stacked-')).length >= 2, 'expected two stacked cases')
   for (const f of fixtures) assert.equal(f.file, `${f.header.case}.ref`)
@@ -137,7 +141,7 @@ for (const { file, header, tensors } of fixtures) {
       let inputs = I
       header.layers.forEach((layer, k) => {
         const { D, G } = layer
-        assert.equal(G, GATES[layer.cell], `layer ${k} gates`)
+        assert.equal(G, gatesOf(layer.cell), `layer ${k} gates`)
         assert.equal(D, DIRECTIONS[layer.direction], `layer ${k} directions`)
         assert.equal(layer.I, inputs, `layer ${k} takes the previous layer's D*H features`)
         Object.assign(expected, {
@@ -151,7 +155,7 @@ for (const { file, header, tensors } of fixtures) {
       Object.assign(expected, { y: yShape, r_y: yShape, dx: [T, B, I] })
     } else {
       const { D, G } = header
-      assert.equal(G, GATES[header.cell])
+      assert.equal(G, gatesOf(header.cell))
       assert.equal(D, DIRECTIONS[header.direction])
       Object.assign(expected, {
         W: [D, G * H, I], R: [D, G * H, H], B: [D, 2 * G * H], dW: [D, G * H, I], dR: [D, G * H, H], dB: [D, 2 * G * H],

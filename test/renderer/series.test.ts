@@ -1,7 +1,10 @@
-// Chart series helpers (renderer/src/lib/series.ts, compareSeries.ts): smoothing with an off switch, decimation that
-// keeps extremes, and a run's metric against epoch, step and wall time.
+// Chart series helpers (renderer/src/lib/series.ts, compareSeries.ts, lineChart.ts): smoothing with an off switch,
+// chart.js's decimation as the charts use it (keeps extremes, follows the zoom), a smoothed trend by bucket means, and
+// a run's metric against epoch, step and wall time.
 import { describe, expect, it } from 'vitest'
-import { decimate, decimateMean, extent, smooth, type Point } from '../../renderer/src/lib/series'
+import { Chart } from 'chart.js'
+import { decimateMean, extent, smooth, type Point } from '../../renderer/src/lib/series'
+import { decimationFor, lineChartConfig, POINTS_PER_PIXEL, toDataset } from '../../renderer/src/lib/lineChart'
 import { metricSeries, secondsPerEpoch } from '../../renderer/src/lib/compareSeries'
 import type { BatchMetrics, RunDetail } from '../../common/contract'
 
@@ -23,24 +26,70 @@ describe('smoothing', () => {
   })
 })
 
-describe('decimation', () => {
-  it('returns short series unchanged', () => {
-    const pts = line(100, (i) => i)
-    expect(decimate(pts, 1000)).toBe(pts)
+/** A canvas whose 2D context draws nothing: chart.js lays out, decimates and "draws" under Node. */
+function blankCanvas(width: number, height: number): HTMLCanvasElement {
+  const canvas: Record<string, unknown> = { width, height, style: {} }
+  const context = new Proxy({ canvas } as Record<string | symbol, unknown>, {
+    get: (t, k) => (k in t ? t[k] : k === 'measureText' ? (s: string) => ({ width: s.length * 6 }) : () => undefined),
+    set: (t, k, v) => ((t[k] = v), true)
   })
-  it('cuts 93,800 points to about the target, keeping the ends, spikes and x order', () => {
+  canvas.getContext = () => context
+  return canvas as unknown as HTMLCanvasElement
+}
+
+/** The app's chart config drawing `series` on a 1000-pixel-wide canvas; returns the points chart.js draws of each. */
+function drawn(series: Point[][], view?: { min: number; max: number }): Point[][] {
+  const list = series.map((points) => ({ label: 'loss', color: '#2f6fde', points }))
+  const config = lineChartConfig()
+  config.options!.responsive = false
+  config.options!.scales!.x!.min = view?.min
+  config.options!.scales!.x!.max = view?.max
+  config.options!.plugins!.decimation = decimationFor(list)
+  const chart = new Chart(blankCanvas(1000, 400), config)
+  chart.data.datasets = list.map(toDataset)
+  chart.update('none')
+  const data = chart.data.datasets.map((d) => d.data)
+  chart.destroy()
+  return data
+}
+
+describe('decimation (chart.js, as the charts are configured)', () => {
+  it('draws short series whole', () => {
+    const pts = line(100, (i) => i)
+    expect(drawn([pts])[0]).toBe(pts)
+  })
+  it('cuts 93,800 points to the points budget, keeping the ends, spikes and x order', () => {
     const pts = line(93_800, (i) => Math.sin(i / 50))
     pts[12_345] = { x: 12_345, y: 9 }
     pts[70_000] = { x: 70_000, y: -9 }
-    const d = decimate(pts, 1200)
-    expect(d.length).toBeLessThanOrEqual(1200)
-    expect(d.length).toBeGreaterThan(600)
+    const [d] = drawn([pts])
+    expect(d).toHaveLength(1000 * POINTS_PER_PIXEL)
     expect(d[0]).toBe(pts[0])
     expect(d[d.length - 1]).toBe(pts[pts.length - 1])
     expect(d.some((p) => p.y === 9)).toBe(true)
     expect(d.some((p) => p.y === -9)).toBe(true)
     expect(d.every((p, i) => i === 0 || p.x > d[i - 1].x)).toBe(true)
     expect(extent(d)).toEqual([-9, 9])
+  })
+  it('decimates the visible range only, so zooming in shows more detail', () => {
+    const pts = line(93_800, (i) => Math.sin(i / 50) + (i % 2 ? 0.1 : -0.1))
+    const [all] = drawn([pts])
+    const [zoomed] = drawn([pts], { min: 40_000, max: 49_380 })
+    expect(zoomed).toHaveLength(1000 * POINTS_PER_PIXEL)
+    // The view, and the neighbours that carry the line to its edges.
+    expect(zoomed.every((p) => p.x >= 40_000 - 2 && p.x <= 49_380 + 2)).toBe(true)
+    const inView = (d: Point[]) => d.filter((p) => p.x >= 40_000 && p.x <= 49_380).length
+    expect(inView(zoomed)).toBeGreaterThan(5 * inView(all))
+  })
+  it('shares the budget among the series, and keeps min-max for a series with a gap', () => {
+    const ten = Array.from({ length: 10 }, (_, r) => line(9_380, (i) => Math.sin(i / 50) + r))
+    expect(drawn(ten).map((d) => d.length)).toEqual(ten.map(() => (1000 * POINTS_PER_PIXEL) / 10))
+    const gapped = line(20_000, (i) => Math.sin(i / 50))
+    gapped[10_000] = { x: 10_000, y: NaN }
+    expect(decimationFor([{ label: 'loss', color: '#000', points: gapped }]).algorithm).toBe('min-max')
+    const [d] = drawn([gapped])
+    expect(d.length).toBeLessThanOrEqual(4 * 1000)
+    expect(d.length).toBeLessThan(gapped.length)
   })
 })
 

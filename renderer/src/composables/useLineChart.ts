@@ -1,44 +1,11 @@
-// A chart.js line chart on a canvas, kept out of Vue's reactivity, redrawn at most 10 times a second.
-import { markRaw, onMounted, onUnmounted, watch, type Ref } from 'vue'
-import {
-  Chart,
-  Legend,
-  LinearScale,
-  LineController,
-  LineElement,
-  LogarithmicScale,
-  PointElement,
-  Tooltip,
-  type ChartDataset
-} from 'chart.js'
+// A chart.js line chart on a canvas, kept out of Vue's reactivity, redrawn at most 10 times a second. A zoomable one
+// zooms and pans its x axis with chartjs-plugin-zoom (wheel, drag); the keys and double-click call the same plugin.
+import { markRaw, onMounted, onUnmounted, ref, watch, type Ref } from 'vue'
+import { Chart, type Plugin } from 'chart.js'
+import zoomPlugin from 'chartjs-plugin-zoom'
+import { coversAll, dataRange, keyAction, pointsIn, zoomLimits, ZOOM_SPEED, type Range } from '../lib/chartView'
+import { decimationFor, lineChartConfig, toDataset, type ChartOptions, type ChartSeries } from '../lib/lineChart'
 import type { Point } from '../lib/series'
-import { coversAll, panRange, zoomRange, type Range } from '../lib/viewport'
-
-Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Legend, Tooltip)
-
-export interface ChartSeries {
-  label: string
-  color: string
-  points: Point[]
-  /** Drawn thin and translucent under another series (raw values under a smoothed line, per-batch values). */
-  faint?: boolean
-  dashed?: boolean
-  /** Show point markers (sparse series such as per-epoch values). */
-  markers?: boolean
-  /** Leave it out of the legend. */
-  hideInLegend?: boolean
-}
-
-export interface ChartOptions {
-  xTitle: string
-  yTitle: string
-  yPercent?: boolean
-  /** Fixed x range (e.g. 0 to the planned epochs, so a live curve grows into a steady frame). */
-  xMin?: number
-  xMax?: number
-  /** Wheel (or +/-) zooms the x axis, dragging (or the arrow keys) pans it, double-click (or 0) resets. */
-  zoomable?: boolean
-}
 
 const MIN_INTERVAL_MS = 100
 
@@ -46,129 +13,71 @@ function cssVar(name: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888'
 }
 
-function toDataset(s: ChartSeries): ChartDataset<'line', Point[]> {
-  return {
-    label: s.label,
-    data: s.points,
-    borderColor: s.faint ? s.color + '80' : s.color,
-    backgroundColor: s.color,
-    borderWidth: s.faint ? 1.25 : 2,
-    borderDash: s.dashed ? [6, 4] : undefined,
-    pointRadius: s.markers ? 3 : 0,
-    pointHoverRadius: 4,
-    tension: 0,
-    spanGaps: false,
-    parsing: false,
-    normalized: true
-  }
+interface Axis {
+  min?: number
+  max?: number
+  title: { text: string; color: string }
+  ticks: { color: string; includeBounds?: boolean; callback?: unknown }
+  grid: { color: string }
 }
 
-/** Draws `series` on the canvas; call `refresh()` (or change `version`) after mutating the series in place. */
-export function useLineChart(canvas: Ref<HTMLCanvasElement | null>, series: () => ChartSeries[], options: () => ChartOptions, version?: Ref<number>) {
+/** Draws `series` on the canvas whenever they or the options change; `drawn` counts the points drawn in the view. */
+export function useLineChart(canvas: Ref<HTMLCanvasElement | null>, series: () => ChartSeries[], options: () => ChartOptions) {
   let chart: Chart<'line', Point[]> | null = null
+  let el: HTMLCanvasElement | null = null
   let timer: ReturnType<typeof setTimeout> | null = null
   let lastDraw = 0
-  /** The zoomed x range, or null to show all the data. */
-  let view: Range | null = null
-  let frame = 0
+  /** The x range of the data last drawn. */
+  let full: Range | null = null
+  /** The x axis's own bounds while nobody has zoomed: the data's, or the fixed xMin/xMax. */
+  let home: { min?: number; max?: number } = {}
+  const drawn = ref(0)
+  const zoomable = !!options().zoomable
 
-  function dataRange(): Range | null {
-    let min = Infinity
-    let max = -Infinity
-    for (const s of series()) {
-      if (s.points.length === 0) continue
-      min = Math.min(min, s.points[0].x)
-      max = Math.max(max, s.points[s.points.length - 1].x)
-    }
-    return Number.isFinite(min) && max > min ? { min, max } : null
+  /** The scales' options of this chart (as handed to a plugin hook or kept here). */
+  const axes = (c: { options: { scales?: object } }) => c.options.scales as Record<'x' | 'y', Axis>
+
+  /** The x range zoomed or panned to, or null while the axis shows its own bounds. */
+  function view(c: { options: { scales?: object } }): Range | null {
+    const x = axes(c).x
+    return x.min === home.min && x.max === home.max ? null : { min: x.min!, max: x.max! }
   }
 
-  function showView(): void {
-    if (!chart || !canvas.value) return
-    const scales = chart.options.scales as Record<string, { min?: number; max?: number; ticks: { includeBounds?: boolean } }>
-    const opts = options()
-    scales.x.min = view?.min ?? opts.xMin
-    scales.x.max = view?.max ?? opts.xMax
-    // A zoomed view's edges fall between round numbers: label only the round ticks inside it.
-    scales.x.ticks.includeBounds = view === null
-    canvas.value.dataset.view = view ? `${view.min.toPrecision(6)},${view.max.toPrecision(6)}` : 'all'
-  }
-
-  /** Pans and zooms draw on the next animation frame, not on the 10-a-second clock: they follow the hand. */
-  function setView(next: Range | null): void {
-    const full = dataRange()
-    view = next && full && !coversAll(next, full) ? next : null
-    showView()
-    if (!frame) {
-      frame = requestAnimationFrame(() => {
-        frame = 0
-        chart?.update('none')
-      })
-    }
-  }
-
-  function attachZoom(el: HTMLCanvasElement): () => void {
-    let drag: { x: number; view: Range } | null = null
-    const current = (): Range | null => view ?? dataRange()
-    const valueAt = (px: number): number => chart?.scales.x.getValueForPixel(px) ?? 0
-    const onWheel = (e: WheelEvent) => {
-      const v = current()
-      const full = dataRange()
-      if (!v || !full) return
-      e.preventDefault()
-      setView(zoomRange(v, full, valueAt(e.offsetX), e.deltaY < 0 ? 0.8 : 1.25))
-    }
-    const onDown = (e: PointerEvent) => {
-      const v = current()
-      if (!v || !view) return // nothing to pan while all the data is shown
-      drag = { x: e.clientX, view: v }
-      el.setPointerCapture(e.pointerId)
-    }
-    const onMove = (e: PointerEvent) => {
-      const full = dataRange()
-      if (!drag || !full || !chart) return
-      const width = chart.chartArea.right - chart.chartArea.left
-      setView(panRange(drag.view, full, (-(e.clientX - drag.x) * (drag.view.max - drag.view.min)) / width))
-    }
-    const onUp = () => (drag = null)
-    const onDouble = () => setView(null)
-    const onKey = (e: KeyboardEvent) => {
-      const v = current()
-      const full = dataRange()
-      if (!v || !full) return
-      const middle = (v.min + v.max) / 2
-      const step = (v.max - v.min) / 10
-      const next: Record<string, () => Range | null> = {
-        '+': () => zoomRange(v, full, middle, 0.8),
-        '=': () => zoomRange(v, full, middle, 0.8),
-        '-': () => zoomRange(v, full, middle, 1.25),
-        ArrowLeft: () => panRange(v, full, -step),
-        ArrowRight: () => panRange(v, full, step),
-        '0': () => null
+  /** Keeps the view's marks in step with every update, whoever caused it (new data, the zoom plugin, a key). */
+  const viewMarks: Plugin<'line'> = {
+    id: 'viewMarks',
+    beforeUpdate(c) {
+      if (!zoomable) return
+      const x = axes(c).x
+      let v = view(c)
+      // Zoomed back out to everything: follow the data again.
+      if (v && full && coversAll(v, full)) {
+        x.min = home.min
+        x.max = home.max
+        v = null
       }
-      if (!(e.key in next)) return
-      e.preventDefault()
-      setView(next[e.key]())
-    }
-    el.addEventListener('wheel', onWheel, { passive: false })
-    el.addEventListener('pointerdown', onDown)
-    el.addEventListener('pointermove', onMove)
-    el.addEventListener('pointerup', onUp)
-    el.addEventListener('pointercancel', onUp)
-    el.addEventListener('dblclick', onDouble)
-    el.addEventListener('keydown', onKey)
-    el.tabIndex = 0
-    return () => {
-      el.removeEventListener('wheel', onWheel)
-      el.removeEventListener('pointerdown', onDown)
-      el.removeEventListener('pointermove', onMove)
-      el.removeEventListener('pointerup', onUp)
-      el.removeEventListener('pointercancel', onUp)
-      el.removeEventListener('dblclick', onDouble)
-      el.removeEventListener('keydown', onKey)
+      // A zoomed view's edges fall between round numbers: label only the round ticks inside it.
+      x.ticks.includeBounds = v === null
+      c.canvas.dataset.view = v ? `${v.min.toPrecision(6)},${v.max.toPrecision(6)}` : 'all'
+    },
+    afterUpdate(c) {
+      const shown = { min: c.scales.x.min, max: c.scales.x.max }
+      // After decimation a dataset's data is what chart.js draws of it.
+      drawn.value = c.data.datasets.reduce((n, d, i) => n + (c.isDatasetVisible(i) ? pointsIn(d.data as Point[], shown) : 0), 0)
     }
   }
-  let detachZoom: (() => void) | null = null
+
+  function onKey(e: KeyboardEvent): void {
+    const action = keyAction(e.key)
+    if (!action || !chart || !full) return
+    e.preventDefault()
+    if ('reset' in action) chart.resetZoom('none')
+    else if ('zoom' in action) chart.zoom(action.zoom, 'none')
+    else if (view(chart)) chart.pan({ x: -action.pan * chart.chartArea.width }, undefined, 'none')
+  }
+  const onDouble = () => chart?.resetZoom('none')
+  /** The zoom plugin asks before a drag: nothing to pan while all the data is shown. */
+  const startPan = ({ chart: c }: { chart: { options: { scales?: object } } }) => view(c) !== null
 
   function apply(): void {
     timer = null
@@ -177,13 +86,20 @@ export function useLineChart(canvas: Ref<HTMLCanvasElement | null>, series: () =
     const list = series()
     const opts = options()
     chart.data.datasets = list.map(toDataset)
+    chart.options.plugins!.decimation = decimationFor(list)
     const muted = cssVar('--muted')
     const grid = cssVar('--border')
-    const scales = chart.options.scales as Record<string, { min?: number; max?: number; title: { text: string; color: string }; ticks: { color: string; callback?: unknown }; grid: { color: string } }>
+    const scales = axes(chart)
+    full = dataRange(list.map((s) => s.points))
     // A zoomed view outlives redraws of new data, but not a change of x axis (its range would mean nothing).
-    const full = dataRange()
-    if (view && (!full || view.min < full.min || view.max > full.max || opts.xTitle !== scales.x.title.text)) view = null
-    showView()
+    const v = view(chart)
+    const keep = v && full && v.min >= full.min && v.max <= full.max && opts.xTitle === scales.x.title.text
+    home = { min: opts.xMin, max: opts.xMax }
+    if (!keep) {
+      scales.x.min = home.min
+      scales.x.max = home.max
+    }
+    if (zoomable && full) chart.options.plugins!.zoom!.limits = { x: zoomLimits(full) }
     scales.x.title.text = opts.xTitle
     scales.y.title.text = opts.yTitle
     for (const axis of [scales.x, scales.y]) {
@@ -207,31 +123,24 @@ export function useLineChart(canvas: Ref<HTMLCanvasElement | null>, series: () =
   }
 
   onMounted(() => {
-    if (!canvas.value) return
-    chart = markRaw(
-      new Chart<'line', Point[]>(canvas.value, {
-        type: 'line',
-        data: { datasets: [] },
-        options: {
-          animation: false,
-          responsive: true,
-          maintainAspectRatio: false,
-          interaction: { mode: 'nearest', intersect: false },
-          scales: {
-            x: { type: 'linear', title: { display: true, text: '' }, ticks: {}, grid: {} },
-            y: { type: 'linear', title: { display: true, text: '' }, ticks: {}, grid: {} }
-          },
-          plugins: {
-            legend: { position: 'bottom', labels: { boxWidth: 14, boxHeight: 2 } },
-            tooltip: { enabled: true }
-          }
-        }
-      })
-    )
-    if (options().zoomable) detachZoom = attachZoom(canvas.value)
+    el = canvas.value
+    if (!el) return
+    const config = lineChartConfig()
+    config.plugins!.push(viewMarks)
+    if (zoomable) {
+      config.plugins!.push(zoomPlugin)
+      config.options!.plugins!.zoom = {
+        pan: { enabled: true, mode: 'x', onPanStart: startPan },
+        zoom: { mode: 'x', wheel: { enabled: true, speed: ZOOM_SPEED } }
+      }
+      el.addEventListener('keydown', onKey)
+      el.addEventListener('dblclick', onDouble)
+      el.tabIndex = 0
+    }
+    chart = markRaw(new Chart(el, config))
     apply()
   })
-  const stop = watch([series, options, ...(version ? [version] : [])], refresh)
+  const stop = watch([series, options], refresh)
   const themeObserver = new MutationObserver(refresh)
   themeObserver.observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] })
   const media = window.matchMedia('(prefers-color-scheme: dark)')
@@ -241,10 +150,10 @@ export function useLineChart(canvas: Ref<HTMLCanvasElement | null>, series: () =
     themeObserver.disconnect()
     media.removeEventListener('change', refresh)
     if (timer) clearTimeout(timer)
-    if (frame) cancelAnimationFrame(frame)
-    detachZoom?.()
+    el?.removeEventListener('keydown', onKey)
+    el?.removeEventListener('dblclick', onDouble)
     chart?.destroy()
     chart = null
   })
-  return { refresh }
+  return { drawn }
 }

@@ -1,6 +1,6 @@
 // One run as its screen shows it: the stored detail and per-batch figures, then the live events while it trains.
 // Subscribes before loading, so a second window (or coming back to the screen) joins a running run without a gap.
-import { onUnmounted, ref, shallowRef, watch, type Ref } from 'vue'
+import { onUnmounted, ref, shallowRef, triggerRef, watch, type Ref } from 'vue'
 import type { EpochMetrics, RunDetail, RunStatus, TrainingProgress } from '../../../common/contract'
 import { api } from '../api'
 import type { Point } from '../lib/series'
@@ -21,15 +21,13 @@ export function useRun(id: Ref<number>) {
   const notes = ref<string[]>([])
   const loading = ref(true)
   const error = ref<string | null>(null)
-  /** Per-batch running means, x in epochs (epoch − 1 + batch / batches). Mutated in place; `version` ticks. */
-  let batches: BatchSeries = { loss: [], accuracy: [] }
-  const batchSeries = shallowRef<BatchSeries>(batches)
-  const version = ref(0)
+  /** Per-batch running means, x in epochs (epoch − 1 + batch / batches). Live batches are pushed in place + triggerRef. */
+  const batchSeries = shallowRef<BatchSeries>({ loss: [], accuracy: [] })
   let lastStep = 0
   let lastEpoch = 0
   let generation = 0
 
-  function pushBatch(step: number, epoch: number, batch: number, perEpoch: number, loss: number, accuracy: number | null): void {
+  function pushBatch(batches: BatchSeries, step: number, epoch: number, batch: number, perEpoch: number, loss: number, accuracy: number | null): void {
     if (step <= lastStep) return
     lastStep = step
     // The figures are running means that restart each epoch: break the line there rather than draw a cliff.
@@ -66,16 +64,16 @@ export function useRun(id: Ref<number>) {
       const perEpoch = new Map<number, number>()
       for (const r of rows) perEpoch.set(r.epoch, Math.max(perEpoch.get(r.epoch) ?? 0, r.batch))
       // Stored rows end at an epoch boundary; live events may already have drawn later batches, so rebuild in order.
-      const liveTail = { loss: batches.loss.filter((p) => p.x > (rows.length ? rows[rows.length - 1].epoch : 0)), accuracy: batches.accuracy.filter((p) => p.x > (rows.length ? rows[rows.length - 1].epoch : 0)) }
-      batches = { loss: [], accuracy: [] }
+      const drawn = batchSeries.value
+      const liveTail = { loss: drawn.loss.filter((p) => p.x > (rows.length ? rows[rows.length - 1].epoch : 0)), accuracy: drawn.accuracy.filter((p) => p.x > (rows.length ? rows[rows.length - 1].epoch : 0)) }
+      const batches: BatchSeries = { loss: [], accuracy: [] }
       lastStep = 0
       lastEpoch = 0
-      for (const r of rows) pushBatch(r.step, r.epoch, r.batch, live?.batches ?? perEpoch.get(r.epoch) ?? r.batch, r.loss, r.accuracy)
+      for (const r of rows) pushBatch(batches, r.step, r.epoch, r.batch, live?.batches ?? perEpoch.get(r.epoch) ?? r.batch, r.loss, r.accuracy)
       const gap = (list: Point[], tail: Point[]) => (list.length && tail.length && Number.isFinite(tail[0].y) ? [{ x: Math.floor(tail[0].x), y: NaN }] : [])
       batches.loss.push(...gap(batches.loss, liveTail.loss), ...liveTail.loss)
       batches.accuracy.push(...gap(batches.accuracy, liveTail.accuracy), ...liveTail.accuracy)
       batchSeries.value = batches
-      version.value++
       error.value = null
     } catch (e) {
       if (mine === generation) error.value = e instanceof Error ? e.message : String(e)
@@ -89,8 +87,8 @@ export function useRun(id: Ref<number>) {
       if (p.runId !== id.value) return
       progress.value = p
       if (status.value !== 'running') status.value = 'running'
-      pushBatch((p.epoch - 1) * p.batches + p.batch, p.epoch, p.batch, p.batches, p.loss, p.accuracy)
-      version.value++
+      pushBatch(batchSeries.value, (p.epoch - 1) * p.batches + p.batch, p.epoch, p.batch, p.batches, p.loss, p.accuracy)
+      triggerRef(batchSeries)
     }),
     api.onTrainingEpoch((e) => {
       if (e.runId === id.value) setEpoch(e.metrics)
@@ -117,8 +115,7 @@ export function useRun(id: Ref<number>) {
       epochs.value = []
       progress.value = null
       notes.value = []
-      batches = { loss: [], accuracy: [] }
-      batchSeries.value = batches
+      batchSeries.value = { loss: [], accuracy: [] }
       lastStep = 0
       lastEpoch = 0
       void load()
@@ -134,5 +131,5 @@ export function useRun(id: Ref<number>) {
     }
   }
 
-  return { detail, epochs, progress, status, runError, notes, loading, error, batchSeries, version, cancel, reload: load }
+  return { detail, epochs, progress, status, runError, notes, loading, error, batchSeries, cancel, reload: load }
 }

@@ -1,4 +1,5 @@
-// Metric series for the charts: exponential smoothing (TensorBoard's, debiased) and decimation of long series.
+// Metric series for the charts: exponential smoothing (TensorBoard's, debiased) and the trend of a smoothed series.
+// Long series are decimated by chart.js as it draws them (lib/lineChart.ts).
 
 export interface Point {
   x: number
@@ -22,35 +23,6 @@ export function smooth(points: Point[], weight: number): Point[] {
   })
 }
 
-/**
- * Min-max decimation to about `target` points: the series is cut into buckets along x and each keeps its first,
- * lowest, highest and last point in x order, so spikes survive. Short series are returned as they are.
- */
-export function decimate(points: Point[], target: number): Point[] {
-  if (points.length <= target || target < 8) return points
-  const buckets = Math.floor(target / 4)
-  const x0 = points[0].x
-  const span = points[points.length - 1].x - x0 || 1
-  const out: Point[] = []
-  let start = 0
-  for (let b = 0; b < buckets && start < points.length; b++) {
-    const limit = x0 + (span * (b + 1)) / buckets
-    let end = start
-    while (end < points.length && (points[end].x <= limit || b === buckets - 1)) end++
-    if (end === start) continue
-    let lo = start
-    let hi = start
-    for (let i = start; i < end; i++) {
-      if (points[i].y < points[lo].y) lo = i
-      if (points[i].y > points[hi].y) hi = i
-    }
-    const keep = [...new Set([start, lo, hi, end - 1])].sort((a, b) => a - b)
-    for (const i of keep) out.push(points[i])
-    start = end
-  }
-  return out
-}
-
 /** The smallest and largest finite y. */
 export function extent(points: Point[]): [number, number] | null {
   let lo = Infinity
@@ -64,8 +36,10 @@ export function extent(points: Point[]): [number, number] | null {
 }
 
 /**
- * Decimation by bucket means: for a line meant to read as a trend (a smoothed series), where min-max decimation
- * would draw the remaining wiggle as a thick band. Short series are returned as they are.
+ * Decimation by bucket means, for a line meant to read as a trend (a smoothed series). chart.js's decimation picks
+ * points (LTTB, min-max), which keeps a smoothed series' remaining wiggle as a band: on the compare test's runs at the
+ * default weight 0.6 the smoothed loss still wiggles 0.052 peak to peak (the raw 0.10), about 9 px at 1280×800, and
+ * hides the trend; means draw one line. Short series are returned as they are.
  */
 export function decimateMean(points: Point[], target: number): Point[] {
   if (points.length <= target || target < 2) return points

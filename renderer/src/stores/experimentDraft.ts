@@ -1,5 +1,7 @@
-// The experiment being built on the New experiment screen: layers, dataset, training settings, their check and the
-// config JSON they make. Kept for the whole window, so leaving the screen and coming back keeps the work.
+// The experiment being built on the New experiment screen: layers, dataset (and its preview), training settings, their
+// check and the config JSON they make. A store, so leaving the screen and coming back keeps the work. No I/O here:
+// composables/useDatasetPreview.ts reads previews into it.
+import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import {
   normalizeModelConfig,
@@ -27,17 +29,6 @@ export interface TrainingDraft {
   patience: number
   restoreBestWeights: boolean
 }
-
-const name = ref('experiment')
-const layers = shallowRef<LayerDraft[]>([])
-const dataset = ref<DatasetSpec>({ source: 'mnist-sample' })
-const preview = shallowRef<DatasetPreview | null>(null)
-/** The dataset spec (as JSON) the preview was read for: a preview of other settings is not shown. */
-const previewFor = ref('')
-const training = ref<TrainingDraft>({
-  optimizer: 'adam', learningRate: 0.001, loss: 'categorical_crossentropy', batchSize: 64, epochs: 10, seed: 42, shuffle: true,
-  earlyStopping: false, monitor: 'val_loss', patience: 2, restoreBestWeights: true
-})
 
 function trainingInput(t: TrainingDraft): Record<string, unknown> {
   const out: Record<string, unknown> = {
@@ -70,7 +61,20 @@ function trainingFrom(c: RunConfig): TrainingDraft {
   }
 }
 
-export function useExperimentDraft() {
+export const useExperimentDraftStore = defineStore('experimentDraft', () => {
+  const name = ref('experiment')
+  const layers = shallowRef<LayerDraft[]>([])
+  const dataset = ref<DatasetSpec>({ source: 'mnist-sample' })
+  const training = ref<TrainingDraft>({
+    optimizer: 'adam', learningRate: 0.001, loss: 'categorical_crossentropy', batchSize: 64, epochs: 10, seed: 42, shuffle: true,
+    earlyStopping: false, monitor: 'val_loss', patience: 2, restoreBestWeights: true
+  })
+  const preview = shallowRef<DatasetPreview | null>(null)
+  /** The dataset spec (as JSON) the preview was read for: a preview of other settings is not shown. */
+  const previewFor = ref('')
+  const previewLoading = ref(false)
+  const previewError = ref<string | null>(null)
+
   const currentPreview = computed(() => (previewFor.value === JSON.stringify(dataset.value) ? preview.value : null))
   const inputShape = computed<[number, number] | undefined>(() => {
     const fromSpec = datasetInputShape(dataset.value)
@@ -110,5 +114,9 @@ export function useExperimentDraft() {
     training.value = { ...training.value, optimizer: type, learningRate: OPTIMIZER_DEFAULTS[type].learningRate }
   }
 
-  return { name, layers, dataset, preview, previewFor, currentPreview, training, inputShape, check, config, load, loadModel, loadPreset, resetOptimizer }
-}
+  return {
+    name, layers, dataset, training, preview, previewFor, previewLoading, previewError,
+    currentPreview, inputShape, check, config,
+    load, loadModel, loadPreset, resetOptimizer
+  }
+})

@@ -74,6 +74,10 @@ function padInk(page: Page): Promise<number> {
   })
 }
 
+/** Waits for main's first read of a run's samples and its first prediction: over a second on a slow, shared machine
+ *  (1.3 s measured at load 2.5), longer than a poll's 1 s default. */
+const firstRead = { timeout: 30_000 }
+
 describe('Try it', () => {
   it('predicts a drawing as it is drawn, then a picked validation sample against its label', async () => {
     const { page, problems } = await openPage(browser, served, { hash: `#/runs/${runId}` })
@@ -81,9 +85,9 @@ describe('Try it', () => {
     await page.getByTestId('try-it-link').click()
     await page.waitForURL(new RegExp(`#/runs/${runId}/try$`))
     await expect.poll(() => page.locator('#try-title').textContent()).toContain('tiny-mnist')
-    await expect.poll(() => page.getByTestId('samples').locator('button').count()).toBe(20)
+    await expect.poll(() => page.getByTestId('samples').locator('button').count(), firstRead).toBe(20)
     // The page's samples are predicted in one call, and each is marked right or wrong.
-    await expect.poll(() => page.locator('.sample-mark').count()).toBe(20)
+    await expect.poll(() => page.locator('.sample-mark').count(), firstRead).toBe(20)
     const before = calls.count
     await shoot(page, 'try-it-empty-1280x800-light')
 
@@ -162,7 +166,7 @@ describe('Try it', () => {
   it('looks right at both sizes in light and dark', async () => {
     for (const look of looks) {
       const { page, problems } = await openPage(browser, served, { ...look, hash: `#/runs/${runId}/try` })
-      await expect.poll(() => page.locator('.sample-mark').count()).toBe(20)
+      await expect.poll(() => page.locator('.sample-mark').count(), firstRead).toBe(20)
       await drawSeven(page)
       await expect.poll(() => page.getByTestId('prob-bars').locator('li').count()).toBe(10)
       await page.waitForTimeout(300)

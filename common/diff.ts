@@ -28,7 +28,13 @@ export function configDifferences(configs: unknown[], ignore: readonly string[] 
   })
   const paths: string[] = []
   const seen = new Set<string>()
-  for (const f of flats) for (const p of f.keys()) if (!seen.has(p)) seen.add(p), paths.push(p)
+  for (const f of flats) {
+    for (const p of f.keys()) {
+      if (seen.has(p)) continue
+      seen.add(p)
+      paths.push(p)
+    }
+  }
   const diffs: ConfigDifference[] = []
   for (const p of paths) {
     if (ignore.includes(p)) continue

@@ -202,7 +202,7 @@ function withName(cfg: Json, layer: Json): Json {
   const out: Json = {}
   for (const [key, value] of Object.entries(layer)) if (value !== undefined) out[key] = value
   // A name with characters our format refuses is dropped rather than failing the import.
-  if (typeof cfg.name === 'string' && /^[A-Za-z0-9_.\-]+$/.test(cfg.name)) out.name = cfg.name
+  if (typeof cfg.name === 'string' && /^[A-Za-z0-9_.-]+$/.test(cfg.name)) out.name = cfg.name
   return out
 }
 

@@ -17,7 +17,7 @@ export function parseJson(text: string, file: string): unknown {
       where = `:${line}:${Number(at[1]) - before.lastIndexOf('\n')}`
     }
     const reason = message.replace(/^JSON\.parse: /, '').replace(/ in JSON at position \d+.*$/, '').replace(/\s*\(line \d+ column \d+\)$/, '')
-    throw new Error(`${file}${where}: not valid JSON: ${reason}`)
+    throw new Error(`${file}${where}: not valid JSON: ${reason}`, { cause: e })
   }
 }
 
@@ -32,7 +32,9 @@ export function readRunConfig(file: string, options: { memoryLimitBytes?: number
     text = readFileSync(file, 'utf8')
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code
-    throw new Error(`${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a config file' : String(e)}`)
+    throw new Error(`${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a config file' : String(e)}`, {
+      cause: e
+    })
   }
   if (text.trim() === '') throw new Error(`${file}: the file is empty`)
   return normalizeRunConfig(parseJson(text, file), file, options)

@@ -256,7 +256,7 @@ function normalizeRecurrent(o: Record<string, unknown>, type: CellType, path: st
 function withName<T extends LayerConfig>(o: Record<string, unknown>, path: string, layer: T): T {
   if (o.name === undefined) return layer
   const name = readString(o.name, join(path, 'name'))
-  if (!/^[A-Za-z0-9_.\-]+$/.test(name)) {
+  if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
     throw new FieldError(join(path, 'name'), `use letters, digits, "_", "." or "-", got ${show(name)}`)
   }
   const { type, ...rest } = layer

@@ -57,7 +57,7 @@ interface ByteSource {
 /** Opens a file for streaming; a gzip file (told by its magic bytes, not its name) is decompressed on the way. */
 export async function openByteSource(file: DataFile): Promise<ByteSource> {
   let fileSize: number
-  let gzip = false
+  let gzip: boolean
   let trailerSize: number | undefined
   try {
     const info = await stat(file.path)

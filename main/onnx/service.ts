@@ -232,7 +232,9 @@ export function loadInitWeights(path: string, config: RunConfig, input: [number,
   try {
     bytes = readFileSync(path)
   } catch (e) {
-    throw new Error(`${path}: cannot read the model (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`)
+    throw new Error(`${path}: cannot read the model (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, {
+      cause: e
+    })
   }
   return readOnnxWeights(bytes, config, input, basename(path))
 }

@@ -151,7 +151,7 @@ export class RunStore {
       if (!opts.readonly) migrate(this.db, file)
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e)
-      throw new Error(msg.startsWith(file) ? msg : `${file}: cannot open the run database: ${msg}`)
+      throw new Error(msg.startsWith(file) ? msg : `${file}: cannot open the run database: ${msg}`, { cause: e })
     }
   }
 

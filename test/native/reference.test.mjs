@@ -12,7 +12,7 @@ const build = spawnSync(process.execPath, [join(root, 'scripts', 'build-native.m
 const run = build.status === 0
   ? spawnSync(join(root, 'native', 'build', 'test', 'reference'), [referenceDir], { encoding: 'utf8' })
   : null
-const cases = [...(run?.stdout ?? '').matchAll(/^reference (\S+) (\S+)\n  double: (.*)\n  float: (.*?)\s+(ok|FAIL)$/gm)]
+const cases = [...(run?.stdout ?? '').matchAll(/^reference (\S+) (\S+)\n {2}double: (.*)\n {2}float: (.*?)\s+(ok|FAIL)$/gm)]
 
 test('reference comparison builds, runs and covers every fixture on every path', () => {
   assert.equal(build.status, 0, `build failed:\n${build.stdout}${build.stderr}`)

@@ -4,7 +4,7 @@
 import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { engine, root, smallSpec, smallData, tutorialSpec, weightBytes } from './helpers.mjs'
+import { engine, root, smallSpec, tutorialSpec, weightBytes } from './helpers.mjs'
 
 // trains a few batches in a child process with RNNLAB_ISA set; prints the path used and the weights
 const child = `

@@ -196,7 +196,7 @@ test('fuzz: cut and flipped bytes give an OnnxFileError or the weights, never an
       readOnnxWeights(broken, config, input)
       kinds.set('read', (kinds.get('read') ?? 0) + 1)
     } catch (e) {
-      if (!(e instanceof OnnxFileError)) throw new Error(`round ${round}: ${(e as Error).stack}`)
+      if (!(e instanceof OnnxFileError)) throw new Error(`round ${round}: ${(e as Error).stack}`, { cause: e })
       kinds.set('refused', (kinds.get('refused') ?? 0) + 1)
     }
   }

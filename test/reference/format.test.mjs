@@ -17,7 +17,6 @@ const files = listReferenceFiles()
 const fixtures = files.map((path) => ({ file: basename(path), ...readReference(path) }))
 
 const sigmoid = (v) => 1 / (1 + Math.exp(-v))
-const prod = (shape) => shape.reduce((a, n) => a * n, 1)
 const maxAbsDiff = (a, b) => a.reduce((m, v, k) => Math.max(m, Math.abs(v - b[k])), 0)
 
 // One layer in ONNX semantics, read straight from the layouts the README documents:

@@ -10,7 +10,11 @@ function contentSecurityPolicyTag(): Plugin {
   return {
     name: 'rnnlab-csp',
     transformIndexHtml: () => [
-      { tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: metaContentSecurityPolicy }, injectTo: 'head-prepend' }
+      {
+        tag: 'meta',
+        attrs: { 'http-equiv': 'Content-Security-Policy', content: metaContentSecurityPolicy },
+        injectTo: 'head-prepend'
+      }
     ]
   }
 }

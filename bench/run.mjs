@@ -52,7 +52,13 @@ function forwardFlops(w) {
 function spec(w, threads) {
   const layers = []
   w.layers.forEach((l, k) => {
-    layers.push({ kind: 'recurrent', cell: w.cell, units: w.units, directions: l.directions, returnSequences: k < w.layers.length - 1 })
+    layers.push({
+      kind: 'recurrent',
+      cell: w.cell,
+      units: w.units,
+      directions: l.directions,
+      returnSequences: k < w.layers.length - 1
+    })
     layers.push({ kind: 'dropout', rate: 0.2 })
   })
   layers.push({ kind: 'dense', units: 10, activation: 'softmax' })
@@ -81,19 +87,31 @@ if (flag('--child')) {
   const infer64 = []
   const x1 = x.subarray(0, w.T * w.F)
   model.predict(x, B, { batchSize: 64 })
-  for (let k = 0; k < WINDOWS; k++) infer64.push((B * STEPS) / time(() => model.predict(x, B, { batchSize: 64 }), STEPS))
+  for (let k = 0; k < WINDOWS; k++)
+    infer64.push((B * STEPS) / time(() => model.predict(x, B, { batchSize: 64 }), STEPS))
   const infer1 = []
   for (let k = 0; k < 20; k++) model.predict(x1, 1, { batchSize: 1 })
-  for (let k = 0; k < WINDOWS; k++) infer1.push((time(() => model.predict(x1, 1, { batchSize: 1 }), 4 * STEPS) / (4 * STEPS)) * 1e3)
-  console.log(JSON.stringify({
-    train_samples_per_s: median(train), infer64_samples_per_s: median(infer64), infer1_ms: median(infer1),
-    peak_mb: process.resourceUsage().maxRSS / 1024, isa: model.describe().isa, threads: model.describe().threads
-  }))
+  for (let k = 0; k < WINDOWS; k++)
+    infer1.push((time(() => model.predict(x1, 1, { batchSize: 1 }), 4 * STEPS) / (4 * STEPS)) * 1e3)
+  console.log(
+    JSON.stringify({
+      train_samples_per_s: median(train),
+      infer64_samples_per_s: median(infer64),
+      infer1_ms: median(infer1),
+      peak_mb: process.resourceUsage().maxRSS / 1024,
+      isa: model.describe().isa,
+      threads: model.describe().threads
+    })
+  )
   process.exit(0)
 }
 
 function runChild(w, threads) {
-  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', JSON.stringify({ w, threads }), ...(quick ? ['--quick'] : [])], { encoding: 'utf8' })
+  const r = spawnSync(
+    process.execPath,
+    [fileURLToPath(import.meta.url), '--child', JSON.stringify({ w, threads }), ...(quick ? ['--quick'] : [])],
+    { encoding: 'utf8' }
+  )
   if (r.status !== 0) throw new Error(`bench child (${w.name}, ${threads} threads) failed:\n${r.stderr}`)
   return JSON.parse(r.stdout.trim().split('\n').pop())
 }
@@ -105,18 +123,27 @@ function torchStatus() {
   if (flag('--no-torch')) return { ok: false, note: 'PyTorch skipped (--no-torch)' }
   if (!existsSync(python)) return { ok: false, note: `PyTorch skipped: ${python} not found` }
   const r = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' })
-  if (r.status !== 0) return { ok: false, note: 'PyTorch skipped: python3-torch is not installed (apt-get install python3-torch)' }
-  const note = existsSync(openblas) ? '' : ' (WARNING: libopenblas0-openmp not installed: torch uses the slow reference BLAS)'
+  if (r.status !== 0)
+    return { ok: false, note: 'PyTorch skipped: python3-torch is not installed (apt-get install python3-torch)' }
+  const note = existsSync(openblas)
+    ? ''
+    : ' (WARNING: libopenblas0-openmp not installed: torch uses the slow reference BLAS)'
   return { ok: true, version: r.stdout.trim(), note }
 }
 
 function runTorch(request) {
   const r = spawnSync(python, [join(root, 'bench', 'torch_bench.py')], {
-    input: JSON.stringify(request), encoding: 'utf8', maxBuffer: 1 << 24,
+    input: JSON.stringify(request),
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
     env: { ...process.env, OPENBLAS_CORETYPE: 'SkylakeX' }
   })
   if (r.status !== 0) throw new Error(`torch_bench.py failed:\n${r.stderr}`)
-  return r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l))
+  return r.stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l))
 }
 
 // ---- onnxruntime-node: the same model exported by RNN Lab (trained one epoch on 64 digits), batch 64 and batch 1 ----
@@ -132,17 +159,35 @@ async function runOnnxRuntime(w, threads) {
   })
   layers.push({ type: 'dense', units: 10, activation: 'softmax' })
   const file = join(ortHome, `${w.name.replace(/\W+/g, '-')}.json`)
-  writeFileSync(file, JSON.stringify({ name: w.name, dataset: { source: 'mnist-sample', limit: 80 }, model: { layers }, training: { epochs: 1, batchSize: 64 } }))
+  writeFileSync(
+    file,
+    JSON.stringify({
+      name: w.name,
+      dataset: { source: 'mnist-sample', limit: 80 },
+      model: { layers },
+      training: { epochs: 1, batchSize: 64 }
+    })
+  )
   const bin = join(root, 'bin', 'rnnlab.js')
   const trained = spawnSync(process.execPath, [bin, 'train', file], { env, encoding: 'utf8' })
   if (trained.status !== 0) throw new Error(`training ${w.name} for onnxruntime failed: ${trained.stderr}`)
   const out = join(ortHome, `${trained.stdout.trim()}.onnx`)
-  const exported = spawnSync(process.execPath, [bin, 'export', trained.stdout.trim(), '--out', out, '--checkpoint', 'last'], { env, encoding: 'utf8' })
+  const exported = spawnSync(
+    process.execPath,
+    [bin, 'export', trained.stdout.trim(), '--out', out, '--checkpoint', 'last'],
+    { env, encoding: 'utf8' }
+  )
   if (exported.status !== 0) throw new Error(`exporting ${w.name} failed: ${exported.stderr}`)
-  const session = await ort.InferenceSession.create(out, { executionProviders: ['cpu'], intraOpNumThreads: threads, graphOptimizationLevel: 'all' })
+  const session = await ort.InferenceSession.create(out, {
+    executionProviders: ['cpu'],
+    intraOpNumThreads: threads,
+    graphOptimizationLevel: 'all'
+  })
   const B = w.batch
   const x = new Float32Array(B * w.T * w.F).map((_, i) => ((i * 2654435761) % 1000) / 1000)
-  const feed = (n) => ({ [session.inputNames[0]]: new ort.Tensor('float32', x.subarray(0, n * w.T * w.F), [n, w.T, w.F]) })
+  const feed = (n) => ({
+    [session.inputNames[0]]: new ort.Tensor('float32', x.subarray(0, n * w.T * w.F), [n, w.T, w.F])
+  })
   const timeRuns = async (n, reps) => {
     const t = process.hrtime.bigint()
     for (let k = 0; k < reps; k++) await session.run(feed(n))
@@ -175,7 +220,9 @@ const workloads = only ? WORKLOADS.filter((w) => only.some((o) => w.name.include
 const hw = cpus()
 const { engineInfo, benchGemm, version } = createRequire(import.meta.url)(addonPath)
 const info = engineInfo()
-console.log(`machine: ${hw.length} x ${hw[0]?.model ?? '?'}; engine: ${version()}, threads 1 and ${info.hardwareThreads}`)
+console.log(
+  `machine: ${hw.length} x ${hw[0]?.model ?? '?'}; engine: ${version()}, threads 1 and ${info.hardwareThreads}`
+)
 const threadCounts = [...new Set([1, info.hardwareThreads])]
 
 // ours and PyTorch back to back per workload, so that both see the same machine (other processes come and go)
@@ -195,7 +242,9 @@ for (const w of workloads) {
   }
   ours[w.name] = Object.fromEntries(threadCounts.map((t) => [t, runChild({ ...w, windows: WINDOWS }, t)]))
   const r = ours[w.name]
-  console.log(`  ours  ${w.name.padEnd(26)} ${threadCounts.map((t) => `${t}T ${r[t].train_samples_per_s.toFixed(0)}/s`).join('  ')}`)
+  console.log(
+    `  ours  ${w.name.padEnd(26)} ${threadCounts.map((t) => `${t}T ${r[t].train_samples_per_s.toFixed(0)}/s`).join('  ')}`
+  )
   if (!torch.ok) continue
   const results = runTorch({ threads: threadCounts, workloads: [{ ...w, steps: STEPS, windows: WINDOWS }] })
   const best = (key, better) => results.reduce((a, b) => (better(b[key], a[key]) ? b : a))
@@ -205,17 +254,23 @@ for (const w of workloads) {
     infer1: best('infer1_ms', (x, y) => x < y),
     all: results
   }
-  console.log(`  torch ${w.name.padEnd(26)} ${results.map((r) => `${r.threads}T ${r.train_samples_per_s.toFixed(0)}/s`).join('  ')}`)
+  console.log(
+    `  torch ${w.name.padEnd(26)} ${results.map((r) => `${r.threads}T ${r.train_samples_per_s.toFixed(0)}/s`).join('  ')}`
+  )
 }
 // the machine's fp32 matrix-product peak: the best large product measured here (OpenBLAS via torch, on all cores,
 // when present; else the engine's own single-threaded product)
 const peakGflops = Math.max(ourPeak, ...(torchPeak ? Object.values(torchPeak) : [0]))
 
 // busy core: the tutorial's training with another process spinning on one core
-const tutorial = workloads.find((w) => w.cell === 'lstm' && w.units === 50 && w.layers.length === 2 && w.layers[0].directions === 2)
+const tutorial = workloads.find(
+  (w) => w.cell === 'lstm' && w.units === 50 && w.layers.length === 2 && w.layers[0].directions === 2
+)
 let busy = null
 if (tutorial && info.hardwareThreads > 1) {
-  busy = await withBusyCore(() => Object.fromEntries([1, 2].map((t) => [t, runChild({ ...tutorial, windows: WINDOWS }, t)])))
+  busy = await withBusyCore(() =>
+    Object.fromEntries([1, 2].map((t) => [t, runChild({ ...tutorial, windows: WINDOWS }, t)]))
+  )
 }
 
 // ---- table ----
@@ -223,7 +278,10 @@ const rows = []
 const fmt = (x, d = 0) => (x === undefined || x === null || Number.isNaN(x) ? '-' : x.toFixed(d))
 for (const w of workloads) {
   const r = ours[w.name]
-  const bestT = threadCounts.reduce((a, t) => (r[t].train_samples_per_s > r[a].train_samples_per_s ? t : a), threadCounts[0])
+  const bestT = threadCounts.reduce(
+    (a, t) => (r[t].train_samples_per_s > r[a].train_samples_per_s ? t : a),
+    threadCounts[0]
+  )
   const best = r[bestT]
   const flops = 3 * forwardFlops(w)
   const gflops = (best.train_samples_per_s * flops) / 1e9
@@ -244,7 +302,12 @@ for (const w of workloads) {
     'torch inf1 ms': th ? fmt(th.infer1.infer1_ms, 3) : '-',
     'ort inf64/s': fmt(onnxruntime[w.name]?.infer64_samples_per_s),
     'ort inf1 ms': fmt(onnxruntime[w.name]?.infer1_ms, 3),
-    'inf64 vs ort': onnxruntime[w.name] ? fmt(Math.max(...threadCounts.map((t) => r[t].infer64_samples_per_s)) / onnxruntime[w.name].infer64_samples_per_s, 2) : '-'
+    'inf64 vs ort': onnxruntime[w.name]
+      ? fmt(
+          Math.max(...threadCounts.map((t) => r[t].infer64_samples_per_s)) / onnxruntime[w.name].infer64_samples_per_s,
+          2
+        )
+      : '-'
   })
 }
 const cols = Object.keys(rows[0] ?? {})
@@ -252,15 +315,30 @@ const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c])
 console.log('\n' + cols.map((c, k) => c.padEnd(width[k])).join(' | '))
 console.log(width.map((n) => '-'.repeat(n)).join('-|-'))
 for (const r of rows) console.log(cols.map((c, k) => String(r[c]).padEnd(width[k])).join(' | '))
-console.log(`\nfp32 matrix-product peak (1536^3): engine ${ourPeak.toFixed(0)} GFLOP/s on 1 thread` +
-  (torchPeak ? `; OpenBLAS via torch ${Object.entries(torchPeak).map(([t, g]) => `${g.toFixed(0)} on ${t}T`).join(', ')}` : '') +
-  `; % peak is against ${peakGflops.toFixed(0)} GFLOP/s. FLOPs by formula: 3 x T*2*G*H*(I+H) per layer and direction.`)
-console.log(torch.ok ? `PyTorch ${torch.version}, OPENBLAS_CORETYPE=SkylakeX, best of ${threadCounts.join(' and ')} threads${torch.note}` : torch.note)
+console.log(
+  `\nfp32 matrix-product peak (1536^3): engine ${ourPeak.toFixed(0)} GFLOP/s on 1 thread` +
+    (torchPeak
+      ? `; OpenBLAS via torch ${Object.entries(torchPeak)
+          .map(([t, g]) => `${g.toFixed(0)} on ${t}T`)
+          .join(', ')}`
+      : '') +
+    `; % peak is against ${peakGflops.toFixed(0)} GFLOP/s. FLOPs by formula: 3 x T*2*G*H*(I+H) per layer and direction.`
+)
+console.log(
+  torch.ok
+    ? `PyTorch ${torch.version}, OPENBLAS_CORETYPE=SkylakeX, best of ${threadCounts.join(' and ')} threads${torch.note}`
+    : torch.note
+)
 if (busy) {
-  console.log(`tutorial training with one core busy (another process spinning): 1 thread ${fmt(busy[1].train_samples_per_s)}/s, ` +
-    `2 threads ${fmt(busy[2].train_samples_per_s)}/s`)
+  console.log(
+    `tutorial training with one core busy (another process spinning): 1 thread ${fmt(busy[1].train_samples_per_s)}/s, ` +
+      `2 threads ${fmt(busy[2].train_samples_per_s)}/s`
+  )
 }
-console.log('peak MB: the benchmark child process\'s peak resident memory (Node itself is ~45 MB of it).')
-console.log(`onnxruntime-node: the same model exported by rnnlab export, intraOpNumThreads ${info.hardwareThreads}, session.run awaited in this process.`)
+console.log("peak MB: the benchmark child process's peak resident memory (Node itself is ~45 MB of it).")
+console.log(
+  `onnxruntime-node: the same model exported by rnnlab export, intraOpNumThreads ${info.hardwareThreads}, session.run awaited in this process.`
+)
 if (ortHome) rmSync(ortHome, { recursive: true, force: true })
-if (option('--json')) writeFileSync(option('--json'), JSON.stringify({ ours, theirs, onnxruntime, torchPeak, ourPeak, busy }, null, 2))
+if (option('--json'))
+  writeFileSync(option('--json'), JSON.stringify({ ours, theirs, onnxruntime, torchPeak, ourPeak, busy }, null, 2))

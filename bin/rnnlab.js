@@ -21,7 +21,9 @@ const builder = join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vit
 const lock = join(root, 'out', '.building')
 
 function stale() {
-  const sources = ['common', 'main', 'preload', 'renderer', 'electron.vite.config.ts', 'package.json'].map((p) => newest(join(root, p)))
+  const sources = ['common', 'main', 'preload', 'renderer', 'electron.vite.config.ts', 'package.json'].map((p) =>
+    newest(join(root, p))
+  )
   return !existsSync(built) || Math.max(...sources) > statSync(built).mtimeMs
 }
 
@@ -37,7 +39,8 @@ function rebuild() {
     try {
       fd = openSync(lock, 'wx')
     } catch {
-      if (waited > 120_000) rmSync(lock, { force: true }) // a builder that died long ago
+      if (waited > 120_000)
+        rmSync(lock, { force: true }) // a builder that died long ago
       else sleep(200)
       if (!stale()) return
     }
@@ -45,7 +48,10 @@ function rebuild() {
   try {
     if (!stale()) return
     process.stderr.write('rnnlab: building the app (sources changed)…\n')
-    const r = spawnSync(process.execPath, [builder, 'build', '--logLevel', 'warn'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] })
+    const r = spawnSync(process.execPath, [builder, 'build', '--logLevel', 'warn'], {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'inherit']
+    })
     if (r.status !== 0) {
       process.stderr.write('rnnlab: the build failed; run `npm run build` to see why\n')
       process.exit(1)

@@ -106,7 +106,10 @@ export const CELLS = {
     engine: {
       cachePerUnit: 5,
       workspace: (T, B, I, H, g) =>
-        Math.max(g.packed(H, 4 * H), g.packed(4 * H, H)) + g.packed(I, 4 * H) + 2 * g.aPanel + T * B * (4 * H + H) +
+        Math.max(g.packed(H, 4 * H), g.packed(4 * H, H)) +
+        g.packed(I, 4 * H) +
+        2 * g.aPanel +
+        T * B * (4 * H + H) +
         3 * B * H
     }
   },
@@ -123,8 +126,12 @@ export const CELLS = {
     engine: {
       cachePerUnit: 4,
       workspace: (T, B, I, H, g) =>
-        Math.max(g.packed(H, 3 * H), g.packed(3 * H, H)) + g.packed(H, H) + g.packed(I, 3 * H) + 2 * g.aPanel +
-        T * B * (6 * H + H) + B * (H + 3 * H + H)
+        Math.max(g.packed(H, 3 * H), g.packed(3 * H, H)) +
+        g.packed(H, H) +
+        g.packed(I, 3 * H) +
+        2 * g.aPanel +
+        T * B * (6 * H + H) +
+        B * (H + 3 * H + H)
     }
   }
 } as const satisfies Record<string, CellSpec>
@@ -145,9 +152,10 @@ export const CELL_TYPES_IN_MESSAGES: readonly CellType[] = [...CELL_TYPES].sort(
 )
 
 /** Gates per cell (G in W [D, G*H, I]). */
-export const GATES = Object.fromEntries(
-  CELL_TYPES.map((type) => [type, CELLS[type].gates.length])
-) as Record<CellType, number>
+export const GATES = Object.fromEntries(CELL_TYPES.map((type) => [type, CELLS[type].gates.length])) as Record<
+  CellType,
+  number
+>
 
 /** Keras's defaults of every cell option. */
 export const CELL_OPTION_DEFAULTS = Object.fromEntries(

@@ -17,7 +17,14 @@ import type { ModelSummary } from './model'
 
 export type RunId = number
 export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted'
-export const runStatuses: readonly RunStatus[] = ['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted']
+export const runStatuses: readonly RunStatus[] = [
+  'queued',
+  'running',
+  'completed',
+  'failed',
+  'cancelled',
+  'interrupted'
+]
 
 /** One metric's figures over a run: the last value, the best value and the (1-based) epoch of the best. */
 export interface MetricFigures {
@@ -389,7 +396,11 @@ export const calls = {
     method: 'getRunSamples',
     validate: (arg) => {
       const o = readObject(arg, 'argument')
-      return { id: readInteger(o.id, 'id', 1), offset: readInteger(o.offset ?? 0, 'offset', 0), count: readInteger(o.count ?? 16, 'count', 1, 256) }
+      return {
+        id: readInteger(o.id, 'id', 1),
+        offset: readInteger(o.offset ?? 0, 'offset', 0),
+        count: readInteger(o.count ?? 16, 'count', 1, 256)
+      }
     }
   },
   'export:file': {

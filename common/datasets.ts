@@ -77,11 +77,7 @@ export interface CsvDatasetSpec extends DatasetLabelOptions {
  * the last share of the samples, before any shuffling; with neither, the validation split is empty.
  */
 export type DatasetSpec =
-  | MnistSampleDatasetSpec
-  | MnistFamilyDatasetSpec
-  | NpyDatasetSpec
-  | IdxDatasetSpec
-  | CsvDatasetSpec
+  MnistSampleDatasetSpec | MnistFamilyDatasetSpec | NpyDatasetSpec | IdxDatasetSpec | CsvDatasetSpec
 
 export type DatasetSource = DatasetSpec['source']
 export const datasetSources: readonly DatasetSource[] = ['mnist-sample', 'mnist', 'fashion-mnist', 'npy', 'idx', 'csv']
@@ -90,7 +86,16 @@ export const MNIST_SAMPLE_SIZE = 10_000
 export const MNIST_SAMPLE_VALIDATION_SPLIT = 0.2
 export const DIGIT_CLASS_NAMES: readonly string[] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']
 export const FASHION_MNIST_CLASS_NAMES: readonly string[] = [
-  'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot'
 ]
 
 export interface SplitInfo {
@@ -181,7 +186,10 @@ export function normalizeDatasetSpec(input: unknown, path = 'dataset'): DatasetS
   const o = readObject(input, path)
   const source = o.source
   if (typeof source !== 'string' || !(datasetSources as readonly string[]).includes(source)) {
-    throw new ContractError(`${path}.source`, `expected one of ${datasetSources.join(', ')}, got ${JSON.stringify(source)}`)
+    throw new ContractError(
+      `${path}.source`,
+      `expected one of ${datasetSources.join(', ')}, got ${JSON.stringify(source)}`
+    )
   }
   const field = (name: string): string => `${path}.${name}`
   switch (source as DatasetSource) {
@@ -223,8 +231,16 @@ export function normalizeDatasetSpec(input: unknown, path = 'dataset'): DatasetS
     }
     case 'csv': {
       allowFields(o, path, [
-        'source', 'train', 'validation', 'validationSplit', 'timeSteps', 'features', 'header', 'labelColumn',
-        'numClasses', 'classNames'
+        'source',
+        'train',
+        'validation',
+        'validationSplit',
+        'timeSteps',
+        'features',
+        'header',
+        'labelColumn',
+        'numClasses',
+        'classNames'
       ])
       const spec: CsvDatasetSpec = {
         source: 'csv',
@@ -237,7 +253,10 @@ export function normalizeDatasetSpec(input: unknown, path = 'dataset'): DatasetS
       if (o.header !== undefined) spec.header = readBoolean(o.header, field('header'))
       if (o.labelColumn !== undefined) {
         if (o.labelColumn !== 'first' && o.labelColumn !== 'last') {
-          throw new ContractError(field('labelColumn'), `expected "first" or "last", got ${JSON.stringify(o.labelColumn)}`)
+          throw new ContractError(
+            field('labelColumn'),
+            `expected "first" or "last", got ${JSON.stringify(o.labelColumn)}`
+          )
         }
         spec.labelColumn = o.labelColumn
       }
@@ -249,7 +268,10 @@ export function normalizeDatasetSpec(input: unknown, path = 'dataset'): DatasetS
 function allowFields(o: Record<string, unknown>, path: string, known: string[]): void {
   for (const key of Object.keys(o)) {
     if (!known.includes(key)) {
-      throw new ContractError(`${path}.${key}`, `unknown field for source ${String(o.source)} (known: ${known.join(', ')})`)
+      throw new ContractError(
+        `${path}.${key}`,
+        `unknown field for source ${String(o.source)} (known: ${known.join(', ')})`
+      )
     }
   }
 }
@@ -288,7 +310,8 @@ function readValidation<T>(
     throw new ContractError(`${path}.validationSplit`, `not allowed together with ${path}.validation`)
   }
   if (o.validation !== undefined) return { validation: read(o.validation, `${path}.validation`) }
-  if (o.validationSplit !== undefined) return { validationSplit: readSplit(o.validationSplit, `${path}.validationSplit`) }
+  if (o.validationSplit !== undefined)
+    return { validationSplit: readSplit(o.validationSplit, `${path}.validationSplit`) }
   return {}
 }
 

@@ -152,7 +152,8 @@ export function readEnum<T extends string>(
   const hint = typeof value === 'string' ? nearest(value, allowed) : undefined
   throw new FieldError(
     path,
-    `unknown ${what} ${show(value)}` + (hint ? ` (did you mean ${show(hint)}?)` : `; expected one of ${allowed.join(', ')}`)
+    `unknown ${what} ${show(value)}` +
+      (hint ? ` (did you mean ${show(hint)}?)` : `; expected one of ${allowed.join(', ')}`)
   )
 }
 

@@ -29,7 +29,14 @@ export function when(iso: string | null): string {
   if (!iso) return '—'
   const d = new Date(iso)
   const sameYear = d.getFullYear() === new Date().getFullYear()
-  return d.toLocaleString(undefined, { year: sameYear ? undefined : 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+  return d.toLocaleString(undefined, {
+    year: sameYear ? undefined : 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23'
+  })
 }
 
 /** A config value in a table cell: strings bare, absent as an em dash, the rest as compact JSON. */

@@ -26,13 +26,17 @@ export function translateKerasModel(doc: unknown, path = 'model'): KerasTranslat
     throw new FieldError(path, 'expected a Keras model.to_json() document (class_name and config)')
   }
   if (doc.class_name !== 'Sequential') {
-    throw new FieldError(join(path, 'class_name'), `only Sequential models can be imported, got ${show(doc.class_name)}`)
+    throw new FieldError(
+      join(path, 'class_name'),
+      `only Sequential models can be imported, got ${show(doc.class_name)}`
+    )
   }
   // Keras 2.0-2.2.2 wrote the layer list as the config itself; later versions nest it under `layers`.
   const config = doc.config
   const layersPath = Array.isArray(config) ? join(path, 'config') : join(path, 'config.layers')
   const kerasLayers = Array.isArray(config) ? config : isObject(config) ? config.layers : undefined
-  if (!Array.isArray(kerasLayers)) throw new FieldError(layersPath, `expected the list of layers, got ${show(kerasLayers)}`)
+  if (!Array.isArray(kerasLayers))
+    throw new FieldError(layersPath, `expected the list of layers, got ${show(kerasLayers)}`)
 
   const layers: Json[] = []
   let batchShape = isObject(config) ? config.build_input_shape : undefined
@@ -75,19 +79,39 @@ export function translateKerasModel(doc: unknown, path = 'model'): KerasTranslat
 
 /** Keras classes by name: the cells (as messages list them), the wrappers and the other layers. */
 const SUPPORTED = [
-  'InputLayer', 'Bidirectional', ...CELL_TYPES_IN_MESSAGES.map((type) => CELLS[type].className), 'Dropout', 'Dense',
+  'InputLayer',
+  'Bidirectional',
+  ...CELL_TYPES_IN_MESSAGES.map((type) => CELLS[type].className),
+  'Dropout',
+  'Dense',
   'TimeDistributed'
 ]
 
 /** Options we do not model but that do not change what the network computes (initial values, dtype, kernels). */
 const IGNORED_OPTIONS = new Set([
-  'name', 'dtype', 'batch_input_shape', 'kernel_initializer', 'recurrent_initializer', 'bias_initializer',
-  'implementation', 'unroll', 'seed', 'use_cudnn', 'zero_output_for_mask', 'autocast'
+  'name',
+  'dtype',
+  'batch_input_shape',
+  'kernel_initializer',
+  'recurrent_initializer',
+  'bias_initializer',
+  'implementation',
+  'unroll',
+  'seed',
+  'use_cudnn',
+  'zero_output_for_mask',
+  'autocast'
 ])
 
 /** The Keras options every recurrent class has; a cell's own are the snake_case of its CELL_OPTIONS keys. */
 const RECURRENT_OPTIONS = [
-  'units', 'return_sequences', 'activation', 'use_bias', 'dropout', 'recurrent_dropout', 'go_backwards'
+  'units',
+  'return_sequences',
+  'activation',
+  'use_bias',
+  'dropout',
+  'recurrent_dropout',
+  'go_backwards'
 ]
 
 function cellOfClass(className: string): CellSpec | undefined {
@@ -106,7 +130,10 @@ function convertLayer(className: string, cfg: Json, at: string): Json {
       const innerPath = join(cfgPath, 'layer.config')
       const innerCell = cellOfClass(inner.className)
       if (innerCell === undefined) {
-        const classes = wordList(CELL_TYPES_IN_MESSAGES.map((type) => CELLS[type].className), 'or')
+        const classes = wordList(
+          CELL_TYPES_IN_MESSAGES.map((type) => CELLS[type].className),
+          'or'
+        )
         const detail = `a Bidirectional ${inner.className} is not supported; wrap ${classes}`
         throw new FieldError(join(cfgPath, 'layer'), detail)
       }
@@ -174,7 +201,9 @@ function convertRecurrent(cell: CellSpec, cfg: Json, cfgPath: string): Json {
 function checkBackwardLayer(value: unknown, at: string, forwardCell: CellSpec, forward: Json): void {
   const backward = readLayer(value, at)
   const converted =
-    backward.className === forwardCell.className ? convertRecurrent(forwardCell, backward.cfg, join(at, 'config')) : undefined
+    backward.className === forwardCell.className
+      ? convertRecurrent(forwardCell, backward.cfg, join(at, 'config'))
+      : undefined
   const same =
     converted !== undefined &&
     converted.goBackwards === true &&

@@ -133,7 +133,11 @@ export function parseQuery(text: string): QueryNode | null {
   const peek = () => tokens[pos]
   const isWord = (t: Token, w: string) => t.type === 'word' && t.text.toLowerCase() === w
   const describe = (t: Token) =>
-    t.type === 'end' ? 'the end of the filter' : t.type === 'word' || t.type === 'string' || t.type === 'op' ? JSON.stringify(t.text) : `"${t.type}"`
+    t.type === 'end'
+      ? 'the end of the filter'
+      : t.type === 'word' || t.type === 'string' || t.type === 'op'
+        ? JSON.stringify(t.text)
+        : `"${t.type}"`
 
   function parseOr(): QueryNode {
     let left = parseAnd()
@@ -161,7 +165,11 @@ export function parseQuery(text: string): QueryNode | null {
       pos++
       const inner = parseOr()
       const close = peek()
-      if (close.type !== ')') throw new QueryError(close.column, `expected ")" to close the "(" at column ${t.column}, found ${describe(close)}`)
+      if (close.type !== ')')
+        throw new QueryError(
+          close.column,
+          `expected ")" to close the "(" at column ${t.column}, found ${describe(close)}`
+        )
       pos++
       return inner
     }
@@ -178,13 +186,17 @@ export function parseQuery(text: string): QueryNode | null {
       const hint = nearest(field, queryFields)
       throw new QueryError(
         t.column,
-        `unknown field ${JSON.stringify(t.text)}` + (hint ? ` (did you mean ${hint}?)` : `; fields: ${queryFields.join(', ')}`)
+        `unknown field ${JSON.stringify(t.text)}` +
+          (hint ? ` (did you mean ${hint}?)` : `; fields: ${queryFields.join(', ')}`)
       )
     }
     pos++
     const opToken = peek()
     if (opToken.type !== 'op') {
-      throw new QueryError(opToken.column, `expected a comparison (=, !=, >, >=, <, <=, ~) after ${t.text}, found ${describe(opToken)}`)
+      throw new QueryError(
+        opToken.column,
+        `expected a comparison (=, !=, >, >=, <, <=, ~) after ${t.text}, found ${describe(opToken)}`
+      )
     }
     pos++
     const v = peek()

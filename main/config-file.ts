@@ -16,7 +16,10 @@ export function parseJson(text: string, file: string): unknown {
       const line = before.split('\n').length
       where = `:${line}:${Number(at[1]) - before.lastIndexOf('\n')}`
     }
-    const reason = message.replace(/^JSON\.parse: /, '').replace(/ in JSON at position \d+.*$/, '').replace(/\s*\(line \d+ column \d+\)$/, '')
+    const reason = message
+      .replace(/^JSON\.parse: /, '')
+      .replace(/ in JSON at position \d+.*$/, '')
+      .replace(/\s*\(line \d+ column \d+\)$/, '')
     throw new Error(`${file}${where}: not valid JSON: ${reason}`, { cause: e })
   }
 }
@@ -26,15 +29,21 @@ export function machineMemoryLimit(): number {
   return totalmem()
 }
 
-export function readRunConfig(file: string, options: { memoryLimitBytes?: number } = { memoryLimitBytes: machineMemoryLimit() }): RunConfig {
+export function readRunConfig(
+  file: string,
+  options: { memoryLimitBytes?: number } = { memoryLimitBytes: machineMemoryLimit() }
+): RunConfig {
   let text: string
   try {
     text = readFileSync(file, 'utf8')
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code
-    throw new Error(`${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a config file' : String(e)}`, {
-      cause: e
-    })
+    throw new Error(
+      `${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a config file' : String(e)}`,
+      {
+        cause: e
+      }
+    )
   }
   if (text.trim() === '') throw new Error(`${file}: the file is empty`)
   return normalizeRunConfig(parseJson(text, file), file, options)

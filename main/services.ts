@@ -1,7 +1,15 @@
 // Builds the services behind the contract once; the Electron shell, the CLI and the browser server are doors to them.
 import { EventEmitter } from 'node:events'
 import { hostname } from 'node:os'
-import type { AppInfo, EngineInfo, EventKey, EventPayloads, Handlers, ModelSummaryReply, RunComparison } from '../common/contract'
+import type {
+  AppInfo,
+  EngineInfo,
+  EventKey,
+  EventPayloads,
+  Handlers,
+  ModelSummaryReply,
+  RunComparison
+} from '../common/contract'
 import { configDifferences } from '../common/diff'
 import { readFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
@@ -77,7 +85,8 @@ export class Services {
 
   private datasetOf(config: RunConfig): Promise<LoadedDataset> {
     const key = JSON.stringify(config.dataset)
-    if (this.datasetCache?.key !== key) this.datasetCache = { key, data: loadDataset(config.dataset, { home: this.opts.home }) }
+    if (this.datasetCache?.key !== key)
+      this.datasetCache = { key, data: loadDataset(config.dataset, { home: this.opts.home }) }
     const cached = this.datasetCache
     cached.data.catch(() => {
       if (this.datasetCache === cached) this.datasetCache = null
@@ -113,7 +122,11 @@ export class Services {
         runId:
           resume !== undefined
             ? this.training.resume(resume, { threads })
-            : this.training.start(normalizeRunConfig(config, undefined, { memoryLimitBytes: machineMemoryLimit() }), { threads, baseDir, initFrom })
+            : this.training.start(normalizeRunConfig(config, undefined, { memoryLimitBytes: machineMemoryLimit() }), {
+                threads,
+                baseDir,
+                initFrom
+              })
       }),
       cancelTraining: ({ runId }) => this.training.cancel(runId),
       activeTraining: () => this.training.activeProgress(),
@@ -131,7 +144,9 @@ export class Services {
         const { timeSteps: T, features: F } = data
         const samples = []
         for (let index = offset; index < Math.min(split.count, offset + count); index++) {
-          const x = Array.from({ length: T }, (_, t) => Array.from(split.x.subarray((index * T + t) * F, (index * T + t + 1) * F)))
+          const x = Array.from({ length: T }, (_, t) =>
+            Array.from(split.x.subarray((index * T + t) * F, (index * T + t + 1) * F))
+          )
           const label = data.labelsPerStep ? Array.from(split.y.subarray(index * T, (index + 1) * T)) : split.y[index]
           samples.push({ index, label, x })
         }
@@ -160,18 +175,30 @@ export class Services {
         const kind = checkpoint ?? (store.checkpoint(runId, 'best') ? 'best' : 'last')
         const path = out ?? join(this.opts.home, 'exports', `run-${runId}-${kind}.onnx`)
         const loadData = (spec: DatasetSpec) => loadDataset(spec, { home: this.opts.home })
-        return (await exportRun({ store, runId, checkpoint: kind, out: path, loadDataset: loadData, inference: this.inference })).report
+        return (
+          await exportRun({
+            store,
+            runId,
+            checkpoint: kind,
+            out: path,
+            loadDataset: loadData,
+            inference: this.inference
+          })
+        ).report
       },
       predict: async ({ runId, modelPath, input }) => {
         const n = input.length
         const T = input[0]?.length ?? 0
         const F = input[0]?.[0]?.length ?? 0
-        if (n === 0 || T === 0 || F === 0) throw new Error('request.input: give at least one sample of at least one step')
+        if (n === 0 || T === 0 || F === 0)
+          throw new Error('request.input: give at least one sample of at least one step')
         const x = new Float32Array(n * T * F)
         input.forEach((sample, i) => {
-          if (sample.length !== T) throw new Error(`request.input[${i}]: ${sample.length} steps, the first sample has ${T}`)
+          if (sample.length !== T)
+            throw new Error(`request.input[${i}]: ${sample.length} steps, the first sample has ${T}`)
           sample.forEach((step, t) => {
-            if (step.length !== F) throw new Error(`request.input[${i}][${t}]: ${step.length} features, the first step has ${F}`)
+            if (step.length !== F)
+              throw new Error(`request.input[${i}][${t}]: ${step.length} features, the first step has ${F}`)
             x.set(step, (i * T + t) * F)
           })
         })
@@ -190,7 +217,11 @@ export class Services {
 }
 
 /** The model's Keras-style summary; when neither the config nor the dataset kind gives the input shape, the data does. */
-export async function summarizeRunConfig(config: RunConfig, home: string, baseDir?: string): Promise<ModelSummaryReply> {
+export async function summarizeRunConfig(
+  config: RunConfig,
+  home: string,
+  baseDir?: string
+): Promise<ModelSummaryReply> {
   let input = inferInputShape(config)
   if (!input) {
     const data = await loadDataset(config.dataset, { home, baseDir })

@@ -13,7 +13,11 @@ interface Port {
 
 /** The channel to the host: Electron's parentPort in a utility process, Node's IPC channel in a child process. */
 function hostPort(): Port {
-  const parentPort = (process as unknown as { parentPort?: { postMessage(m: unknown): void; on(e: 'message', l: (e: { data: unknown }) => void): void } }).parentPort
+  const parentPort = (
+    process as unknown as {
+      parentPort?: { postMessage(m: unknown): void; on(e: 'message', l: (e: { data: unknown }) => void): void }
+    }
+  ).parentPort
   if (parentPort) {
     return {
       send: (m) => parentPort.postMessage(m),
@@ -34,7 +38,9 @@ function main(): void {
   port.onMessage((message) => {
     if (message.type !== 'start') return
     // When the work ends the host closes the channel, and this process ends with it.
-    train(message.job, (m) => port.send(m), { loadDataset, loadInitWeights }).catch((e) => port.send({ type: 'failed', message: errorMessage(e) }))
+    train(message.job, (m) => port.send(m), { loadDataset, loadInitWeights }).catch((e) =>
+      port.send({ type: 'failed', message: errorMessage(e) })
+    )
   })
 }
 

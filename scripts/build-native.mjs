@@ -48,7 +48,12 @@ const engineSources = [
   ['src/spec.cpp', []],
   ['src/threads.cpp', []],
   ['src/kernels/simd.cpp', []],
-  ...(x86 ? [['src/kernels/simd_avx2.cpp', ['-mavx2', '-mfma']], ['src/kernels/simd_avx512.cpp', ['-mavx512f', '-mfma']]] : [])
+  ...(x86
+    ? [
+        ['src/kernels/simd_avx2.cpp', ['-mavx2', '-mfma']],
+        ['src/kernels/simd_avx512.cpp', ['-mavx512f', '-mfma']]
+      ]
+    : [])
 ]
 const flags = ['-std=c++17', '-Wall', '-Wextra', '-Werror', '-pthread', ...(x86 ? ['-DRNNLAB_HAVE_X86_PATHS'] : [])]
 

@@ -11,7 +11,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 
 /** What to build and how, without doing it (tested). */
 export function plan({ appRoot = root, env = process.env } = {}) {
-  const electronVersion = JSON.parse(readFileSync(join(appRoot, 'node_modules', 'electron', 'package.json'), 'utf8')).version
+  const electronVersion = JSON.parse(
+    readFileSync(join(appRoot, 'node_modules', 'electron', 'package.json'), 'utf8')
+  ).version
   const outDir = join(appRoot, '.electron-native', `electron-${electronVersion}`)
   const buildDir = join(appRoot, '.electron-native', 'src', `better-sqlite3-electron-${electronVersion}`)
   const childEnv = { ...env }
@@ -22,7 +24,13 @@ export function plan({ appRoot = root, env = process.env } = {}) {
     target: join(outDir, 'better_sqlite3.node'),
     source: join(appRoot, 'node_modules', 'better-sqlite3'),
     buildDir,
-    args: ['rebuild', '--release', '--runtime=electron', `--target=${electronVersion}`, '--dist-url=https://electronjs.org/headers'],
+    args: [
+      'rebuild',
+      '--release',
+      '--runtime=electron',
+      `--target=${electronVersion}`,
+      '--dist-url=https://electronjs.org/headers'
+    ],
     env: childEnv
   }
 }
@@ -30,12 +38,19 @@ export function plan({ appRoot = root, env = process.env } = {}) {
 export function buildForElectron(options = {}) {
   const p = plan(options)
   if (existsSync(p.target)) return p.target
-  console.log(`Building better-sqlite3 for Electron ${p.electronVersion} (once; needs the internet for Electron's headers)…`)
+  console.log(
+    `Building better-sqlite3 for Electron ${p.electronVersion} (once; needs the internet for Electron's headers)…`
+  )
   rmSync(p.buildDir, { recursive: true, force: true })
   mkdirSync(dirname(p.buildDir), { recursive: true })
   cpSync(p.source, p.buildDir, { recursive: true, filter: (src) => !src.includes(`${join(p.source, 'build')}`) })
-  const r = spawnSync(process.execPath, [findNodeGyp(p.env), ...p.args], { cwd: p.buildDir, env: p.env, stdio: 'inherit' })
-  if (r.status !== 0) throw new Error(`building better-sqlite3 for Electron ${p.electronVersion} failed (node-gyp exit ${r.status})`)
+  const r = spawnSync(process.execPath, [findNodeGyp(p.env), ...p.args], {
+    cwd: p.buildDir,
+    env: p.env,
+    stdio: 'inherit'
+  })
+  if (r.status !== 0)
+    throw new Error(`building better-sqlite3 for Electron ${p.electronVersion} failed (node-gyp exit ${r.status})`)
   mkdirSync(dirname(p.target), { recursive: true })
   copyFileSync(join(p.buildDir, 'build', 'Release', 'better_sqlite3.node'), p.target)
   return p.target

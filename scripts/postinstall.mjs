@@ -18,4 +18,5 @@ function run(cmd, args) {
   }
 }
 if (existsSync(join(root, 'native', 'binding.gyp'))) run(process.execPath, [join(root, 'scripts', 'build-native.mjs')])
-if (existsSync(join(root, 'electron.vite.config.ts'))) run(process.execPath, [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'])
+if (existsSync(join(root, 'electron.vite.config.ts')))
+  run(process.execPath, [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'])

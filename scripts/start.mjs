@@ -6,10 +6,14 @@ import { fileURLToPath } from 'node:url'
 import { buildForElectron } from './electron-native.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-const built = spawnSync(process.execPath, [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build', '--logLevel', 'warn'], {
-  cwd: root,
-  stdio: 'inherit'
-})
+const built = spawnSync(
+  process.execPath,
+  [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build', '--logLevel', 'warn'],
+  {
+    cwd: root,
+    stdio: 'inherit'
+  }
+)
 if (built.status !== 0) process.exit(built.status ?? 1)
 try {
   buildForElectron()

@@ -11,7 +11,9 @@ const projects = ['unit', 'serial', 'browser']
 const wanted = process.argv.slice(2)
 const unknown = wanted.filter((p) => !projects.includes(p))
 if (unknown.length > 0) {
-  console.error(`npm test: unknown runner argument ${unknown.map((p) => JSON.stringify(p)).join(', ')}: expected ${projects.join(', ')} or nothing (all)`)
+  console.error(
+    `npm test: unknown runner argument ${unknown.map((p) => JSON.stringify(p)).join(', ')}: expected ${projects.join(', ')} or nothing (all)`
+  )
   process.exit(2)
 }
 
@@ -24,24 +26,32 @@ const totals = { passed: 0, failed: 0, skipped: 0 }
 const problems = []
 
 function run(label, cmd, args) {
-  console.log(`\n=== ${label}: ${[cmd === process.execPath ? 'node' : cmd, ...args.map((a) => relative(root, a) || a)].join(' ')}`)
+  console.log(
+    `\n=== ${label}: ${[cmd === process.execPath ? 'node' : cmd, ...args.map((a) => relative(root, a) || a)].join(' ')}`
+  )
   return spawnSync(cmd, args, { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] }).status
 }
 
 function build() {
   if (existsSync(join(root, 'native', 'binding.gyp'))) {
-    if (run('native engine', process.execPath, [join(root, 'scripts', 'build-native.mjs')]) !== 0) problems.push('the native engine did not build')
+    if (run('native engine', process.execPath, [join(root, 'scripts', 'build-native.mjs')]) !== 0)
+      problems.push('the native engine did not build')
   }
   const builder = join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js')
-  if (run('app build', process.execPath, [builder, 'build', '--logLevel', 'warn']) !== 0) problems.push('the app did not build')
+  if (run('app build', process.execPath, [builder, 'build', '--logLevel', 'warn']) !== 0)
+    problems.push('the app did not build')
 }
 
 function vitest(selected) {
   // A report left by an earlier run must not be counted as this one's.
   rmSync(report, { force: true })
   const status = run('vitest', process.execPath, [
-    join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', ...selected.flatMap((p) => ['--project', p]),
-    '--reporter=default', '--reporter=json', `--outputFile.json=${report}`
+    join(root, 'node_modules', 'vitest', 'vitest.mjs'),
+    'run',
+    ...selected.flatMap((p) => ['--project', p]),
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${report}`
   ])
   if (!existsSync(report)) {
     problems.push(`vitest wrote no report (exit ${status})`)
@@ -76,16 +86,22 @@ if (!process.env.RNNLAB_TEST_NO_BUILD) build()
 if (problems.length === 0) {
   let selected = wanted.length > 0 ? wanted : projects
   if (selected.includes('browser')) {
-    const chromium = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => p && existsSync(p))
+    const chromium = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
+      (p) => p && existsSync(p)
+    )
     if (!chromium) {
       const n = countFiles(join(root, 'test', 'browser'), '.test.ts')
       selected = selected.filter((p) => p !== 'browser')
       // Under CI every test must run: each browser test file counts as a failure.
       if (process.env.CI) {
-        problems.push(`Chromium is not installed (apt-get install chromium, or set CHROMIUM_PATH); under CI the ${n} browser test files must run`)
+        problems.push(
+          `Chromium is not installed (apt-get install chromium, or set CHROMIUM_PATH); under CI the ${n} browser test files must run`
+        )
         totals.failed += n
       } else {
-        console.log(`\nSkipping ${n} browser test files: Chromium is not installed (apt-get install chromium, or set CHROMIUM_PATH).`)
+        console.log(
+          `\nSkipping ${n} browser test files: Chromium is not installed (apt-get install chromium, or set CHROMIUM_PATH).`
+        )
         totals.skipped += n
       }
     }

@@ -167,7 +167,15 @@ function readDataset(value: unknown): DatasetSpec {
 // Layers
 
 const RECURRENT_KEYS = [
-  'type', 'name', 'units', 'returnSequences', 'activation', 'useBias', 'dropout', 'recurrentDropout', 'goBackwards'
+  'type',
+  'name',
+  'units',
+  'returnSequences',
+  'activation',
+  'useBias',
+  'dropout',
+  'recurrentDropout',
+  'goBackwards'
 ] as const
 
 function normalizeLayer(value: unknown, path: string): LayerConfig {
@@ -227,7 +235,10 @@ function normalizeRecurrent(o: Record<string, unknown>, type: CellType, path: st
   const cell = CELLS[type]
   for (const key of Object.keys(CELL_OPTIONS) as CellOption[]) {
     if (o[key] === undefined || cellHasOption(type, key)) continue
-    const owners = wordList(CELL_TYPES_IN_MESSAGES.filter((t) => cellHasOption(t, key)), 'and')
+    const owners = wordList(
+      CELL_TYPES_IN_MESSAGES.filter((t) => cellHasOption(t, key)),
+      'and'
+    )
     throw new FieldError(join(path, key), `only ${owners} layers have ${optionSpec(key).what ?? key}, not ${type}`)
   }
   checkKeys(o, path, [...RECURRENT_KEYS, ...cell.options])
@@ -291,8 +302,15 @@ function normalizeTraining(value: unknown, path: string): TrainingConfig {
     throw new FieldError(join(path, 'validationSplit'), 'belongs in the dataset: use dataset.validationSplit')
   }
   checkKeys(o, path, [
-    'optimizer', 'loss', 'batchSize', 'epochs', 'shuffle', 'seed', 'earlyStopping',
-    'reduceLrOnPlateau', 'threads'
+    'optimizer',
+    'loss',
+    'batchSize',
+    'epochs',
+    'shuffle',
+    'seed',
+    'earlyStopping',
+    'reduceLrOnPlateau',
+    'threads'
   ])
   const training: TrainingConfig = {
     optimizer: normalizeOptimizer(o.optimizer ?? TRAINING_DEFAULTS.optimizer, join(path, 'optimizer')),
@@ -390,4 +408,3 @@ function normalizeReduceLr(value: unknown, path: string): ReduceLrOnPlateauConfi
     minLr: readNonNegative(o.minLr, join(path, 'minLr'), d.minLr)
   }
 }
-

@@ -173,10 +173,7 @@ export interface ModelConfigInput {
 }
 
 export type OptimizerInput =
-  | OptimizerType
-  | InputOf<AdamConfig, 'type'>
-  | InputOf<SgdConfig, 'type'>
-  | InputOf<RmspropConfig, 'type'>
+  OptimizerType | InputOf<AdamConfig, 'type'> | InputOf<SgdConfig, 'type'> | InputOf<RmspropConfig, 'type'>
 
 export interface TrainingConfigInput {
   optimizer?: OptimizerInput

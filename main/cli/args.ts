@@ -58,7 +58,8 @@ export function parseCommandArgs<O extends OptionSpecs>(command: string, argv: s
           : `unknown option ${t.rawName} (rnnlab ${command} takes ${names.map((n) => `--${n}`).join(', ')})`
       )
     }
-    if (spec.type === 'boolean' && t.value !== undefined) throw new UsageError(`--${t.name} takes no value (got ${t.rawName}=${t.value})`)
+    if (spec.type === 'boolean' && t.value !== undefined)
+      throw new UsageError(`--${t.name} takes no value (got ${t.rawName}=${t.value})`)
     if (spec.type === 'string' && t.value === undefined) throw new UsageError(`--${t.name} needs a value`)
     if (spec.type === 'string' && !t.inlineValue && t.value?.startsWith('-')) {
       throw new UsageError(`--${t.name} needs a value; to give one that starts with '-', write --${t.name}=${t.value}`)

@@ -19,7 +19,10 @@ export const compare = command({
     ctx.out(
       differences.length === 0
         ? 'The configs are identical (apart from their names).'
-        : table(['CONFIG KEY', ...heads], differences.map((d) => [d.path, ...d.values.map((v) => (v === undefined ? '—' : JSON.stringify(v)))]))
+        : table(
+            ['CONFIG KEY', ...heads],
+            differences.map((d) => [d.path, ...d.values.map((v) => (v === undefined ? '—' : JSON.stringify(v)))])
+          )
     )
     ctx.out('')
     const metricRows: string[][] = []
@@ -30,7 +33,10 @@ export const compare = command({
       ['loss', 'loss', fixedOrNonFinite]
     ] as const) {
       metricRows.push([`${label} (last)`, ...runs.map((r) => fmt(r[key].last))])
-      metricRows.push([`${label} (best)`, ...runs.map((r) => (r[key].best === null ? '—' : `${fmt(r[key].best)} @${r[key].bestEpoch}`))])
+      metricRows.push([
+        `${label} (best)`,
+        ...runs.map((r) => (r[key].best === null ? '—' : `${fmt(r[key].best)} @${r[key].bestEpoch}`))
+      ])
     }
     metricRows.push(['params', ...runs.map((r) => count(r.paramCount))])
     metricRows.push(['epochs', ...runs.map((r) => String(r.epochsDone))])
@@ -41,7 +47,13 @@ export const compare = command({
         return s.length ? (s.reduce((a, b) => a + b, 0) / s.length).toFixed(1) : '—'
       })
     ])
-    ctx.out(table(['METRIC', ...heads], metricRows, runs.map((_, i) => i + 1)))
+    ctx.out(
+      table(
+        ['METRIC', ...heads],
+        metricRows,
+        runs.map((_, i) => i + 1)
+      )
+    )
     return 0
   }
 })

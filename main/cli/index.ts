@@ -51,7 +51,10 @@ function version(appRoot: string): string {
   return (JSON.parse(readFileSync(join(appRoot, 'package.json'), 'utf8')) as { version: string }).version
 }
 
-export async function main(argv: string[], io: { out?: (s: string) => void; err?: (s: string) => void } = {}): Promise<number> {
+export async function main(
+  argv: string[],
+  io: { out?: (s: string) => void; err?: (s: string) => void } = {}
+): Promise<number> {
   const out = io.out ?? ((s: string) => process.stdout.write(s + '\n'))
   const err = io.err ?? ((s: string) => process.stderr.write(s + '\n'))
   const appRoot = findAppRoot(__dirname)

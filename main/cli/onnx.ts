@@ -20,7 +20,9 @@ export const exportModel = command({
     if (args.values.json) ctx.out(JSON.stringify(report, null, 2))
     else {
       ctx.out(formatParityReport(report))
-      ctx.out(`${report.ok ? 'Wrote' : 'Wrote (parity check FAILED)'} ${report.path} (${report.bytes.toLocaleString('en-US')} bytes, ${report.checkpoint} checkpoint, epoch ${report.epoch})`)
+      ctx.out(
+        `${report.ok ? 'Wrote' : 'Wrote (parity check FAILED)'} ${report.path} (${report.bytes.toLocaleString('en-US')} bytes, ${report.checkpoint} checkpoint, epoch ${report.epoch})`
+      )
     }
     return report.ok ? 0 : 1
   }
@@ -35,13 +37,21 @@ export const predict = command({
     const { input, out } = args.values
     if (input === undefined) throw new UsageError('--input: give a .npy file of samples [N, T, F]')
     const engine = args.values.engine ?? 'onnx'
-    if (engine !== 'onnx' && engine !== 'native') throw new UsageError(`--engine: expected onnx or native, got ${engine}`)
+    if (engine !== 'onnx' && engine !== 'native')
+      throw new UsageError(`--engine: expected onnx or native, got ${engine}`)
     const target = args.positionals[0]
     // The ONNX service itself rather than the inference:predict call, which serves the page's "try it" with a few
     // samples as JSON arrays (at most 4,096) in onnxruntime: here the samples are a .npy file of any size, the engine
     // may be the native one, the output may go to a .npy file, and a model file needs no run database opened.
     const services = target.toLowerCase().endsWith('.onnx') ? undefined : ctx.services()
-    const result = await predictNpy({ target, store: services?.store, engine, input, out, inference: services?.inference })
+    const result = await predictNpy({
+      target,
+      store: services?.store,
+      engine,
+      input,
+      out,
+      inference: services?.inference
+    })
     const units = result.dims.at(-1) ?? 1
     const rows = result.data.length / units
     const argmax = Array.from({ length: rows }, (_, r) => {
@@ -50,11 +60,27 @@ export const predict = command({
       return best
     })
     if (args.values.json) {
-      ctx.out(JSON.stringify({ source: result.source, engine: result.engine, dims: result.dims, out: result.out ?? null, argmax, classNames: result.classNames ?? null }))
+      ctx.out(
+        JSON.stringify({
+          source: result.source,
+          engine: result.engine,
+          dims: result.dims,
+          out: result.out ?? null,
+          argmax,
+          classNames: result.classNames ?? null
+        })
+      )
     } else {
-      ctx.err(`${result.source} in ${result.engine === 'onnx' ? 'onnxruntime' : 'the native engine'}: output [${result.dims.join(', ')}]`)
+      ctx.err(
+        `${result.source} in ${result.engine === 'onnx' ? 'onnxruntime' : 'the native engine'}: output [${result.dims.join(', ')}]`
+      )
       if (result.out) ctx.out(`Wrote ${result.out}`)
-      else ctx.out(argmax.map((a, i) => `${i}\t${result.classNames?.[a] ?? a}\t${result.data[i * units + a].toFixed(4)}`).join('\n'))
+      else
+        ctx.out(
+          argmax
+            .map((a, i) => `${i}\t${result.classNames?.[a] ?? a}\t${result.data[i * units + a].toFixed(4)}`)
+            .join('\n')
+        )
     }
     return 0
   }

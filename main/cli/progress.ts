@@ -6,13 +6,19 @@ function clock(seconds: number): string {
   const s = Math.round(seconds)
   if (s < 60) return `${s}s`
   const m = Math.floor(s / 60)
-  return m < 60 ? `${m}:${String(s % 60).padStart(2, '0')}` : `${Math.floor(m / 60)}:${String(m % 60).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`
+  return m < 60
+    ? `${m}:${String(s % 60).padStart(2, '0')}`
+    : `${Math.floor(m / 60)}:${String(m % 60).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`
 }
 
 export function progressBar(batch: number, batches: number, width = 30): string {
   const done = Math.min(width, Math.floor((width * batch) / Math.max(1, batches)))
   if (done >= width) return '='.repeat(width)
-  return '='.repeat(Math.max(0, done - 1)) + (done > 0 ? '>' : '') + '.'.repeat(width - Math.max(done, 1) + (done > 0 ? 0 : 1) - 1)
+  return (
+    '='.repeat(Math.max(0, done - 1)) +
+    (done > 0 ? '>' : '') +
+    '.'.repeat(width - Math.max(done, 1) + (done > 0 ? 0 : 1) - 1)
+  )
 }
 
 export function progressLine(p: TrainingProgress): string {
@@ -26,7 +32,10 @@ export function progressLine(p: TrainingProgress): string {
 }
 
 export function epochLine(m: EpochMetrics, batches: number): string {
-  const parts = [`${batches}/${batches} [${'='.repeat(30)}]`, `${clock(m.seconds ?? 0)} ${batches > 0 && m.seconds ? Math.round((1000 * m.seconds) / batches) : 0}ms/step`]
+  const parts = [
+    `${batches}/${batches} [${'='.repeat(30)}]`,
+    `${clock(m.seconds ?? 0)} ${batches > 0 && m.seconds ? Math.round((1000 * m.seconds) / batches) : 0}ms/step`
+  ]
   if (m.loss !== null) parts.push(`loss: ${m.loss.toFixed(4)}`)
   if (m.accuracy !== null) parts.push(`accuracy: ${m.accuracy.toFixed(4)}`)
   if (m.valLoss !== null) parts.push(`val_loss: ${m.valLoss.toFixed(4)}`)

@@ -25,7 +25,8 @@ export const runs = command({
     const found = (await services.handlers.listRuns({ search, includeArchived: args.values.all })).filter(matches)
     if (args.values.json) ctx.out(JSON.stringify(found, null, 2))
     else if (found.length === 0 && (filter !== undefined || search !== undefined)) ctx.out('No runs match.')
-    else if (found.length === 0) ctx.out(`No runs yet in ${services.dbPath}. Start one with: rnnlab train examples/seed-bilstm-mnist.json`)
+    else if (found.length === 0)
+      ctx.out(`No runs yet in ${services.dbPath}. Start one with: rnnlab train examples/seed-bilstm-mnist.json`)
     else ctx.out(runsTable(found))
     return 0
   }
@@ -42,9 +43,15 @@ export const show = command({
       ctx.out(JSON.stringify(run, null, 2))
       return 0
     }
-    ctx.out(`Run ${run.id}: ${run.name}  [${run.status}]${run.error ? `  error: ${run.error}` : ''}${run.stopReason ? `  (${run.stopReason})` : ''}`)
-    ctx.out(`  dataset ${run.dataset} · ${run.cell ?? '?'} · ${run.direction ?? '?'} · ${run.layerCount} layers · ${run.paramCount === null ? '?' : count(run.paramCount)} params · seed ${run.seed ?? '—'}`)
-    ctx.out(`  created ${run.createdAt} · started ${run.startedAt ?? '—'} · ended ${run.endedAt ?? '—'} · duration ${duration(run.durationSeconds)}`)
+    ctx.out(
+      `Run ${run.id}: ${run.name}  [${run.status}]${run.error ? `  error: ${run.error}` : ''}${run.stopReason ? `  (${run.stopReason})` : ''}`
+    )
+    ctx.out(
+      `  dataset ${run.dataset} · ${run.cell ?? '?'} · ${run.direction ?? '?'} · ${run.layerCount} layers · ${run.paramCount === null ? '?' : count(run.paramCount)} params · seed ${run.seed ?? '—'}`
+    )
+    ctx.out(
+      `  created ${run.createdAt} · started ${run.startedAt ?? '—'} · ended ${run.endedAt ?? '—'} · duration ${duration(run.durationSeconds)}`
+    )
     if (run.tags.length) ctx.out(`  tags: ${run.tags.join(', ')}`)
     if (run.notes) ctx.out(`  notes: ${run.notes}`)
     ctx.out('')
@@ -68,7 +75,13 @@ export const metrics = command({
       return 0
     }
     const run = await handlers.getRun({ id })
-    ctx.out(args.values.json ? JSON.stringify(run.epochs, null, 2) : run.epochs.length ? epochsTable(run) : 'No finished epochs yet.')
+    ctx.out(
+      args.values.json
+        ? JSON.stringify(run.epochs, null, 2)
+        : run.epochs.length
+          ? epochsTable(run)
+          : 'No finished epochs yet.'
+    )
     return 0
   }
 })

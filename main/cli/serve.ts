@@ -12,7 +12,8 @@ export const serve = command({
   run: async (args, ctx) => {
     const portFlag = args.values.port
     const port = portFlag === undefined ? 0 : Number(portFlag)
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: expected a port number, got ${String(portFlag)}`)
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new UsageError(`--port: expected a port number, got ${String(portFlag)}`)
     const rendererDir = join(ctx.appRoot, 'out', 'renderer')
     try {
       readFileSync(join(rendererDir, 'index.html'))
@@ -20,7 +21,11 @@ export const serve = command({
       throw new Error(`${join(rendererDir, 'index.html')}: the UI is not built; run 'npm run build'`)
     }
     const server = await startServer({ services: ctx.services(), rendererDir, port })
-    ctx.out(args.values.json ? JSON.stringify({ url: server.url, port: server.port }) : `RNN Lab is serving on ${server.url}\nOpen that address in a browser (the token is required). Ctrl-C stops.`)
+    ctx.out(
+      args.values.json
+        ? JSON.stringify({ url: server.url, port: server.port })
+        : `RNN Lab is serving on ${server.url}\nOpen that address in a browser (the token is required). Ctrl-C stops.`
+    )
     await new Promise<void>((resolve) => {
       const stop = () => void server.close().then(resolve)
       process.once('SIGINT', stop)

@@ -9,11 +9,17 @@ import { epochLine, progressLine } from './progress'
 export const train = command({
   usage: 'rnnlab train <config.json> [--db FILE] [--epochs N] [--threads N] [--json]  |  rnnlab train --resume <run>',
   summary: 'train a model from a run config, with a progress bar; prints the run id',
-  options: { epochs: { type: 'string' }, threads: { type: 'string' }, 'init-from': { type: 'string' }, resume: { type: 'string' } },
+  options: {
+    epochs: { type: 'string' },
+    threads: { type: 'string' },
+    'init-from': { type: 'string' },
+    resume: { type: 'string' }
+  },
   run: async (args, ctx) => {
     const { json, resume: resumeRef, 'init-from': initFrom, threads: threadsFlag } = args.values
     const threads = threadsFlag === undefined ? undefined : Number(threadsFlag)
-    if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new UsageError(`--threads: expected a positive integer, got ${threadsFlag}`)
+    if (threads !== undefined && (!Number.isInteger(threads) || threads < 1))
+      throw new UsageError(`--threads: expected a positive integer, got ${threadsFlag}`)
     const services = ctx.services()
     const { handlers } = services
     let runId: number
@@ -30,7 +36,8 @@ export const train = command({
       const epochsFlag = args.values.epochs
       if (epochsFlag !== undefined) {
         const epochs = Number(epochsFlag)
-        if (!Number.isInteger(epochs) || epochs < 1) throw new UsageError(`--epochs: expected a positive integer, got ${epochsFlag}`)
+        if (!Number.isInteger(epochs) || epochs < 1)
+          throw new UsageError(`--epochs: expected a positive integer, got ${epochsFlag}`)
         config.training.epochs = epochs
       }
       name = config.name
@@ -92,7 +99,9 @@ export const train = command({
       const run = await handlers.getRun({ id: runId })
       if (json) ctx.out(JSON.stringify({ event: 'finished', runId, status, error: run.error }))
       else {
-        ctx.err(`Run ${runId} ${status}${run.error ? `: ${run.error}` : ''}.${run.valAccuracy.best !== null ? ` Best val_accuracy ${percent(run.valAccuracy.best)} at epoch ${run.valAccuracy.bestEpoch}.` : ''}`)
+        ctx.err(
+          `Run ${runId} ${status}${run.error ? `: ${run.error}` : ''}.${run.valAccuracy.best !== null ? ` Best val_accuracy ${percent(run.valAccuracy.best)} at epoch ${run.valAccuracy.bestEpoch}.` : ''}`
+        )
         ctx.out(String(runId))
       }
       return status === 'completed' ? 0 : status === 'cancelled' ? 130 : 1

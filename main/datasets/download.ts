@@ -12,7 +12,11 @@ const TIMEOUT_MS = 60_000
 
 export const httpsFetch: Fetcher = (url, onProgress) => fetchFollowing(url, onProgress, MAX_REDIRECTS)
 
-function fetchFollowing(url: string, onProgress: (done: number, total: number) => void, redirects: number): Promise<Uint8Array> {
+function fetchFollowing(
+  url: string,
+  onProgress: (done: number, total: number) => void,
+  redirects: number
+): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     const request = get(url, { timeout: TIMEOUT_MS }, (response) => {
       const status = response.statusCode ?? 0

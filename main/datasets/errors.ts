@@ -31,10 +31,13 @@ export function fileSystemError(file: DataFile, err: unknown): DatasetError {
   if (err instanceof DatasetError) return err
   const code = (err as NodeJS.ErrnoException | undefined)?.code
   const place =
-    code === 'ENOENT' ? 'file not found' :
-    code === 'EACCES' || code === 'EPERM' ? 'permission denied' :
-    code === 'EISDIR' ? 'is a folder, not a file' :
-    `cannot read (${err instanceof Error ? err.message : String(err)})`
+    code === 'ENOENT'
+      ? 'file not found'
+      : code === 'EACCES' || code === 'EPERM'
+        ? 'permission denied'
+        : code === 'EISDIR'
+          ? 'is a folder, not a file'
+          : `cannot read (${err instanceof Error ? err.message : String(err)})`
   return new DatasetError(`${file.display}: ${place}`, file.path)
 }
 

@@ -24,7 +24,10 @@ export const parseIdxHeader: HeaderParser = (head, file) => {
   const magic = ((head[0] << 24) | (head[1] << 16) | (head[2] << 8) | head[3]) >>> 0
   const type = IDX_TYPES[head[2]]
   if (head[0] !== 0 || head[1] !== 0 || !type) {
-    fail(file, `not an IDX file (magic 0x${magic.toString(16).padStart(8, '0')}; images are 0x00000803, labels 0x00000801)`)
+    fail(
+      file,
+      `not an IDX file (magic 0x${magic.toString(16).padStart(8, '0')}; images are 0x00000803, labels 0x00000801)`
+    )
   }
   const dims = head[3]
   if (dims === 0) fail(file, 'malformed header (0 dimensions)')

@@ -88,8 +88,21 @@ export async function loadDataset(spec: DatasetSpec, opts: LoadDatasetOptions): 
       progress('read mnist-sample', 0, 1)
       const data = await loadMnistSample(spec.limit)
       progress('read mnist-sample', 1, 1)
-      const part: Part = { x: data.x, labels: { ids: data.y, perStep: false }, count: data.count, timeSteps: 28, features: 28 }
-      return assemble(spec.source, part, undefined, spec.validationSplit ?? MNIST_SAMPLE_VALIDATION_SPLIT, 10, classNames)
+      const part: Part = {
+        x: data.x,
+        labels: { ids: data.y, perStep: false },
+        count: data.count,
+        timeSteps: 28,
+        features: 28
+      }
+      return assemble(
+        spec.source,
+        part,
+        undefined,
+        spec.validationSplit ?? MNIST_SAMPLE_VALIDATION_SPLIT,
+        10,
+        classNames
+      )
     }
     case 'mnist':
     case 'fashion-mnist': {
@@ -106,16 +119,25 @@ export async function loadDataset(spec: DatasetSpec, opts: LoadDatasetOptions): 
       const read: TensorReader = spec.source === 'npy' ? readNpy : readIdx
       const scale = spec.source === 'idx' ? spec.scale : undefined
       const rescale = (dtype: Dtype): Rescale =>
-        scale !== undefined ? { multiply: scale, divide: 1 } :
-        spec.source === 'idx' && dtype.kind === 'u' && dtype.size === 1 ? UNSIGNED_BYTES_TO_UNIT :
-        UNCHANGED
+        scale !== undefined
+          ? { multiply: scale, divide: 1 }
+          : spec.source === 'idx' && dtype.kind === 'u' && dtype.size === 1
+            ? UNSIGNED_BYTES_TO_UNIT
+            : UNCHANGED
       const train = await readPart(read, file(spec.train.x), file(spec.train.y), rescale, undefined, progress)
       const validation = spec.validation
-        ? await readPart(read, file(spec.validation.x), file(spec.validation.y), rescale, {
-            timeSteps: train.timeSteps,
-            features: train.features,
-            what: `the training data's [N, ${train.timeSteps}, ${train.features}]`
-          }, progress)
+        ? await readPart(
+            read,
+            file(spec.validation.x),
+            file(spec.validation.y),
+            rescale,
+            {
+              timeSteps: train.timeSteps,
+              features: train.features,
+              what: `the training data's [N, ${train.timeSteps}, ${train.features}]`
+            },
+            progress
+          )
         : undefined
       return assemble(spec.source, train, validation, spec.validationSplit, spec.numClasses, classNames)
     }
@@ -130,7 +152,14 @@ export async function loadDataset(spec: DatasetSpec, opts: LoadDatasetOptions): 
       const readPartCsv = async (path: string): Promise<Part> => {
         const csv = file(path)
         const data = await readCsv(csv, layout, (done, total) => progress(`read ${path}`, done, total))
-        return { x: data.x, labels: { ids: data.y, perStep: false }, count: data.count, timeSteps: spec.timeSteps, features: spec.features, yFile: csv }
+        return {
+          x: data.x,
+          labels: { ids: data.y, perStep: false },
+          count: data.count,
+          timeSteps: spec.timeSteps,
+          features: spec.features,
+          yFile: csv
+        }
       }
       const train = await readPartCsv(spec.train)
       const validation = spec.validation ? await readPartCsv(spec.validation) : undefined
@@ -181,23 +210,36 @@ function assemble(
   if (validation) {
     const where = validation.yFile ?? { path: '', display: 'validation' }
     if (validation.labels.perStep !== perStep) {
-      fail(where, `labels are ${validation.labels.perStep ? 'per step' : 'per sample'} but the training labels are ${perStep ? 'per step' : 'per sample'}`)
+      fail(
+        where,
+        `labels are ${validation.labels.perStep ? 'per step' : 'per sample'} but the training labels are ${perStep ? 'per step' : 'per sample'}`
+      )
     }
     const a = train.labels.oneHotWidth
     const b = validation.labels.oneHotWidth
-    if (a !== undefined && b !== undefined && a !== b) fail(where, `one-hot rows have ${b} classes but the training labels have ${a}`)
+    if (a !== undefined && b !== undefined && a !== b)
+      fail(where, `one-hot rows have ${b} classes but the training labels have ${a}`)
   }
   let numClasses = declaredClasses ?? classNames?.length
   for (const part of [train, validation]) {
     const width = part?.labels.oneHotWidth
     if (part && width !== undefined && numClasses !== undefined && width !== numClasses) {
-      fail(part.yFile ?? { path: '', display: source }, `one-hot rows have ${width} classes but the dataset declares ${numClasses}`)
+      fail(
+        part.yFile ?? { path: '', display: source },
+        `one-hot rows have ${width} classes but the dataset declares ${numClasses}`
+      )
     }
     numClasses ??= width
   }
   numClasses ??= Math.max(maxLabel(train.labels.ids), validation ? maxLabel(validation.labels.ids) : -1) + 1
   for (const part of [train, validation]) {
-    if (part) checkClassRange(part.labels.ids, numClasses, perStep ? timeSteps : undefined, part.yFile ?? { path: '', display: source })
+    if (part)
+      checkClassRange(
+        part.labels.ids,
+        numClasses,
+        perStep ? timeSteps : undefined,
+        part.yFile ?? { path: '', display: source }
+      )
   }
 
   const whole = (part: Part): Split => ({ x: part.x, y: part.labels.ids, count: part.count })
@@ -207,14 +249,20 @@ function assemble(
   } else {
     const trainCount = trainCountAfterSplit(train.count, validationSplit)
     if (trainCount < 1) {
-      throw new DatasetError(`${source}: validationSplit ${validationSplit} leaves no training samples of ${train.count}`)
+      throw new DatasetError(
+        `${source}: validationSplit ${validationSplit} leaves no training samples of ${train.count}`
+      )
     }
     const xRow = timeSteps * features
     const yRow = perStep ? timeSteps : 1
     const ids = train.labels.ids
     splits = {
       train: { x: train.x.subarray(0, trainCount * xRow), y: ids.subarray(0, trainCount * yRow), count: trainCount },
-      validation: { x: train.x.subarray(trainCount * xRow), y: ids.subarray(trainCount * yRow), count: train.count - trainCount }
+      validation: {
+        x: train.x.subarray(trainCount * xRow),
+        y: ids.subarray(trainCount * yRow),
+        count: train.count - trainCount
+      }
     }
   }
   return {
@@ -229,7 +277,11 @@ function assemble(
 }
 
 /** Shapes, class counts and a few samples of a dataset (it loads the whole dataset to count). */
-export async function previewDataset(spec: DatasetSpec, opts: LoadDatasetOptions, nSamples = 8): Promise<DatasetPreview> {
+export async function previewDataset(
+  spec: DatasetSpec,
+  opts: LoadDatasetOptions,
+  nSamples = 8
+): Promise<DatasetPreview> {
   const data = await loadDataset(spec, opts)
   return previewOf(data, nSamples)
 }

@@ -30,9 +30,15 @@ export function toClassIds(y: Tensor<Float64Array>, yFile: DataFile, xShape: num
   if (shape.length === 1) return { ids: wholeIds(data, yFile, (i) => `index ${i}`), perStep: false }
   if (shape.length === 2 && y.dtype.kind !== 'f') {
     if (shape[1] !== timeSteps) {
-      fail(yFile, `expected per-step labels [N, T] = [${n}, ${timeSteps}], got ${formatShape(shape)} (one-hot labels must be float)`)
+      fail(
+        yFile,
+        `expected per-step labels [N, T] = [${n}, ${timeSteps}], got ${formatShape(shape)} (one-hot labels must be float)`
+      )
     }
-    return { ids: wholeIds(data, yFile, (i) => `sample ${Math.floor(i / timeSteps)}, step ${i % timeSteps}`), perStep: true }
+    return {
+      ids: wholeIds(data, yFile, (i) => `sample ${Math.floor(i / timeSteps)}, step ${i % timeSteps}`),
+      perStep: true
+    }
   }
   if (shape.length === 3 && shape[1] !== timeSteps) {
     fail(yFile, `expected one-hot labels per step [N, T, C] with T = ${timeSteps}, got ${formatShape(shape)}`)
@@ -70,10 +76,16 @@ function wholeIds(data: Float64Array, yFile: DataFile, where: (i: number) => str
 }
 
 /** Fails on the first label outside 0..numClasses-1, naming its place. */
-export function checkClassRange(ids: Int32Array, numClasses: number, timeSteps: number | undefined, file: DataFile): void {
+export function checkClassRange(
+  ids: Int32Array,
+  numClasses: number,
+  timeSteps: number | undefined,
+  file: DataFile
+): void {
   for (let i = 0; i < ids.length; i++) {
     if (ids[i] >= numClasses) {
-      const where = timeSteps === undefined ? `index ${i}` : `sample ${Math.floor(i / timeSteps)}, step ${i % timeSteps}`
+      const where =
+        timeSteps === undefined ? `index ${i}` : `sample ${Math.floor(i / timeSteps)}, step ${i % timeSteps}`
       fail(file, `label ${ids[i]} at ${where} is out of range 0..${numClasses - 1}`)
     }
   }

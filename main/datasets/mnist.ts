@@ -154,7 +154,10 @@ export async function locateMnistFiles(
     for (const part of parts) {
       const path = await findMnistFile(dir.path, part)
       if (!path) {
-        throw new DatasetError(`${dir.display}: no ${MNIST_PARTS[part]}[.gz] in this folder (${family} needs its four IDX files)`, dir.path)
+        throw new DatasetError(
+          `${dir.display}: no ${MNIST_PARTS[part]}[.gz] in this folder (${family} needs its four IDX files)`,
+          dir.path
+        )
       }
       files[part] = { path, display: join(dir.display, path.slice(dir.path.length + 1)) }
     }

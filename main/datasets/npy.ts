@@ -1,6 +1,13 @@
 // NumPy .npy files (format versions 1.0, 2.0 and 3.0; C order; numeric dtypes), read straight into typed arrays.
 import { type DataFile, fail } from './errors'
-import { type Dtype, type HeaderParser, readTensor, type ReadTensorOptions, type Tensor, type TensorHeader } from './tensor'
+import {
+  type Dtype,
+  type HeaderParser,
+  readTensor,
+  type ReadTensorOptions,
+  type Tensor,
+  type TensorHeader
+} from './tensor'
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59] // \x93NUMPY
 const MAX_HEADER_TEXT = 1 << 20
@@ -60,10 +67,13 @@ function parseDescr(descr: string, file: DataFile): Dtype {
   const size = m ? Number(m[3]) : 0
   const kind = m?.[2] as Dtype['kind'] | undefined
   const supported =
-    kind === 'f' ? size === 4 || size === 8 :
-    kind === 'b' ? size === 1 :
-    kind === 'i' || kind === 'u' ? [1, 2, 4, 8].includes(size) :
-    false
+    kind === 'f'
+      ? size === 4 || size === 8
+      : kind === 'b'
+        ? size === 1
+        : kind === 'i' || kind === 'u'
+          ? [1, 2, 4, 8].includes(size)
+          : false
   if (!m || !kind || !supported) fail(file, `unsupported dtype '${descr}' (use float32, float64 or an integer type)`)
   return { kind, size, littleEndian: m[1] !== '>', name: descr }
 }

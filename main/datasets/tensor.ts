@@ -184,7 +184,10 @@ function sizeMismatch(file: DataFile, shape: number[], dataBytes: number, held: 
   if (held >= 0 && held % itemBytes === 0) {
     fail(file, `header says ${shape[0]} items but the file holds ${held / itemBytes}`)
   }
-  fail(file, `header says ${shape[0]} items (${dataBytes} bytes of data) but the file holds ${Math.max(held, 0)} bytes of data`)
+  fail(
+    file,
+    `header says ${shape[0]} items (${dataBytes} bytes of data) but the file holds ${Math.max(held, 0)} bytes of data`
+  )
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
@@ -250,16 +253,24 @@ class Decoder {
     const size = dtype.size
     const read: (offset: number) => number =
       dtype.kind === 'f'
-        ? size === 4 ? (o) => view.getFloat32(o, le) : (o) => view.getFloat64(o, le)
+        ? size === 4
+          ? (o) => view.getFloat32(o, le)
+          : (o) => view.getFloat64(o, le)
         : dtype.kind === 'i'
-          ? size === 1 ? (o) => view.getInt8(o)
-            : size === 2 ? (o) => view.getInt16(o, le)
-            : size === 4 ? (o) => view.getInt32(o, le)
-            : (o) => Number(view.getBigInt64(o, le))
-          : size === 1 ? (o) => view.getUint8(o)
-            : size === 2 ? (o) => view.getUint16(o, le)
-            : size === 4 ? (o) => view.getUint32(o, le)
-            : (o) => Number(view.getBigUint64(o, le))
+          ? size === 1
+            ? (o) => view.getInt8(o)
+            : size === 2
+              ? (o) => view.getInt16(o, le)
+              : size === 4
+                ? (o) => view.getInt32(o, le)
+                : (o) => Number(view.getBigInt64(o, le))
+          : size === 1
+            ? (o) => view.getUint8(o)
+            : size === 2
+              ? (o) => view.getUint16(o, le)
+              : size === 4
+                ? (o) => view.getUint32(o, le)
+                : (o) => Number(view.getBigUint64(o, le))
     for (let i = 0; i < count; i++) out[at + i] = (read(i * size) * multiply) / divide
   }
 }

@@ -65,7 +65,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (!allowedHosts().includes(req.headers.host ?? '')) return 'foreign Host header'
     const origin = req.headers.origin
     if (origin !== undefined && !allowedOrigins().includes(origin)) return 'foreign Origin'
-    if (!sameToken(url.searchParams.get('token'), token) && !sameToken(cookieToken(req), token)) return 'missing or wrong token'
+    if (!sameToken(url.searchParams.get('token'), token) && !sameToken(cookieToken(req), token))
+      return 'missing or wrong token'
     return null
   }
 
@@ -109,9 +110,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1')
     // Browsers always send Origin on a WebSocket: require ours, so another site cannot drive the API.
-    const reason = url.pathname !== '/api' ? 'unknown path' : req.headers.origin === undefined ? 'missing Origin' : refuse(req, url)
+    const reason =
+      url.pathname !== '/api' ? 'unknown path' : req.headers.origin === undefined ? 'missing Origin' : refuse(req, url)
     if (reason) {
-      socket.write(`HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\nforbidden: ${reason}`)
+      socket.write(
+        `HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\nforbidden: ${reason}`
+      )
       socket.destroy()
       return
     }

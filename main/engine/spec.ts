@@ -25,7 +25,11 @@ const ENGINE_OPTIONS: Record<CellOption, (value: unknown, path: string) => unkno
   },
   resetAfter: (value) => value,
   unitForgetBias: (value, path) => {
-    if (!value) throw new EngineSpecError(path, 'the engine always starts the forget gate bias at 1 (Keras default); false is not supported yet')
+    if (!value)
+      throw new EngineSpecError(
+        path,
+        'the engine always starts the forget gate bias at 1 (Keras default); false is not supported yet'
+      )
     return undefined
   }
 }
@@ -58,11 +62,18 @@ function recurrent(cell: RecurrentLayerConfig, path: string): RecurrentLayerSpec
 function layer(l: LayerConfig, path: string): EngineLayerSpec {
   switch (l.type) {
     case 'bidirectional':
-      return { ...recurrent(l.layer, `${path}.layer`), goBackwards: false, directions: 2, mergeMode: l.mergeMode, sharedWeights: l.sharedWeights }
+      return {
+        ...recurrent(l.layer, `${path}.layer`),
+        goBackwards: false,
+        directions: 2,
+        mergeMode: l.mergeMode,
+        sharedWeights: l.sharedWeights
+      }
     case 'dropout':
       return { kind: 'dropout', rate: l.rate }
     case 'dense':
-      if (!l.useBias) throw new EngineSpecError(`${path}.useBias`, 'a dense layer without bias is not supported by the engine yet')
+      if (!l.useBias)
+        throw new EngineSpecError(`${path}.useBias`, 'a dense layer without bias is not supported by the engine yet')
       return { kind: 'dense', units: l.units, activation: l.activation }
     default:
       return { ...recurrent(l, path), directions: 1 }

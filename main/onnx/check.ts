@@ -25,8 +25,22 @@ export interface CheckOptions {
 
 /** The operators an export of ours may contain. */
 export const EXPORT_OPS = new Set([
-  'Transpose', 'Reshape', 'Squeeze', 'Slice', 'Split', 'Mul', 'Add', 'MatMul', 'ReduceSum', 'ReduceMean',
-  ...CELL_LIST.map((cell) => cell.onnxOp), 'Softmax', 'Relu', 'Sigmoid', 'Tanh', 'Identity'
+  'Transpose',
+  'Reshape',
+  'Squeeze',
+  'Slice',
+  'Split',
+  'Mul',
+  'Add',
+  'MatMul',
+  'ReduceSum',
+  'ReduceMean',
+  ...CELL_LIST.map((cell) => cell.onnxOp),
+  'Softmax',
+  'Relu',
+  'Sigmoid',
+  'Tanh',
+  'Identity'
 ])
 
 /** The 0/1 attributes cells' options set (GRU's `linear_before_reset`), with the option behind each. */
@@ -52,7 +66,8 @@ export function listProblems(model: onnx.IModelProto, options: CheckOptions = {}
     if (ir < 7 || ir > IR_VERSION) problems.push(`IR version ${ir}; expected 7 to ${IR_VERSION}`)
     const v = main ? int(main.version) : 0
     if (main && (v < 14 || v > OPSET)) problems.push(`ai.onnx opset ${v}; expected 14 to ${OPSET}`)
-    for (const o of opsets) if (o.domain && o.domain !== 'ai.onnx') problems.push(`imports the custom domain ${JSON.stringify(o.domain)}`)
+    for (const o of opsets)
+      if (o.domain && o.domain !== 'ai.onnx') problems.push(`imports the custom domain ${JSON.stringify(o.domain)}`)
   }
   if (!model.graph) {
     problems.push('the model has no graph')
@@ -70,7 +85,13 @@ export function assertValidModel(model: onnx.IModelProto, file: string, options:
   throw new OnnxFileError(file, problems[0] + more)
 }
 
-function checkGraph(graph: onnx.IGraphProto, strict: boolean, problems: string[], outer: Set<string>, depth: number): void {
+function checkGraph(
+  graph: onnx.IGraphProto,
+  strict: boolean,
+  problems: string[],
+  outer: Set<string>,
+  depth: number
+): void {
   if (depth > MAX_GRAPH_DEPTH) {
     problems.push(`subgraphs nest deeper than ${MAX_GRAPH_DEPTH} levels`)
     return
@@ -90,12 +111,13 @@ function checkGraph(graph: onnx.IGraphProto, strict: boolean, problems: string[]
   if (strict && (graph.input ?? []).filter((i) => !initializers.has(i.name ?? '')).length !== 1) {
     problems.push('the graph must have exactly one data input')
   }
-  (graph.node ?? []).forEach((node, index) => {
+  ;(graph.node ?? []).forEach((node, index) => {
     const label = `node ${index} (${node.opType}${node.name ? ` ${JSON.stringify(node.name)}` : ''})`
     if (strict && node.domain) problems.push(`${label} is in the custom domain ${JSON.stringify(node.domain)}`)
     if (strict && !EXPORT_OPS.has(node.opType ?? '')) problems.push(`${label}: operator not used by our exporter`)
     for (const name of node.input ?? []) {
-      if (name !== '' && !defined.has(name)) problems.push(`${label} reads ${JSON.stringify(name)} before anything defines it`)
+      if (name !== '' && !defined.has(name))
+        problems.push(`${label} reads ${JSON.stringify(name)} before anything defines it`)
     }
     for (const a of node.attribute ?? []) {
       if (a.type === ATTR.TENSOR && a.t) {
@@ -106,7 +128,8 @@ function checkGraph(graph: onnx.IGraphProto, strict: boolean, problems: string[]
       if (subgraphs.length > 0 && strict) problems.push(`${label} has a subgraph attribute ${a.name}`)
       for (const g of subgraphs) checkGraph(g, false, problems, defined, depth + 1)
     }
-    if (cellOfOnnxOp(node.opType) !== undefined && !node.domain) checkRecurrent(node, label, initializers, strict, problems)
+    if (cellOfOnnxOp(node.opType) !== undefined && !node.domain)
+      checkRecurrent(node, label, initializers, strict, problems)
     for (const name of node.output ?? []) {
       if (name === '') continue
       if (defined.has(name)) problems.push(`${label} writes ${JSON.stringify(name)}, which is already defined`)
@@ -133,11 +156,13 @@ function checkRecurrent(
   const A = cell.onnxActivations.length
   const H = getInt(node, 'hidden_size')
   const direction = getString(node, 'direction') ?? 'forward'
-  if (!DIRECTIONS.includes(direction)) problems.push(`${label}: direction ${JSON.stringify(direction)} is not one of ${DIRECTIONS.join(', ')}`)
+  if (!DIRECTIONS.includes(direction))
+    problems.push(`${label}: direction ${JSON.stringify(direction)} is not one of ${DIRECTIONS.join(', ')}`)
   const D = direction === 'bidirectional' ? 2 : 1
   if (H === undefined || H < 1) problems.push(`${label}: hidden_size must be a positive integer, got ${H}`)
   const layout = getInt(node, 'layout') ?? 0
-  if (layout !== 0) problems.push(`${label}: layout ${layout}; onnxruntime runs recurrent nodes on CPU with layout 0 only`)
+  if (layout !== 0)
+    problems.push(`${label}: layout ${layout}; onnxruntime runs recurrent nodes on CPU with layout 0 only`)
   const activations = getStrings(node, 'activations')
   if (activations !== undefined && activations.length !== D * A) {
     problems.push(`${label}: ${activations.length} activations for ${D} direction(s); expected ${D * A}`)
@@ -150,8 +175,10 @@ function checkRecurrent(
   }
   const inputs = node.input ?? []
   if (inputs.length < 3) problems.push(`${label}: needs inputs X, W and R`)
-  if (strict && (inputs.length < 4 || inputs[3] === '')) problems.push(`${label}: B not given (always emitted: onnxruntime mishandles a GRU without it)`)
-  if (strict && inputs.length > 4) problems.push(`${label}: sequence_lens and initial states are not used by our exports`)
+  if (strict && (inputs.length < 4 || inputs[3] === ''))
+    problems.push(`${label}: B not given (always emitted: onnxruntime mishandles a GRU without it)`)
+  if (strict && inputs.length > 4)
+    problems.push(`${label}: sequence_lens and initial states are not used by our exports`)
   if (H === undefined || H < 1) return
   const expect: [string, number[] | undefined][] = [
     ['W', [D, G * H, -1]],
@@ -167,7 +194,10 @@ function checkRecurrent(
       return
     }
     const dims = (t.dims ?? []).map(int)
-    const fits = shape !== undefined && dims.length === shape.length && shape.every((d, j) => d === -1 ? dims[j] >= 1 : dims[j] === d)
+    const fits =
+      shape !== undefined &&
+      dims.length === shape.length &&
+      shape.every((d, j) => (d === -1 ? dims[j] >= 1 : dims[j] === d))
     if (!fits) {
       const want = shape!.map((d) => (d === -1 ? 'I' : String(d))).join(', ')
       problems.push(`${label}: ${what} has shape [${dims.join(', ')}]; hidden_size ${H}, ${direction} needs [${want}]`)

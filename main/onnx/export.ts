@@ -4,7 +4,13 @@
 // bidirectional layer and a sequence output need Transposes. Weights are copied as they are: the engine keeps
 // ONNX's W/R/B layout and gate orders (native/README.md).
 import { CELLS, GATES, optionSpec, type CellOption } from '../../common/cells'
-import type { DenseActivation, LayerConfig, RecurrentActivation, RecurrentLayerConfig, RunConfig } from '../../common/config'
+import type {
+  DenseActivation,
+  LayerConfig,
+  RecurrentActivation,
+  RecurrentLayerConfig,
+  RunConfig
+} from '../../common/config'
 import { resolveModel } from '../../common/model'
 import type { Tensor, Weights } from '../engine'
 import { assertValidModel } from './check'
@@ -76,11 +82,16 @@ export function outputName(config: RunConfig): string {
 export function cellActivations(cell: RecurrentLayerConfig, where: string): string[] {
   const name = (a: RecurrentActivation, field: string): string => {
     switch (a) {
-      case 'tanh': return 'Tanh'
-      case 'sigmoid': return 'Sigmoid'
-      case 'relu': return 'Relu'
+      case 'tanh':
+        return 'Tanh'
+      case 'sigmoid':
+        return 'Sigmoid'
+      case 'relu':
+        return 'Relu'
       default:
-        throw new OnnxExportError(`${where}.${field}: ${a} has no ONNX recurrent activation here; use tanh, sigmoid or relu`)
+        throw new OnnxExportError(
+          `${where}.${field}: ${a} has no ONNX recurrent activation here; use tanh, sigmoid or relu`
+        )
     }
   }
   const fields = cell as unknown as Record<string, RecurrentActivation>
@@ -203,7 +214,9 @@ function recurrentLayer(
   const W = take(weights, `layers.${k}.W`, [stored, G * H, inputFeatures])
   const R = take(weights, `layers.${k}.R`, [stored, G * H, H])
   // The engine keeps B even without useBias (all zeros); ONNX gets B always (an onnxruntime GRU bug without it).
-  const B = weights[`layers.${k}.B`] ? take(weights, `layers.${k}.B`, [stored, 2 * G * H]) : { dims: [stored, 2 * G * H], data: new Float32Array(stored * 2 * G * H) }
+  const B = weights[`layers.${k}.B`]
+    ? take(weights, `layers.${k}.B`, [stored, 2 * G * H])
+    : { dims: [stored, 2 * G * H], data: new Float32Array(stored * 2 * G * H) }
   // Shared direction weights: ONNX has no sharing, so both direction slices get the same copy.
   const slices = (t: Tensor): Float32Array => (shared ? concat(t.data, t.data) : t.data)
   const names = ['W', 'R', 'B'].map((n, i) => {
@@ -228,7 +241,13 @@ function recurrentLayer(
     if (D === 1) {
       let y = g.node('Squeeze', [Y, g.ints([1])], {}, `${base}.sequence`)
       // The engine (as Keras) outputs a lone go_backwards layer's steps in reading order: last input step first.
-      if (cell.goBackwards) y = g.node('Slice', [y, g.ints([-1]), g.ints([TO_START]), g.ints([0]), g.ints([-1])], {}, `${base}.reading_order`)
+      if (cell.goBackwards)
+        y = g.node(
+          'Slice',
+          [y, g.ints([-1]), g.ints([TO_START]), g.ints([0]), g.ints([-1])],
+          {},
+          `${base}.reading_order`
+        )
       return { tensor: y, sequence: true, features }
     }
     return { tensor: merge(g, Y, 1, mergeMode, base), sequence: true, features }
@@ -263,11 +282,16 @@ function merge(g: GraphBuilder, y: string, axis: 0 | 1, mode: 'concat' | 'sum' |
 
 function denseActivation(g: GraphBuilder, x: string, activation: DenseActivation, k: number): string {
   switch (activation) {
-    case 'linear': return x
-    case 'softmax': return g.node('Softmax', [x], { axis: -1 }, `layers.${k}.softmax`)
-    case 'relu': return g.node('Relu', [x], {}, `layers.${k}.relu`)
-    case 'sigmoid': return g.node('Sigmoid', [x], {}, `layers.${k}.sigmoid`)
-    case 'tanh': return g.node('Tanh', [x], {}, `layers.${k}.tanh`)
+    case 'linear':
+      return x
+    case 'softmax':
+      return g.node('Softmax', [x], { axis: -1 }, `layers.${k}.softmax`)
+    case 'relu':
+      return g.node('Relu', [x], {}, `layers.${k}.relu`)
+    case 'sigmoid':
+      return g.node('Sigmoid', [x], {}, `layers.${k}.sigmoid`)
+    case 'tanh':
+      return g.node('Tanh', [x], {}, `layers.${k}.tanh`)
   }
 }
 
@@ -277,7 +301,9 @@ function take(weights: Weights, name: string, dims: number[]): Tensor {
   if (!t) throw new OnnxExportError(`weights: ${name} is missing`)
   const size = dims.reduce((n, d) => n * d, 1)
   if (t.dims.length !== dims.length || t.dims.some((d, i) => d !== dims[i]) || t.data.length !== size) {
-    throw new OnnxExportError(`weights: ${name} has shape [${t.dims.join(', ')}]; the config needs [${dims.join(', ')}]`)
+    throw new OnnxExportError(
+      `weights: ${name} has shape [${t.dims.join(', ')}]; the config needs [${dims.join(', ')}]`
+    )
   }
   return t
 }
@@ -324,15 +350,31 @@ class GraphBuilder {
     return name
   }
 
-  node(op: string, inputs: string[], attrs: Record<string, number | number[] | string | string[]>, name: string, output = name): string {
+  node(
+    op: string,
+    inputs: string[],
+    attrs: Record<string, number | number[] | string | string[]>,
+    name: string,
+    output = name
+  ): string {
     return this.multi(op, inputs, attrs, [output], name)[0]
   }
 
-  multi(op: string, inputs: string[], attrs: Record<string, number | number[] | string | string[]>, outputs: string[], name: string): string[] {
+  multi(
+    op: string,
+    inputs: string[],
+    attrs: Record<string, number | number[] | string | string[]>,
+    outputs: string[],
+    name: string
+  ): string[] {
     const attribute = Object.entries(attrs).map(([key, v]) =>
-      typeof v === 'number' ? attrInt(key, v) :
-      typeof v === 'string' ? attrString(key, v) :
-      typeof v[0] === 'string' ? attrStrings(key, v as string[]) : attrInts(key, v as number[])
+      typeof v === 'number'
+        ? attrInt(key, v)
+        : typeof v === 'string'
+          ? attrString(key, v)
+          : typeof v[0] === 'string'
+            ? attrStrings(key, v as string[])
+            : attrInts(key, v as number[])
     )
     this.nodes.push({ opType: op, name, input: inputs, output: outputs, attribute })
     return outputs

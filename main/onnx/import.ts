@@ -9,15 +9,7 @@ import type { LayerConfig, RunConfig } from '../../common/config'
 import type { Tensor, Weights } from '../engine'
 import { assertValidModel } from './check'
 import { cellActivations, INPUT_NAME, META, PRODUCER_NAME } from './export'
-import {
-  decodeModel,
-  getInt,
-  getString,
-  getStrings,
-  int,
-  OnnxFileError,
-  readFloatTensor
-} from './proto'
+import { decodeModel, getInt, getString, getStrings, int, OnnxFileError, readFloatTensor } from './proto'
 
 export interface OnnxMetadata {
   producer: string
@@ -53,7 +45,10 @@ export function readOnnxMetadata(bytes: Uint8Array, file = 'model.onnx'): OnnxMe
     runId: props.get(META.runId),
     config: json(META.config),
     classNames: Array.isArray(classNames) && classNames.every((c) => typeof c === 'string') ? classNames : undefined,
-    inputShape: Array.isArray(inputShape) && inputShape.length === 2 && inputShape.every((d) => Number.isInteger(d) && d > 0) ? (inputShape as [number, number]) : undefined,
+    inputShape:
+      Array.isArray(inputShape) && inputShape.length === 2 && inputShape.every((d) => Number.isInteger(d) && d > 0)
+        ? (inputShape as [number, number])
+        : undefined,
     inputLayout: props.get(META.inputLayout),
     preprocessing: props.get(META.preprocessing),
     checkpoint: props.get(META.checkpoint)
@@ -64,11 +59,19 @@ export function readOnnxMetadata(bytes: Uint8Array, file = 'model.onnx'): OnnxMe
  * The engine's weights (`layers.<k>.W|R|B`, D = 1 for shared directions) from an exported file, checked against
  * `config` at input [T, F]. Throws an OnnxFileError naming the file and the first mismatch.
  */
-export function readOnnxWeights(bytes: Uint8Array, config: RunConfig, input: [number, number], file = 'model.onnx'): Weights {
+export function readOnnxWeights(
+  bytes: Uint8Array,
+  config: RunConfig,
+  input: [number, number],
+  file = 'model.onnx'
+): Weights {
   const model = decodeModel(bytes, file)
   assertValidModel(model, file, { mode: 'export' })
   if (model.producerName !== PRODUCER_NAME) {
-    throw new OnnxFileError(file, `written by ${JSON.stringify(model.producerName ?? '')}, not ${PRODUCER_NAME}; only files this product exported can be imported`)
+    throw new OnnxFileError(
+      file,
+      `written by ${JSON.stringify(model.producerName ?? '')}, not ${PRODUCER_NAME}; only files this product exported can be imported`
+    )
   }
   const graph = model.graph!
   const fail = (detail: string): never => {
@@ -84,7 +87,8 @@ export function readOnnxWeights(bytes: Uint8Array, config: RunConfig, input: [nu
   if (!dataInput) fail(`no graph input named ${JSON.stringify(INPUT_NAME)}`)
   const inputDims = dataInput!.type?.tensorType?.shape?.dim ?? []
   const features = inputDims.length === 3 && inputDims[2].dimValue != null ? int(inputDims[2].dimValue) : undefined
-  if (features !== input[1]) fail(`input has ${features ?? 'an unknown number of'} features, the config says ${input[1]}`)
+  if (features !== input[1])
+    fail(`input has ${features ?? 'an unknown number of'} features, the config says ${input[1]}`)
 
   const weights: Weights = {}
   const read = (name: string, label: string): Tensor => {
@@ -107,15 +111,19 @@ export function readOnnxWeights(bytes: Uint8Array, config: RunConfig, input: [nu
       if (W.dims[1] !== layer.units) fail(`${label} units ${W.dims[1]}, the config says ${layer.units}`)
       weights[`layers.${k}.W`] = W
       const add = consumers(node.output![0]).find((n) => n.opType === 'Add' && initializers.has(n.input?.[1] ?? ''))
-      if (layer.useBias !== (add !== undefined)) fail(`${label} ${add ? 'has' : 'has no'} bias, the config says useBias ${layer.useBias}`)
+      if (layer.useBias !== (add !== undefined))
+        fail(`${label} ${add ? 'has' : 'has no'} bias, the config says useBias ${layer.useBias}`)
       if (add) {
         const B = read(add.input![1], label)
-        if (B.dims.length !== 1 || B.dims[0] !== layer.units) fail(`${label} bias has shape [${B.dims.join(', ')}], the config says [${layer.units}]`)
+        if (B.dims.length !== 1 || B.dims[0] !== layer.units)
+          fail(`${label} bias has shape [${B.dims.join(', ')}], the config says [${layer.units}]`)
         weights[`layers.${k}.B`] = B
       }
       const after = consumers((add ?? node).output![0]).map((n) => n.opType)
-      const activation = after.find((op) => ['Softmax', 'Relu', 'Sigmoid', 'Tanh'].includes(op ?? ''))?.toLowerCase() ?? 'linear'
-      if (activation !== layer.activation) fail(`${label} activation ${activation}, the config says ${layer.activation}`)
+      const activation =
+        after.find((op) => ['Softmax', 'Relu', 'Sigmoid', 'Tanh'].includes(op ?? ''))?.toLowerCase() ?? 'linear'
+      if (activation !== layer.activation)
+        fail(`${label} activation ${activation}, the config says ${layer.activation}`)
       I = layer.units
       return
     }
@@ -135,7 +143,8 @@ export function readOnnxWeights(bytes: Uint8Array, config: RunConfig, input: [nu
     const one = cellActivations(cell, `model.layers[${k}]`)
     const activations = getStrings(node, 'activations') ?? []
     const wantActivations = D === 2 ? [...one, ...one] : one
-    if (activations.join() !== wantActivations.join()) fail(`${label} activations ${activations.join(', ')}, the config says ${wantActivations.join(', ')}`)
+    if (activations.join() !== wantActivations.join())
+      fail(`${label} activations ${activations.join(', ')}, the config says ${wantActivations.join(', ')}`)
     const fields = cell as unknown as Record<string, unknown>
     for (const key of CELLS[cell.type].options as readonly CellOption[]) {
       const attribute = optionSpec(key).onnxAttribute
@@ -146,7 +155,9 @@ export function readOnnxWeights(bytes: Uint8Array, config: RunConfig, input: [nu
     const [Y, Yh] = [node.output?.[0] ?? '', node.output?.[1] ?? '']
     const sequences = Y !== '' && consumers(Y).length > 0
     if (sequences !== cell.returnSequences) {
-      fail(`${label} returns ${sequences ? 'every step' : 'the last step only'} in the file, the config says returnSequences ${cell.returnSequences}`)
+      fail(
+        `${label} returns ${sequences ? 'every step' : 'the last step only'} in the file, the config says returnSequences ${cell.returnSequences}`
+      )
     }
     if (bidirectional) {
       const merger = consumers(sequences ? Y : Yh)[0]
@@ -158,14 +169,20 @@ export function readOnnxWeights(bytes: Uint8Array, config: RunConfig, input: [nu
     if (W.dims[2] !== I) fail(`${label} input size ${W.dims[2]}, the config says ${I}`)
     // The validator has checked W/R/B against hidden_size and direction; only sharing is left.
     const shared = bidirectional && layer.sharedWeights
-    for (const [what, t] of [['W', W], ['R', R], ['B', B]] as const) {
-      if (t.dims[1] !== (what === 'B' ? 2 * G * H : G * H)) fail(`${label} ${what} has shape [${t.dims.join(', ')}] for ${G} gates of ${H} units`)
+    for (const [what, t] of [
+      ['W', W],
+      ['R', R],
+      ['B', B]
+    ] as const) {
+      if (t.dims[1] !== (what === 'B' ? 2 * G * H : G * H))
+        fail(`${label} ${what} has shape [${t.dims.join(', ')}] for ${G} gates of ${H} units`)
       let stored = t
       if (shared) {
         const half = t.data.length / 2
         const a = t.data.subarray(0, half)
         const b = t.data.subarray(half)
-        if (a.some((v, i) => !Object.is(v, b[i]))) fail(`${label} ${what}: the two directions' weights differ, the config says sharedWeights`)
+        if (a.some((v, i) => !Object.is(v, b[i])))
+          fail(`${label} ${what}: the two directions' weights differ, the config says sharedWeights`)
         stored = { dims: [1, ...t.dims.slice(1)], data: a.slice() }
       }
       weights[`layers.${k}.${what}`] = stored
@@ -176,4 +193,3 @@ export function readOnnxWeights(bytes: Uint8Array, config: RunConfig, input: [nu
   if (d < denseNodes.length) fail(`the graph has ${denseNodes.length} dense layers, the config ${d}`)
   return weights
 }
-

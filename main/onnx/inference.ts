@@ -57,7 +57,13 @@ interface SessionOptions {
 /** Where sessions live: this thread or a worker. Both speak in session ids. */
 interface Runner {
   open(id: number, bytes: Uint8Array, options: SessionOptions): Promise<SessionInfo>
-  run(id: number, input: string, output: string, x: Float32Array, dims: number[]): Promise<{ data: Float32Array; dims: number[]; type: string }>
+  run(
+    id: number,
+    input: string,
+    output: string,
+    x: Float32Array,
+    dims: number[]
+  ): Promise<{ data: Float32Array; dims: number[]; type: string }>
   release(id: number): Promise<void>
   close(): Promise<void>
 }
@@ -100,9 +106,18 @@ export class InferenceService {
     }
   }
 
-  private async runIn({ id, signature }: Entry, label: string, x: Float32Array, n: number, T: number, F: number): Promise<Prediction> {
+  private async runIn(
+    { id, signature }: Entry,
+    label: string,
+    x: Float32Array,
+    n: number,
+    T: number,
+    F: number
+  ): Promise<Prediction> {
     if (!Number.isInteger(n) || n < 1 || !Number.isInteger(T) || T < 1 || !Number.isInteger(F) || F < 1) {
-      throw new Error(`${label}: the input must be [batch, time, features] with sizes of at least 1, got [${n}, ${T}, ${F}]`)
+      throw new Error(
+        `${label}: the input must be [batch, time, features] with sizes of at least 1, got [${n}, ${T}, ${F}]`
+      )
     }
     if (F !== signature.features || (signature.timeSteps !== null && T !== signature.timeSteps)) {
       const want = `[batch, ${signature.timeSteps ?? 'time'}, ${signature.features}]`
@@ -110,7 +125,8 @@ export class InferenceService {
     }
     if (x.length !== n * T * F) throw new Error(`${label}: the input holds ${x.length} values, not ${n} × ${T} × ${F}`)
     const out = await this.runner.run(id, signature.inputName, signature.outputName, x, [n, T, F])
-    if (out.type !== 'float32') throw new Error(`${label}: the output ${signature.outputName} is ${out.type}, not float32`)
+    if (out.type !== 'float32')
+      throw new Error(`${label}: the output ${signature.outputName} is ${out.type}, not float32`)
     return { data: out.data, dims: out.dims }
   }
 
@@ -130,7 +146,14 @@ export class InferenceService {
     this.closed = true
     const slots = [...this.sessions.values()]
     this.sessions.clear()
-    await Promise.all(slots.map((slot) => slot.entry.then((e) => this.runner.release(e.id), () => undefined)))
+    await Promise.all(
+      slots.map((slot) =>
+        slot.entry.then(
+          (e) => this.runner.release(e.id),
+          () => undefined
+        )
+      )
+    )
     await this.runner.close()
   }
 
@@ -173,7 +196,11 @@ export class InferenceService {
 
   private leave(slot: Slot): void {
     slot.users--
-    if (slot.evicted && slot.users === 0) slot.entry.then((e) => this.runner.release(e.id), () => undefined)
+    if (slot.evicted && slot.users === 0)
+      slot.entry.then(
+        (e) => this.runner.release(e.id),
+        () => undefined
+      )
   }
 
   private async open(bytes: Uint8Array, label: string): Promise<Entry> {
@@ -199,7 +226,11 @@ export class InferenceService {
       const [oldest, slot] = this.sessions.entries().next().value as [string, Slot]
       this.sessions.delete(oldest)
       slot.evicted = true
-      if (slot.users === 0) slot.entry.then((e) => this.runner.release(e.id), () => undefined)
+      if (slot.users === 0)
+        slot.entry.then(
+          (e) => this.runner.release(e.id),
+          () => undefined
+        )
     }
   }
 }
@@ -235,7 +266,10 @@ class InlineRunner implements Runner {
     const pending = session.run({ [input]: new ort.Tensor('float32', x, dims) }, [output])
     const set = this.running.get(id) ?? new Set()
     this.running.set(id, set)
-    const settled = pending.then(() => undefined, () => undefined)
+    const settled = pending.then(
+      () => undefined,
+      () => undefined
+    )
     set.add(settled)
     void settled.then(() => set.delete(settled))
     const out = (await pending)[output]
@@ -311,7 +345,10 @@ class WorkerRunner implements Runner {
   run(id: number, input: string, output: string, x: Float32Array, dims: number[]) {
     // A copy of just these values, transferred: posting a view would clone its whole underlying buffer.
     const copy = x.slice()
-    return this.call<{ data: Float32Array; dims: number[]; type: string }>({ type: 'run', id, input, output, x: copy, dims }, [copy.buffer])
+    return this.call<{ data: Float32Array; dims: number[]; type: string }>(
+      { type: 'run', id, input, output, x: copy, dims },
+      [copy.buffer]
+    )
   }
 
   async release(id: number): Promise<void> {
@@ -363,19 +400,31 @@ class WorkerRunner implements Runner {
 function readSignature(info: SessionInfo, label: string): ModelSignature {
   const inputs = info.inputs
   if (inputs.length !== 1) {
-    throw new OnnxFileError(label, `the model has ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')}); RNN Lab runs models with one float input [batch, time, features]`)
+    throw new OnnxFileError(
+      label,
+      `the model has ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')}); RNN Lab runs models with one float input [batch, time, features]`
+    )
   }
   const input = inputs[0]
   if (!input.isTensor || input.type !== 'float32') {
-    throw new OnnxFileError(label, `the input ${input.name} is ${input.isTensor ? input.type : 'not a tensor'}; RNN Lab runs models with one float input [batch, time, features]`)
+    throw new OnnxFileError(
+      label,
+      `the input ${input.name} is ${input.isTensor ? input.type : 'not a tensor'}; RNN Lab runs models with one float input [batch, time, features]`
+    )
   }
   const shape = input.shape ?? []
   if (shape.length !== 3 || typeof shape[2] !== 'number' || shape[2] < 1) {
-    throw new OnnxFileError(label, `the input ${input.name} has shape [${shape.join(', ')}]; expected [batch, time, features] with a fixed feature count`)
+    throw new OnnxFileError(
+      label,
+      `the input ${input.name} has shape [${shape.join(', ')}]; expected [batch, time, features] with a fixed feature count`
+    )
   }
   if (typeof shape[0] === 'number' && shape[0] !== -1) {
     // A fixed batch is legal ONNX but the services feed any batch size; say so now rather than at run time.
-    throw new OnnxFileError(label, `the input ${input.name} has a fixed batch size ${shape[0]}; expected a dynamic batch dimension`)
+    throw new OnnxFileError(
+      label,
+      `the input ${input.name} has a fixed batch size ${shape[0]}; expected a dynamic batch dimension`
+    )
   }
   const output = info.outputs[0]
   if (!output) throw new OnnxFileError(label, 'the model has no output')

@@ -19,7 +19,8 @@ export async function readInputNpy(path: string): Promise<{ x: Float32Array; n: 
 /** The bytes of a little-endian float32 .npy (format 1.0), C order. */
 export function encodeNpy(data: Float32Array, shape: readonly number[]): Uint8Array {
   const size = shape.reduce((a, d) => a * d, 1)
-  if (size !== data.length) throw new Error(`npy: shape ${formatShape([...shape])} needs ${size} values, got ${data.length}`)
+  if (size !== data.length)
+    throw new Error(`npy: shape ${formatShape([...shape])} needs ${size} values, got ${data.length}`)
   const tuple = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`
   let header = `{'descr': '<f4', 'fortran_order': False, 'shape': ${tuple}, }`
   // The magic, version and length take 10 bytes; the header ends in a newline, padded so data is 64-byte aligned.

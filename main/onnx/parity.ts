@@ -72,7 +72,9 @@ export async function checkParity(request: ParityRequest): Promise<ParityReport>
   let used = 0
   try {
     if (validation.n < 1 || validation.x.length !== validation.n * T * F) {
-      throw new Error(`validation: expected [n, ${T}, ${F}] samples, got ${validation.x.length} values for n = ${validation.n}`)
+      throw new Error(
+        `validation: expected [n, ${T}, ${F}] samples, got ${validation.x.length} values for n = ${validation.n}`
+      )
     }
     for (const run of runs) {
       const x = takeSamples(validation.x, validation.n, T, F, offset, run.batchSize, run.timeSteps)
@@ -84,7 +86,9 @@ export async function checkParity(request: ParityRequest): Promise<ParityReport>
         const expected = modelFor(run.timeSteps).predict(x, run.batchSize)
         const got = await inference.run(bytes, x, run.batchSize, run.timeSteps, F)
         if (got.data.length !== expected.length) {
-          throw new Error(`onnxruntime gave ${got.data.length} values [${got.dims.join(', ')}], the engine ${expected.length}`)
+          throw new Error(
+            `onnxruntime gave ${got.data.length} values [${got.dims.join(', ')}], the engine ${expected.length}`
+          )
         }
         const units = got.dims[got.dims.length - 1]
         Object.assign(result, compare(got.data, expected, units))
@@ -117,11 +121,25 @@ function summarize(batches: ParityBatch[], samples: number, failure?: string): P
       : bad?.error
         ? `parity check failed: ${where(bad)}: ${bad.error}`
         : `parity check failed: ${where(bad!)}: max |Δ| ${bad!.maxAbsDiff.toExponential(2)} exceeds ${PARITY_TOLERANCE}`
-  return { ok, maxAbsDiff, meanAbsDiff, argmaxAgreement, tolerance: PARITY_TOLERANCE, samples, batches, onnxruntime: ort.env.versions.node ?? '', message }
+  return {
+    ok,
+    maxAbsDiff,
+    meanAbsDiff,
+    argmaxAgreement,
+    tolerance: PARITY_TOLERANCE,
+    samples,
+    batches,
+    onnxruntime: ort.env.versions.node ?? '',
+    message
+  }
 }
 
 /** Max and mean absolute difference, and argmax agreement over rows of `units` values. */
-export function compare(a: Float32Array, b: Float32Array, units: number): { maxAbsDiff: number; meanAbsDiff: number; argmaxAgreement: number } {
+export function compare(
+  a: Float32Array,
+  b: Float32Array,
+  units: number
+): { maxAbsDiff: number; meanAbsDiff: number; argmaxAgreement: number } {
   let max = 0
   let sum = 0
   for (let i = 0; i < a.length; i++) {
@@ -150,7 +168,15 @@ function maxAbs(v: Float32Array): number {
 }
 
 /** `count` samples from row `offset` on (wrapping round), each cut to its first `steps` steps. */
-function takeSamples(x: Float32Array, n: number, T: number, F: number, offset: number, count: number, steps: number): Float32Array {
+function takeSamples(
+  x: Float32Array,
+  n: number,
+  T: number,
+  F: number,
+  offset: number,
+  count: number,
+  steps: number
+): Float32Array {
   const out = new Float32Array(count * steps * F)
   for (let i = 0; i < count; i++) {
     const row = (offset + i) % n
@@ -162,8 +188,13 @@ function takeSamples(x: Float32Array, n: number, T: number, F: number, offset: n
 /** The report as the CLI prints it: one line per batch, then the verdict. */
 export function formatParityReport(report: ParityReport): string {
   const e = (v: number) => (Number.isFinite(v) ? v.toExponential(2) : String(v))
-  const rows = report.batches.map((b) =>
-    `  batch ${String(b.batchSize).padStart(3)}  T=${String(b.timeSteps).padEnd(4)} max |Δ| ${e(b.maxAbsDiff).padEnd(9)} mean |Δ| ${e(b.meanAbsDiff).padEnd(9)} argmax ${Number.isFinite(b.argmaxAgreement) ? (100 * b.argmaxAgreement).toFixed(1) + '%' : '-'}${b.ok ? '' : '  FAILED' + (b.error ? `: ${b.error}` : '')}`
+  const rows = report.batches.map(
+    (b) =>
+      `  batch ${String(b.batchSize).padStart(3)}  T=${String(b.timeSteps).padEnd(4)} max |Δ| ${e(b.maxAbsDiff).padEnd(9)} mean |Δ| ${e(b.meanAbsDiff).padEnd(9)} argmax ${Number.isFinite(b.argmaxAgreement) ? (100 * b.argmaxAgreement).toFixed(1) + '%' : '-'}${b.ok ? '' : '  FAILED' + (b.error ? `: ${b.error}` : '')}`
   )
-  return [`parity against the engine (onnxruntime ${report.onnxruntime}, ${report.samples} samples, tolerance ${report.tolerance}):`, ...rows, report.message].join('\n')
+  return [
+    `parity against the engine (onnxruntime ${report.onnxruntime}, ${report.samples} samples, tolerance ${report.tolerance}):`,
+    ...rows,
+    report.message
+  ].join('\n')
 }

@@ -181,7 +181,8 @@ export async function predictWith(options: PredictOptions, samples: Samples): Pr
         if (!options.inference) await inference.close()
       }
     }
-    if (!meta?.config) throw new Error(`${file}: not an RNN Lab export (no config in its metadata); run it with --engine onnx`)
+    if (!meta?.config)
+      throw new Error(`${file}: not an RNN Lab export (no config in its metadata); run it with --engine onnx`)
     const config = normalizeRunConfig(meta.config, `${file} (metadata)`)
     checkFeatures(F, meta.inputShape?.[1] ?? inferInputShape(config)?.[1], file)
     // The weights do not depend on T, so the engine model is built for the samples' length.
@@ -203,7 +204,8 @@ export async function predictWith(options: PredictOptions, samples: Samples): Pr
   model.loadCheckpoint(checkpoint.path)
   const source = `run ${runId} (${kind} checkpoint, epoch ${checkpoint.epoch})`
   const classNames = datasetClassNames(config.dataset)
-  if (engineKind === 'native') return { ...enginePredict(model, config, x, n, T, F), engine: 'native', source, classNames }
+  if (engineKind === 'native')
+    return { ...enginePredict(model, config, x, n, T, F), engine: 'native', source, classNames }
   const bytes = exportOnnx({ config, input: [T, F], weights: model.getWeights(), metadata: { runId } })
   const inference = options.inference ?? new InferenceService()
   try {
@@ -214,7 +216,9 @@ export async function predictWith(options: PredictOptions, samples: Samples): Pr
 }
 
 /** `rnnlab predict <model.onnx | run> --input x.npy [--out probs.npy] [--engine onnx|native]`. */
-export async function predictNpy(options: PredictOptions & { input: string; out?: string }): Promise<PredictResult & { out?: string }> {
+export async function predictNpy(
+  options: PredictOptions & { input: string; out?: string }
+): Promise<PredictResult & { out?: string }> {
   const samples = await readInputNpy(options.input)
   const result = await predictWith(options, samples)
   if (options.out === undefined) return result
@@ -248,7 +252,14 @@ function engineModel(addon: Engine | undefined, config: RunConfig, input: [numbe
   return new (addon ?? loadEngine()).Model(engineSpec(config, input))
 }
 
-function enginePredict(model: EngineModel, config: RunConfig, x: Float32Array, n: number, T: number, F: number): { data: Float32Array; dims: number[] } {
+function enginePredict(
+  model: EngineModel,
+  config: RunConfig,
+  x: Float32Array,
+  n: number,
+  T: number,
+  F: number
+): { data: Float32Array; dims: number[] } {
   // The engine's flat [n, steps, units] is [n, units] when the model ends on a last step, as the ONNX output is.
   const shape = resolveModel(config.model, [T, F]).outputShape
   const dims = shape.length === 3 ? [n, shape[1] as number, shape[2] as number] : [n, shape[1] as number]
@@ -256,7 +267,8 @@ function enginePredict(model: EngineModel, config: RunConfig, x: Float32Array, n
 }
 
 function checkFeatures(F: number, expected: number | undefined, what: string): void {
-  if (expected !== undefined && F !== expected) throw new Error(`input: ${F} features per step; ${what} takes ${expected}`)
+  if (expected !== undefined && F !== expected)
+    throw new Error(`input: ${F} features per step; ${what} takes ${expected}`)
 }
 
 function safeMetadata(bytes: Uint8Array, file: string): ReturnType<typeof readOnnxMetadata> | undefined {

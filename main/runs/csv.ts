@@ -1,7 +1,18 @@
 // Per-epoch metrics of one or more runs as CSV, one row per run and epoch.
 import type { RunDetail } from '../../common/contract'
 
-const columns = ['run_id', 'run_name', 'epoch', 'loss', 'accuracy', 'val_loss', 'val_accuracy', 'learning_rate', 'seconds', 'samples_per_second'] as const
+const columns = [
+  'run_id',
+  'run_name',
+  'epoch',
+  'loss',
+  'accuracy',
+  'val_loss',
+  'val_accuracy',
+  'learning_rate',
+  'seconds',
+  'samples_per_second'
+] as const
 
 function cell(v: unknown): string {
   if (v === null || v === undefined) return ''
@@ -14,7 +25,18 @@ export function metricsCsv(runs: RunDetail[]): string {
   for (const r of runs) {
     for (const e of r.epochs) {
       lines.push(
-        [r.id, r.name, e.epoch, e.loss, e.accuracy, e.valLoss, e.valAccuracy, e.learningRate, e.seconds, e.samplesPerSecond]
+        [
+          r.id,
+          r.name,
+          e.epoch,
+          e.loss,
+          e.accuracy,
+          e.valLoss,
+          e.valAccuracy,
+          e.learningRate,
+          e.seconds,
+          e.samplesPerSecond
+        ]
           .map(cell)
           .join(',')
       )

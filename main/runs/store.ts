@@ -191,7 +191,15 @@ export class RunStore {
                   cpu = @cpu, pid = @pid, host = @host, error = NULL, ended_at = NULL
            WHERE id = @id AND deleted_at IS NULL`
         )
-        .run({ id, t: now(), engine_version: start.engineVersion, threads: start.threads, cpu: start.cpu, pid: start.pid, host: start.host }),
+        .run({
+          id,
+          t: now(),
+          engine_version: start.engineVersion,
+          threads: start.threads,
+          cpu: start.cpu,
+          pid: start.pid,
+          host: start.host
+        }),
       id
     )
   }
@@ -230,12 +238,14 @@ export class RunStore {
     const upsertCheckpoint = this.db.prepare(
       `INSERT OR REPLACE INTO checkpoints (run_id, kind, epoch, path, sha256, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`
     )
-    this.db.transaction(() => {
-      this.recordEpoch(id, m)
-      for (const c of checkpoints) upsertCheckpoint.run(id, c.kind, c.epoch, c.path, c.sha256, c.bytes, now())
-      this.recordBatches(id, batches)
-      faultPoint('metrics-commit', this.file) // the rows written, not committed
-    }).immediate()
+    this.db
+      .transaction(() => {
+        this.recordEpoch(id, m)
+        for (const c of checkpoints) upsertCheckpoint.run(id, c.kind, c.epoch, c.path, c.sha256, c.bytes, now())
+        this.recordBatches(id, batches)
+        faultPoint('metrics-commit', this.file) // the rows written, not committed
+      })
+      .immediate()
   }
 
   /** Records an export and its report (a failed parity check is kept too, with ok false). */
@@ -249,9 +259,25 @@ export class RunStore {
   /** A run's exports, newest first, with their reports. */
   listExports(runId: RunId): ExportInfo[] {
     const rows = this.db
-      .prepare(`SELECT id, checkpoint, path, ok, report_json, created_at FROM exports WHERE run_id = ? ORDER BY id DESC`)
-      .all(runId) as { id: number; checkpoint: string; path: string; ok: number; report_json: string; created_at: string }[]
-    return rows.map((r) => ({ id: r.id, checkpoint: r.checkpoint, path: r.path, ok: r.ok === 1, report: JSON.parse(r.report_json), createdAt: r.created_at }))
+      .prepare(
+        `SELECT id, checkpoint, path, ok, report_json, created_at FROM exports WHERE run_id = ? ORDER BY id DESC`
+      )
+      .all(runId) as {
+      id: number
+      checkpoint: string
+      path: string
+      ok: number
+      report_json: string
+      created_at: string
+    }[]
+    return rows.map((r) => ({
+      id: r.id,
+      checkpoint: r.checkpoint,
+      path: r.path,
+      ok: r.ok === 1,
+      report: JSON.parse(r.report_json),
+      createdAt: r.created_at
+    }))
   }
 
   exportPath(exportId: number): string {
@@ -263,18 +289,25 @@ export class RunStore {
   getBatches(id: RunId): BatchRecord[] {
     this.row(id)
     return this.db
-      .prepare(`SELECT step, epoch, batch, loss, accuracy, wall_s AS wallSeconds FROM batch_metrics WHERE run_id = ? ORDER BY step`)
+      .prepare(
+        `SELECT step, epoch, batch, loss, accuracy, wall_s AS wallSeconds FROM batch_metrics WHERE run_id = ? ORDER BY step`
+      )
       .all(id) as BatchRecord[]
   }
 
   checkpoint(id: RunId, kind: 'last' | 'best'): CheckpointRecord | null {
-    const r = this.db.prepare(`SELECT kind, epoch, path, sha256, bytes FROM checkpoints WHERE run_id = ? AND kind = ?`).get(id, kind) as
-      | CheckpointRecord
-      | undefined
+    const r = this.db
+      .prepare(`SELECT kind, epoch, path, sha256, bytes FROM checkpoints WHERE run_id = ? AND kind = ?`)
+      .get(id, kind) as CheckpointRecord | undefined
     return r ?? null
   }
 
-  finishRun(id: RunId, status: Exclude<RunStatus, 'queued' | 'running'>, error: string | null = null, stopReason: string | null = null): void {
+  finishRun(
+    id: RunId,
+    status: Exclude<RunStatus, 'queued' | 'running'>,
+    error: string | null = null,
+    stopReason: string | null = null
+  ): void {
     this.mustChange(
       this.db
         .prepare(
@@ -317,11 +350,17 @@ export class RunStore {
 
   /** Hides a run (it can be restored); its data stays until purged. */
   deleteRun(id: RunId): void {
-    this.mustChange(this.db.prepare(`UPDATE runs SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL`).run(now(), id), id)
+    this.mustChange(
+      this.db.prepare(`UPDATE runs SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL`).run(now(), id),
+      id
+    )
   }
 
   restoreRun(id: RunId): void {
-    this.mustChange(this.db.prepare(`UPDATE runs SET deleted_at = NULL WHERE id = ? AND deleted_at IS NOT NULL`).run(id), id)
+    this.mustChange(
+      this.db.prepare(`UPDATE runs SET deleted_at = NULL WHERE id = ? AND deleted_at IS NOT NULL`).run(id),
+      id
+    )
   }
 
   listRuns(q: RunQuery = {}): RunSummary[] {
@@ -364,9 +403,9 @@ export class RunStore {
       this.row(Number(ref))
       return Number(ref)
     }
-    const r = this.db.prepare(`SELECT id FROM runs WHERE name = ? AND deleted_at IS NULL ORDER BY id DESC LIMIT 1`).get(ref) as
-      | { id: number }
-      | undefined
+    const r = this.db
+      .prepare(`SELECT id FROM runs WHERE name = ? AND deleted_at IS NULL ORDER BY id DESC LIMIT 1`)
+      .get(ref) as { id: number } | undefined
     if (!r) throw new RunNotFoundError(JSON.stringify(ref))
     return r.id
   }

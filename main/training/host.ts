@@ -76,7 +76,10 @@ export interface StartOptions {
 export class TrainingHost {
   private readonly active = new Map<RunId, ActiveRun>()
   /** Per-batch figures are kept at the rate they are reported (≤ 10 a second), written once per epoch. */
-  private readonly batchRows = new Map<RunId, { step: number; epoch: number; batch: number; loss: number; accuracy: number | null; wallSeconds: number }[]>()
+  private readonly batchRows = new Map<
+    RunId,
+    { step: number; epoch: number; batch: number; loss: number; accuracy: number | null; wallSeconds: number }[]
+  >()
 
   constructor(
     private readonly store: RunStore,
@@ -108,9 +111,11 @@ export class TrainingHost {
     if (this.active.has(runId)) throw new Error(`run ${runId} is already training`)
     const run = this.store.getRun(runId)
     if (run.status === 'completed') throw new Error(`run ${runId} has completed; there is nothing to resume`)
-    if (run.status === 'running' || run.status === 'queued') throw new Error(`run ${runId} is still ${run.status} in another process`)
+    if (run.status === 'running' || run.status === 'queued')
+      throw new Error(`run ${runId} is still ${run.status} in another process`)
     const last = this.store.checkpoint(runId, 'last')
-    if (!last) throw new Error(`run ${runId} has no checkpoint to resume from (it stopped before its first epoch ended)`)
+    if (!last)
+      throw new Error(`run ${runId} has no checkpoint to resume from (it stopped before its first epoch ended)`)
     const history = run.epochs.filter((e) => e.epoch <= last.epoch)
     this.launch(runId, run.config as RunConfig, opts, { checkpoint: last.path, epoch: last.epoch, history })
     return runId
@@ -146,12 +151,27 @@ export class TrainingHost {
     let resolve!: (s: RunStatus) => void
     const done = new Promise<RunStatus>((r) => (resolve = r))
     const run: ActiveRun = {
-      runId, handle, epochs: config.training.epochs, startEpoch: 1, batches: 0, progress: null,
-      cancelled: false, settled: false, started: Date.now(), done, resolve
+      runId,
+      handle,
+      epochs: config.training.epochs,
+      startEpoch: 1,
+      batches: 0,
+      progress: null,
+      cancelled: false,
+      settled: false,
+      started: Date.now(),
+      done,
+      resolve
     }
     this.active.set(runId, run)
     // The host's pid marks the run as alive: if this process dies, the next start finds the run interrupted.
-    this.store.markStarted(runId, { engineVersion: null, threads: opts.threads ?? null, cpu: cpus()[0]?.model ?? null, pid: process.pid, host: hostname() })
+    this.store.markStarted(runId, {
+      engineVersion: null,
+      threads: opts.threads ?? null,
+      cpu: cpus()[0]?.model ?? null,
+      pid: process.pid,
+      host: hostname()
+    })
     this.events.status(runId, 'running', null)
     handle.onMessage((m) => {
       try {
@@ -163,7 +183,12 @@ export class TrainingHost {
     })
     handle.onExit((code, signal) => {
       if (run.cancelled) this.settle(run, 'cancelled', null)
-      else this.settle(run, 'failed', `the training process ended unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`})`)
+      else
+        this.settle(
+          run,
+          'failed',
+          `the training process ended unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`})`
+        )
     })
     const job: TrainingJob = {
       runId,
@@ -187,8 +212,15 @@ export class TrainingHost {
       case 'ready':
         run.batches = m.batches
         run.startEpoch = m.startEpoch
-        this.store.setEngineFacts(run.runId, { engineVersion: m.engineVersion, paramCount: m.paramCount, threads: m.threads })
-        this.events.note(run.runId, `training on ${m.trainCount.toLocaleString('en-US')} samples, validating on ${m.validationCount.toLocaleString('en-US')}`)
+        this.store.setEngineFacts(run.runId, {
+          engineVersion: m.engineVersion,
+          paramCount: m.paramCount,
+          threads: m.threads
+        })
+        this.events.note(
+          run.runId,
+          `training on ${m.trainCount.toLocaleString('en-US')} samples, validating on ${m.validationCount.toLocaleString('en-US')}`
+        )
         break
       case 'progress': {
         const elapsedEpochs = m.epoch - run.startEpoch + m.batch / m.batches
@@ -206,7 +238,14 @@ export class TrainingHost {
           etaSeconds: m.batch > 0 && Number.isFinite(perEpoch) ? Math.max(0, remainingEpochs * perEpoch) : null
         }
         const rows = this.batchRows.get(run.runId) ?? []
-        rows.push({ step: (m.epoch - 1) * m.batches + m.batch, epoch: m.epoch, batch: m.batch, loss: m.loss, accuracy: m.accuracy, wallSeconds: (Date.now() - run.started) / 1000 })
+        rows.push({
+          step: (m.epoch - 1) * m.batches + m.batch,
+          epoch: m.epoch,
+          batch: m.batch,
+          loss: m.loss,
+          accuracy: m.accuracy,
+          wallSeconds: (Date.now() - run.started) / 1000
+        })
         this.batchRows.set(run.runId, rows)
         this.events.progress(run.progress)
         break
@@ -217,7 +256,8 @@ export class TrainingHost {
         this.batchRows.delete(run.runId)
         // Files the database no longer names are removed only now that the new ones are committed.
         for (const old of before) {
-          if (old && m.checkpoints.some((c) => c.kind === old.kind && c.path !== old.path)) rmSync(old.path, { force: true })
+          if (old && m.checkpoints.some((c) => c.kind === old.kind && c.path !== old.path))
+            rmSync(old.path, { force: true })
         }
         this.events.epoch(run.runId, m.metrics)
         break
@@ -234,7 +274,12 @@ export class TrainingHost {
     }
   }
 
-  private settle(run: ActiveRun, status: Exclude<RunStatus, 'queued' | 'running'>, error: string | null, stopReason: string | null = null): void {
+  private settle(
+    run: ActiveRun,
+    status: Exclude<RunStatus, 'queued' | 'running'>,
+    error: string | null,
+    stopReason: string | null = null
+  ): void {
     if (run.settled) return
     run.settled = true
     this.active.delete(run.runId)

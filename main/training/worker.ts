@@ -90,7 +90,11 @@ export class PlateauSchedule {
   }
 }
 
-export async function train(job: TrainingJob, send: (m: WorkerMessage) => void, services: TrainingServices): Promise<void> {
+export async function train(
+  job: TrainingJob,
+  send: (m: WorkerMessage) => void,
+  services: TrainingServices
+): Promise<void> {
   const { config } = job
   const t = config.training
   send({ type: 'status', phase: 'loading data' })
@@ -102,13 +106,18 @@ export async function train(job: TrainingJob, send: (m: WorkerMessage) => void, 
       const now = Date.now()
       if (now - lastReport > 250) {
         lastReport = now
-        send({ type: 'status', phase: `${p.phase} ${p.total ? Math.round((100 * p.done) / p.total) + '%' : ''}`.trim() })
+        send({
+          type: 'status',
+          phase: `${p.phase} ${p.total ? Math.round((100 * p.done) / p.total) + '%' : ''}`.trim()
+        })
       }
     }
   })
   const input: [number, number] = [data.timeSteps, data.features]
   if (config.model.input && (config.model.input[0] !== input[0] || config.model.input[1] !== input[1])) {
-    throw new Error(`model.input: the config says [${config.model.input}] but the data has ${input[0]} steps of ${input[1]} features`)
+    throw new Error(
+      `model.input: the config says [${config.model.input}] but the data has ${input[0]} steps of ${input[1]} features`
+    )
   }
   if (data.train.count === 0) throw new Error('dataset: the training set is empty')
 
@@ -149,16 +158,21 @@ export async function train(job: TrainingJob, send: (m: WorkerMessage) => void, 
   const monitor: Monitor = stop?.monitor ?? (hasValidation ? 'val_loss' : 'loss')
   const mode: MonitorMode = stop?.mode ?? 'auto'
   if (monitor.startsWith('val_') && !hasValidation) {
-    throw new Error(`training.earlyStopping.monitor: ${monitor} needs a validation set; the dataset has none (set dataset.validationSplit)`)
+    throw new Error(
+      `training.earlyStopping.monitor: ${monitor} needs a validation set; the dataset has none (set dataset.validationSplit)`
+    )
   }
   let best: number | null = null
   let bestEpoch = 0
   let waited = 0
-  const figure = (m: EpochMetrics, name: Monitor) => ({ loss: m.loss, accuracy: m.accuracy, val_loss: m.valLoss, val_accuracy: m.valAccuracy })[name]
+  const figure = (m: EpochMetrics, name: Monitor) =>
+    ({ loss: m.loss, accuracy: m.accuracy, val_loss: m.valLoss, val_accuracy: m.valAccuracy })[name]
   const monitored = (m: EpochMetrics) => figure(m, monitor)
   const plateau = t.reduceLrOnPlateau
   if (plateau?.monitor.startsWith('val_') && !hasValidation) {
-    throw new Error(`training.reduceLrOnPlateau.monitor: ${plateau.monitor} needs a validation set; the dataset has none (set dataset.validationSplit)`)
+    throw new Error(
+      `training.reduceLrOnPlateau.monitor: ${plateau.monitor} needs a validation set; the dataset has none (set dataset.validationSplit)`
+    )
   }
   const schedule = plateau ? new PlateauSchedule(plateau) : null
   let lr = t.optimizer.learningRate
@@ -211,7 +225,9 @@ export async function train(job: TrainingJob, send: (m: WorkerMessage) => void, 
       const kept = epoch > startEpoch ? ` (the checkpoint of epoch ${epoch - 1} is kept)` : ''
       throw new Error(`the loss became ${loss} at epoch ${epoch}, batch ${batch}; try a smaller learning rate${kept}`)
     }
-    const val = hasValidation ? model.evaluate(data.validation.x, data.validation.y, data.validation.count, { batchSize: 256 }) : null
+    const val = hasValidation
+      ? model.evaluate(data.validation.x, data.validation.y, data.validation.count, { batchSize: 256 })
+      : null
     const seconds = stats.seconds ?? 0
     const metrics: EpochMetrics = {
       epoch,
@@ -241,7 +257,10 @@ export async function train(job: TrainingJob, send: (m: WorkerMessage) => void, 
     if (schedule && plateau) {
       const next = schedule.next(figure(metrics, plateau.monitor), lr)
       if (next !== lr) {
-        send({ type: 'status', phase: `reducing the learning rate to ${next.toPrecision(3)} (${plateau.monitor} did not improve for ${plateau.patience} epochs)` })
+        send({
+          type: 'status',
+          phase: `reducing the learning rate to ${next.toPrecision(3)} (${plateau.monitor} did not improve for ${plateau.patience} epochs)`
+        })
         lr = next
         model.setLearningRate(lr)
       }

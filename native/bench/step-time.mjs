@@ -13,7 +13,13 @@ const layer = { kind: 'recurrent', cell, units: 50, directions: 2 }
 const model = new Model({
   input: [28, 28],
   threads,
-  layers: [{ ...layer, returnSequences: true }, { kind: 'dropout', rate: 0.2 }, layer, { kind: 'dropout', rate: 0.2 }, { kind: 'dense', units: 10, activation: 'softmax' }]
+  layers: [
+    { ...layer, returnSequences: true },
+    { kind: 'dropout', rate: 0.2 },
+    layer,
+    { kind: 'dropout', rate: 0.2 },
+    { kind: 'dense', units: 10, activation: 'softmax' }
+  ]
 })
 model.init(1)
 const n = 64
@@ -31,5 +37,7 @@ const t = process.hrtime.bigint()
 for (let k = 0; k < 5; k++) model.predict(x, n, { batchSize: 64 })
 const infer = Number(process.hrtime.bigint() - t) / 1e6 / 5
 const median = times[times.length >> 1]
-console.log(`Bi-${cell}(50) x2 + Dense(10), batch 64, threads ${threads || 'all'}: train ${median.toFixed(1)} ms/step median (${(64000 / median).toFixed(0)} samples/s), ` +
-  `inference ${infer.toFixed(1)} ms/batch (${(64000 / infer).toFixed(0)} samples/s)`)
+console.log(
+  `Bi-${cell}(50) x2 + Dense(10), batch 64, threads ${threads || 'all'}: train ${median.toFixed(1)} ms/step median (${(64000 / median).toFixed(0)} samples/s), ` +
+    `inference ${infer.toFixed(1)} ms/batch (${(64000 / infer).toFixed(0)} samples/s)`
+)

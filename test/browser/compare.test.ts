@@ -21,30 +21,59 @@ const slow = { timeout: 30_000 }
 const gruConfig = {
   ...tutorialConfig,
   model: {
-    layers: tutorialConfig.model.layers.map((l) => (l.type === 'bidirectional' ? { ...l, layer: { ...l.layer, type: 'gru' } } : l))
+    layers: tutorialConfig.model.layers.map((l) =>
+      l.type === 'bidirectional' ? { ...l, layer: { ...l.layer, type: 'gru' } } : l
+    )
   },
   training: { ...tutorialConfig.training, batchSize: 32 }
 }
 
 /** A finished run with `batches` progress rows per epoch, as the trainer stores them. */
-function seedRun(store: RunStore, name: string, cell: 'lstm' | 'gru', epochs: number, batches: number, offset: number): number {
+function seedRun(
+  store: RunStore,
+  name: string,
+  cell: 'lstm' | 'gru',
+  epochs: number,
+  batches: number,
+  offset: number
+): number {
   const config = { ...(cell === 'gru' ? gruConfig : tutorialConfig), name }
   const id = store.createRun({
-    name, config, dataset: 'mnist-sample', seed: 42, paramCount: cell === 'gru' ? 70_610 : 93_010, cell,
-    direction: 'bidirectional', layerCount: 5, epochsPlanned: epochs
+    name,
+    config,
+    dataset: 'mnist-sample',
+    seed: 42,
+    paramCount: cell === 'gru' ? 70_610 : 93_010,
+    cell,
+    direction: 'bidirectional',
+    layerCount: 5,
+    epochsPlanned: epochs
   })
   store.markStarted(id, { engineVersion: 'test', threads: 2, cpu: 'test cpu', pid: process.pid, host: 'test-host' })
   for (let e = 1; e <= epochs; e++) {
     const rows = Array.from({ length: batches }, (_, b) => ({
-      step: (e - 1) * batches + b + 1, epoch: e, batch: b + 1,
+      step: (e - 1) * batches + b + 1,
+      epoch: e,
+      batch: b + 1,
       loss: 1.5 / (e + b / batches) + 0.05 * Math.sin(b) + offset,
       accuracy: Math.min(0.999, 0.8 + 0.015 * (e + b / batches) - offset),
       wallSeconds: ((e - 1) * batches + b + 1) * 0.005 * (cell === 'gru' ? 0.8 : 1)
     }))
-    store.recordEpochResult(id, {
-      epoch: e, loss: 1.5 / (e + 1) + offset, accuracy: 0.8 + 0.015 * e - offset, valLoss: 1.6 / (e + 1) + offset,
-      valAccuracy: 0.85 + 0.012 * e - offset, learningRate: 0.001, seconds: batches * 0.005, samplesPerSecond: 12_800
-    }, [], rows)
+    store.recordEpochResult(
+      id,
+      {
+        epoch: e,
+        loss: 1.5 / (e + 1) + offset,
+        accuracy: 0.8 + 0.015 * e - offset,
+        valLoss: 1.6 / (e + 1) + offset,
+        valAccuracy: 0.85 + 0.012 * e - offset,
+        learningRate: 0.001,
+        seconds: batches * 0.005,
+        samplesPerSecond: 12_800
+      },
+      [],
+      rows
+    )
   }
   store.finishRun(id, 'completed')
   return id
@@ -66,7 +95,6 @@ afterAll(async () => {
   await browser?.close()
   dir.remove()
 })
-
 
 describe('compare in Chromium', () => {
   it('picks two runs and shows their curves, differences and figures', async () => {
@@ -106,7 +134,12 @@ describe('compare in Chromium', () => {
   })
 
   it('draws ten runs of 10 epochs × 938 batches by step quickly', async () => {
-    const { page, problems } = await openPage(browser, served, { width: 1920, height: 1080, colorScheme: 'dark', hash: '#/runs' })
+    const { page, problems } = await openPage(browser, served, {
+      width: 1920,
+      height: 1080,
+      colorScheme: 'dark',
+      hash: '#/runs'
+    })
     await page.getByTestId('runs-table').waitFor()
     const started = Date.now()
     await page.evaluate((list) => (location.hash = `#/compare?ids=${list.join(',')}`), ids)
@@ -117,11 +150,15 @@ describe('compare in Chromium', () => {
     await page.getByLabel('Metric').selectOption('loss')
     await page.getByLabel('X axis').selectOption('step')
     // Ten series of 9,380 points, decimated by chart.js for the view, instead of ten of 10 epochs.
-    await expect.poll(() => page.locator('.metric-chart').getAttribute('data-points'), { interval: 20, ...slow }).toMatch(/^\d{4,}$/)
+    await expect
+      .poll(() => page.locator('.metric-chart').getAttribute('data-points'), { interval: 20, ...slow })
+      .toMatch(/^\d{4,}$/)
     await page.waitForTimeout(120) // one redraw interval
     expect(await inkedPixels(page)).toBeGreaterThan(2000)
     const byStep = Date.now() - switched
-    console.log(`compare, 10 runs: by epoch drawn in ${byEpoch} ms; 93,800 batch rows loaded and drawn by step in ${byStep} ms`)
+    console.log(
+      `compare, 10 runs: by epoch drawn in ${byEpoch} ms; 93,800 batch rows loaded and drawn by step in ${byStep} ms`
+    )
     expect(byEpoch).toBeLessThan(1500)
     expect(byStep).toBeLessThan(4000)
     // Zoom with the wheel, pan by dragging, reset with a double-click: each move redraws at once.
@@ -159,7 +196,9 @@ describe('compare in Chromium', () => {
     expect(panned[0]).toBeGreaterThan(zoomed[0])
     expect(panned[1] - panned[0]).toBeCloseTo(zoomed[1] - zoomed[0], 0)
     const longest = Math.max(...gaps.slice(1))
-    console.log(`compare, 10 runs by step: 30 pan moves in ${panMs} ms; longest frame gap ${longest.toFixed(0)} ms over ${gaps.length} frames`)
+    console.log(
+      `compare, 10 runs by step: 30 pan moves in ${panMs} ms; longest frame gap ${longest.toFixed(0)} ms over ${gaps.length} frames`
+    )
     expect(longest).toBeLessThan(200)
     await shoot(page, 'compare-10-zoomed-1920x1080-dark')
     await canvas.dblclick()
@@ -171,11 +210,18 @@ describe('compare in Chromium', () => {
     await expect.poll(() => canvas.getAttribute('data-view'), slow).toBe('all')
     await page.waitForTimeout(300)
     await shoot(page, 'compare-10-1920x1080-dark')
-    const { page: light } = await openPage(browser, served, { width: 1280, height: 800, colorScheme: 'dark', hash: `#/compare?ids=${ids.slice(0, 4).join(',')}` })
+    const { page: light } = await openPage(browser, served, {
+      width: 1280,
+      height: 800,
+      colorScheme: 'dark',
+      hash: `#/compare?ids=${ids.slice(0, 4).join(',')}`
+    })
     await light.getByTestId('compare-figures').waitFor()
     await light.waitForTimeout(500)
     await shoot(light, 'compare-4-1280x800-dark')
-    await light.getByTestId('compare-differences').screenshot({ path: join(screenshotDir, 'compare-4-differences-dark.png') })
+    await light
+      .getByTestId('compare-differences')
+      .screenshot({ path: join(screenshotDir, 'compare-4-differences-dark.png') })
     expect(problems).toEqual([])
   })
 

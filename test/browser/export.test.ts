@@ -17,7 +17,6 @@ let served: Served
 let db: string
 let runId: number
 
-
 beforeAll(async () => {
   dir = tempDir()
   db = join(dir.path, 'rnnlab.db')
@@ -61,7 +60,10 @@ describe('checkpoints and exports on run detail', () => {
 
     // Download: a file named after the export, its first bytes an ONNX ModelProto: ir_version (field 1, a varint),
     // then producer_name (field 2, length-delimited).
-    const [download] = await Promise.all([page.waitForEvent('download'), item.getByRole('button', { name: /^Download export/ }).click()])
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      item.getByRole('button', { name: /^Download export/ }).click()
+    ])
     expect(download.suggestedFilename()).toBe(`run-${runId}-last.onnx`)
     const saved = readFileSync((await download.path())!)
     expect(saved[0]).toBe(0x08)
@@ -85,8 +87,17 @@ describe('checkpoints and exports on run detail', () => {
   it('shows a failed parity check as failed, with its message', async () => {
     const store = new RunStore(db)
     const report = {
-      runId, path: '/tmp/elsewhere/run-failed.onnx', ok: false, message: 'max |Δ| 0.31 exceeds the tolerance 1e-5 at batch size 7',
-      checkpoint: 'best', epoch: 1, maxAbsDiff: 0.31, meanAbsDiff: 0.02, argmaxAgreement: 0.9, bytes: 12_345, sha256: 'ab'.repeat(32)
+      runId,
+      path: '/tmp/elsewhere/run-failed.onnx',
+      ok: false,
+      message: 'max |Δ| 0.31 exceeds the tolerance 1e-5 at batch size 7',
+      checkpoint: 'best',
+      epoch: 1,
+      maxAbsDiff: 0.31,
+      meanAbsDiff: 0.02,
+      argmaxAgreement: 0.9,
+      bytes: 12_345,
+      sha256: 'ab'.repeat(32)
     }
     store.db
       .prepare(`INSERT INTO exports (run_id, checkpoint, path, ok, report_json, created_at) VALUES (?, ?, ?, ?, ?, ?)`)
@@ -113,14 +124,19 @@ describe('checkpoints and exports on run detail', () => {
   it('shows main’s message when an export cannot be made', async () => {
     const { page, problems } = await openPage(browser, served, { hash: `#/runs/${runId}` })
     await expect.poll(() => page.getByTestId('checkpoints-table').locator('tbody tr').count()).toBe(2)
-    const bestPath = (await page.getByTestId('checkpoints-table').locator('tbody tr').first().locator('.path-cell').getAttribute('title'))!
+    const bestPath = (await page
+      .getByTestId('checkpoints-table')
+      .locator('tbody tr')
+      .first()
+      .locator('.path-cell')
+      .getAttribute('title'))!
     rmSync(bestPath)
     await page.getByLabel('Checkpoint to export').selectOption('best')
     await page.getByTestId('export-onnx').click()
     const error = page.getByTestId('export-error')
     await error.waitFor({ timeout: 30_000 })
     const text = (await error.textContent()) ?? ''
-    expect(text).toMatch(/^Export failed: /)
+    expect(text.trim()).toMatch(/^Export failed: /)
     expect(text).not.toMatch(/\n\s+at /)
     expect(await page.getByTestId('export-onnx').isEnabled()).toBe(true)
     expect(problems).toEqual([])

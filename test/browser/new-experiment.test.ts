@@ -25,7 +25,11 @@ afterAll(async () => {
   dir.remove()
 })
 
-async function addRecurrent(page: Page, n: number, opts: { bidirectional?: boolean; units?: number } = {}): Promise<void> {
+async function addRecurrent(
+  page: Page,
+  n: number,
+  opts: { bidirectional?: boolean; units?: number } = {}
+): Promise<void> {
   await page.getByRole('button', { name: '+ Recurrent layer' }).click()
   if (opts.units !== undefined) await page.getByLabel(`Layer ${n} units`).fill(String(opts.units))
   if (opts.bidirectional) await page.getByLabel(`Layer ${n} direction`).selectOption('bidirectional')
@@ -60,7 +64,9 @@ describe('new experiment in Chromium', () => {
     // The sample's preview follows its settings.
     await page.getByLabel('Samples to use').fill('500')
     await page.getByLabel('Samples to use').press('Tab')
-    await expect.poll(() => page.getByTestId('dataset-preview').textContent()).toMatch(/400 training samples\s*·\s*100 validation/)
+    await expect
+      .poll(() => page.getByTestId('dataset-preview').textContent())
+      .toMatch(/400 training samples\s*·\s*100 validation/)
     await shoot(page, 'new-tutorial-1280x800-light', true)
 
     // Shared weights halve the recurrent params of that layer: 47,010 in all for both layers shared.
@@ -82,7 +88,9 @@ describe('new experiment in Chromium', () => {
     // The diagram marks the layer too, and draws nothing flowing into it.
     expect(await page.locator('.diagram-row-bad').allTextContents()).toEqual(['3. LSTM →', '3. LSTM ←'])
     await page.getByLabel('Layer 1 units').fill('')
-    await expect.poll(() => page.locator('.layer-row[data-layer="0"] .layer-row-problems').textContent()).toContain('units: missing')
+    await expect
+      .poll(() => page.locator('.layer-row[data-layer="0"] .layer-row-problems').textContent())
+      .toContain('units: missing')
     await shoot(page, 'new-invalid-1280x800-light')
     // Start refuses and says why.
     await page.getByTestId('start-training').click()
@@ -93,7 +101,11 @@ describe('new experiment in Chromium', () => {
 
   it('loads presets and a pasted Keras model; Esc closes the dialog', async () => {
     const { page, problems } = await openPage(browser, served, { hash: '#/new' })
-    for (const [id, total] of [['tutorial-bigru', '70,610'], ['tutorial-birnn', '24,010'], ['tutorial-bilstm', '93,010']]) {
+    for (const [id, total] of [
+      ['tutorial-bigru', '70,610'],
+      ['tutorial-birnn', '24,010'],
+      ['tutorial-bilstm', '93,010']
+    ]) {
       await page.getByLabel('Start from a preset').selectOption(id)
       await expect.poll(() => page.getByTestId('total-params').textContent()).toBe(total)
     }
@@ -102,11 +114,19 @@ describe('new experiment in Chromium', () => {
     await page.keyboard.press('Escape')
     await expect.poll(() => page.getByLabel('Keras model JSON').count()).toBe(0)
 
-    const keras = { class_name: 'Sequential', config: { name: 'seq', layers: [
-      { class_name: 'InputLayer', config: { batch_input_shape: [null, 28, 28], dtype: 'float32', name: 'input' } },
-      { class_name: 'GRU', config: { name: 'gru', units: 32, return_sequences: false, reset_after: true } },
-      { class_name: 'Dense', config: { name: 'dense', units: 10, activation: 'softmax' } }
-    ] }, keras_version: '2.15.0', backend: 'tensorflow' }
+    const keras = {
+      class_name: 'Sequential',
+      config: {
+        name: 'seq',
+        layers: [
+          { class_name: 'InputLayer', config: { batch_input_shape: [null, 28, 28], dtype: 'float32', name: 'input' } },
+          { class_name: 'GRU', config: { name: 'gru', units: 32, return_sequences: false, reset_after: true } },
+          { class_name: 'Dense', config: { name: 'dense', units: 10, activation: 'softmax' } }
+        ]
+      },
+      keras_version: '2.15.0',
+      backend: 'tensorflow'
+    }
     await page.getByRole('button', { name: 'Paste Keras JSON…' }).click()
     await page.getByLabel('Keras model JSON').fill('{ not json')
     await page.getByRole('button', { name: 'Use these layers' }).click()
@@ -125,17 +145,40 @@ describe('new experiment in Chromium', () => {
     const { page, problems } = await openPage(browser, served, { hash: '#/new' })
     await page.getByLabel('Start from a preset').selectOption('tutorial-bigru')
     await page.getByLabel('Epochs').fill('3')
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Save config' }).click()])
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Save config' }).click()
+    ])
     expect(download.suggestedFilename()).toBe('tutorial-bigru.json')
     const saved = JSON.parse(readFileSync((await download.path())!, 'utf8'))
     const c = normalizeRunConfig(saved)
     expect(c.training.epochs).toBe(3)
-    expect(c.model.layers.map((l) => (l.type === 'bidirectional' ? l.layer.type : l.type))).toEqual(['gru', 'dropout', 'gru', 'dropout', 'dense'])
+    expect(c.model.layers.map((l) => (l.type === 'bidirectional' ? l.layer.type : l.type))).toEqual([
+      'gru',
+      'dropout',
+      'gru',
+      'dropout',
+      'dense'
+    ])
 
-    const bad = { ...saved, model: { layers: [{ type: 'lstm', units: 8 }, { type: 'dense', unit: 10 }] } }
-    await page.getByLabel('Load a config JSON file').setInputFiles({ name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(bad)) })
-    await expect.poll(() => page.locator('.error-banner').first().textContent()).toBe('bad.json: model.layers[1].unit: unknown key (did you mean "units"?)')
-    await page.getByLabel('Load a config JSON file').setInputFiles({ name: 'saved.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(saved)) })
+    const bad = {
+      ...saved,
+      model: {
+        layers: [
+          { type: 'lstm', units: 8 },
+          { type: 'dense', unit: 10 }
+        ]
+      }
+    }
+    await page
+      .getByLabel('Load a config JSON file')
+      .setInputFiles({ name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(bad)) })
+    await expect
+      .poll(() => page.locator('.error-banner').first().textContent())
+      .toBe('bad.json: model.layers[1].unit: unknown key (did you mean "units"?)')
+    await page
+      .getByLabel('Load a config JSON file')
+      .setInputFiles({ name: 'saved.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(saved)) })
     await expect.poll(() => page.locator('.error-banner').count()).toBe(0)
     await expect.poll(() => page.getByTestId('total-params').textContent()).toBe('70,610')
     expect(problems).toEqual([])
@@ -147,9 +190,15 @@ describe('new experiment in Chromium', () => {
       await page.getByLabel('Start from a preset').selectOption('tutorial-bilstm')
       await page.getByTestId('dataset-preview').waitFor()
       await shoot(page, `new-tutorial-${look.width}x${look.height}-${look.colorScheme}`)
-      await page.locator('.diagram-panel').screenshot({ path: join(screenshotDir, `new-diagram-${look.colorScheme}.png`) })
-      await page.locator('.dataset-panel').screenshot({ path: join(screenshotDir, `new-dataset-${look.colorScheme}.png`) })
-      const overflow = await page.evaluate(() => document.querySelector('.app-main')!.scrollWidth - document.querySelector('.app-main')!.clientWidth)
+      await page
+        .locator('.diagram-panel')
+        .screenshot({ path: join(screenshotDir, `new-diagram-${look.colorScheme}.png`) })
+      await page
+        .locator('.dataset-panel')
+        .screenshot({ path: join(screenshotDir, `new-dataset-${look.colorScheme}.png`) })
+      const overflow = await page.evaluate(
+        () => document.querySelector('.app-main')!.scrollWidth - document.querySelector('.app-main')!.clientWidth
+      )
       expect(overflow).toBeLessThanOrEqual(0)
       expect(problems).toEqual([])
       await page.context().close()

@@ -12,7 +12,11 @@ export interface OpenOptions {
 }
 
 /** Opens the served UI; `problems` collects console errors and warnings and uncaught page errors. */
-export async function openPage(browser: Browser, served: Served, opts: OpenOptions = {}): Promise<{ page: Page; problems: string[] }> {
+export async function openPage(
+  browser: Browser,
+  served: Served,
+  opts: OpenOptions = {}
+): Promise<{ page: Page; problems: string[] }> {
   const context = await browser.newContext({
     viewport: { width: opts.width ?? 1280, height: opts.height ?? 800 },
     colorScheme: opts.colorScheme ?? 'light',

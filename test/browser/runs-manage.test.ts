@@ -33,7 +33,10 @@ afterAll(async () => {
   dir.remove()
 })
 
-const rowIds = (page: Page) => page.locator('[data-testid="runs-table"] tbody tr').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-run-id'))))
+const rowIds = (page: Page) =>
+  page
+    .locator('[data-testid="runs-table"] tbody tr')
+    .evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-run-id'))))
 
 describe('runs page management in Chromium', () => {
   it('filters with the query language and explains a bad filter', async () => {
@@ -48,7 +51,9 @@ describe('runs page management in Chromium', () => {
     await filter.fill('(cell = lstm and epochs >= 10) or params < 80k')
     await expect.poll(() => rowIds(page)).toEqual([gru, lstm])
     await filter.fill('val_acc > 0.9 and')
-    await expect.poll(() => page.getByTestId('filter-message').textContent()).toContain('column 1: unknown field "val_acc" (did you mean val_accuracy?)')
+    await expect
+      .poll(() => page.getByTestId('filter-message').textContent())
+      .toContain('column 1: unknown field "val_acc" (did you mean val_accuracy?)')
     expect(await filter.getAttribute('aria-invalid')).toBe('true')
     await shoot(page, 'runs-filter-error-1280x800-light')
     await filter.fill('name ~ nothing-like-this')
@@ -90,7 +95,10 @@ describe('runs page management in Chromium', () => {
     // CSV of two selected runs.
     await page.getByLabel(`Select run ${lstm} tutorial bi-lstm`).check()
     await page.getByLabel(`Select run ${gru} bi-gru sibling`).check()
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()])
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export CSV' }).click()
+    ])
     const csv = readFileSync((await download.path())!, 'utf8')
     expect(csv.split('\n')[0]).toMatch(/run/i)
     expect(csv).toContain('bi-gru sibling')

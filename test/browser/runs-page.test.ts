@@ -20,8 +20,14 @@ afterAll(async () => {
   dir.remove()
 })
 
-async function open(served: Served, opts: { colorScheme?: 'light' | 'dark'; width?: number; height?: number } = {}): Promise<{ page: Page; problems: string[] }> {
-  const context = await browser.newContext({ viewport: { width: opts.width ?? 1280, height: opts.height ?? 800 }, colorScheme: opts.colorScheme ?? 'light' })
+async function open(
+  served: Served,
+  opts: { colorScheme?: 'light' | 'dark'; width?: number; height?: number } = {}
+): Promise<{ page: Page; problems: string[] }> {
+  const context = await browser.newContext({
+    viewport: { width: opts.width ?? 1280, height: opts.height ?? 800 },
+    colorScheme: opts.colorScheme ?? 'light'
+  })
   const page = await context.newPage()
   const problems: string[] = []
   page.on('console', (m) => {
@@ -66,7 +72,9 @@ describe('runs page in Chromium', () => {
       expect(await rows.count()).toBe(2)
       const gruRow = rows.nth(0)
       expect(await gruRow.getAttribute('data-run-id')).toBe(String(gru))
-      expect(await gruRow.textContent()).toMatch(/bi-gru sibling.*completed.*gru.*bidirectional.*70,610.*3\/3.*96\.00%\s*@3/s)
+      expect(await gruRow.textContent()).toMatch(
+        /bi-gru sibling.*completed.*gru.*bidirectional.*70,610.*3\/3.*96\.00%\s*@3/s
+      )
       const lstmRow = rows.nth(1)
       expect(await lstmRow.getAttribute('data-run-id')).toBe(String(lstm))
       expect(await lstmRow.textContent()).toMatch(/tutorial bi-lstm.*93,010.*10\/10.*98\.00%\s*@4.*baseline/s)

@@ -27,16 +27,22 @@ function config(name: string, limit: number, units: number, epochs: number) {
   return {
     name,
     dataset: { source: 'mnist-sample', limit },
-    model: { layers: [{ type: 'bidirectional', layer: { type: 'lstm', units } }, { type: 'dense', units: 10, activation: 'softmax' }] },
+    model: {
+      layers: [
+        { type: 'bidirectional', layer: { type: 'lstm', units } },
+        { type: 'dense', units: 10, activation: 'softmax' }
+      ]
+    },
     training: { optimizer: { type: 'adam', learningRate: 0.003 }, batchSize: 32, epochs, seed: 7 }
   }
 }
 
 async function loadConfig(page: Page, c: unknown): Promise<void> {
-  await page.getByLabel('Load a config JSON file').setInputFiles({ name: 'tiny.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(c)) })
+  await page
+    .getByLabel('Load a config JSON file')
+    .setInputFiles({ name: 'tiny.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(c)) })
   await expect.poll(() => page.getByLabel('Experiment name').inputValue()).toBe((c as { name: string }).name)
 }
-
 
 const runIdOf = (page: Page) => Number(/#\/runs\/(\d+)/.exec(page.url())?.[1])
 
@@ -53,12 +59,17 @@ describe('training in Chromium', () => {
     await page.getByTestId('run-stats').waitFor()
     await expect.poll(() => inkedPixels(page, 0)).toBeGreaterThan(500)
     await expect.poll(() => inkedPixels(page, 1)).toBeGreaterThan(500)
-    expect(await page.getByTestId('run-total-params').textContent()).toBe((2 * (4 * 8 * (28 + 8) + 4 * 8) + 16 * 10 + 10).toLocaleString('en-US'))
+    expect(await page.getByTestId('run-total-params').textContent()).toBe(
+      (2 * (4 * 8 * (28 + 8) + 4 * 8) + 16 * 10 + 10).toLocaleString('en-US')
+    )
     await page.waitForTimeout(300) // the charts redraw at most every 100 ms
     await shoot(page, 'run-detail-1280x800-light', true)
     expect(problems).toEqual([])
 
-    for (const look of [{ width: 1920, height: 1080, colorScheme: 'dark' as const }, { width: 1280, height: 800, colorScheme: 'dark' as const }]) {
+    for (const look of [
+      { width: 1920, height: 1080, colorScheme: 'dark' as const },
+      { width: 1280, height: 800, colorScheme: 'dark' as const }
+    ]) {
       const other = await openPage(browser, served, { ...look, hash: `#/runs/${runIdOf(page)}` })
       await other.page.getByTestId('run-stats').waitFor()
       await expect.poll(() => inkedPixels(other.page, 0)).toBeGreaterThan(500)
@@ -91,7 +102,9 @@ describe('training in Chromium', () => {
     await page.waitForURL(/#\/runs\/\d+$/)
     const id = runIdOf(page)
     const progress = page.getByTestId('training-progress')
-    await expect.poll(() => progress.textContent(), { timeout: 30_000 }).toMatch(/Epoch \d+\/30.*batch \d+\/\d+.*samples\/s.*ETA/s)
+    await expect
+      .poll(() => progress.textContent(), { timeout: 30_000 })
+      .toMatch(/Epoch \d+\/30.*batch \d+\/\d+.*samples\/s.*ETA/s)
     await expect.poll(() => inkedPixels(page, 0)).toBeGreaterThan(300)
     await shoot(page, 'run-live-1280x800-light')
 
@@ -99,13 +112,22 @@ describe('training in Chromium', () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Runs' }).click()
     await page.getByTestId('runs-table').waitFor()
     expect(await page.locator(`tr[data-run-id="${id}"]`).textContent()).toContain('running')
-    await expect.poll(() => page.locator(`tr[data-run-id="${id}"] .run-progress`).textContent(), { timeout: 10_000 }).toMatch(/epoch \d+\/30 · \d+%/)
+    await expect
+      .poll(() => page.locator(`tr[data-run-id="${id}"] .run-progress`).textContent(), { timeout: 10_000 })
+      .toMatch(/epoch \d+\/30 · \d+%/)
     await shoot(page, 'runs-running-1280x800-light')
     await page.goBack()
-    await expect.poll(() => page.getByTestId('training-progress').textContent(), { timeout: 10_000 }).toMatch(/Epoch \d+\/30/)
+    await expect
+      .poll(() => page.getByTestId('training-progress').textContent(), { timeout: 10_000 })
+      .toMatch(/Epoch \d+\/30/)
 
     // A second tab joins it, live.
-    const second = await openPage(browser, served, { width: 1920, height: 1080, colorScheme: 'dark', hash: `#/runs/${id}` })
+    const second = await openPage(browser, served, {
+      width: 1920,
+      height: 1080,
+      colorScheme: 'dark',
+      hash: `#/runs/${id}`
+    })
     const progress2 = second.page.getByTestId('training-progress')
     await expect.poll(() => progress2.textContent(), { timeout: 10_000 }).toMatch(/Epoch \d+\/30.*batch \d+/s)
     const before = await progress2.textContent()
@@ -114,7 +136,9 @@ describe('training in Chromium', () => {
     await shoot(second.page, 'run-live-1920x1080-dark')
 
     // The epoch table grows while the run goes on.
-    await expect.poll(() => second.page.getByTestId('epoch-table').locator('tbody tr').count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(1)
+    await expect
+      .poll(() => second.page.getByTestId('epoch-table').locator('tbody tr').count(), { timeout: 30_000 })
+      .toBeGreaterThanOrEqual(1)
     expect(await second.page.locator('#run-title .status').textContent()).toBe('running')
     await expect.poll(() => page.getByTestId('epoch-table').locator('tbody tr').count()).toBeGreaterThanOrEqual(1)
     await page.waitForTimeout(300)
@@ -122,7 +146,9 @@ describe('training in Chromium', () => {
 
     // Cancel from the second tab; both see it stop.
     await second.page.getByTestId('cancel-training').click()
-    await expect.poll(() => second.page.locator('#run-title .status').textContent(), { timeout: 15_000 }).toBe('cancelled')
+    await expect
+      .poll(() => second.page.locator('#run-title .status').textContent(), { timeout: 15_000 })
+      .toBe('cancelled')
     await expect.poll(() => page.locator('#run-title .status').textContent(), { timeout: 15_000 }).toBe('cancelled')
     expect(await page.getByTestId('training-progress').count()).toBe(0)
     expect(problems).toEqual([])
@@ -131,7 +157,10 @@ describe('training in Chromium', () => {
 
   it('shows the one-line message of a run that fails', async () => {
     const { page, problems } = await openPage(browser, served, { hash: '#/new' })
-    const c = { ...config('missing-data', 500, 8, 1), dataset: { source: 'npy', train: { x: '/nonexistent/x_train.npy', y: '/nonexistent/y_train.npy' } } }
+    const c = {
+      ...config('missing-data', 500, 8, 1),
+      dataset: { source: 'npy', train: { x: '/nonexistent/x_train.npy', y: '/nonexistent/y_train.npy' } }
+    }
     await loadConfig(page, c)
     await page.getByTestId('start-training').click()
     // Either main refuses at once (shown on this screen) or the run fails in its worker (shown on the run's screen).

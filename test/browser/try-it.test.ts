@@ -14,7 +14,6 @@ let dir: ReturnType<typeof tempDir>
 let served: Served
 let runId: number
 
-
 beforeAll(async () => {
   dir = tempDir()
   const db = join(dir.path, 'rnnlab.db')
@@ -45,7 +44,16 @@ async function drawSeven(page: Page): Promise<void> {
   const at = (fx: number, fy: number) => [box.x + fx * box.width, box.y + fy * box.height] as const
   await page.mouse.move(...at(0.28, 0.25))
   await page.mouse.down()
-  for (const [from, to] of [[[0.28, 0.25], [0.72, 0.25]], [[0.72, 0.25], [0.45, 0.8]]] as const) {
+  for (const [from, to] of [
+    [
+      [0.28, 0.25],
+      [0.72, 0.25]
+    ],
+    [
+      [0.72, 0.25],
+      [0.45, 0.8]
+    ]
+  ] as const) {
     for (let i = 1; i <= 30; i++) {
       const t = i / 30
       await page.mouse.move(...at(from[0] + (to[0] - from[0]) * t, from[1] + (to[1] - from[1]) * t))
@@ -56,7 +64,10 @@ async function drawSeven(page: Page): Promise<void> {
 }
 
 async function probabilities(page: Page): Promise<number[]> {
-  return page.getByTestId('prob-bars').locator('li').evaluateAll((items) => items.map((li) => Number(li.getAttribute('data-probability'))))
+  return page
+    .getByTestId('prob-bars')
+    .locator('li')
+    .evaluateAll((items) => items.map((li) => Number(li.getAttribute('data-probability'))))
 }
 
 /** How many of the pad's pixels carry ink (read from a copy, so the page's canvas is never read back). */
@@ -96,7 +107,9 @@ describe('Try it', () => {
     const seconds = (Date.now() - started) / 1000
     expect(await padInk(page)).toBeGreaterThan(40)
     await expect.poll(() => page.getByTestId('prob-bars').locator('li').count()).toBe(10)
-    await expect.poll(async () => Math.abs((await probabilities(page)).reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-3)
+    await expect
+      .poll(async () => Math.abs((await probabilities(page)).reduce((a, b) => a + b, 0) - 1))
+      .toBeLessThan(1e-3)
     const shown = await page.getByTestId('prob-bars').locator('.prob-value').allTextContents()
     expect(Math.abs(shown.reduce((s, t) => s + Number(t.replace('%', '')), 0) - 100)).toBeLessThan(1)
     // 60 moves over a second or two: throttled to at most 10 calls a second, plus the drawing as it ends.
@@ -133,7 +146,9 @@ describe('Try it', () => {
     // Paging.
     await page.getByRole('button', { name: 'Next' }).click()
     await expect.poll(() => page.locator('#try-samples-title').textContent()).toMatch(/21–40 of \d+/)
-    await expect.poll(() => page.getByTestId('samples').locator('button').first().getAttribute('data-sample-index')).toBe('20')
+    await expect
+      .poll(() => page.getByTestId('samples').locator('button').first().getAttribute('data-sample-index'))
+      .toBe('20')
     await page.getByRole('button', { name: 'Previous' }).click()
     await expect.poll(() => page.locator('#try-samples-title').textContent()).toMatch(/1–20 of \d+/)
 
@@ -147,7 +162,14 @@ describe('Try it', () => {
     const pad = page.getByTestId('drawing-pad')
     const box = (await pad.boundingBox())!
     const touch = (type: string, fx: number, fy: number) =>
-      pad.dispatchEvent(type, { pointerId: 7, pointerType: 'touch', isPrimary: true, bubbles: true, clientX: box.x + fx * box.width, clientY: box.y + fy * box.height })
+      pad.dispatchEvent(type, {
+        pointerId: 7,
+        pointerType: 'touch',
+        isPrimary: true,
+        bubbles: true,
+        clientX: box.x + fx * box.width,
+        clientY: box.y + fy * box.height
+      })
     await touch('pointerdown', 0.5, 0.2)
     for (let i = 1; i <= 10; i++) await touch('pointermove', 0.5, 0.2 + i * 0.06)
     await touch('pointerup', 0.5, 0.8)

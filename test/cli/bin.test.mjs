@@ -10,14 +10,26 @@ import { fileURLToPath } from 'node:url'
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const bin = join(root, 'bin', 'rnnlab.js')
 const home = mkdtempSync(join(tmpdir(), 'rnnlab-bin-'))
-const rnnlab = (...args) => spawnSync(process.execPath, [bin, ...args], { env: { ...process.env, RNNLAB_HOME: home }, encoding: 'utf8' })
+const rnnlab = (...args) =>
+  spawnSync(process.execPath, [bin, ...args], { env: { ...process.env, RNNLAB_HOME: home }, encoding: 'utf8' })
 
 afterAll(() => rmSync(home, { recursive: true, force: true }))
 
 test('--help lists every command of the design', () => {
   const r = rnnlab('--help')
   assert.equal(r.status, 0)
-  for (const command of ['train', 'summary', 'runs', 'show', 'compare', 'metrics', 'delete', 'export', 'predict', 'serve']) {
+  for (const command of [
+    'train',
+    'summary',
+    'runs',
+    'show',
+    'compare',
+    'metrics',
+    'delete',
+    'export',
+    'predict',
+    'serve'
+  ]) {
     assert.match(r.stdout, new RegExp(`^  ${command}\\s+\\S`, 'm'), `rnnlab --help lists ${command}`)
   }
 })
@@ -65,7 +77,10 @@ test('serve prints a 127.0.0.1 URL with a token and stops on SIGINT', async () =
   assert.match(page, /<div id="app">/)
   // The built page carries the policy as a <meta> tag too (main/doors/csp.ts; an Electron file:// page has no headers).
   assert.match(res.headers.get('content-security-policy'), /script-src 'self'/)
-  assert.match(page, /<meta http-equiv="Content-Security-Policy" content="default-src &#39;self&#39;; script-src &#39;self&#39;;[^"]*">/)
+  assert.match(
+    page,
+    /<meta http-equiv="Content-Security-Policy" content="default-src &#39;self&#39;; script-src &#39;self&#39;;[^"]*">/
+  )
   const code = await new Promise((resolve) => {
     child.once('exit', (c) => resolve(c))
     child.kill('SIGINT')

@@ -18,17 +18,25 @@ const Database = createRequire(import.meta.url)('better-sqlite3')
 const home = mkdtempSync(join(tmpdir(), 'rnnlab-crash-'))
 const db = join(home, 'rnnlab.db')
 const configFile = join(home, 'crash.json')
-writeFileSync(configFile, JSON.stringify({
-  name: 'crash',
-  dataset: { source: 'mnist-sample', limit: 3000 },
-  model: { layers: [{ type: 'bidirectional', layer: { type: 'lstm', units: 24 } }, { type: 'dense', units: 10, activation: 'softmax' }] },
-  training: { optimizer: 'adam', batchSize: 32, epochs: 8, seed: 3 }
-}))
+writeFileSync(
+  configFile,
+  JSON.stringify({
+    name: 'crash',
+    dataset: { source: 'mnist-sample', limit: 3000 },
+    model: {
+      layers: [
+        { type: 'bidirectional', layer: { type: 'lstm', units: 24 } },
+        { type: 'dense', units: 10, activation: 'softmax' }
+      ]
+    },
+    training: { optimizer: 'adam', batchSize: 32, epochs: 8, seed: 3 }
+  })
+)
 afterAll(() => rmSync(home, { recursive: true, force: true }))
 
 // A small seeded generator, so a failure can be replayed.
 let seed = 20261127
-const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
+const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
 
 /** Starts `rnnlab train --json` in its own process group and collects its JSON events. */
 function startTraining(env = {}, args = [configFile]) {
@@ -68,7 +76,10 @@ function integrity() {
 
 /** What a user sees next: `rnnlab show --json` (its start marks dead runs interrupted). */
 function show(runId) {
-  const r = spawnSync(process.execPath, [bin, 'show', String(runId), '--json'], { env: { ...process.env, RNNLAB_HOME: home }, encoding: 'utf8' })
+  const r = spawnSync(process.execPath, [bin, 'show', String(runId), '--json'], {
+    env: { ...process.env, RNNLAB_HOME: home },
+    encoding: 'utf8'
+  })
   assert.equal(r.status, 0, r.stderr)
   return JSON.parse(r.stdout)
 }
@@ -90,41 +101,52 @@ function assertSound(runId, seenEpochs) {
   const kept = run.epochs.map((e) => e.epoch)
   // Every epoch the CLI reported as finished is in the database, and the epochs kept have no gaps.
   for (const e of seenEpochs) assert.ok(kept.includes(e), `epoch ${e} reported but not kept (kept ${kept})`)
-  assert.deepEqual(kept, kept.map((_, i) => i + 1))
+  assert.deepEqual(
+    kept,
+    kept.map((_, i) => i + 1)
+  )
   // Every checkpoint the database names exists with the recorded contents.
   for (const c of checkpointRows(runId)) {
     assert.ok(existsSync(c.path), `${c.path} missing`)
-    assert.equal(createHash('sha256').update(readFileSync(c.path)).digest('hex'), c.sha256, `${c.path} differs from its record`)
+    assert.equal(
+      createHash('sha256').update(readFileSync(c.path)).digest('hex'),
+      c.sha256,
+      `${c.path} differs from its record`
+    )
   }
   return run
 }
 
 const interrupted = []
 
-test('SIGKILL at 20 random moments never harms the database or loses a finished epoch', { timeout: 300_000 }, async () => {
-  // How long one whole run takes on this machine, so that the kills spread over start-up and every epoch.
-  const calibration = startTraining()
-  const t0 = Date.now()
-  assert.equal((await calibration.exited).code, 0)
-  const duration = Date.now() - t0
-  for (let i = 0; i < 20; i++) {
-    const { child, events, exited } = startTraining()
-    // Kill anywhere from start-up (before the run exists) to the last epochs.
-    const delay = 100 + random() * duration * 0.95
-    await Promise.race([new Promise((r) => setTimeout(r, delay)), exited])
-    killAll(child)
-    await exited
-    const started = events.find((e) => e.event === 'started')
-    if (!started) {
-      assert.equal(integrity(), 'ok')
-      continue
+test(
+  'SIGKILL at 20 random moments never harms the database or loses a finished epoch',
+  { timeout: 300_000 },
+  async () => {
+    // How long one whole run takes on this machine, so that the kills spread over start-up and every epoch.
+    const calibration = startTraining()
+    const t0 = Date.now()
+    assert.equal((await calibration.exited).code, 0)
+    const duration = Date.now() - t0
+    for (let i = 0; i < 20; i++) {
+      const { child, events, exited } = startTraining()
+      // Kill anywhere from start-up (before the run exists) to the last epochs.
+      const delay = 100 + random() * duration * 0.95
+      await Promise.race([new Promise((r) => setTimeout(r, delay)), exited])
+      killAll(child)
+      await exited
+      const started = events.find((e) => e.event === 'started')
+      if (!started) {
+        assert.equal(integrity(), 'ok')
+        continue
+      }
+      const seen = events.filter((e) => e.event === 'epoch').map((e) => e.metrics.epoch)
+      const run = assertSound(started.runId, seen)
+      if (run.status === 'interrupted' && checkpointRows(started.runId).length > 0) interrupted.push(started.runId)
     }
-    const seen = events.filter((e) => e.event === 'epoch').map((e) => e.metrics.epoch)
-    const run = assertSound(started.runId, seen)
-    if (run.status === 'interrupted' && checkpointRows(started.runId).length > 0) interrupted.push(started.runId)
+    assert.ok(interrupted.length >= 3, `only ${interrupted.length} kills landed after a first epoch`)
   }
-  assert.ok(interrupted.length >= 3, `only ${interrupted.length} kills landed after a first epoch`)
-})
+)
 
 test('SIGKILL inside a checkpoint write leaves the previous checkpoint in force', { timeout: 60_000 }, async () => {
   const { child, events, exited } = startTraining(holdAt('checkpoint'))
@@ -139,7 +161,10 @@ test('SIGKILL inside a checkpoint write leaves the previous checkpoint in force'
     }, 20)
     exited.then(() => reject(new Error('training ended before the checkpoint hold')))
   })
-  assert.ok(existsSync(join(home, 'runs', String(runId), 'last-1.ckpt.writing')), 'the new checkpoint is half-way (not yet renamed)')
+  assert.ok(
+    existsSync(join(home, 'runs', String(runId), 'last-1.ckpt.writing')),
+    'the new checkpoint is half-way (not yet renamed)'
+  )
   killAll(child)
   await exited
   const run = assertSound(runId, [])
@@ -170,18 +195,25 @@ test('SIGKILL inside a metrics commit loses only that epoch', { timeout: 60_000 
   assert.deepEqual(run.epochs, [], 'the epoch being committed is not half there')
 })
 
-test('train --resume continues an interrupted run from its last checkpoint to the end', { timeout: 120_000 }, async () => {
-  assert.ok(interrupted.length > 0)
-  const runId = interrupted[0]
-  const before = show(runId)
-  const { events, exited } = startTraining({}, ['--resume', String(runId)])
-  const { code } = await exited
-  assert.equal(code, 0, JSON.stringify(events.at(-1)))
-  const after = show(runId)
-  assert.equal(after.status, 'completed')
-  assert.deepEqual(after.epochs.map((e) => e.epoch), [1, 2, 3, 4, 5, 6, 7, 8])
-  assert.deepEqual(after.epochs.slice(0, before.epochs.length), before.epochs)
-  const resumedEpochs = events.filter((e) => e.event === 'epoch').map((e) => e.metrics.epoch)
-  assert.equal(resumedEpochs[0], before.epochs.length + 1, 'training went on from the epoch after the checkpoint')
-  assert.equal(integrity(), 'ok')
-})
+test(
+  'train --resume continues an interrupted run from its last checkpoint to the end',
+  { timeout: 120_000 },
+  async () => {
+    assert.ok(interrupted.length > 0)
+    const runId = interrupted[0]
+    const before = show(runId)
+    const { events, exited } = startTraining({}, ['--resume', String(runId)])
+    const { code } = await exited
+    assert.equal(code, 0, JSON.stringify(events.at(-1)))
+    const after = show(runId)
+    assert.equal(after.status, 'completed')
+    assert.deepEqual(
+      after.epochs.map((e) => e.epoch),
+      [1, 2, 3, 4, 5, 6, 7, 8]
+    )
+    assert.deepEqual(after.epochs.slice(0, before.epochs.length), before.epochs)
+    const resumedEpochs = events.filter((e) => e.event === 'epoch').map((e) => e.metrics.epoch)
+    assert.equal(resumedEpochs[0], before.epochs.length + 1, 'training went on from the epoch after the checkpoint')
+    assert.equal(integrity(), 'ok')
+  }
+)

@@ -62,7 +62,7 @@ describe.each(CELL_TYPES)('%s', (type) => {
     expect(Object.keys(layer).filter((key) => key in CELL_OPTIONS)).toEqual(options)
   })
 
-  it("refuses the options of other cells, naming the cells that have them", () => {
+  it('refuses the options of other cells, naming the cells that have them', () => {
     for (const key of Object.keys(CELL_OPTIONS) as CellOption[]) {
       if (cellHasOption(type, key)) continue
       const layer = { type, units, [key]: optionSpec(key).default }
@@ -90,7 +90,11 @@ describe.each(CELL_TYPES)('%s', (type) => {
     expect(resolved.className).toBe(cell.className)
     expect(resolved.typeLabel).toBe(cell.className)
     const shapes = resolved.weights.map((w) => w.shape)
-    expect(shapes).toEqual([[1, G * units, input[1]], [1, G * units, units], [1, 2 * G * units]])
+    expect(shapes).toEqual([
+      [1, G * units, input[1]],
+      [1, G * units, units],
+      [1, 2 * G * units]
+    ])
   })
 
   it('is named on screen and in the runs table', () => {

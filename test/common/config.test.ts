@@ -1,6 +1,12 @@
 // The run config: Keras defaults filled, every bad value refused with a one-line message naming its place.
 import { describe, expect, it } from 'vitest'
-import { ConfigError, nearest, normalizeModelConfig, normalizeRunConfig, type RunConfigInput } from '../../common/config'
+import {
+  ConfigError,
+  nearest,
+  normalizeModelConfig,
+  normalizeRunConfig,
+  type RunConfigInput
+} from '../../common/config'
 
 /** The run config of product.md, as a person writes it. */
 function tutorialRun(): Record<string, any> {
@@ -10,7 +16,9 @@ function tutorialRun(): Record<string, any> {
     model: {
       layers: [
         {
-          type: 'bidirectional', mergeMode: 'concat', sharedWeights: false,
+          type: 'bidirectional',
+          mergeMode: 'concat',
+          sharedWeights: false,
           layer: { type: 'lstm', units: 50, returnSequences: true }
         },
         { type: 'dropout', rate: 0.2 },
@@ -22,7 +30,10 @@ function tutorialRun(): Record<string, any> {
     training: {
       optimizer: { type: 'adam', learningRate: 0.001 },
       loss: 'categorical_crossentropy',
-      batchSize: 64, epochs: 10, shuffle: true, seed: 42
+      batchSize: 64,
+      epochs: 10,
+      shuffle: true,
+      seed: 42
     }
   }
 }
@@ -43,8 +54,15 @@ function errorOf(edit: (config: Record<string, any>) => void, file = 'config.jso
 }
 
 const LSTM_DEFAULTS = {
-  type: 'lstm', returnSequences: false, activation: 'tanh', recurrentActivation: 'sigmoid', useBias: true,
-  dropout: 0, recurrentDropout: 0, goBackwards: false, unitForgetBias: true
+  type: 'lstm',
+  returnSequences: false,
+  activation: 'tanh',
+  recurrentActivation: 'sigmoid',
+  useBias: true,
+  dropout: 0,
+  recurrentDropout: 0,
+  goBackwards: false,
+  unitForgetBias: true
 }
 
 describe('defaults', () => {
@@ -54,7 +72,12 @@ describe('defaults', () => {
     expect(run.dataset).toEqual({ source: 'mnist-sample' })
     expect(run.model.input).toBeUndefined()
     expect(run.model.layers).toEqual([
-      { type: 'bidirectional', mergeMode: 'concat', sharedWeights: false, layer: { ...LSTM_DEFAULTS, units: 50, returnSequences: true } },
+      {
+        type: 'bidirectional',
+        mergeMode: 'concat',
+        sharedWeights: false,
+        layer: { ...LSTM_DEFAULTS, units: 50, returnSequences: true }
+      },
       { type: 'dropout', rate: 0.2 },
       { type: 'bidirectional', mergeMode: 'concat', sharedWeights: false, layer: { ...LSTM_DEFAULTS, units: 50 } },
       { type: 'dropout', rate: 0.2 },
@@ -62,28 +85,65 @@ describe('defaults', () => {
     ])
     expect(run.training).toEqual({
       optimizer: { type: 'adam', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
-      loss: 'categorical_crossentropy', batchSize: 64, epochs: 10, shuffle: true, seed: 42
+      loss: 'categorical_crossentropy',
+      batchSize: 64,
+      epochs: 10,
+      shuffle: true,
+      seed: 42
     })
   })
 
   it('fills a minimal config like Keras compile() and fit()', () => {
-    const run = normalizeRunConfig({ model: { layers: [{ type: 'gru', units: 8 }, { type: 'dense', units: 10, activation: 'softmax' }] } })
+    const run = normalizeRunConfig({
+      model: {
+        layers: [
+          { type: 'gru', units: 8 },
+          { type: 'dense', units: 10, activation: 'softmax' }
+        ]
+      }
+    })
     expect(run.name).toBe('untitled')
     expect(run.dataset).toEqual({ source: 'mnist-sample' })
     expect(run.model.layers[0]).toEqual({
-      type: 'gru', units: 8, returnSequences: false, activation: 'tanh', recurrentActivation: 'sigmoid', useBias: true,
-      dropout: 0, recurrentDropout: 0, goBackwards: false, resetAfter: true
+      type: 'gru',
+      units: 8,
+      returnSequences: false,
+      activation: 'tanh',
+      recurrentActivation: 'sigmoid',
+      useBias: true,
+      dropout: 0,
+      recurrentDropout: 0,
+      goBackwards: false,
+      resetAfter: true
     })
     expect(run.training).toEqual({
       optimizer: { type: 'rmsprop', learningRate: 0.001, rho: 0.9, momentum: 0, epsilon: 1e-7 },
-      loss: 'categorical_crossentropy', batchSize: 32, epochs: 1, shuffle: true, seed: 42
+      loss: 'categorical_crossentropy',
+      batchSize: 32,
+      epochs: 1,
+      shuffle: true,
+      seed: 42
     })
   })
 
   it('simple_rnn has no recurrentActivation; dense defaults to linear like Keras', () => {
-    const model = normalizeModelConfig({ layers: [{ type: 'simple_rnn', units: 4 }, { type: 'dense', units: 2 }] })
+    const model = normalizeModelConfig({
+      layers: [
+        { type: 'simple_rnn', units: 4 },
+        { type: 'dense', units: 2 }
+      ]
+    })
     expect(model.layers).toEqual([
-      { type: 'simple_rnn', units: 4, returnSequences: false, activation: 'tanh', useBias: true, dropout: 0, recurrentDropout: 0, goBackwards: false },
+      {
+        type: 'simple_rnn',
+        units: 4,
+        returnSequences: false,
+        activation: 'tanh',
+        useBias: true,
+        dropout: 0,
+        recurrentDropout: 0,
+        goBackwards: false
+      },
       { type: 'dense', units: 2, activation: 'linear', useBias: true }
     ])
   })
@@ -95,13 +155,24 @@ describe('defaults', () => {
   })
 
   it('fills optimizer defaults per type and accepts a Keras-style name', () => {
-    const optimizer = (value: unknown) => normalizeRunConfig({ ...tutorialRun(), training: { optimizer: value } }).training.optimizer
+    const optimizer = (value: unknown) =>
+      normalizeRunConfig({ ...tutorialRun(), training: { optimizer: value } }).training.optimizer
     expect(optimizer('adam')).toEqual({ type: 'adam', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 })
     expect(optimizer({ type: 'sgd' })).toEqual({ type: 'sgd', learningRate: 0.01, momentum: 0, nesterov: false })
     expect(optimizer({ type: 'sgd', momentum: 0.9, nesterov: true, clipNorm: 1 })).toEqual({
-      type: 'sgd', learningRate: 0.01, momentum: 0.9, nesterov: true, clipNorm: 1
+      type: 'sgd',
+      learningRate: 0.01,
+      momentum: 0.9,
+      nesterov: true,
+      clipNorm: 1
     })
-    expect(optimizer({ type: 'rmsprop', learningRate: 0.01 })).toEqual({ type: 'rmsprop', learningRate: 0.01, rho: 0.9, momentum: 0, epsilon: 1e-7 })
+    expect(optimizer({ type: 'rmsprop', learningRate: 0.01 })).toEqual({
+      type: 'rmsprop',
+      learningRate: 0.01,
+      rho: 0.9,
+      momentum: 0,
+      epsilon: 1e-7
+    })
   })
 
   it('fills callback defaults', () => {
@@ -109,12 +180,26 @@ describe('defaults', () => {
       ...tutorialRun(),
       training: { earlyStopping: true, reduceLrOnPlateau: { patience: 3 }, threads: 2 }
     }).training
-    expect(training.earlyStopping).toEqual({ monitor: 'val_loss', mode: 'auto', patience: 0, minDelta: 0, restoreBestWeights: false })
+    expect(training.earlyStopping).toEqual({
+      monitor: 'val_loss',
+      mode: 'auto',
+      patience: 0,
+      minDelta: 0,
+      restoreBestWeights: false
+    })
     expect(training.reduceLrOnPlateau).toEqual({
-      monitor: 'val_loss', mode: 'auto', factor: 0.1, patience: 3, minDelta: 1e-4, cooldown: 0, minLr: 0
+      monitor: 'val_loss',
+      mode: 'auto',
+      factor: 0.1,
+      patience: 3,
+      minDelta: 1e-4,
+      cooldown: 0,
+      minLr: 0
     })
     expect(training.threads).toBe(2)
-    expect(normalizeRunConfig({ ...tutorialRun(), training: { earlyStopping: false } }).training.earlyStopping).toBeUndefined()
+    expect(
+      normalizeRunConfig({ ...tutorialRun(), training: { earlyStopping: false } }).training.earlyStopping
+    ).toBeUndefined()
   })
 
   it('keeps model.input and a mse model ending in a recurrent layer', () => {
@@ -148,9 +233,27 @@ describe('round trip', () => {
   it('normalizing twice changes nothing', () => {
     const configs = [
       tutorialRun(),
-      { model: { layers: [{ type: 'gru', units: 8, name: 'encoder' }, { type: 'dense', units: 3, activation: 'softmax' }] } },
       {
-        name: 'x', model: { input: [5, 2], layers: [{ type: 'bidirectional', mergeMode: 'ave', sharedWeights: true, layer: { type: 'simple_rnn', units: 3, returnSequences: true } }] },
+        model: {
+          layers: [
+            { type: 'gru', units: 8, name: 'encoder' },
+            { type: 'dense', units: 3, activation: 'softmax' }
+          ]
+        }
+      },
+      {
+        name: 'x',
+        model: {
+          input: [5, 2],
+          layers: [
+            {
+              type: 'bidirectional',
+              mergeMode: 'ave',
+              sharedWeights: true,
+              layer: { type: 'simple_rnn', units: 3, returnSequences: true }
+            }
+          ]
+        },
         training: { loss: 'mse', optimizer: 'sgd', earlyStopping: { patience: 2 }, reduceLrOnPlateau: true }
       }
     ]
@@ -192,31 +295,87 @@ describe('errors name the file, the place and the field', () => {
   })
 
   it.each<[string, (c: Record<string, any>) => void, string]>([
-    ['units 0', (c) => (c.model.layers[0].layer.units = 0), 'model.layers[0].layer.units: must be a positive integer, got 0'],
-    ['negative units', (c) => (c.model.layers[4].units = -10), 'model.layers[4].units: must be a positive integer, got -10'],
-    ['fractional units', (c) => (c.model.layers[2].layer.units = 2.5), 'model.layers[2].layer.units: must be a positive integer, got 2.5'],
-    ['units as a string', (c) => (c.model.layers[2].layer.units = '50'), 'model.layers[2].layer.units: expected a number, got "50"'],
-    ['missing units', (c) => delete c.model.layers[2].layer.units, 'model.layers[2].layer.units: missing: give the number of units, e.g. 50'],
+    [
+      'units 0',
+      (c) => (c.model.layers[0].layer.units = 0),
+      'model.layers[0].layer.units: must be a positive integer, got 0'
+    ],
+    [
+      'negative units',
+      (c) => (c.model.layers[4].units = -10),
+      'model.layers[4].units: must be a positive integer, got -10'
+    ],
+    [
+      'fractional units',
+      (c) => (c.model.layers[2].layer.units = 2.5),
+      'model.layers[2].layer.units: must be a positive integer, got 2.5'
+    ],
+    [
+      'units as a string',
+      (c) => (c.model.layers[2].layer.units = '50'),
+      'model.layers[2].layer.units: expected a number, got "50"'
+    ],
+    [
+      'missing units',
+      (c) => delete c.model.layers[2].layer.units,
+      'model.layers[2].layer.units: missing: give the number of units, e.g. 50'
+    ],
     [
       'snake_case key',
       (c) => (c.model.layers[0].layer = { type: 'lstm', units: 50, return_sequences: true }),
       'model.layers[0].layer.return_sequences: unknown key (did you mean "returnSequences"?)'
     ],
-    ['misspelt key', (c) => (c.model.layers[0].mergMode = 'sum'), 'model.layers[0].mergMode: unknown key (did you mean "mergeMode"?)'],
-    ['unknown key', (c) => (c.model.layers[1].keep = 0.8), 'model.layers[1].keep: unknown key; expected one of type, name, rate'],
+    [
+      'misspelt key',
+      (c) => (c.model.layers[0].mergMode = 'sum'),
+      'model.layers[0].mergMode: unknown key (did you mean "mergeMode"?)'
+    ],
+    [
+      'unknown key',
+      (c) => (c.model.layers[1].keep = 0.8),
+      'model.layers[1].keep: unknown key; expected one of type, name, rate'
+    ],
     ['misspelt section', (c) => (c.trainng = {}), 'trainng: unknown key (did you mean "training"?)'],
-    ['dropout rate 1', (c) => (c.model.layers[1].rate = 1), 'model.layers[1].rate: must be at least 0 and below 1, got 1'],
-    ['negative dropout', (c) => (c.model.layers[3].rate = -0.1), 'model.layers[3].rate: must be at least 0 and below 1, got -0.1'],
-    ['recurrent dropout', (c) => (c.model.layers[0].layer.recurrentDropout = 1.5), 'model.layers[0].layer.recurrentDropout: must be at least 0 and below 1, got 1.5'],
-    ['missing rate', (c) => (c.model.layers[1] = { type: 'dropout' }), 'model.layers[1].rate: missing: give the fraction of inputs to drop, e.g. 0.2'],
+    [
+      'dropout rate 1',
+      (c) => (c.model.layers[1].rate = 1),
+      'model.layers[1].rate: must be at least 0 and below 1, got 1'
+    ],
+    [
+      'negative dropout',
+      (c) => (c.model.layers[3].rate = -0.1),
+      'model.layers[3].rate: must be at least 0 and below 1, got -0.1'
+    ],
+    [
+      'recurrent dropout',
+      (c) => (c.model.layers[0].layer.recurrentDropout = 1.5),
+      'model.layers[0].layer.recurrentDropout: must be at least 0 and below 1, got 1.5'
+    ],
+    [
+      'missing rate',
+      (c) => (c.model.layers[1] = { type: 'dropout' }),
+      'model.layers[1].rate: missing: give the fraction of inputs to drop, e.g. 0.2'
+    ],
     [
       'unknown layer type',
       (c) => (c.model.layers[2] = { type: 'conv1d', filters: 3 }),
       'model.layers[2].type: unknown layer type "conv1d"; expected one of simple_rnn, lstm, gru, bidirectional, dropout, dense'
     ],
-    ['Keras class name as type', (c) => (c.model.layers[2].layer.type = 'LSTM'), 'model.layers[2].layer.type: unknown layer type "LSTM" (did you mean "lstm"?)'],
-    ['SimpleRNN as type', (c) => (c.model.layers[2].layer.type = 'SimpleRNN'), 'model.layers[2].layer.type: unknown layer type "SimpleRNN" (did you mean "simple_rnn"?)'],
-    ['missing type', (c) => delete c.model.layers[3].type, 'model.layers[3].type: missing: expected one of simple_rnn, lstm, gru, bidirectional, dropout, dense'],
+    [
+      'Keras class name as type',
+      (c) => (c.model.layers[2].layer.type = 'LSTM'),
+      'model.layers[2].layer.type: unknown layer type "LSTM" (did you mean "lstm"?)'
+    ],
+    [
+      'SimpleRNN as type',
+      (c) => (c.model.layers[2].layer.type = 'SimpleRNN'),
+      'model.layers[2].layer.type: unknown layer type "SimpleRNN" (did you mean "simple_rnn"?)'
+    ],
+    [
+      'missing type',
+      (c) => delete c.model.layers[3].type,
+      'model.layers[3].type: missing: expected one of simple_rnn, lstm, gru, bidirectional, dropout, dense'
+    ],
     [
       'unknown activation',
       (c) => (c.model.layers[0].layer.activation = 'relu6'),
@@ -227,9 +386,21 @@ describe('errors name the file, the place and the field', () => {
       (c) => (c.model.layers[0].layer.recurrentActivation = 'softmax'),
       'model.layers[0].layer.recurrentActivation: unknown activation "softmax"; expected one of tanh, sigmoid, relu, linear'
     ],
-    ['unknown dense activation', (c) => (c.model.layers[4].activation = 'gelu'), 'model.layers[4].activation: unknown activation "gelu" (did you mean "relu"?)'],
-    ['unknown merge mode', (c) => (c.model.layers[0].mergeMode = 'max'), 'model.layers[0].mergeMode: unknown merge mode "max"; expected one of concat, sum, mul, ave'],
-    ['resetAfter on lstm', (c) => (c.model.layers[0].layer.resetAfter = false), 'model.layers[0].layer.resetAfter: only gru layers have resetAfter, not lstm'],
+    [
+      'unknown dense activation',
+      (c) => (c.model.layers[4].activation = 'gelu'),
+      'model.layers[4].activation: unknown activation "gelu" (did you mean "relu"?)'
+    ],
+    [
+      'unknown merge mode',
+      (c) => (c.model.layers[0].mergeMode = 'max'),
+      'model.layers[0].mergeMode: unknown merge mode "max"; expected one of concat, sum, mul, ave'
+    ],
+    [
+      'resetAfter on lstm',
+      (c) => (c.model.layers[0].layer.resetAfter = false),
+      'model.layers[0].layer.resetAfter: only gru layers have resetAfter, not lstm'
+    ],
     [
       'unitForgetBias on gru',
       (c) => (c.model.layers[0].layer = { type: 'gru', units: 5, returnSequences: true, unitForgetBias: true }),
@@ -237,7 +408,13 @@ describe('errors name the file, the place and the field', () => {
     ],
     [
       'recurrentActivation on simple_rnn',
-      (c) => (c.model.layers[0].layer = { type: 'simple_rnn', units: 5, returnSequences: true, recurrentActivation: 'sigmoid' }),
+      (c) =>
+        (c.model.layers[0].layer = {
+          type: 'simple_rnn',
+          units: 5,
+          returnSequences: true,
+          recurrentActivation: 'sigmoid'
+        }),
       'model.layers[0].layer.recurrentActivation: only lstm and gru layers have a recurrent activation, not simple_rnn'
     ],
     [
@@ -258,7 +435,11 @@ describe('errors name the file, the place and the field', () => {
       (c) => (c.model.layers[0].layer = { type: 'dense', units: 3 }),
       'model.layers[0].layer.type: a bidirectional layer wraps lstm, gru or simple_rnn, not dense'
     ],
-    ['bidirectional without a layer', (c) => delete c.model.layers[2].layer, 'model.layers[2].layer: missing: give the wrapped lstm, gru or simple_rnn layer'],
+    [
+      'bidirectional without a layer',
+      (c) => delete c.model.layers[2].layer,
+      'model.layers[2].layer: missing: give the wrapped lstm, gru or simple_rnn layer'
+    ],
     [
       'goBackwards inside bidirectional',
       (c) => (c.model.layers[2].layer.goBackwards = true),
@@ -293,26 +474,70 @@ describe('errors name the file, the place and the field', () => {
     ],
     ['batchSize 0', (c) => (c.training.batchSize = 0), 'training.batchSize: must be a positive integer, got 0'],
     ['fractional epochs', (c) => (c.training.epochs = 1.5), 'training.epochs: must be a positive integer, got 1.5'],
-    ['learningRate 0', (c) => (c.training.optimizer.learningRate = 0), 'training.optimizer.learningRate: must be greater than 0, got 0'],
-    ['negative learningRate', (c) => (c.training.optimizer.learningRate = -0.1), 'training.optimizer.learningRate: must be greater than 0, got -0.1'],
-    ['snake_case optimizer key', (c) => (c.training.optimizer.learning_rate = 0.1), 'training.optimizer.learning_rate: unknown key (did you mean "learningRate"?)'],
-    ['momentum on adam', (c) => (c.training.optimizer.momentum = 0.9), 'training.optimizer.momentum: unknown key; expected one of type, learningRate, beta1, beta2, epsilon, clipNorm'],
-    ['unknown optimizer', (c) => (c.training.optimizer = 'adamw'), 'training.optimizer: unknown optimizer "adamw" (did you mean "adam"?)'],
-    ['negative clipNorm', (c) => (c.training.optimizer.clipNorm = -1), 'training.optimizer.clipNorm: must be greater than 0, got -1'],
+    [
+      'learningRate 0',
+      (c) => (c.training.optimizer.learningRate = 0),
+      'training.optimizer.learningRate: must be greater than 0, got 0'
+    ],
+    [
+      'negative learningRate',
+      (c) => (c.training.optimizer.learningRate = -0.1),
+      'training.optimizer.learningRate: must be greater than 0, got -0.1'
+    ],
+    [
+      'snake_case optimizer key',
+      (c) => (c.training.optimizer.learning_rate = 0.1),
+      'training.optimizer.learning_rate: unknown key (did you mean "learningRate"?)'
+    ],
+    [
+      'momentum on adam',
+      (c) => (c.training.optimizer.momentum = 0.9),
+      'training.optimizer.momentum: unknown key; expected one of type, learningRate, beta1, beta2, epsilon, clipNorm'
+    ],
+    [
+      'unknown optimizer',
+      (c) => (c.training.optimizer = 'adamw'),
+      'training.optimizer: unknown optimizer "adamw" (did you mean "adam"?)'
+    ],
+    [
+      'negative clipNorm',
+      (c) => (c.training.optimizer.clipNorm = -1),
+      'training.optimizer.clipNorm: must be greater than 0, got -1'
+    ],
     [
       'unknown loss',
       (c) => (c.training.loss = 'sparse_categorical_crossentropy'),
       'training.loss: unknown loss "sparse_categorical_crossentropy"; expected one of categorical_crossentropy, mse'
     ],
-    ['validationSplit in training', (c) => (c.training.validationSplit = 0.1), 'training.validationSplit: belongs in the dataset: use dataset.validationSplit'],
+    [
+      'validationSplit in training',
+      (c) => (c.training.validationSplit = 0.1),
+      'training.validationSplit: belongs in the dataset: use dataset.validationSplit'
+    ],
     ['negative seed', (c) => (c.training.seed = -1), 'training.seed: must be an integer from 0 to 4294967295, got -1'],
     ['shuffle as a string', (c) => (c.training.shuffle = 'yes'), 'training.shuffle: expected true or false, got "yes"'],
-    ['unknown monitor', (c) => (c.training.earlyStopping = { monitor: 'val_acc' }), 'training.earlyStopping.monitor: unknown metric "val_acc" (did you mean "val_accuracy"?)'],
-    ['restore_best_weights', (c) => (c.training.earlyStopping = { restore_best_weights: true }), 'training.earlyStopping.restore_best_weights: unknown key (did you mean "restoreBestWeights"?)'],
-    ['factor 1', (c) => (c.training.reduceLrOnPlateau = { factor: 1 }), 'training.reduceLrOnPlateau.factor: must be below 1 (the learning rate is multiplied by it), got 1'],
+    [
+      'unknown monitor',
+      (c) => (c.training.earlyStopping = { monitor: 'val_acc' }),
+      'training.earlyStopping.monitor: unknown metric "val_acc" (did you mean "val_accuracy"?)'
+    ],
+    [
+      'restore_best_weights',
+      (c) => (c.training.earlyStopping = { restore_best_weights: true }),
+      'training.earlyStopping.restore_best_weights: unknown key (did you mean "restoreBestWeights"?)'
+    ],
+    [
+      'factor 1',
+      (c) => (c.training.reduceLrOnPlateau = { factor: 1 }),
+      'training.reduceLrOnPlateau.factor: must be below 1 (the learning rate is multiplied by it), got 1'
+    ],
     ['zero threads', (c) => (c.training.threads = 0), 'training.threads: must be an integer from 1 to 1024, got 0'],
     ['an empty name', (c) => (c.name = ''), 'name: expected a non-empty string, got ""'],
-    ['a dataset the datasets module refuses', (c) => (c.dataset = { source: 'imagenet' }), 'dataset.source: expected one of']
+    [
+      'a dataset the datasets module refuses',
+      (c) => (c.dataset = { source: 'imagenet' }),
+      'dataset.source: expected one of'
+    ]
   ])('%s', (_, edit, expected) => {
     const message = errorOf(edit)
     expect(message.startsWith(`config.json: ${expected}`)).toBe(true)

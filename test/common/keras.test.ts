@@ -58,7 +58,11 @@ describe.each([
   })
 
   it('can be the model of a run config', () => {
-    const run = normalizeRunConfig({ name: 'from-keras', model: copy(doc), training: { optimizer: 'adam', batchSize: 64 } })
+    const run = normalizeRunConfig({
+      name: 'from-keras',
+      model: copy(doc),
+      training: { optimizer: 'adam', batchSize: 64 }
+    })
     expect(run.model).toEqual(OURS)
     expect(normalizeRunConfig(JSON.parse(JSON.stringify(run)))).toEqual(run)
   })
@@ -69,19 +73,53 @@ describe('older and variant documents', () => {
     const gru = (units: number, returnSequences: boolean) => ({
       class_name: 'GRU',
       config: {
-        name: 'gru', trainable: true, units, activation: 'tanh', recurrent_activation: 'sigmoid', use_bias: true,
-        return_sequences: returnSequences, return_state: false, go_backwards: false, stateful: false, unroll: false,
-        dropout: 0.0, recurrent_dropout: 0.0, implementation: 1, kernel_regularizer: null
+        name: 'gru',
+        trainable: true,
+        units,
+        activation: 'tanh',
+        recurrent_activation: 'sigmoid',
+        use_bias: true,
+        return_sequences: returnSequences,
+        return_state: false,
+        go_backwards: false,
+        stateful: false,
+        unroll: false,
+        dropout: 0.0,
+        recurrent_dropout: 0.0,
+        implementation: 1,
+        kernel_regularizer: null
       }
     })
     const doc = {
       class_name: 'Sequential',
       config: [
-        { class_name: 'Bidirectional', config: { name: 'bidirectional_1', trainable: true, batch_input_shape: [null, 28, 28], dtype: 'float32', layer: gru(50, true), merge_mode: 'concat' } },
-        { class_name: 'Dropout', config: { name: 'dropout_1', trainable: true, rate: 0.2, noise_shape: null, seed: null } },
-        { class_name: 'Bidirectional', config: { name: 'bidirectional_2', trainable: true, layer: gru(50, false), merge_mode: 'concat' } },
-        { class_name: 'Dropout', config: { name: 'dropout_2', trainable: true, rate: 0.2, noise_shape: null, seed: null } },
-        { class_name: 'Dense', config: { name: 'dense_1', trainable: true, units: 10, activation: 'softmax', use_bias: true } }
+        {
+          class_name: 'Bidirectional',
+          config: {
+            name: 'bidirectional_1',
+            trainable: true,
+            batch_input_shape: [null, 28, 28],
+            dtype: 'float32',
+            layer: gru(50, true),
+            merge_mode: 'concat'
+          }
+        },
+        {
+          class_name: 'Dropout',
+          config: { name: 'dropout_1', trainable: true, rate: 0.2, noise_shape: null, seed: null }
+        },
+        {
+          class_name: 'Bidirectional',
+          config: { name: 'bidirectional_2', trainable: true, layer: gru(50, false), merge_mode: 'concat' }
+        },
+        {
+          class_name: 'Dropout',
+          config: { name: 'dropout_2', trainable: true, rate: 0.2, noise_shape: null, seed: null }
+        },
+        {
+          class_name: 'Dense',
+          config: { name: 'dense_1', trainable: true, units: 10, activation: 'softmax', use_bias: true }
+        }
       ],
       keras_version: '2.2.4',
       backend: 'tensorflow'
@@ -109,11 +147,18 @@ describe('older and variant documents', () => {
     doc.config.layers[3].config.layer.config.return_sequences = true
     doc.config.layers[3].config.backward_layer.config.return_sequences = true
     doc.config.layers[5] = {
-      module: 'keras.layers', class_name: 'TimeDistributed',
+      module: 'keras.layers',
+      class_name: 'TimeDistributed',
       config: { name: 'time_distributed', trainable: true, layer: doc.config.layers[5] }
     }
     const model = fromKerasJson(doc)
-    expect(model.layers[4]).toEqual({ type: 'dense', name: 'time_distributed', units: 10, activation: 'softmax', useBias: true })
+    expect(model.layers[4]).toEqual({
+      type: 'dense',
+      name: 'time_distributed',
+      units: 10,
+      activation: 'softmax',
+      useBias: true
+    })
     expect(resolveModel(model, [28, 28]).outputShape).toEqual([null, 28, 10])
   })
 
@@ -125,7 +170,16 @@ describe('older and variant documents', () => {
     delete inner.config.unit_forget_bias
     doc.config.layers[3].config.layer = {
       class_name: 'SimpleRNN',
-      config: { name: 'simple_rnn', units: 50, activation: 'relu', use_bias: true, return_sequences: false, go_backwards: false, dropout: 0.1, recurrent_dropout: 0.0 }
+      config: {
+        name: 'simple_rnn',
+        units: 50,
+        activation: 'relu',
+        use_bias: true,
+        return_sequences: false,
+        go_backwards: false,
+        dropout: 0.1,
+        recurrent_dropout: 0.0
+      }
     }
     const model = fromKerasJson(doc)
     expect(model.layers[0]).toMatchObject({ layer: { type: 'gru', resetAfter: true, recurrentActivation: 'sigmoid' } })
@@ -137,7 +191,8 @@ describe('errors point into the Keras document', () => {
   it.each<[string, (doc: any) => void, string]>([
     [
       'an unsupported layer',
-      (doc) => (doc.config.layers[3] = { class_name: 'Conv1D', config: { name: 'conv1d', filters: 8, kernel_size: [3] } }),
+      (doc) =>
+        (doc.config.layers[3] = { class_name: 'Conv1D', config: { name: 'conv1d', filters: 8, kernel_size: [3] } }),
       'model.config.layers[3]: unsupported layer type Conv1D; supported: InputLayer, Bidirectional, LSTM, GRU, SimpleRNN, Dropout, Dense, TimeDistributed'
     ],
     [
@@ -185,8 +240,16 @@ describe('errors point into the Keras document', () => {
       (doc) => (doc.config.layers[0].config.batch_input_shape = [null, 784]),
       'model.config.layers[0].config.batch_input_shape: expected an input of rank 3 [batch, steps, features], got [null,784]'
     ],
-    ['a functional model', (doc) => (doc.class_name = 'Functional'), 'model.class_name: only Sequential models can be imported, got "Functional"'],
-    ['a layer without config', (doc) => (doc.config.layers[2] = { class_name: 'Dropout' }), 'model.config.layers[2].config: expected an object, got nothing'],
+    [
+      'a functional model',
+      (doc) => (doc.class_name = 'Functional'),
+      'model.class_name: only Sequential models can be imported, got "Functional"'
+    ],
+    [
+      'a layer without config',
+      (doc) => (doc.config.layers[2] = { class_name: 'Dropout' }),
+      'model.config.layers[2].config: expected an object, got nothing'
+    ],
     [
       'a bidirectional dense',
       (doc) => (doc.config.layers[1].config.layer = doc.config.layers[5]),

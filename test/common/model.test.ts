@@ -14,7 +14,10 @@ import {
 const MNIST: [number, number] = [28, 28]
 
 /** The tutorial's stack with another cell or wrapper options. */
-function tutorial(cell: Record<string, unknown> = { type: 'lstm' }, wrapper: Record<string, unknown> = {}): ModelConfig {
+function tutorial(
+  cell: Record<string, unknown> = { type: 'lstm' },
+  wrapper: Record<string, unknown> = {}
+): ModelConfig {
   return normalizeModelConfig({
     layers: [
       { type: 'bidirectional', ...wrapper, layer: { ...cell, units: 50, returnSequences: true } },
@@ -56,7 +59,10 @@ describe('parameter counts follow Keras', () => {
 
   it('useBias false drops the bias from counts and weights', () => {
     const model = normalizeModelConfig({
-      layers: [{ type: 'lstm', units: 50, useBias: false }, { type: 'dense', units: 10, useBias: false }]
+      layers: [
+        { type: 'lstm', units: 50, useBias: false },
+        { type: 'dense', units: 10, useBias: false }
+      ]
     })
     const [lstm, dense] = resolveModel(model, MNIST).layers
     expect(lstm.params).toBe(4 * 50 * (28 + 50))
@@ -66,7 +72,13 @@ describe('parameter counts follow Keras', () => {
   })
 
   it('merge modes other than concat halve the next layer input', () => {
-    expect(paramsOf(tutorial({ type: 'lstm' }, { mergeMode: 'sum' }))).toEqual([31_600, 0, 2 * (4 * 50 * 100 + 200), 0, 510])
+    expect(paramsOf(tutorial({ type: 'lstm' }, { mergeMode: 'sum' }))).toEqual([
+      31_600,
+      0,
+      2 * (4 * 50 * 100 + 200),
+      0,
+      510
+    ])
   })
 })
 
@@ -120,7 +132,9 @@ describe('output shapes', () => {
     ['ave', true, [null, 28, 50]],
     ['ave', false, [null, 50]]
   ])('bidirectional mergeMode %s, returnSequences %s → %j', (mergeMode, returnSequences, shape) => {
-    expect(single({ type: 'bidirectional', mergeMode, layer: { type: 'lstm', units: 50, returnSequences } })).toEqual([shape])
+    expect(single({ type: 'bidirectional', mergeMode, layer: { type: 'lstm', units: 50, returnSequences } })).toEqual([
+      shape
+    ])
   })
 
   it('unidirectional layers give H features', () => {
@@ -140,7 +154,10 @@ describe('output shapes', () => {
       [null, 28, 10]
     ])
     const model = normalizeModelConfig({
-      layers: [{ type: 'lstm', units: 20, returnSequences: true }, { type: 'dense', units: 10 }]
+      layers: [
+        { type: 'lstm', units: 20, returnSequences: true },
+        { type: 'dense', units: 10 }
+      ]
     })
     expect(resolveModel(model, MNIST).layers[1].params).toBe(20 * 10 + 10)
   })
@@ -149,7 +166,11 @@ describe('output shapes', () => {
 describe('names', () => {
   it('are Keras-like: a counter per layer type', () => {
     expect(resolveModel(tutorial(), MNIST).layers.map((l) => l.name)).toEqual([
-      'bidirectional', 'dropout', 'bidirectional_1', 'dropout_1', 'dense'
+      'bidirectional',
+      'dropout',
+      'bidirectional_1',
+      'dropout_1',
+      'dense'
     ])
     const model = normalizeModelConfig({
       layers: [
@@ -177,7 +198,11 @@ describe('summary', () => {
     const summary = summarize(tutorial(), MNIST)
     expect(summary.totalParams).toBe(93_010)
     expect(summary.rows[0]).toEqual({
-      index: 0, name: 'bidirectional', type: 'Bidirectional LSTM', outputShape: [null, 28, 100], params: 31_600
+      index: 0,
+      name: 'bidirectional',
+      type: 'Bidirectional LSTM',
+      outputShape: [null, 28, 100],
+      params: 31_600
     })
     expect(formatSummary(summary, 'seed-bilstm-mnist')).toBe(
       [
@@ -234,6 +259,8 @@ describe('training memory estimate', () => {
 
   it('grows with the batch size', () => {
     const resolved = resolveModel(tutorial(), MNIST)
-    expect(estimateTrainingMemoryBytes(resolved, 128, 28)).toBeGreaterThan(1.9 * estimateTrainingMemoryBytes(resolved, 64, 28) - 2e6)
+    expect(estimateTrainingMemoryBytes(resolved, 128, 28)).toBeGreaterThan(
+      1.9 * estimateTrainingMemoryBytes(resolved, 64, 28) - 2e6
+    )
   })
 })

@@ -10,7 +10,11 @@ import { DatasetError, loadDataset } from '../../main/datasets'
 
 const fixtures = join(__dirname, '..', 'fixtures', 'datasets')
 const bad = join(fixtures, 'bad')
-const manifest = JSON.parse(readFileSync(join(bad, 'manifest.json'), 'utf8')) as { name: string; spec: unknown; message: string }[]
+const manifest = JSON.parse(readFileSync(join(bad, 'manifest.json'), 'utf8')) as {
+  name: string
+  spec: unknown
+  message: string
+}[]
 
 describe('bad-file corpus', () => {
   it('has a case for every kind of fault', () => {
@@ -19,8 +23,14 @@ describe('bad-file corpus', () => {
 
   it.each(manifest.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
     const spec = normalizeDatasetSpec(c.spec)
-    const err = await loadDataset(spec, { home: bad, baseDir: bad, fetch: () => Promise.reject(new Error('offline')) })
-      .then(() => undefined, (e: unknown) => e)
+    const err = await loadDataset(spec, {
+      home: bad,
+      baseDir: bad,
+      fetch: () => Promise.reject(new Error('offline'))
+    }).then(
+      () => undefined,
+      (e: unknown) => e
+    )
     expect(err, 'the load should have failed').toBeInstanceOf(DatasetError)
     expect((err as DatasetError).message).toBe(c.message)
     expect((err as DatasetError).message).not.toContain('\n')
@@ -34,7 +44,9 @@ describe('fixture script', () => {
     try {
       execFileSync(process.execPath, [join(__dirname, '..', '..', 'scripts', 'make-dataset-fixtures.mjs'), out])
       const list = (dir: string): string[] =>
-        readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => statSync(join(dir, f)).isFile()).sort()
+        readdirSync(dir, { recursive: true, encoding: 'utf8' })
+          .filter((f) => statSync(join(dir, f)).isFile())
+          .sort()
       const made = list(out)
       expect(made).toEqual(list(fixtures))
       for (const name of made) {

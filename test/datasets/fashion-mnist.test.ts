@@ -11,9 +11,18 @@ describe.skipIf(!present)(`Fashion-MNIST from ${dir}`, () => {
   it('loads 60,000 training and 10,000 validation images of 28×28, in 0..1, 6,000 and 1,000 of each class', async () => {
     const phases = new Set<string>()
     const started = performance.now()
-    const data = await loadDataset({ source: 'fashion-mnist', dir }, { home: '/nonexistent', onProgress: (p) => phases.add(p.phase) })
+    const data = await loadDataset(
+      { source: 'fashion-mnist', dir },
+      { home: '/nonexistent', onProgress: (p) => phases.add(p.phase) }
+    )
     console.log(`fashion-mnist loaded in ${(performance.now() - started).toFixed(0)} ms`)
-    expect(data).toMatchObject({ source: 'fashion-mnist', timeSteps: 28, features: 28, numClasses: 10, labelsPerStep: false })
+    expect(data).toMatchObject({
+      source: 'fashion-mnist',
+      timeSteps: 28,
+      features: 28,
+      numClasses: 10,
+      labelsPerStep: false
+    })
     expect([data.train.count, data.validation.count]).toEqual([60_000, 10_000])
     expect(data.train.x.length).toBe(60_000 * 784)
     expect(data.validation.y.length).toBe(10_000)

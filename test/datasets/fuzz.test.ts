@@ -16,7 +16,6 @@ for (const name of ['x.npy', 'y.npy', 'x.idx3-ubyte', 'y.idx1-ubyte']) copyFileS
 const CASES = 400
 const CASE_TIMEOUT_MS = 5_000
 
-
 interface Base {
   name: string
   bytes: Uint8Array
@@ -26,10 +25,18 @@ interface Base {
 }
 
 const read = (name: string): Uint8Array => new Uint8Array(readFileSync(join(good, name)))
-const npyPair = (role: 'x' | 'y') => (file: string): DatasetSpec =>
-  ({ source: 'npy', train: role === 'x' ? { x: file, y: 'y.npy' } : { x: 'x.npy', y: file } })
-const idxPair = (role: 'x' | 'y') => (file: string): DatasetSpec =>
-  ({ source: 'idx', train: role === 'x' ? { x: file, y: 'y.idx1-ubyte' } : { x: 'x.idx3-ubyte', y: file } })
+const npyPair =
+  (role: 'x' | 'y') =>
+  (file: string): DatasetSpec => ({
+    source: 'npy',
+    train: role === 'x' ? { x: file, y: 'y.npy' } : { x: 'x.npy', y: file }
+  })
+const idxPair =
+  (role: 'x' | 'y') =>
+  (file: string): DatasetSpec => ({
+    source: 'idx',
+    train: role === 'x' ? { x: file, y: 'y.idx1-ubyte' } : { x: 'x.idx3-ubyte', y: file }
+  })
 const bases: Base[] = [
   { name: 'x.npy', bytes: read('x.npy'), headerBytes: 128, spec: npyPair('x') },
   { name: 'y.npy', bytes: read('y.npy'), headerBytes: 128, spec: npyPair('y') },
@@ -38,8 +45,18 @@ const bases: Base[] = [
   { name: 'x.idx3-ubyte', bytes: read('x.idx3-ubyte'), headerBytes: 16, spec: idxPair('x') },
   { name: 'y.idx1-ubyte', bytes: read('y.idx1-ubyte'), headerBytes: 8, spec: idxPair('y') },
   { name: 'x.idx3-ubyte.gz', bytes: read('x.idx3-ubyte.gz'), headerBytes: 20, spec: idxPair('x') },
-  { name: 'train.csv', bytes: read('train.csv'), headerBytes: 0, spec: (file) => ({ source: 'csv', train: file, timeSteps: 4, features: 3, header: true }) },
-  { name: 'train-noheader.csv', bytes: read('train-noheader.csv'), headerBytes: 0, spec: (file) => ({ source: 'csv', train: file, timeSteps: 4, features: 3, validationSplit: 0.5 }) }
+  {
+    name: 'train.csv',
+    bytes: read('train.csv'),
+    headerBytes: 0,
+    spec: (file) => ({ source: 'csv', train: file, timeSteps: 4, features: 3, header: true })
+  },
+  {
+    name: 'train-noheader.csv',
+    bytes: read('train-noheader.csv'),
+    headerBytes: 0,
+    spec: (file) => ({ source: 'csv', train: file, timeSteps: 4, features: 3, validationSplit: 0.5 })
+  }
 ]
 
 const CSV_NOISE = ',\n\r-+.e0123456789 abNnaIinf"\u00e9'
@@ -79,7 +96,9 @@ function mutate(base: Base, random: () => number): { bytes: Uint8Array; how: str
         const text = new TextDecoder('latin1').decode(out.subarray(10, 128))
         const shape = Array.from({ length: int(5) }, () => sizes[int(sizes.length)])
         const descr = ['<f4', '<f8', '|u1', '<i8', '>i2', '<f2', '|b1', 'O', '<U3'][int(9)]
-        const fresh = text.replace(/'descr': '[^']*'/, `'descr': '${descr}'`).replace(/\([^)]*\)/, `(${shape.join(', ')}${shape.length === 1 ? ',' : ''})`)
+        const fresh = text
+          .replace(/'descr': '[^']*'/, `'descr': '${descr}'`)
+          .replace(/\([^)]*\)/, `(${shape.join(', ')}${shape.length === 1 ? ',' : ''})`)
         const bytes = new TextEncoder().encode(fresh.slice(0, 118).padEnd(117, ' ') + '\n')
         out.set(bytes.subarray(0, Math.min(bytes.length, 118)), 10)
         return { bytes: out, how: `header ${descr} (${shape.join(', ')})` }
@@ -96,7 +115,10 @@ function mutate(base: Base, random: () => number): { bytes: Uint8Array; how: str
       const from = int(src.length)
       const length = int(Math.min(200, src.length - from) + 1)
       const at = int(src.length)
-      return { bytes: new Uint8Array([...src.slice(0, at), ...src.slice(from, from + length), ...src.slice(at)]), how: `insert ${length} bytes at ${at}` }
+      return {
+        bytes: new Uint8Array([...src.slice(0, at), ...src.slice(from, from + length), ...src.slice(at)]),
+        how: `insert ${length} bytes at ${at}`
+      }
     }
     default: {
       let text = new TextDecoder().decode(src)
@@ -104,7 +126,8 @@ function mutate(base: Base, random: () => number): { bytes: Uint8Array; how: str
       for (let i = 0; i < edits; i++) {
         const at = int(text.length)
         const noise = CSV_NOISE[int(CSV_NOISE.length)]
-        text = random() < 0.5 ? text.slice(0, at) + noise + text.slice(at + 1) : text.slice(0, at) + noise + text.slice(at)
+        text =
+          random() < 0.5 ? text.slice(0, at) + noise + text.slice(at + 1) : text.slice(0, at) + noise + text.slice(at)
       }
       return { bytes: new TextEncoder().encode(text), how: `${edits} text edits` }
     }
@@ -140,13 +163,17 @@ describe('fuzz', () => {
           outcomes.refused++
           messages.add(err.message.replace(/^case-\d+-/, '').replace(/\d+/g, 'N'))
         } else {
-          failures.push(`case ${i} (${base.name}, ${how}): ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`)
+          failures.push(
+            `case ${i} (${base.name}, ${how}): ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`
+          )
         }
       }
     }
-    if (process.env.FUZZ_MESSAGES) console.log([...messages].sort().join("\n"))
-    console.log(`fuzz: ${outcomes.loaded} loaded, ${outcomes.refused} refused with ${messages.size} distinct messages, ` +
-      `${failures.length} other outcomes, in ${(performance.now() - started).toFixed(0)} ms`)
+    if (process.env.FUZZ_MESSAGES) console.log([...messages].sort().join('\n'))
+    console.log(
+      `fuzz: ${outcomes.loaded} loaded, ${outcomes.refused} refused with ${messages.size} distinct messages, ` +
+        `${failures.length} other outcomes, in ${(performance.now() - started).toFixed(0)} ms`
+    )
     expect(failures).toEqual([])
     expect(outcomes.refused).toBeGreaterThan(CASES / 2)
     expect(outcomes.loaded).toBeGreaterThan(0)

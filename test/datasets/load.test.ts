@@ -12,7 +12,14 @@ import { sha256 } from '../../main/datasets/download'
 const fixtures = join(__dirname, '..', 'fixtures', 'datasets')
 const good = join(fixtures, 'good')
 const expected = JSON.parse(readFileSync(join(good, 'expected.json'), 'utf8')) as {
-  N: number; T: number; F: number; C: number; x: number[]; y: number[]; yPerStep: number[]; pixels: number[]
+  N: number
+  T: number
+  F: number
+  C: number
+  x: number[]
+  y: number[]
+  yPerStep: number[]
+  pixels: number[]
 }
 const home = mkdtempSync(join(tmpdir(), 'rnnlab-datasets-'))
 afterAll(() => rmSync(home, { recursive: true, force: true }))
@@ -24,7 +31,13 @@ describe('npy', () => {
   const yFiles = ['y.npy', 'y-u2.npy', 'y-be.npy', 'y-f8.npy', 'y-onehot.npy']
   it.each(xFiles.flatMap((x) => yFiles.map((y) => [x, y])))('reads %s with %s', async (x, y) => {
     const data = await load({ source: 'npy', train: { x, y } })
-    expect(data).toMatchObject({ source: 'npy', timeSteps: expected.T, features: expected.F, numClasses: expected.C, labelsPerStep: false })
+    expect(data).toMatchObject({
+      source: 'npy',
+      timeSteps: expected.T,
+      features: expected.F,
+      numClasses: expected.C,
+      labelsPerStep: false
+    })
     expect(Array.from(data.train.x)).toEqual(expected.x)
     expect(Array.from(data.train.y)).toEqual(expected.y)
     expect(data.train.count).toBe(expected.N)
@@ -50,7 +63,11 @@ describe('npy', () => {
   })
 
   it('reads a validation set', async () => {
-    const data = await load({ source: 'npy', train: { x: 'x.npy', y: 'y.npy' }, validation: { x: 'x-f8.npy', y: 'y-onehot.npy' } })
+    const data = await load({
+      source: 'npy',
+      train: { x: 'x.npy', y: 'y.npy' },
+      validation: { x: 'x-f8.npy', y: 'y-onehot.npy' }
+    })
     expect(data.validation.count).toBe(expected.N)
     expect(Array.from(data.validation.y)).toEqual(expected.y)
   })
@@ -72,8 +89,14 @@ describe('idx', () => {
   })
   it('reads a multi-member gzip, whose trailer tells only the last member', async () => {
     const raw = readFileSync(join(good, 'x.idx3-ubyte'))
-    writeFileSync(join(home, 'x-two.idx3-ubyte.gz'), Buffer.concat([gzipSync(raw.subarray(0, 30)), gzipSync(raw.subarray(30))]))
-    const data = await loadDataset({ source: 'idx', train: { x: 'x-two.idx3-ubyte.gz', y: join(good, 'y.idx1-ubyte') } }, { home, baseDir: home })
+    writeFileSync(
+      join(home, 'x-two.idx3-ubyte.gz'),
+      Buffer.concat([gzipSync(raw.subarray(0, 30)), gzipSync(raw.subarray(30))])
+    )
+    const data = await loadDataset(
+      { source: 'idx', train: { x: 'x-two.idx3-ubyte.gz', y: join(good, 'y.idx1-ubyte') } },
+      { home, baseDir: home }
+    )
     expect(Array.from(data.train.x)).toEqual(expected.pixels.map((p) => Math.fround(p / 255)))
   })
   it('applies a declared scale instead', async () => {
@@ -84,7 +107,10 @@ describe('idx', () => {
 
 describe('csv', () => {
   it('reads rows with a header, and CRLF rows without one', async () => {
-    for (const [train, header] of [['train.csv', true], ['train-noheader.csv', false]] as const) {
+    for (const [train, header] of [
+      ['train.csv', true],
+      ['train-noheader.csv', false]
+    ] as const) {
       const data = await load({ source: 'csv', train, timeSteps: expected.T, features: expected.F, header })
       expect(Array.from(data.train.x)).toEqual(expected.x)
       expect(Array.from(data.train.y)).toEqual(expected.y)
@@ -94,7 +120,10 @@ describe('csv', () => {
   it('reads the label from the last column when told, gzipped too', async () => {
     const rows = expected.y.map((label, n) => [...expected.x.slice(n * 12, (n + 1) * 12), label].join(',')).join('\n')
     writeFileSync(join(home, 'last.csv.gz'), gzipSync(rows))
-    const data = await loadDataset({ source: 'csv', train: 'last.csv.gz', timeSteps: 4, features: 3, labelColumn: 'last', validationSplit: 0.5 }, { home, baseDir: home })
+    const data = await loadDataset(
+      { source: 'csv', train: 'last.csv.gz', timeSteps: 4, features: 3, labelColumn: 'last', validationSplit: 0.5 },
+      { home, baseDir: home }
+    )
     expect([data.train.count, data.validation.count]).toEqual([3, 3])
     expect(Array.from(data.train.x)).toEqual(expected.x.slice(0, 36))
     expect(Array.from(data.validation.y)).toEqual(expected.y.slice(3))
@@ -111,8 +140,18 @@ describe('progress and preview', () => {
   })
 
   it('previews per-step labels as one label per step', async () => {
-    const preview = await previewDataset({ source: 'npy', train: { x: 'x.npy', y: 'y-steps.npy' }, classNames: ['a', 'b', 'c'] }, { home, baseDir: good }, 2)
-    expect(preview).toMatchObject({ labelsPerStep: true, numClasses: 3, timeSteps: 4, features: 3, classNames: ['a', 'b', 'c'] })
+    const preview = await previewDataset(
+      { source: 'npy', train: { x: 'x.npy', y: 'y-steps.npy' }, classNames: ['a', 'b', 'c'] },
+      { home, baseDir: good },
+      2
+    )
+    expect(preview).toMatchObject({
+      labelsPerStep: true,
+      numClasses: 3,
+      timeSteps: 4,
+      features: 3,
+      classNames: ['a', 'b', 'c']
+    })
     expect(preview.validation).toBeUndefined()
     expect(preview.train.classCounts.reduce((a, b) => a + b)).toBe(expected.N * expected.T)
     expect(preview.samples.map((s) => s.label)).toEqual([expected.yPerStep.slice(0, 4), expected.yPerStep.slice(4, 8)])
@@ -135,7 +174,10 @@ describe('mnist-sample', () => {
     expect(data.validation.x.length).toBe(2000 * 784)
     let min = Infinity
     let max = -Infinity
-    for (const v of data.train.x) { if (v < min) min = v; if (v > max) max = v }
+    for (const v of data.train.x) {
+      if (v < min) min = v
+      if (v > max) max = v
+    }
     expect(min).toBe(0)
     expect(max).toBeLessThanOrEqual(1)
     expect(max).toBeGreaterThan(0.99)
@@ -145,13 +187,21 @@ describe('mnist-sample', () => {
       // Evenly interleaved classes put close to 20% of every class in validation.
       for (const n of split.classCounts) expect(n).toBeGreaterThan(split === preview.train ? 650 : 150)
     }
-    expect(preview.train.classCounts.reduce((a, b) => a + b) + preview.validation!.classCounts.reduce((a, b) => a + b)).toBe(10_000)
+    expect(
+      preview.train.classCounts.reduce((a, b) => a + b) + preview.validation!.classCounts.reduce((a, b) => a + b)
+    ).toBe(10_000)
   })
 
   it('is the same, value for value, on a second load', async () => {
-    const [a, b] = await Promise.all([loadDataset({ source: 'mnist-sample' }, { home }), loadDataset({ source: 'mnist-sample' }, { home })])
-    expect(Buffer.from(a.train.x.buffer, a.train.x.byteOffset, a.train.x.byteLength)
-      .equals(Buffer.from(b.train.x.buffer, b.train.x.byteOffset, b.train.x.byteLength))).toBe(true)
+    const [a, b] = await Promise.all([
+      loadDataset({ source: 'mnist-sample' }, { home }),
+      loadDataset({ source: 'mnist-sample' }, { home })
+    ])
+    expect(
+      Buffer.from(a.train.x.buffer, a.train.x.byteOffset, a.train.x.byteLength).equals(
+        Buffer.from(b.train.x.buffer, b.train.x.byteOffset, b.train.x.byteLength)
+      )
+    ).toBe(true)
     expect(Array.from(a.validation.y)).toEqual(Array.from(b.validation.y))
     // The fixed order starts with each class's first digit, the largest classes first (1,127 ones … 863 fives).
     expect(Array.from(a.train.y.subarray(0, 10))).toEqual([1, 7, 3, 6, 0, 2, 4, 9, 8, 5])
@@ -184,7 +234,9 @@ describe('mnist family', () => {
   })
 
   it('names a folder that does not exist', async () => {
-    const err = await loadDataset({ source: 'fashion-mnist', dir: 'no-such-folder' }, { home, baseDir: good }).catch((e: unknown) => e)
+    const err = await loadDataset({ source: 'fashion-mnist', dir: 'no-such-folder' }, { home, baseDir: good }).catch(
+      (e: unknown) => e
+    )
     expect(err).toBeInstanceOf(DatasetError)
     expect((err as Error).message).toBe('no-such-folder: folder not found')
   })
@@ -212,7 +264,9 @@ describe('mnist family', () => {
     expect(err).toBeInstanceOf(DatasetError)
     const cache = join(home, 'datasets', 'mnist')
     expect((err as Error).message).toMatch(
-      new RegExp(`^mnist: train-images-idx3-ubyte\\.gz is not in ${cache} and could not be downloaded \\(getaddrinfo ENOTFOUND .*\\); put the four IDX files there, or set "dir" to a folder that holds them$`)
+      new RegExp(
+        `^mnist: train-images-idx3-ubyte\\.gz is not in ${cache} and could not be downloaded \\(getaddrinfo ENOTFOUND .*\\); put the four IDX files there, or set "dir" to a folder that holds them$`
+      )
     )
     expect(urls).toEqual(MNIST_DOWNLOADS.mnist.mirrors.map((m) => m + 'train-images-idx3-ubyte.gz'))
   })
@@ -222,8 +276,10 @@ describe('mnist family', () => {
     try {
       // Stand-in files whose hashes are made the expected ones for this test: the check itself is what is tested.
       const bodies = new Map<string, Uint8Array>()
-      for (const name of ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz']) bodies.set(name, readFileSync(join(tiny, name)))
-      for (const name of ['t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']) bodies.set(name + '.gz', gzipSync(readFileSync(join(tiny, name))))
+      for (const name of ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz'])
+        bodies.set(name, readFileSync(join(tiny, name)))
+      for (const name of ['t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'])
+        bodies.set(name + '.gz', gzipSync(readFileSync(join(tiny, name))))
       const sums = MNIST_DOWNLOADS.mnist.sha256
       const saved = { ...sums }
       sums.trainImages = sha256(bodies.get('train-images-idx3-ubyte.gz')!)
@@ -235,23 +291,30 @@ describe('mnist family', () => {
         fetched.push(url)
         const name = url.slice(url.lastIndexOf('/') + 1)
         // The first mirror serves altered bytes for one file: the loader must fall through to the next.
-        const body = url.startsWith(MNIST_DOWNLOADS.mnist.mirrors[0]) && name.startsWith('t10k-labels') ? new Uint8Array([1, 2, 3]) : bodies.get(name)!
+        const body =
+          url.startsWith(MNIST_DOWNLOADS.mnist.mirrors[0]) && name.startsWith('t10k-labels')
+            ? new Uint8Array([1, 2, 3])
+            : bodies.get(name)!
         onProgress(body.length, body.length)
         return body
       }
       const phases: string[] = []
       try {
-        const data = await loadDataset({ source: 'mnist' }, { home: dlHome, fetch, onProgress: (p) => phases.push(p.phase) })
+        const data = await loadDataset(
+          { source: 'mnist' },
+          { home: dlHome, fetch, onProgress: (p) => phases.push(p.phase) }
+        )
         expect([data.train.count, data.validation.count]).toEqual([5, 3])
       } finally {
         Object.assign(sums, saved)
       }
       expect(fetched).toHaveLength(5)
       expect(phases).toContain('download t10k-labels-idx1-ubyte.gz')
-      expect(readFileSync(join(dlHome, 'datasets', 'mnist', 't10k-labels-idx1-ubyte.gz')).length).toBe(bodies.get('t10k-labels-idx1-ubyte.gz')!.length)
+      expect(readFileSync(join(dlHome, 'datasets', 'mnist', 't10k-labels-idx1-ubyte.gz')).length).toBe(
+        bodies.get('t10k-labels-idx1-ubyte.gz')!.length
+      )
     } finally {
       rmSync(dlHome, { recursive: true, force: true })
     }
   })
 })
-

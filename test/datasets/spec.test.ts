@@ -16,44 +16,95 @@ describe('normalizeDatasetSpec', () => {
   it('accepts every source and keeps only known fields', () => {
     expect(normalizeDatasetSpec({ source: 'mnist-sample' })).toEqual({ source: 'mnist-sample' })
     expect(normalizeDatasetSpec({ source: 'mnist-sample', limit: 500, validationSplit: 0.1 })).toEqual({
-      source: 'mnist-sample', limit: 500, validationSplit: 0.1
+      source: 'mnist-sample',
+      limit: 500,
+      validationSplit: 0.1
     })
     expect(normalizeDatasetSpec({ source: 'fashion-mnist', dir: '/usr/share/datasets/fashion-mnist' })).toEqual({
-      source: 'fashion-mnist', dir: '/usr/share/datasets/fashion-mnist'
+      source: 'fashion-mnist',
+      dir: '/usr/share/datasets/fashion-mnist'
     })
-    expect(normalizeDatasetSpec({ source: 'npy', train: { x: 'x.npy', y: 'y.npy' }, validation: { x: 'a.npy', y: 'b.npy' }, numClasses: 10 }))
-      .toEqual({ source: 'npy', train: { x: 'x.npy', y: 'y.npy' }, validation: { x: 'a.npy', y: 'b.npy' }, numClasses: 10 })
-    expect(normalizeDatasetSpec({ source: 'idx', train: { x: 'x', y: 'y' }, validationSplit: 0.25, scale: 0.5 }))
-      .toEqual({ source: 'idx', train: { x: 'x', y: 'y' }, validationSplit: 0.25, scale: 0.5 })
-    expect(normalizeDatasetSpec({ source: 'csv', train: 't.csv', timeSteps: 28, features: 28, header: true, labelColumn: 'last', classNames: ['a', 'b'] }))
-      .toEqual({ source: 'csv', train: 't.csv', timeSteps: 28, features: 28, header: true, labelColumn: 'last', classNames: ['a', 'b'] })
+    expect(
+      normalizeDatasetSpec({
+        source: 'npy',
+        train: { x: 'x.npy', y: 'y.npy' },
+        validation: { x: 'a.npy', y: 'b.npy' },
+        numClasses: 10
+      })
+    ).toEqual({
+      source: 'npy',
+      train: { x: 'x.npy', y: 'y.npy' },
+      validation: { x: 'a.npy', y: 'b.npy' },
+      numClasses: 10
+    })
+    expect(
+      normalizeDatasetSpec({ source: 'idx', train: { x: 'x', y: 'y' }, validationSplit: 0.25, scale: 0.5 })
+    ).toEqual({ source: 'idx', train: { x: 'x', y: 'y' }, validationSplit: 0.25, scale: 0.5 })
+    expect(
+      normalizeDatasetSpec({
+        source: 'csv',
+        train: 't.csv',
+        timeSteps: 28,
+        features: 28,
+        header: true,
+        labelColumn: 'last',
+        classNames: ['a', 'b']
+      })
+    ).toEqual({
+      source: 'csv',
+      train: 't.csv',
+      timeSteps: 28,
+      features: 28,
+      header: true,
+      labelColumn: 'last',
+      classNames: ['a', 'b']
+    })
   })
 
   const bad: [unknown, string][] = [
     [undefined, 'dataset: expected an object, got undefined'],
-    [{ source: 'imagenet' }, 'dataset.source: expected one of mnist-sample, mnist, fashion-mnist, npy, idx, csv, got "imagenet"'],
+    [
+      { source: 'imagenet' },
+      'dataset.source: expected one of mnist-sample, mnist, fashion-mnist, npy, idx, csv, got "imagenet"'
+    ],
     [{ source: 'npy', train: { x: 3, y: 'y.npy' } }, 'dataset.train.x: must be a path string'],
     [{ source: 'npy', train: { x: 'x.npy' } }, 'dataset.train.y: must be a path string'],
     [{ source: 'npy' }, 'dataset.train: missing'],
     [{ source: 'npy', train: { x: 'a', y: 'b', z: 'c' } }, 'dataset.train.z: unknown field (known: x, y)'],
-    [{ source: 'npy', train: { x: 'a', y: 'b' }, validationSplit: 1 }, 'dataset.validationSplit: expected a number between 0 and 1 (exclusive), got 1'],
-    [{ source: 'npy', train: { x: 'a', y: 'b' }, validation: { x: 'c', y: 'd' }, validationSplit: 0.2 },
-      'dataset.validationSplit: not allowed together with dataset.validation'],
-    [{ source: 'mnist', validationSplit: 0.2 }, 'dataset.validationSplit: not used by mnist, whose test set is the validation set'],
+    [
+      { source: 'npy', train: { x: 'a', y: 'b' }, validationSplit: 1 },
+      'dataset.validationSplit: expected a number between 0 and 1 (exclusive), got 1'
+    ],
+    [
+      { source: 'npy', train: { x: 'a', y: 'b' }, validation: { x: 'c', y: 'd' }, validationSplit: 0.2 },
+      'dataset.validationSplit: not allowed together with dataset.validation'
+    ],
+    [
+      { source: 'mnist', validationSplit: 0.2 },
+      'dataset.validationSplit: not used by mnist, whose test set is the validation set'
+    ],
     [{ source: 'mnist', folder: '/x' }, 'dataset.folder: unknown field for source mnist (known: source, dir)'],
     [{ source: 'mnist-sample', limit: 1 }, 'dataset.limit: must be between 2 and 10000, got 1'],
     [{ source: 'csv', train: 't.csv', features: 3 }, 'dataset.timeSteps: missing'],
     [{ source: 'csv', train: 't.csv', timeSteps: 2.5, features: 3 }, 'dataset.timeSteps: expected an integer, got 2.5'],
-    [{ source: 'csv', train: 't.csv', timeSteps: 2, features: 3, labelColumn: 'middle' }, 'dataset.labelColumn: expected "first" or "last", got "middle"'],
+    [
+      { source: 'csv', train: 't.csv', timeSteps: 2, features: 3, labelColumn: 'middle' },
+      'dataset.labelColumn: expected "first" or "last", got "middle"'
+    ],
     [{ source: 'idx', train: { x: 'a', y: 'b' }, scale: -1 }, 'dataset.scale: expected a positive number, got -1'],
-    [{ source: 'npy', train: { x: 'a', y: 'b' }, numClasses: 3, classNames: ['a', 'b'] }, 'dataset.classNames: 2 names for numClasses 3']
+    [
+      { source: 'npy', train: { x: 'a', y: 'b' }, numClasses: 3, classNames: ['a', 'b'] },
+      'dataset.classNames: 2 names for numClasses 3'
+    ]
   ]
   it.each(bad)('rejects %j', (input, message) => {
     expect(messageOf(() => normalizeDatasetSpec(input))).toBe(message)
   })
 
   it('names the field under the given path', () => {
-    expect(() => normalizeDatasetSpec({ source: 'npy', train: { x: '', y: 'y' } }, 'config.dataset')).toThrow('config.dataset.train.x: must be a path string')
+    expect(() => normalizeDatasetSpec({ source: 'npy', train: { x: '', y: 'y' } }, 'config.dataset')).toThrow(
+      'config.dataset.train.x: must be a path string'
+    )
   })
 })
 

@@ -8,7 +8,9 @@ export const appRoot = join(__dirname, '..', '..')
 export const screenshotDir = join(appRoot, 'test-results', 'screenshots')
 
 export function chromiumPath(): string {
-  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean) as string[]
+  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(
+    Boolean
+  ) as string[]
   const found = candidates.find((p) => existsSync(p))
   if (!found) throw new Error('Chromium not found: install it (apt-get install chromium) or set CHROMIUM_PATH')
   return found
@@ -18,7 +20,15 @@ export async function launchBrowser(): Promise<Browser> {
   mkdirSync(screenshotDir, { recursive: true })
   return chromium.launch({
     executablePath: chromiumPath(),
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync'
+    ]
   })
 }
 
@@ -66,7 +76,12 @@ export function trainTinyRun(home: string, database: string, name: string, seed:
   const config = {
     name,
     dataset: { source: 'mnist-sample', limit: 500 },
-    model: { layers: [{ type: 'simple_rnn', units: 16 }, { type: 'dense', units: 10, activation: 'softmax' }] },
+    model: {
+      layers: [
+        { type: 'simple_rnn', units: 16 },
+        { type: 'dense', units: 10, activation: 'softmax' }
+      ]
+    },
     training: { epochs: 2, batchSize: 32, seed }
   }
   const file = join(home, `${name}.json`)

@@ -19,7 +19,12 @@ export function sampleArgs(runId: number): Record<CallName, unknown> {
       config: {
         name: 'sample',
         dataset: { source: 'mnist-sample', limit: 100 },
-        model: { layers: [{ type: 'simple_rnn', units: 4 }, { type: 'dense', units: 10, activation: 'softmax' }] },
+        model: {
+          layers: [
+            { type: 'simple_rnn', units: 4 },
+            { type: 'dense', units: 10, activation: 'softmax' }
+          ]
+        },
         training: { epochs: 1 }
       }
     },

@@ -6,14 +6,26 @@ export const tutorialConfig = {
   dataset: { source: 'mnist-sample' },
   model: {
     layers: [
-      { type: 'bidirectional', mergeMode: 'concat', sharedWeights: false, layer: { type: 'lstm', units: 50, returnSequences: true } },
+      {
+        type: 'bidirectional',
+        mergeMode: 'concat',
+        sharedWeights: false,
+        layer: { type: 'lstm', units: 50, returnSequences: true }
+      },
       { type: 'dropout', rate: 0.2 },
       { type: 'bidirectional', layer: { type: 'lstm', units: 50 } },
       { type: 'dropout', rate: 0.2 },
       { type: 'dense', units: 10, activation: 'softmax' }
     ]
   },
-  training: { optimizer: { type: 'adam', learningRate: 0.001 }, loss: 'categorical_crossentropy', batchSize: 64, epochs: 3, shuffle: true, seed: 42 }
+  training: {
+    optimizer: { type: 'adam', learningRate: 0.001 },
+    loss: 'categorical_crossentropy',
+    batchSize: 64,
+    epochs: 3,
+    shuffle: true,
+    seed: 42
+  }
 }
 
 /** A completed run with `epochs` epochs whose validation accuracy peaks at `peakEpoch`. */

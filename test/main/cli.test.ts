@@ -51,8 +51,12 @@ describe('rnnlab CLI', () => {
     expect(runs.code).toBe(0)
     const lines = runs.out.split('\n')
     expect(lines[0]).toMatch(/^ID\s+NAME\s+STATUS\s+CELL/)
-    expect(lines[2]).toMatch(new RegExp(`^\\s*${b}\\s+bigru\\s+completed\\s+gru\\s+bidirectional\\s+5\\s+70,610\\s+2/2\\s+94\\.00% @2`))
-    expect(lines[3]).toMatch(new RegExp(`^\\s*${a}\\s+bilstm\\s+completed\\s+lstm\\s+bidirectional\\s+5\\s+93,010\\s+3/3\\s+94\\.00% @2`))
+    expect(lines[2]).toMatch(
+      new RegExp(`^\\s*${b}\\s+bigru\\s+completed\\s+gru\\s+bidirectional\\s+5\\s+70,610\\s+2/2\\s+94\\.00% @2`)
+    )
+    expect(lines[3]).toMatch(
+      new RegExp(`^\\s*${a}\\s+bilstm\\s+completed\\s+lstm\\s+bidirectional\\s+5\\s+93,010\\s+3/3\\s+94\\.00% @2`)
+    )
 
     const show = await rnnlab('show', 'bilstm')
     expect(show.out).toContain(`Run ${a}: bilstm  [completed]`)
@@ -75,7 +79,9 @@ describe('rnnlab CLI', () => {
 
     const csv = await rnnlab('metrics', String(a), '--csv')
     const rows = csv.out.split('\n')
-    expect(rows[0]).toBe('run_id,run_name,epoch,loss,accuracy,val_loss,val_accuracy,learning_rate,seconds,samples_per_second')
+    expect(rows[0]).toBe(
+      'run_id,run_name,epoch,loss,accuracy,val_loss,val_accuracy,learning_rate,seconds,samples_per_second'
+    )
     expect(rows).toHaveLength(4)
     expect(rows[1]).toMatch(new RegExp(`^${a},bilstm,1,0\\.5,`))
 
@@ -92,8 +98,14 @@ describe('rnnlab CLI', () => {
 
   it('fails with one line naming the bad input', async () => {
     expect(await rnnlab('show', '42')).toEqual({ code: 1, out: '', err: 'rnnlab: run 42 not found' })
-    expect(await rnnlab('frobnicate')).toMatchObject({ code: 2, err: "rnnlab: unknown command 'frobnicate'; run 'rnnlab --help' for the list" })
-    expect(await rnnlab('compare', '1')).toMatchObject({ code: 2, err: expect.stringContaining('usage: rnnlab compare') })
+    expect(await rnnlab('frobnicate')).toMatchObject({
+      code: 2,
+      err: "rnnlab: unknown command 'frobnicate'; run 'rnnlab --help' for the list"
+    })
+    expect(await rnnlab('compare', '1')).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('usage: rnnlab compare')
+    })
     const notDb = join(dir.path, 'x.db')
     writeFileSync(notDb, 'not a database'.repeat(20))
     db = notDb
@@ -123,9 +135,19 @@ describe('rnnlab CLI', () => {
     expect(tutorial.out).toContain('Total params: 93,010')
     const total = async (name: string, mutate: (c: typeof tutorialConfig) => void) =>
       /Total params: ([\d,]+)/.exec((await rnnlab('summary', file(name, variant(mutate)))).out)?.[1]
-    expect(await total('gru.json', (c) => c.model.layers.forEach((l) => 'layer' in l && l.layer && (l.layer.type = 'gru')))).toBe('70,610')
-    expect(await total('rnn.json', (c) => c.model.layers.forEach((l) => 'layer' in l && l.layer && (l.layer.type = 'simple_rnn')))).toBe('24,010')
-    expect(await total('shared.json', (c) => c.model.layers.forEach((l) => 'layer' in l && ((l as { sharedWeights?: boolean }).sharedWeights = true)))).toBe('47,010')
+    expect(
+      await total('gru.json', (c) => c.model.layers.forEach((l) => 'layer' in l && l.layer && (l.layer.type = 'gru')))
+    ).toBe('70,610')
+    expect(
+      await total('rnn.json', (c) =>
+        c.model.layers.forEach((l) => 'layer' in l && l.layer && (l.layer.type = 'simple_rnn'))
+      )
+    ).toBe('24,010')
+    expect(
+      await total('shared.json', (c) =>
+        c.model.layers.forEach((l) => 'layer' in l && ((l as { sharedWeights?: boolean }).sharedWeights = true))
+      )
+    ).toBe('47,010')
     const json = JSON.parse((await rnnlab('summary', file('t.json', tutorialConfig), '--json')).out)
     expect(json.input).toEqual([28, 28])
     expect(json.totalParams).toBe(93_010)
@@ -138,12 +160,39 @@ describe('rnnlab CLI', () => {
       writeFileSync(path, text)
       return path
     }
-    const zero = bad('zero.json', JSON.stringify({ model: { layers: [{ type: 'lstm', units: 0 }, { type: 'dense', units: 2, activation: 'softmax' }] } }))
-    expect(await rnnlab('summary', zero)).toMatchObject({ code: 1, err: `rnnlab: ${zero}: model.layers[0].units: must be a positive integer, got 0` })
+    const zero = bad(
+      'zero.json',
+      JSON.stringify({
+        model: {
+          layers: [
+            { type: 'lstm', units: 0 },
+            { type: 'dense', units: 2, activation: 'softmax' }
+          ]
+        }
+      })
+    )
+    expect(await rnnlab('summary', zero)).toMatchObject({
+      code: 1,
+      err: `rnnlab: ${zero}: model.layers[0].units: must be a positive integer, got 0`
+    })
     const broken = bad('broken.json', '{\n  "model": {,\n}')
-    expect((await rnnlab('summary', broken)).err).toMatch(new RegExp(`^rnnlab: ${broken.replace(/[.]/g, '\\.')}:2:13: not valid JSON`))
-    expect((await rnnlab('summary', join(dir.path, 'missing.json'))).err).toBe(`rnnlab: ${join(dir.path, 'missing.json')}: no such file`)
-    const huge = bad('huge.json', JSON.stringify({ model: { layers: [{ type: 'lstm', units: 60000 }, { type: 'dense', units: 10, activation: 'softmax' }] } }))
+    expect((await rnnlab('summary', broken)).err).toMatch(
+      new RegExp(`^rnnlab: ${broken.replace(/[.]/g, '\\.')}:2:13: not valid JSON`)
+    )
+    expect((await rnnlab('summary', join(dir.path, 'missing.json'))).err).toBe(
+      `rnnlab: ${join(dir.path, 'missing.json')}: no such file`
+    )
+    const huge = bad(
+      'huge.json',
+      JSON.stringify({
+        model: {
+          layers: [
+            { type: 'lstm', units: 60000 },
+            { type: 'dense', units: 10, activation: 'softmax' }
+          ]
+        }
+      })
+    )
     const refused = await rnnlab('summary', huge)
     expect(refused.code).toBe(1)
     expect(refused.err).toMatch(new RegExp(`^rnnlab: ${huge.replace(/[.]/g, '\\.')}: .*model\\.layers\\[0\\]`))
@@ -174,41 +223,67 @@ describe('rnnlab command lines', () => {
 
   it('refuses an unknown flag, naming it and the nearest known one (not silently using the default)', async () => {
     for (const [name, { typo, meant }] of Object.entries(flags)) {
-      expect(await rnnlab(name, '1', typo, '3'), name).toEqual({ code: 2, out: '', err: `rnnlab: unknown option ${typo} (did you mean ${meant}?)` })
+      expect(await rnnlab(name, '1', typo, '3'), name).toEqual({
+        code: 2,
+        out: '',
+        err: `rnnlab: unknown option ${typo} (did you mean ${meant}?)`
+      })
     }
-    expect((await rnnlab('train', 'x.json', '--init_from', 'm.onnx')).err).toBe('rnnlab: unknown option --init_from (did you mean --init-from?)')
+    expect((await rnnlab('train', 'x.json', '--init_from', 'm.onnx')).err).toBe(
+      'rnnlab: unknown option --init_from (did you mean --init-from?)'
+    )
   })
 
   it('refuses an unknown flag with no near one, listing the flags the command takes', async () => {
     for (const name of commandNames) {
       const r = await rnnlab(name, '1', '--frobnicate')
       expect(r.code, name).toBe(2)
-      expect(r.err, name).toMatch(new RegExp(`^rnnlab: unknown option --frobnicate \\(rnnlab ${name} takes (--[a-z-]+, )*--db, --json, --help\\)$`))
+      expect(r.err, name).toMatch(
+        new RegExp(
+          `^rnnlab: unknown option --frobnicate \\(rnnlab ${name} takes (--[a-z-]+, )*--db, --json, --help\\)$`
+        )
+      )
     }
     expect((await rnnlab('runs', '--search', 'x', '--filter', 'cell = gru', '--all', '--frobnicate')).err).toBe(
       'rnnlab: unknown option --frobnicate (rnnlab runs takes --filter, --search, --all, --db, --json, --help)'
     )
-    expect(await rnnlab('show', '1', '-x')).toMatchObject({ code: 2, err: expect.stringMatching(/^rnnlab: unknown option -x \(rnnlab show takes --db, --json, --help\)$/) })
+    expect(await rnnlab('show', '1', '-x')).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/^rnnlab: unknown option -x \(rnnlab show takes --db, --json, --help\)$/)
+    })
     // A flag of another command is unknown to this one.
-    expect(await rnnlab('runs', '--epochs', '3')).toMatchObject({ code: 2, err: expect.stringMatching(/^rnnlab: unknown option --epochs /) })
+    expect(await rnnlab('runs', '--epochs', '3')).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/^rnnlab: unknown option --epochs /)
+    })
   })
 
   it('refuses a value flag given no value', async () => {
     for (const [name, { valueFlag }] of Object.entries(flags)) {
-      expect(await commandLine(name, '--db', db, '1', valueFlag), name).toEqual({ code: 2, out: '', err: `rnnlab: ${valueFlag} needs a value` })
+      expect(await commandLine(name, '--db', db, '1', valueFlag), name).toEqual({
+        code: 2,
+        out: '',
+        err: `rnnlab: ${valueFlag} needs a value`
+      })
     }
     // The next flag is not taken as the value; a value that starts with '-' is written --flag=-value.
     expect(await rnnlab('train', 'x.json', '--epochs', '--json')).toMatchObject({
       code: 2,
       err: "rnnlab: --epochs needs a value; to give one that starts with '-', write --epochs=--json"
     })
-    expect((await rnnlab('serve', '--port', '-1')).err).toBe("rnnlab: --port needs a value; to give one that starts with '-', write --port=-1")
+    expect((await rnnlab('serve', '--port', '-1')).err).toBe(
+      "rnnlab: --port needs a value; to give one that starts with '-', write --port=-1"
+    )
     expect((await rnnlab('serve', '--port=-1')).err).toBe('rnnlab: --port: expected a port number, got -1')
   })
 
   it('refuses a boolean flag given a value', async () => {
     for (const name of commandNames) {
-      expect(await rnnlab(name, '1', '--json=yes'), name).toEqual({ code: 2, out: '', err: 'rnnlab: --json takes no value (got --json=yes)' })
+      expect(await rnnlab(name, '1', '--json=yes'), name).toEqual({
+        code: 2,
+        out: '',
+        err: 'rnnlab: --json takes no value (got --json=yes)'
+      })
     }
     expect((await rnnlab('runs', '--all=false')).err).toBe('rnnlab: --all takes no value (got --all=false)')
     expect((await rnnlab('metrics', '1', '--csv=1')).err).toBe('rnnlab: --csv takes no value (got --csv=1)')
@@ -222,11 +297,17 @@ describe('rnnlab command lines', () => {
         expect(r.out, `${name} ${help}`).toMatch(new RegExp(`^usage: rnnlab ${name}`))
       }
     }
-    expect(await commandLine('runs', `--db=${db}`)).toMatchObject({ code: 0, out: expect.stringContaining(`No runs yet in ${db}`) })
+    expect(await commandLine('runs', `--db=${db}`)).toMatchObject({
+      code: 0,
+      out: expect.stringContaining(`No runs yet in ${db}`)
+    })
     expect(await rnnlab('runs', '--search=lstm', '--json')).toEqual({ code: 0, out: '[]', err: '' })
     expect(await rnnlab('runs', '--filter', 'cell = gru', '--json')).toEqual({ code: 0, out: '[]', err: '' })
     // After --, a word that looks like a flag is a run reference.
-    expect(await commandLine('show', '--db', db, '--', '--json')).toEqual({ code: 1, out: '', err: 'rnnlab: run "--json" not found' })
+    expect(await commandLine('show', '--db', db, '--', '--json')).toEqual({
+      code: 1,
+      out: '',
+      err: 'rnnlab: run "--json" not found'
+    })
   })
 })
-

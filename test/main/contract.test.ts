@@ -35,7 +35,10 @@ describe('the contract', () => {
 
   it('covers runs, datasets, models, training, export and inference, with unique method names', () => {
     for (const area of ['runs:', 'datasets:', 'models:', 'training:', 'export:', 'inference:']) {
-      expect(callNames.some((c) => c.startsWith(area)), area).toBe(true)
+      expect(
+        callNames.some((c) => c.startsWith(area)),
+        area
+      ).toBe(true)
     }
     const methods = [...Object.values(calls).map((c) => c.method), ...Object.values(events).map((e) => e.method)]
     expect(new Set(methods).size).toBe(methods.length)
@@ -44,31 +47,68 @@ describe('the contract', () => {
   it('refuses unknown calls and bad arguments with a message naming the field', async () => {
     const handlers = Object.fromEntries(callNames.map((c) => [calls[c].method, () => 'called'])) as unknown as Handlers
     expect(await dispatch(handlers, 'runs:drop', {})).toEqual({ ok: false, error: 'unknown call "runs:drop"' })
-    expect(await dispatch(handlers, 'runs:get', { id: 'x' })).toEqual({ ok: false, error: 'id: expected an integer, got "x"' })
-    expect(await dispatch(handlers, 'runs:get', { id: 0 })).toMatchObject({ ok: false, error: expect.stringContaining('id: must be between 1') })
-    expect(await dispatch(handlers, 'runs:update', { id: 1, tags: ['ok', 3] })).toEqual({ ok: false, error: 'update.tags[1]: expected a string, got 3' })
-    expect(await dispatch(handlers, 'runs:compare', { ids: [] })).toEqual({ ok: false, error: 'ids: give at least one run id' })
-    expect(await dispatch(handlers, 'export:onnx', { runId: 1, checkpoint: 'worst' })).toMatchObject({ ok: false, error: expect.stringContaining('request.checkpoint') })
-    expect(await dispatch(handlers, 'inference:predict', { runId: 1, input: [[[0, Number.NaN]]] })).toEqual({ ok: false, error: 'request.input[0][0][1]: expected a finite number' })
-    expect(await dispatch(handlers, 'inference:predict', { input: [] })).toEqual({ ok: false, error: 'request: give exactly one of runId or modelPath' })
+    expect(await dispatch(handlers, 'runs:get', { id: 'x' })).toEqual({
+      ok: false,
+      error: 'id: expected an integer, got "x"'
+    })
+    expect(await dispatch(handlers, 'runs:get', { id: 0 })).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('id: must be between 1')
+    })
+    expect(await dispatch(handlers, 'runs:update', { id: 1, tags: ['ok', 3] })).toEqual({
+      ok: false,
+      error: 'update.tags[1]: expected a string, got 3'
+    })
+    expect(await dispatch(handlers, 'runs:compare', { ids: [] })).toEqual({
+      ok: false,
+      error: 'ids: give at least one run id'
+    })
+    expect(await dispatch(handlers, 'export:onnx', { runId: 1, checkpoint: 'worst' })).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('request.checkpoint')
+    })
+    expect(await dispatch(handlers, 'inference:predict', { runId: 1, input: [[[0, Number.NaN]]] })).toEqual({
+      ok: false,
+      error: 'request.input[0][0][1]: expected a finite number'
+    })
+    expect(await dispatch(handlers, 'inference:predict', { input: [] })).toEqual({
+      ok: false,
+      error: 'request: give exactly one of runId or modelPath'
+    })
     expect(await dispatch(handlers, 'app:info', { sneaky: true })).toMatchObject({ ok: false })
     expect(await dispatch(handlers, 'runs:list', undefined)).toEqual({ ok: true, value: 'called' })
     expect(await dispatch(handlers, 'runs:get', { id: 4 })).toEqual({ ok: true, value: 'called' })
   })
 
   it("checks the CLI's start options and lets an export leave its checkpoint to the run", async () => {
-    const echo = Object.fromEntries(callNames.map((c) => [calls[c].method, (arg: unknown) => arg])) as unknown as Handlers
+    const echo = Object.fromEntries(
+      callNames.map((c) => [calls[c].method, (arg: unknown) => arg])
+    ) as unknown as Handlers
     const start = { config: {}, threads: 2, baseDir: '/data', initFrom: '/data/model.onnx' }
     expect(await dispatch(echo, 'training:start', start)).toEqual({ ok: true, value: start })
-    expect(await dispatch(echo, 'training:start', { config: {}, threads: 0 })).toMatchObject({ ok: false, error: expect.stringContaining('threads: must be between 1') })
-    expect(await dispatch(echo, 'training:start', { config: {}, initFrom: '' })).toEqual({ ok: false, error: 'initFrom: must not be empty' })
+    expect(await dispatch(echo, 'training:start', { config: {}, threads: 0 })).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('threads: must be between 1')
+    })
+    expect(await dispatch(echo, 'training:start', { config: {}, initFrom: '' })).toEqual({
+      ok: false,
+      error: 'initFrom: must not be empty'
+    })
     expect(await dispatch(echo, 'export:onnx', { runId: 1 })).toEqual({ ok: true, value: { runId: 1 } })
-    expect(await dispatch(echo, 'export:onnx', { runId: 1, checkpoint: 'last' })).toEqual({ ok: true, value: { runId: 1, checkpoint: 'last' } })
+    expect(await dispatch(echo, 'export:onnx', { runId: 1, checkpoint: 'last' })).toEqual({
+      ok: true,
+      value: { runId: 1, checkpoint: 'last' }
+    })
   })
 
   it('turns a handler error into a one-line message, never a stack trace', async () => {
     const handlers = Object.fromEntries(
-      callNames.map((c) => [calls[c].method, () => { throw new Error('disk full\n    at somewhere (file.ts:1:1)') }])
+      callNames.map((c) => [
+        calls[c].method,
+        () => {
+          throw new Error('disk full\n    at somewhere (file.ts:1:1)')
+        }
+      ])
     ) as unknown as Handlers
     expect(await dispatch(handlers, 'runs:list', {})).toEqual({ ok: false, error: 'disk full' })
   })

@@ -60,8 +60,30 @@ describe('Electron IPC door', () => {
     const sent: string[] = []
     const off = forwardEvents(services, (channel) => sent.push(channel))
     services.emit('onRunStatus', { runId, status: 'completed', error: null })
-    services.emit('onTrainingProgress', { runId, epoch: 1, epochs: 1, batch: 1, batches: 1, loss: 1, accuracy: null, samplesPerSecond: 1, etaSeconds: null })
-    services.emit('onTrainingEpoch', { runId, metrics: { epoch: 1, loss: 1, accuracy: 0.5, valLoss: null, valAccuracy: null, learningRate: 0.001, seconds: 1, samplesPerSecond: 10 } })
+    services.emit('onTrainingProgress', {
+      runId,
+      epoch: 1,
+      epochs: 1,
+      batch: 1,
+      batches: 1,
+      loss: 1,
+      accuracy: null,
+      samplesPerSecond: 1,
+      etaSeconds: null
+    })
+    services.emit('onTrainingEpoch', {
+      runId,
+      metrics: {
+        epoch: 1,
+        loss: 1,
+        accuracy: 0.5,
+        valLoss: null,
+        valAccuracy: null,
+        learningRate: 0.001,
+        seconds: 1,
+        samplesPerSecond: 10
+      }
+    })
     services.emit('onTrainingNote', { runId, text: 'loading data' })
     expect(sent.sort()).toEqual([...eventNames].sort())
     off()
@@ -97,7 +119,9 @@ describe('browser server door', () => {
   afterAll(() => server.close())
 
   function connect(): Promise<WebSocket> {
-    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api?token=${server.token}`, { origin: `http://127.0.0.1:${server.port}` })
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api?token=${server.token}`, {
+      origin: `http://127.0.0.1:${server.port}`
+    })
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(ws))
       ws.once('error', reject)
@@ -120,7 +144,9 @@ describe('browser server door', () => {
       const reply = replies.get(i)!
       expect(reply.ok ? 'ok' : reply.error, channel).not.toMatch(/unknown call|expected|must be/)
     })
-    expect(replies.get(order.indexOf(callNames.find((c) => calls[c].method === 'listRuns')!))).toMatchObject({ ok: true })
+    expect(replies.get(order.indexOf(callNames.find((c) => calls[c].method === 'listRuns')!))).toMatchObject({
+      ok: true
+    })
     ws.close()
     services.store.restoreRun(runId)
   })
@@ -129,7 +155,10 @@ describe('browser server door', () => {
     const ws = await connect()
     const got = new Promise<unknown>((resolve) => ws.on('message', (d) => resolve(JSON.parse(String(d)))))
     services.emit('onRunStatus', { runId, status: 'failed', error: 'boom' })
-    expect(await got).toEqual({ event: eventNames.find((e) => events[e].method === 'onRunStatus'), payload: { runId, status: 'failed', error: 'boom' } })
+    expect(await got).toEqual({
+      event: eventNames.find((e) => events[e].method === 'onRunStatus'),
+      payload: { runId, status: 'failed', error: 'boom' }
+    })
     ws.close()
   })
 })

@@ -54,10 +54,12 @@ vi.mock('electron', () => {
       }
     },
     dialog: { showErrorBox: vi.fn() },
-    utilityProcess: { fork: (script: string, _args: string[], options: Record<string, unknown>) => {
-      state.forked.push({ script, options })
-      return { pid: 1, postMessage: vi.fn(), on: vi.fn(), kill: vi.fn() }
-    } },
+    utilityProcess: {
+      fork: (script: string, _args: string[], options: Record<string, unknown>) => {
+        state.forked.push({ script, options })
+        return { pid: 1, postMessage: vi.fn(), on: vi.fn(), kill: vi.fn() }
+      }
+    },
     shell: { openExternal: (url: string) => state.opened.push(url) }
   }
 })
@@ -103,13 +105,20 @@ describe('Electron shell', () => {
     await expect(list({ senderFrame: { url: 'https://evil.example/' } }, {})).resolves.toMatchObject({ ok: false })
     await expect(list({ senderFrame: null }, {})).resolves.toMatchObject({ ok: false })
     expect(shell.isTrustedSender({ senderFrame: { url: 'file:///elsewhere/index.html' } } as never, page)).toBe(false)
-    expect(shell.isTrustedSender({ senderFrame: { url: 'http://localhost:5173/#/runs' } } as never, 'http://localhost:5173/')).toBe(true)
-    expect(shell.isTrustedSender({ senderFrame: { url: 'http://localhost:5174/' } } as never, 'http://localhost:5173/')).toBe(false)
+    expect(
+      shell.isTrustedSender({ senderFrame: { url: 'http://localhost:5173/#/runs' } } as never, 'http://localhost:5173/')
+    ).toBe(true)
+    expect(
+      shell.isTrustedSender({ senderFrame: { url: 'http://localhost:5174/' } } as never, 'http://localhost:5173/')
+    ).toBe(false)
   })
 
   it('sets a strict Content-Security-Policy on every response and denies permission requests', () => {
     let headers: Record<string, string[]> = {}
-    state.headerHook!({ responseHeaders: { 'X-Other': ['1'] } }, (r: { responseHeaders: Record<string, string[]> }) => (headers = r.responseHeaders))
+    state.headerHook!(
+      { responseHeaders: { 'X-Other': ['1'] } },
+      (r: { responseHeaders: Record<string, string[]> }) => (headers = r.responseHeaders)
+    )
     expect(headers['Content-Security-Policy'][0]).toContain("default-src 'self'")
     expect(headers['Content-Security-Policy'][0]).toContain("script-src 'self';")
     expect(headers['Content-Security-Policy'][0]).not.toContain('unsafe')
@@ -121,7 +130,17 @@ describe('Electron shell', () => {
   it('trains in an Electron utility process, never in the main process', async () => {
     const reply = await state.handlers.get('training:start')!(
       { senderFrame: { url: state.windows[0].url } },
-      { config: { dataset: { source: 'mnist-sample', limit: 100 }, model: { layers: [{ type: 'gru', units: 3 }, { type: 'dense', units: 10, activation: 'softmax' }] } } }
+      {
+        config: {
+          dataset: { source: 'mnist-sample', limit: 100 },
+          model: {
+            layers: [
+              { type: 'gru', units: 3 },
+              { type: 'dense', units: 10, activation: 'softmax' }
+            ]
+          }
+        }
+      }
     )
     expect(reply).toMatchObject({ ok: true, value: { runId: expect.any(Number) } })
     expect(state.forked).toHaveLength(1)

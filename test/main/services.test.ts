@@ -39,7 +39,9 @@ describe('services', () => {
   })
 
   it('reports a missing data file by name', async () => {
-    const reply = await dispatch(services.handlers, 'datasets:preview', { dataset: { source: 'npy', train: { x: '/nonexistent/x.npy', y: '/nonexistent/y.npy' } } })
+    const reply = await dispatch(services.handlers, 'datasets:preview', {
+      dataset: { source: 'npy', train: { x: '/nonexistent/x.npy', y: '/nonexistent/y.npy' } }
+    })
     expect(reply).toMatchObject({ ok: false, error: expect.stringContaining('/nonexistent/x.npy') })
   })
 
@@ -58,39 +60,69 @@ describe('services', () => {
     const config = normalizeRunConfig({
       name: 'contract-onnx',
       dataset: { source: 'mnist-sample', limit: 400 },
-      model: { layers: [{ type: 'simple_rnn', units: 8 }, { type: 'dense', units: 10, activation: 'softmax' }] },
+      model: {
+        layers: [
+          { type: 'simple_rnn', units: 8 },
+          { type: 'dense', units: 10, activation: 'softmax' }
+        ]
+      },
       training: { epochs: 1, batchSize: 32 }
     })
     const runId = services.training.start(config)
     expect(await services.training.finished(runId)).toBe('completed')
     const exported = await dispatch(services.handlers, 'export:onnx', { runId, checkpoint: 'last' })
-    expect(exported).toMatchObject({ ok: true, value: { ok: true, runId, checkpoint: 'last', epoch: 1, argmaxAgreement: 1 } })
+    expect(exported).toMatchObject({
+      ok: true,
+      value: { ok: true, runId, checkpoint: 'last', epoch: 1, argmaxAgreement: 1 }
+    })
     const report = (exported as { value: { path: string; maxAbsDiff: number } }).value
     expect(report.path).toBe(join(dir.path, 'exports', `run-${runId}-last.onnx`))
     expect(report.maxAbsDiff).toBeLessThanOrEqual(1e-5)
     const digit = Array.from({ length: 28 }, (_, t) => Array.from({ length: 28 }, (_, f) => ((t * 28 + f) % 17) / 17))
-    const byFile = await dispatch(services.handlers, 'inference:predict', { modelPath: report.path, input: [digit, digit] })
+    const byFile = await dispatch(services.handlers, 'inference:predict', {
+      modelPath: report.path,
+      input: [digit, digit]
+    })
     const byRun = await dispatch(services.handlers, 'inference:predict', { runId, input: [digit] })
-    expect(byFile).toMatchObject({ ok: true, value: { dims: [2, 10], classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] } })
+    expect(byFile).toMatchObject({
+      ok: true,
+      value: { dims: [2, 10], classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] }
+    })
     const p = (byFile as { value: { probabilities: number[][] } }).value.probabilities
     expect(p[0].reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5)
     expect(p[0]).toEqual(p[1])
     const q = (byRun as { value: { probabilities: number[][] } }).value.probabilities
     q[0].forEach((v, i) => expect(Math.abs(v - p[0][i])).toBeLessThan(1e-5))
     const artifacts = await dispatch(services.handlers, 'runs:artifacts', { id: runId })
-    expect(artifacts).toMatchObject({ ok: true, value: { checkpoints: [{ kind: 'best', epoch: 1 }, { kind: 'last', epoch: 1 }], exports: [{ ok: true, path: report.path }] } })
+    expect(artifacts).toMatchObject({
+      ok: true,
+      value: {
+        checkpoints: [
+          { kind: 'best', epoch: 1 },
+          { kind: 'last', epoch: 1 }
+        ],
+        exports: [{ ok: true, path: report.path }]
+      }
+    })
     const exportId = (artifacts as { value: { exports: { id: number }[] } }).value.exports[0].id
     const file = await dispatch(services.handlers, 'export:file', { exportId })
     expect(file).toMatchObject({ ok: true, value: { fileName: `run-${runId}-last.onnx` } })
-    expect(Buffer.from((file as { value: { base64: string } }).value.base64, 'base64')).toEqual(readFileSync(report.path))
-    expect(await dispatch(services.handlers, 'export:file', { exportId: 999 })).toEqual({ ok: false, error: 'export 999 not found' })
+    expect(Buffer.from((file as { value: { base64: string } }).value.base64, 'base64')).toEqual(
+      readFileSync(report.path)
+    )
+    expect(await dispatch(services.handlers, 'export:file', { exportId: 999 })).toEqual({
+      ok: false,
+      error: 'export 999 not found'
+    })
     const samples = await dispatch(services.handlers, 'runs:samples', { id: runId, offset: 10, count: 3 })
     expect(samples).toMatchObject({ ok: true, value: { split: 'validation', total: 80, timeSteps: 28, features: 28 } })
     const got = (samples as { value: { samples: { index: number; label: number; x: number[][] }[] } }).value.samples
     expect(got.map((s) => s.index)).toEqual([10, 11, 12])
     expect(got[0].x).toHaveLength(28)
     expect(typeof got[0].label).toBe('number')
-    expect(await dispatch(services.handlers, 'inference:predict', { runId, input: [digit.slice(0, 5), digit] })).toEqual({
+    expect(
+      await dispatch(services.handlers, 'inference:predict', { runId, input: [digit.slice(0, 5), digit] })
+    ).toEqual({
       ok: false,
       error: 'request.input[1]: 28 steps, the first sample has 5'
     })
@@ -98,6 +130,9 @@ describe('services', () => {
 
   it('tells the app where its database is', async () => {
     const reply = await dispatch(services.handlers, 'app:info', undefined)
-    expect(reply).toMatchObject({ ok: true, value: { version: '9.9.9', home: dir.path, dbPath: services.dbPath, door: 'cli' } })
+    expect(reply).toMatchObject({
+      ok: true,
+      value: { version: '9.9.9', home: dir.path, dbPath: services.dbPath, door: 'cli' }
+    })
   })
 })

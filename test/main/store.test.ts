@@ -75,19 +75,49 @@ describe('RunStore', () => {
 
   it('marks runs left running by a dead process as interrupted, keeping their finished epochs', () => {
     const id = store.createRun({
-      name: 'killed', config: tutorialConfig, dataset: 'mnist-sample', seed: 1, paramCount: 93010,
-      cell: 'lstm', direction: 'bidirectional', layerCount: 5, epochsPlanned: 10
+      name: 'killed',
+      config: tutorialConfig,
+      dataset: 'mnist-sample',
+      seed: 1,
+      paramCount: 93010,
+      cell: 'lstm',
+      direction: 'bidirectional',
+      layerCount: 5,
+      epochsPlanned: 10
     })
     store.markStarted(id, { engineVersion: null, threads: 1, cpu: null, pid: 999_999_999, host: 'box' })
-    store.recordEpoch(id, { epoch: 1, loss: 0.5, accuracy: 0.8, valLoss: 0.4, valAccuracy: 0.85, learningRate: 0.001, seconds: 3, samplesPerSecond: 2000 })
+    store.recordEpoch(id, {
+      epoch: 1,
+      loss: 0.5,
+      accuracy: 0.8,
+      valLoss: 0.4,
+      valAccuracy: 0.85,
+      learningRate: 0.001,
+      seconds: 3,
+      samplesPerSecond: 2000
+    })
     const alive = store.createRun({
-      name: 'alive', config: tutorialConfig, dataset: 'mnist-sample', seed: 1, paramCount: 93010,
-      cell: 'lstm', direction: 'bidirectional', layerCount: 5, epochsPlanned: 10
+      name: 'alive',
+      config: tutorialConfig,
+      dataset: 'mnist-sample',
+      seed: 1,
+      paramCount: 93010,
+      cell: 'lstm',
+      direction: 'bidirectional',
+      layerCount: 5,
+      epochsPlanned: 10
     })
     store.markStarted(alive, { engineVersion: null, threads: 1, cpu: null, pid: process.pid, host: 'box' })
     const other = store.createRun({
-      name: 'other host', config: tutorialConfig, dataset: 'mnist-sample', seed: 1, paramCount: 93010,
-      cell: 'lstm', direction: 'bidirectional', layerCount: 5, epochsPlanned: 10
+      name: 'other host',
+      config: tutorialConfig,
+      dataset: 'mnist-sample',
+      seed: 1,
+      paramCount: 93010,
+      cell: 'lstm',
+      direction: 'bidirectional',
+      layerCount: 5,
+      epochsPlanned: 10
     })
     store.markStarted(other, { engineVersion: null, threads: 1, cpu: null, pid: 999_999_999, host: 'elsewhere' })
 
@@ -114,7 +144,11 @@ describe('RunStore', () => {
     const old = new Database(file)
     old.exec(migrations[0])
     old.pragma('user_version = 1')
-    old.prepare(`INSERT INTO runs (name, config_json, dataset, status, created_at) VALUES ('old run', '{}', 'mnist-sample', 'completed', '2026-01-01T00:00:00Z')`).run()
+    old
+      .prepare(
+        `INSERT INTO runs (name, config_json, dataset, status, created_at) VALUES ('old run', '{}', 'mnist-sample', 'completed', '2026-01-01T00:00:00Z')`
+      )
+      .run()
     old.close()
     const upgraded = new RunStore(file)
     expect(upgraded.db.pragma('user_version', { simple: true })).toBe(migrations.length)

@@ -29,7 +29,12 @@ function tinyConfig(over: { epochs?: number; limit?: number; learningRate?: numb
         { type: 'dense', units: 10, activation: 'softmax' }
       ]
     },
-    training: { optimizer: { type: 'adam', learningRate: over.learningRate ?? 0.005 }, batchSize: 32, epochs: over.epochs ?? 3, seed: 7 }
+    training: {
+      optimizer: { type: 'adam', learningRate: over.learningRate ?? 0.005 },
+      batchSize: 32,
+      epochs: over.epochs ?? 3,
+      seed: 7
+    }
   })
 }
 
@@ -66,7 +71,9 @@ describe('training host', () => {
       const reports = progress.filter((p) => p.epoch === e.epoch).length
       expect(reports).toBeLessThanOrEqual(Math.ceil(e.seconds! / 0.1) + 2)
     }
-    const batchRows = services.store.db.prepare('SELECT COUNT(*) AS n FROM batch_metrics WHERE run_id = ?').get(runId) as { n: number }
+    const batchRows = services.store.db
+      .prepare('SELECT COUNT(*) AS n FROM batch_metrics WHERE run_id = ?')
+      .get(runId) as { n: number }
     expect(batchRows.n).toBe(progress.length)
   })
 
@@ -95,12 +102,19 @@ describe('training host', () => {
       name: 'exploding',
       // Unbounded relu states under a huge step overflow within a few batches (deterministic: seed 42).
       dataset: { source: 'mnist-sample', limit: 1000 },
-      model: { layers: [{ type: 'simple_rnn', units: 16, activation: 'relu' }, { type: 'dense', units: 10, activation: 'softmax' }] },
+      model: {
+        layers: [
+          { type: 'simple_rnn', units: 16, activation: 'relu' },
+          { type: 'dense', units: 10, activation: 'softmax' }
+        ]
+      },
       training: { optimizer: { type: 'sgd', learningRate: 900 }, batchSize: 32, epochs: 3, seed: 42 }
     })
     const runId = services.training.start(config)
     expect(await services.training.finished(runId)).toBe('failed')
-    expect(services.store.getRun(runId).error).toMatch(/^the loss became (NaN|Infinity|-Infinity) at epoch \d+, batch \d+/)
+    expect(services.store.getRun(runId).error).toMatch(
+      /^the loss became (NaN|Infinity|-Infinity) at epoch \d+, batch \d+/
+    )
   })
 
   it('fails the run with a message when the worker dies, and resumes it from its last checkpoint', async () => {
@@ -149,13 +163,23 @@ describe('training host', () => {
   it('reduces the learning rate on a plateau, as Keras does, and records it per epoch', async () => {
     const config = tinyConfig({ epochs: 5 })
     // Loss falls every epoch, so "loss must rise" (mode max) is a plateau from epoch 2 on: patience 1, cooldown 2.
-    config.training.reduceLrOnPlateau = { monitor: 'loss', mode: 'max', factor: 0.5, patience: 1, minDelta: 0, cooldown: 2, minLr: 0.001 }
+    config.training.reduceLrOnPlateau = {
+      monitor: 'loss',
+      mode: 'max',
+      factor: 0.5,
+      patience: 1,
+      minDelta: 0,
+      cooldown: 2,
+      minLr: 0.001
+    }
     const notes: string[] = []
     services.on('onTrainingNote', (n) => notes.push(n.text))
     const runId = services.training.start(config)
     expect(await services.training.finished(runId)).toBe('completed')
     // epoch 1 best; 2 waits → reduce; 3 in cooldown; 4 waits → reduce; 5 in cooldown (Keras's counting)
-    expect(services.store.getRun(runId).epochs.map((e) => e.learningRate)).toEqual([0.005, 0.005, 0.0025, 0.0025, 0.00125])
+    expect(services.store.getRun(runId).epochs.map((e) => e.learningRate)).toEqual([
+      0.005, 0.005, 0.0025, 0.0025, 0.00125
+    ])
     expect(notes.filter((n) => n.startsWith('reducing the learning rate'))).toHaveLength(2)
   })
 
@@ -164,7 +188,9 @@ describe('training host', () => {
     const first = config.model.layers[0]
     if (first.type !== 'bidirectional') throw new Error('the tiny config starts with a bidirectional layer')
     first.layer.activation = 'sigmoid'
-    expect(() => services.training.start(config)).toThrow('model.layers[0].layer.activation: the engine runs tanh here, not sigmoid')
+    expect(() => services.training.start(config)).toThrow(
+      'model.layers[0].layer.activation: the engine runs tanh here, not sigmoid'
+    )
     expect(services.store.listRuns()).toEqual([])
   })
 

@@ -27,10 +27,21 @@ describe('main/engine', () => {
     }
     const model = new engine.Model(spec)
     expect(model.paramCount()).toBe(93010)
-    expect(Object.keys(model.getWeights())).toEqual(['layers.0.W', 'layers.0.R', 'layers.0.B', 'layers.2.W', 'layers.2.R', 'layers.2.B', 'layers.4.W', 'layers.4.B'])
+    expect(Object.keys(model.getWeights())).toEqual([
+      'layers.0.W',
+      'layers.0.R',
+      'layers.0.B',
+      'layers.2.W',
+      'layers.2.R',
+      'layers.2.B',
+      'layers.4.W',
+      'layers.4.B'
+    ])
   })
 
   it('names the missing file when the addon is absent', () => {
-    expect(() => loadEngine('/nonexistent/rnnlab_engine.node')).toThrow('/nonexistent/rnnlab_engine.node: native engine not built')
+    expect(() => loadEngine('/nonexistent/rnnlab_engine.node')).toThrow(
+      '/nonexistent/rnnlab_engine.node: native engine not built'
+    )
   })
 })

@@ -29,10 +29,16 @@ test('parameter counts match Keras for the tutorial model and its variants', () 
     ['layers.0.R', [2, 200, 50], 20000],
     ['layers.0.B', [2, 400], 400]
   ])
-  assert.deepEqual(d.tensors.slice(3).map((t) => [t.name, t.dims]), [
-    ['layers.2.W', [2, 200, 100]], ['layers.2.R', [2, 200, 50]], ['layers.2.B', [2, 400]],
-    ['layers.4.W', [100, 10]], ['layers.4.B', [10]]
-  ])
+  assert.deepEqual(
+    d.tensors.slice(3).map((t) => [t.name, t.dims]),
+    [
+      ['layers.2.W', [2, 200, 100]],
+      ['layers.2.R', [2, 200, 50]],
+      ['layers.2.B', [2, 400]],
+      ['layers.4.W', [100, 10]],
+      ['layers.4.B', [10]]
+    ]
+  )
 })
 
 test('initial weights follow Keras: forget bias 1, zero biases, orthogonal recurrent kernels, glorot bounds', () => {
@@ -43,7 +49,12 @@ test('initial weights follow Keras: forget bias 1, zero biases, orthogonal recur
   for (let d = 0; d < 2; d++)
     for (let k = 0; k < 400; k++) assert.equal(B[d * 400 + k], k >= 100 && k < 150 ? 1 : 0, `B[${d}, ${k}]`)
   const R = w['layers.0.R'].data // [2, 200, 50]: columns orthonormal
-  for (const [a, b] of [[0, 0], [0, 1], [7, 31], [49, 49]]) {
+  for (const [a, b] of [
+    [0, 0],
+    [0, 1],
+    [7, 31],
+    [49, 49]
+  ]) {
     let dot = 0
     for (let r = 0; r < 200; r++) dot += R[r * 50 + a] * R[r * 50 + b]
     assert.ok(Math.abs(dot - (a === b ? 1 : 0)) < 1e-5, `R columns ${a}, ${b}: ${dot}`)
@@ -57,36 +68,137 @@ test('initial weights follow Keras: forget bias 1, zero biases, orthogonal recur
 })
 
 test('a bad spec throws an Error naming the field', () => {
-  const base = () => ({ input: [4, 2], layers: [{ kind: 'recurrent', cell: 'lstm', units: 3 }, { kind: 'dense', units: 2, activation: 'softmax' }] })
+  const base = () => ({
+    input: [4, 2],
+    layers: [
+      { kind: 'recurrent', cell: 'lstm', units: 3 },
+      { kind: 'dense', units: 2, activation: 'softmax' }
+    ]
+  })
   const cases = [
-    [(s) => { s.layers[0].units = 0 }, 'layers[0].units'],
-    [(s) => { s.layers[0].cell = 'transformer' }, 'layers[0].cell'],
-    [(s) => { s.layers[0].dropout = 1 }, 'layers[0].dropout'],
-    [(s) => { s.layers[0].recurrentDropout = -0.1 }, 'layers[0].recurrentDropout'],
-    [(s) => { s.layers[0].units = 'ten' }, 'layers[0].units'],
-    [(s) => { s.layers[0].mergeMode = 'max' }, 'layers[0].mergeMode'],
-    [(s) => { s.layers[0].sharedWeights = true }, 'layers[0].sharedWeights'],
-    [(s) => { s.layers[0].activation = 'relu' }, 'layers[0].activation'],
-    [(s) => { s.layers[0].unitz = 3 }, 'layers[0].unitz'],
-    [(s) => { s.layers[0].cell = 'gru'; s.layers[0].unitForgetBias = false }, 'layers[0].unitForgetBias'],
-    [(s) => { s.layers[1].activation = 'swish' }, 'layers[1].activation'],
-    [(s) => { s.layers.unshift({ kind: 'dense', units: 4 }); s.layers.splice(1, 0, { kind: 'recurrent', cell: 'gru', units: 3 }) }, 'layers[2]'],
-    [(s) => { s.layers[1].activation = 'linear' }, 'loss'],
-    [(s) => { s.input = [0, 2] }, 'input[0]'],
-    [(s) => { s.layers = [] }, 'layers'],
-    [(s) => { s.optimizer = { type: 'adagrad' } }, 'optimizer.type'],
-    [(s) => { s.optimizer = { learningRate: -1 } }, 'optimizer.learningRate'],
-    [(s) => { s.layers.splice(1, 0, { kind: 'dropout', rate: 1.5 }) }, 'layers[1].rate']
+    [
+      (s) => {
+        s.layers[0].units = 0
+      },
+      'layers[0].units'
+    ],
+    [
+      (s) => {
+        s.layers[0].cell = 'transformer'
+      },
+      'layers[0].cell'
+    ],
+    [
+      (s) => {
+        s.layers[0].dropout = 1
+      },
+      'layers[0].dropout'
+    ],
+    [
+      (s) => {
+        s.layers[0].recurrentDropout = -0.1
+      },
+      'layers[0].recurrentDropout'
+    ],
+    [
+      (s) => {
+        s.layers[0].units = 'ten'
+      },
+      'layers[0].units'
+    ],
+    [
+      (s) => {
+        s.layers[0].mergeMode = 'max'
+      },
+      'layers[0].mergeMode'
+    ],
+    [
+      (s) => {
+        s.layers[0].sharedWeights = true
+      },
+      'layers[0].sharedWeights'
+    ],
+    [
+      (s) => {
+        s.layers[0].activation = 'relu'
+      },
+      'layers[0].activation'
+    ],
+    [
+      (s) => {
+        s.layers[0].unitz = 3
+      },
+      'layers[0].unitz'
+    ],
+    [
+      (s) => {
+        s.layers[0].cell = 'gru'
+        s.layers[0].unitForgetBias = false
+      },
+      'layers[0].unitForgetBias'
+    ],
+    [
+      (s) => {
+        s.layers[1].activation = 'swish'
+      },
+      'layers[1].activation'
+    ],
+    [
+      (s) => {
+        s.layers.unshift({ kind: 'dense', units: 4 })
+        s.layers.splice(1, 0, { kind: 'recurrent', cell: 'gru', units: 3 })
+      },
+      'layers[2]'
+    ],
+    [
+      (s) => {
+        s.layers[1].activation = 'linear'
+      },
+      'loss'
+    ],
+    [
+      (s) => {
+        s.input = [0, 2]
+      },
+      'input[0]'
+    ],
+    [
+      (s) => {
+        s.layers = []
+      },
+      'layers'
+    ],
+    [
+      (s) => {
+        s.optimizer = { type: 'adagrad' }
+      },
+      'optimizer.type'
+    ],
+    [
+      (s) => {
+        s.optimizer = { learningRate: -1 }
+      },
+      'optimizer.learningRate'
+    ],
+    [
+      (s) => {
+        s.layers.splice(1, 0, { kind: 'dropout', rate: 1.5 })
+      },
+      'layers[1].rate'
+    ]
   ]
   for (const [change, field] of cases) {
     const spec = base()
     change(spec)
-    assert.throws(() => new Model(spec), (err) => {
-      assert.ok(err instanceof Error)
-      assert.equal(err.field, field, `${JSON.stringify(spec)}: ${err.message}`)
-      assert.ok(err.message.startsWith(field + ':'), err.message)
-      return true
-    })
+    assert.throws(
+      () => new Model(spec),
+      (err) => {
+        assert.ok(err instanceof Error)
+        assert.equal(err.field, field, `${JSON.stringify(spec)}: ${err.message}`)
+        assert.ok(err.message.startsWith(field + ':'), err.message)
+        return true
+      }
+    )
   }
   assert.throws(() => new Model(), /spec is required/)
   assert.throws(() => new Model(42), /spec: must be an object/)
@@ -166,7 +278,10 @@ test('checkpoint round trip restores weights and optimizer state; broken files a
     assert.throws(() => b.loadCheckpoint(join(dir, 'empty.ckpt')), /not an RNN Lab checkpoint/)
     assert.throws(() => b.loadCheckpoint(join(dir, 'missing.ckpt')), /cannot open/)
     const other = new Model(smallSpec({ units: 6 }))
-    assert.throws(() => other.loadCheckpoint(file), /layers.0.W \[2, 20, 2\] does not match the model's layers.0.W \[2, 24, 2\]/)
+    assert.throws(
+      () => other.loadCheckpoint(file),
+      /layers.0.W \[2, 20, 2\] does not match the model's layers.0.W \[2, 24, 2\]/
+    )
     assert.equal(weightBytes(b), before, 'a rejected checkpoint changes nothing')
   } finally {
     rmSync(dir, { recursive: true, force: true })
@@ -190,7 +305,11 @@ test('predict gives softmax rows per sample, evaluate agrees with predict', () =
   const r = m.evaluate(x, y, n, { batchSize: 16 })
   assert.ok(Math.abs(r.accuracy - correct / n) < 1e-9)
   assert.ok(Math.abs(r.loss - loss / n) < 1e-5)
-  assert.deepEqual(Array.from(m.predict(x, n, { batchSize: 40 })), Array.from(p), 'batch size does not change predictions')
+  assert.deepEqual(
+    Array.from(m.predict(x, n, { batchSize: 40 })),
+    Array.from(p),
+    'batch size does not change predictions'
+  )
 })
 
 test('trainEpoch reports progress, throttled, and stops when onProgress returns false', () => {
@@ -198,14 +317,34 @@ test('trainEpoch reports progress, throttled, and stops when onProgress returns 
   const m = new Model(smallSpec())
   m.init(1)
   const seen = []
-  const all = m.trainEpoch(x, y, n, { batchSize: 8, progressIntervalMs: 0, onProgress: (p) => { seen.push(p) } })
+  const all = m.trainEpoch(x, y, n, {
+    batchSize: 8,
+    progressIntervalMs: 0,
+    onProgress: (p) => {
+      seen.push(p)
+    }
+  })
   assert.equal(seen.length, 32)
-  assert.deepEqual(Object.keys(seen[0]).sort(), ['accuracy', 'batch', 'batches', 'loss', 'samples', 'samplesPerSec', 'seconds'])
+  assert.deepEqual(Object.keys(seen[0]).sort(), [
+    'accuracy',
+    'batch',
+    'batches',
+    'loss',
+    'samples',
+    'samplesPerSec',
+    'seconds'
+  ])
   assert.equal(seen.at(-1).batch, 32)
   assert.equal(all.batches, 32)
   assert.equal(all.cancelled, false)
   const throttled = []
-  m.trainEpoch(x, y, n, { batchSize: 8, progressIntervalMs: 60_000, onProgress: (p) => { throttled.push(p.batch) } })
+  m.trainEpoch(x, y, n, {
+    batchSize: 8,
+    progressIntervalMs: 60_000,
+    onProgress: (p) => {
+      throttled.push(p.batch)
+    }
+  })
   assert.deepEqual(throttled, [1, 32], 'the first and the last batch only, within one interval')
   const stopped = m.trainEpoch(x, y, n, { batchSize: 8, progressIntervalMs: 0, onProgress: (p) => p.batch < 3 })
   assert.equal(stopped.cancelled, true)
@@ -215,14 +354,25 @@ test('trainEpoch reports progress, throttled, and stops when onProgress returns 
   const flagged = m.trainEpoch(x, y, n, { batchSize: 8, cancelFlag: flag })
   assert.deepEqual([flagged.cancelled, flagged.batches], [true, 1], 'a set cancel flag stops after the first batch')
   assert.throws(() => m.trainEpoch(x, y, n, { cancelFlag: [1] }), /options.cancelFlag/)
-  assert.throws(() => m.trainEpoch(x, y, n, { batchSize: 8, onProgress: () => { throw new Error('from the callback') } }), /from the callback/)
+  assert.throws(
+    () =>
+      m.trainEpoch(x, y, n, {
+        batchSize: 8,
+        onProgress: () => {
+          throw new Error('from the callback')
+        }
+      }),
+    /from the callback/
+  )
   assert.ok(Number.isFinite(m.evaluate(x, y, n).loss), 'the model is still usable after a throwing callback')
 })
 
 test('one-hot Float32Array targets give the same cross-entropy and training as integer labels', () => {
   const { x, y, n } = smallData(48, 8)
   const oneHot = new Float32Array(n * 3)
-  y.forEach((label, i) => { oneHot[i * 3 + label] = 1 })
+  y.forEach((label, i) => {
+    oneHot[i * 3 + label] = 1
+  })
   const a = new Model(smallSpec())
   const b = new Model(smallSpec())
   a.init(5)
@@ -252,7 +402,15 @@ test('every optimizer and mse with float targets lower the loss', () => {
     const last = m.evaluate(x, y, n).loss
     assert.ok(last < first * 0.8, `${JSON.stringify(optimizer)}: loss ${first} -> ${last}`)
   }
-  const spec = { input: [6, 2], layers: [{ kind: 'recurrent', cell: 'simple_rnn', units: 6, directions: 2, mergeMode: 'sum' }, { kind: 'dense', units: 1 }], loss: 'mse', optimizer: { type: 'adam', learningRate: 0.02 } }
+  const spec = {
+    input: [6, 2],
+    layers: [
+      { kind: 'recurrent', cell: 'simple_rnn', units: 6, directions: 2, mergeMode: 'sum' },
+      { kind: 'dense', units: 1 }
+    ],
+    loss: 'mse',
+    optimizer: { type: 'adam', learningRate: 0.02 }
+  }
   const m = new Model(spec)
   m.init(4)
   const target = new Float32Array(n).map((_, i) => x[i * 12] - x[i * 12 + 10])

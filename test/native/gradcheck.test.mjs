@@ -8,11 +8,16 @@ import { dirname, join } from 'node:path'
 import { CELL_VARIANTS } from '../helpers/matrix'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
-const build = spawnSync(process.execPath, [join(root, 'scripts', 'build-native.mjs'), '--tests-only', 'gradcheck'], { encoding: 'utf8' })
-const run = build.status === 0
-  ? spawnSync(join(root, 'native', 'build', 'test', 'gradcheck'), [], { encoding: 'utf8' })
-  : null
-const cases = [...(run?.stdout ?? '').matchAll(/^case (\S+)\s+params\s+(\d+)\s+worst_rel (\S+)\s+worst_abs (\S+)\s+at (\S+)\s+(ok|FAIL)$/gm)]
+const build = spawnSync(process.execPath, [join(root, 'scripts', 'build-native.mjs'), '--tests-only', 'gradcheck'], {
+  encoding: 'utf8'
+})
+const run =
+  build.status === 0 ? spawnSync(join(root, 'native', 'build', 'test', 'gradcheck'), [], { encoding: 'utf8' }) : null
+const cases = [
+  ...(run?.stdout ?? '').matchAll(
+    /^case (\S+)\s+params\s+(\d+)\s+worst_rel (\S+)\s+worst_abs (\S+)\s+at (\S+)\s+(ok|FAIL)$/gm
+  )
+]
 
 test('gradient check program builds and runs', () => {
   assert.equal(build.status, 0, `build failed:\n${build.stdout}${build.stderr}`)
@@ -24,7 +29,8 @@ test('gradient check covers every cell, direction mode and output kind', () => {
   const names = new Set(cases.map((c) => c[1]))
   for (const { name: cell } of CELL_VARIANTS) {
     for (const mode of ['forward', 'go_backwards', 'bi_concat', 'bi_sum', 'bi_mul', 'bi_ave', 'bi_shared'])
-      for (const out of ['last', 'sequences']) assert.ok(names.has(`${cell}/${mode}/${out}`), `${cell}/${mode}/${out} missing`)
+      for (const out of ['last', 'sequences'])
+        assert.ok(names.has(`${cell}/${mode}/${out}`), `${cell}/${mode}/${out} missing`)
     assert.ok(names.has(`${cell}/dense_softmax_ce/last`) && names.has(`${cell}/dense_softmax_ce/sequences`))
     assert.ok(names.has(`${cell}/dropout_dense_tanh/last`))
   }

@@ -63,7 +63,16 @@ export function smallSpec(layer = {}, optimizer = { type: 'adam', learningRate: 
   return {
     input: [6, 2],
     layers: [
-      { kind: 'recurrent', cell: 'lstm', units: 5, directions: 2, returnSequences: true, dropout: 0.1, recurrentDropout: 0.1, ...layer },
+      {
+        kind: 'recurrent',
+        cell: 'lstm',
+        units: 5,
+        directions: 2,
+        returnSequences: true,
+        dropout: 0.1,
+        recurrentDropout: 0.1,
+        ...layer
+      },
       { kind: 'dropout', rate: 0.2 },
       { kind: 'recurrent', cell: 'gru', units: 4 },
       { kind: 'dense', units: 3, activation: 'softmax' }
@@ -82,5 +91,8 @@ export function smallData(n, seed) {
 
 export function weightBytes(model) {
   const w = model.getWeights()
-  return Object.keys(w).sort().map((k) => Buffer.from(w[k].data.buffer).toString('hex')).join('|')
+  return Object.keys(w)
+    .sort()
+    .map((k) => Buffer.from(w[k].data.buffer).toString('hex'))
+    .join('|')
 }

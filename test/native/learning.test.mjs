@@ -12,7 +12,10 @@ function trainDirection(layer) {
   const valid = firstStepSign(500, T, 2)
   const m = new Model({
     input: [T, 1],
-    layers: [{ kind: 'recurrent', cell: 'simple_rnn', units: 8, ...layer }, { kind: 'dense', units: 2, activation: 'softmax' }],
+    layers: [
+      { kind: 'recurrent', cell: 'simple_rnn', units: 8, ...layer },
+      { kind: 'dense', units: 2, activation: 'softmax' }
+    ],
     optimizer: { type: 'adam', learningRate: 0.01 }
   })
   m.init(7)
@@ -24,7 +27,9 @@ test('first-step task: goBackwards SimpleRNN >= 95%, bidirectional >= 95%, forwa
   const backward = trainDirection({ goBackwards: true })
   const bidirectional = trainDirection({ directions: 2 })
   const forward = trainDirection({})
-  console.log(`first-step sign over ${T} steps: backward ${backward}, bidirectional ${bidirectional}, forward ${forward}`)
+  console.log(
+    `first-step sign over ${T} steps: backward ${backward}, bidirectional ${bidirectional}, forward ${forward}`
+  )
   assert.ok(backward >= 0.95, `backward ${backward}`)
   assert.ok(bidirectional >= 0.95, `bidirectional ${bidirectional}`)
   assert.ok(forward <= 0.75, `forward ${forward}`)
@@ -37,7 +42,10 @@ for (const cell of ['gru', 'lstm']) {
     const valid = pairSign(500, steps, 2)
     const m = new Model({
       input: [steps, 1],
-      layers: [{ kind: 'recurrent', cell, units: 12, directions: 2, returnSequences: true }, { kind: 'dense', units: 2, activation: 'softmax' }],
+      layers: [
+        { kind: 'recurrent', cell, units: 12, directions: 2, returnSequences: true },
+        { kind: 'dense', units: 2, activation: 'softmax' }
+      ],
       optimizer: { type: 'adam', learningRate: 0.01 }
     })
     m.init(3)

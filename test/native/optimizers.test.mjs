@@ -5,7 +5,9 @@ import assert from 'node:assert/strict'
 import { engine, random } from './helpers.mjs'
 
 const { Model } = engine
-const n = 5, F = 3, U = 2
+const n = 5,
+  F = 3,
+  U = 2
 
 function setup(optimizer) {
   const m = new Model({ input: [1, F], layers: [{ kind: 'dense', units: U }], loss: 'mse', optimizer })

@@ -8,19 +8,31 @@ import { join } from 'node:path'
 import { root } from './helpers.mjs'
 import { listReferenceFiles, referenceDir } from '../helpers/reference.mjs'
 
-const build = spawnSync(process.execPath, [join(root, 'scripts', 'build-native.mjs'), '--tests-only', 'reference'], { encoding: 'utf8' })
-const run = build.status === 0
-  ? spawnSync(join(root, 'native', 'build', 'test', 'reference'), [referenceDir], { encoding: 'utf8' })
-  : null
-const cases = [...(run?.stdout ?? '').matchAll(/^reference (\S+) (\S+)\n {2}double: (.*)\n {2}float: (.*?)\s+(ok|FAIL)$/gm)]
+const build = spawnSync(process.execPath, [join(root, 'scripts', 'build-native.mjs'), '--tests-only', 'reference'], {
+  encoding: 'utf8'
+})
+const run =
+  build.status === 0
+    ? spawnSync(join(root, 'native', 'build', 'test', 'reference'), [referenceDir], { encoding: 'utf8' })
+    : null
+const cases = [
+  ...(run?.stdout ?? '').matchAll(/^reference (\S+) (\S+)\n {2}double: (.*)\n {2}float: (.*?)\s+(ok|FAIL)$/gm)
+]
 
 test('reference comparison builds, runs and covers every fixture on every path', () => {
   assert.equal(build.status, 0, `build failed:\n${build.stdout}${build.stderr}`)
   const files = listReferenceFiles().map((p) => p.split('/').pop())
-  assert.match(run.stdout, new RegExp(`^reference: ${files.length} fixtures, \\d+ comparisons, 0 failed`, 'm'), run.stdout)
+  assert.match(
+    run.stdout,
+    new RegExp(`^reference: ${files.length} fixtures, \\d+ comparisons, 0 failed`, 'm'),
+    run.stdout
+  )
   for (const file of files)
     for (const path of ['reference', 'fast-portable'])
-      assert.ok(cases.some((c) => c[1] === file && c[2] === path), `${file} ${path} missing`)
+      assert.ok(
+        cases.some((c) => c[1] === file && c[2] === path),
+        `${file} ${path} missing`
+      )
 })
 
 for (const [, file, path, double, float, verdict] of cases) {

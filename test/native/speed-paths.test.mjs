@@ -19,8 +19,10 @@ const child = `
 `
 
 function trainWith(isa) {
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', child],
-    { encoding: 'utf8', env: { ...process.env, RNNLAB_ISA: isa } })
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', child], {
+    encoding: 'utf8',
+    env: { ...process.env, RNNLAB_ISA: isa }
+  })
   assert.equal(r.status, 0, r.stderr)
   return JSON.parse(r.stdout)
 }
@@ -32,7 +34,10 @@ test('RNNLAB_ISA forces each supported path, and every path learns the same weig
   assert.ok(info.hardwareThreads >= 1)
   const runs = info.supportedIsas.map((isa) => ({ isa, ...trainWith(isa) }))
   for (const r of runs) assert.equal(r.described, r.isa)
-  assert.deepEqual(runs.map((r) => r.isa), info.supportedIsas)
+  assert.deepEqual(
+    runs.map((r) => r.isa),
+    info.supportedIsas
+  )
   const base = runs.find((r) => r.isa === 'portable').weights
   for (const r of runs) {
     for (const [name, data] of Object.entries(base)) {
@@ -48,8 +53,14 @@ test('threads: default all cores, settable, validated', () => {
   assert.equal(m.describe().threads, engine.engineInfo().hardwareThreads)
   assert.equal(new engine.Model({ ...smallSpec(), threads: 1 }).describe().threads, 1)
   assert.equal(new engine.Model({ ...smallSpec(), threads: 3 }).describe().threads, 3)
-  assert.throws(() => new engine.Model({ ...smallSpec(), threads: -1 }), (e) => e.field === 'threads')
-  assert.throws(() => new engine.Model({ ...smallSpec(), threads: 1.5 }), (e) => e.field === 'threads')
+  assert.throws(
+    () => new engine.Model({ ...smallSpec(), threads: -1 }),
+    (e) => e.field === 'threads'
+  )
+  assert.throws(
+    () => new engine.Model({ ...smallSpec(), threads: 1.5 }),
+    (e) => e.field === 'threads'
+  )
 })
 
 test('training is bit-identical across runs and across 1 and 2 threads (tutorial model)', () => {

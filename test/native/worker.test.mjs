@@ -22,7 +22,10 @@ test('a worker thread trains while the main event loop stays responsive, and the
   const flag = new Int32Array(new SharedArrayBuffer(4))
   const spec = {
     input: [28, 28],
-    layers: [{ kind: 'recurrent', cell: 'lstm', units: 32, directions: 2 }, { kind: 'dense', units: 10, activation: 'softmax' }]
+    layers: [
+      { kind: 'recurrent', cell: 'lstm', units: 32, directions: 2 },
+      { kind: 'dense', units: 10, activation: 'softmax' }
+    ]
   }
   const worker = new Worker(workerSource, {
     eval: true,
@@ -53,7 +56,9 @@ test('a worker thread trains while the main event loop stays responsive, and the
   clearInterval(ticker)
   await worker.terminate()
   const perBatch = (progress[2].seconds * 1000) / progress[2].batch
-  console.log(`max event-loop lag ${maxLag} ms; ${progress.length} progress messages; ${perBatch.toFixed(1)} ms per batch; stopped ${done.at - cancelledAt} ms after the flag`)
+  console.log(
+    `max event-loop lag ${maxLag} ms; ${progress.length} progress messages; ${perBatch.toFixed(1)} ms per batch; stopped ${done.at - cancelledAt} ms after the flag`
+  )
   assert.equal(done.done.cancelled, true)
   assert.ok(done.done.batches < 200)
   assert.ok(done.at - cancelledAt < 2 * perBatch + 100, 'stopped within about one batch')

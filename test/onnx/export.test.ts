@@ -25,12 +25,14 @@ const inference = new InferenceService({ intraOpNumThreads: 1, maxSessions: 2 })
 afterAll(async () => {
   await inference.close()
   const worst = Object.entries(figures).sort((a, b) => b[1] - a[1])[0]
-  if (worst) console.log(`largest max |Δ| over ${Object.keys(figures).length} cases: ${worst[1].toExponential(2)} (${worst[0]})`)
+  if (worst)
+    console.log(`largest max |Δ| over ${Object.keys(figures).length} cases: ${worst[1].toExponential(2)} (${worst[0]})`)
   // The worst case per cell and per direction mode, for the record.
-  const table = (keys: string[]) => keys.map((k) => {
-    const own = Object.entries(figures).filter(([name]) => name.includes(k))
-    return `${k}: ${Math.max(...own.map(([, v]) => v)).toExponential(2)} (${own.length})`
-  })
+  const table = (keys: string[]) =>
+    keys.map((k) => {
+      const own = Object.entries(figures).filter(([name]) => name.includes(k))
+      return `${k}: ${Math.max(...own.map(([, v]) => v)).toExponential(2)} (${own.length})`
+    })
   console.log([...table(CELLS), ...table(MODES)].join('\n'))
   out.remove()
 })
@@ -61,7 +63,12 @@ function runCase(name: string, layers: unknown[], T: number, F: number): () => P
     expect(report.message).toMatch(/^parity ok/)
     expect(report.ok).toBe(true)
     expect(report.maxAbsDiff).toBeLessThanOrEqual(PARITY_TOLERANCE)
-    expect(report.batches.map((b) => [b.batchSize, b.timeSteps])).toEqual([[1, T], [7, T], [64, T], [7, Math.max(1, T - 5)]])
+    expect(report.batches.map((b) => [b.batchSize, b.timeSteps])).toEqual([
+      [1, T],
+      [7, T],
+      [64, T],
+      [7, Math.max(1, T - 5)]
+    ])
 
     // Import: the weights come back bit for bit, and a fresh engine model predicts exactly as the original.
     const imported = readOnnxWeights(bytes, config, input)
@@ -77,38 +84,111 @@ function runCase(name: string, layers: unknown[], T: number, F: number): () => P
 
 describe.each(CELLS)('%s', (cellName) => {
   for (const mode of MODES) {
-    test(`${mode}, last step → dense softmax`, runCase(`${cellName} ${mode} last`, [layer(cellName, mode, 4, false), { type: 'dense', units: 4, activation: 'softmax' }], 7, 3))
-    test(`${mode}, sequences → per-step dense softmax`, runCase(`${cellName} ${mode} sequences`, [layer(cellName, mode, 3, true), { type: 'dropout', rate: 0.3 }, { type: 'dense', units: 4, activation: 'softmax' }], 6, 4))
-    test(`${mode}, stacked 2 deep`, runCase(`${cellName} ${mode} stacked`, [layer(cellName, mode, 5, true), { type: 'dropout', rate: 0.2 }, layer(cellName, mode, 3, false), { type: 'dense', units: 4, activation: 'softmax' }], 7, 3))
+    test(
+      `${mode}, last step → dense softmax`,
+      runCase(
+        `${cellName} ${mode} last`,
+        [layer(cellName, mode, 4, false), { type: 'dense', units: 4, activation: 'softmax' }],
+        7,
+        3
+      )
+    )
+    test(
+      `${mode}, sequences → per-step dense softmax`,
+      runCase(
+        `${cellName} ${mode} sequences`,
+        [
+          layer(cellName, mode, 3, true),
+          { type: 'dropout', rate: 0.3 },
+          { type: 'dense', units: 4, activation: 'softmax' }
+        ],
+        6,
+        4
+      )
+    )
+    test(
+      `${mode}, stacked 2 deep`,
+      runCase(
+        `${cellName} ${mode} stacked`,
+        [
+          layer(cellName, mode, 5, true),
+          { type: 'dropout', rate: 0.2 },
+          layer(cellName, mode, 3, false),
+          { type: 'dense', units: 4, activation: 'softmax' }
+        ],
+        7,
+        3
+      )
+    )
   }
 })
 
 describe('mixed stacks and heads', () => {
-  test('gru bidirectional sequences → lstm goBackwards sequences → linear per-step dense', runCase('mixed linear', [
-    layer('gru resetAfter', 'bidirectional ave', 4, true),
-    layer('lstm', 'goBackwards', 3, true),
-    { type: 'dense', units: 2, activation: 'linear' }
-  ], 7, 3))
-  test('simple_rnn relu → relu dense → tanh dense, no softmax', runCase('mixed dense', [
-    layer('simple_rnn relu', 'shared concat', 4, false),
-    { type: 'dense', units: 5, activation: 'relu' },
-    { type: 'dense', units: 3, activation: 'tanh' }
-  ], 5, 3))
-  test('recurrent layers without bias (B still emitted, as zeros or as set)', runCase('no bias', [
-    { type: 'bidirectional', mergeMode: 'ave', layer: { type: 'gru', units: 3, useBias: false, returnSequences: true } },
-    { type: 'lstm', units: 3, useBias: false },
-    { type: 'dense', units: 4, activation: 'softmax' }
-  ], 5, 3))
-  test('a recurrent layer last (no dense head)', runCase('recurrent last', [layer('lstm', 'bidirectional sum', 3, true)], 6, 3))
+  test(
+    'gru bidirectional sequences → lstm goBackwards sequences → linear per-step dense',
+    runCase(
+      'mixed linear',
+      [
+        layer('gru resetAfter', 'bidirectional ave', 4, true),
+        layer('lstm', 'goBackwards', 3, true),
+        { type: 'dense', units: 2, activation: 'linear' }
+      ],
+      7,
+      3
+    )
+  )
+  test(
+    'simple_rnn relu → relu dense → tanh dense, no softmax',
+    runCase(
+      'mixed dense',
+      [
+        layer('simple_rnn relu', 'shared concat', 4, false),
+        { type: 'dense', units: 5, activation: 'relu' },
+        { type: 'dense', units: 3, activation: 'tanh' }
+      ],
+      5,
+      3
+    )
+  )
+  test(
+    'recurrent layers without bias (B still emitted, as zeros or as set)',
+    runCase(
+      'no bias',
+      [
+        {
+          type: 'bidirectional',
+          mergeMode: 'ave',
+          layer: { type: 'gru', units: 3, useBias: false, returnSequences: true }
+        },
+        { type: 'lstm', units: 3, useBias: false },
+        { type: 'dense', units: 4, activation: 'softmax' }
+      ],
+      5,
+      3
+    )
+  )
+  test(
+    'a recurrent layer last (no dense head)',
+    runCase('recurrent last', [layer('lstm', 'bidirectional sum', 3, true)], 6, 3)
+  )
 })
 
-test('the tutorial\'s model at full size (93,010 parameters)', runCase('tutorial full size', [
-  { type: 'bidirectional', mergeMode: 'concat', layer: { type: 'lstm', units: 50, returnSequences: true } },
-  { type: 'dropout', rate: 0.2 },
-  { type: 'bidirectional', layer: { type: 'lstm', units: 50 } },
-  { type: 'dropout', rate: 0.2 },
-  { type: 'dense', units: 10, activation: 'softmax' }
-], 28, 28), 30_000)
+test(
+  "the tutorial's model at full size (93,010 parameters)",
+  runCase(
+    'tutorial full size',
+    [
+      { type: 'bidirectional', mergeMode: 'concat', layer: { type: 'lstm', units: 50, returnSequences: true } },
+      { type: 'dropout', rate: 0.2 },
+      { type: 'bidirectional', layer: { type: 'lstm', units: 50 } },
+      { type: 'dropout', rate: 0.2 },
+      { type: 'dense', units: 10, activation: 'softmax' }
+    ],
+    28,
+    28
+  ),
+  30_000
+)
 
 // Debian's python3-onnx 1.12 as a dev-only, independent checker; skipped when it is not installed.
 const hasPythonOnnx = spawnSync('/usr/bin/python3', ['-c', 'import onnx'], { stdio: 'ignore' }).status === 0

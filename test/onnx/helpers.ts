@@ -18,7 +18,12 @@ export function makeConfig(layers: unknown[], input: [number, number], name = 'o
 }
 
 /** An engine model for the config with every weight (biases too) uniform in [-scale, scale). */
-export function randomModel(config: RunConfig, input: [number, number], seed: number, scale = 0.6): { model: EngineModel; weights: Weights } {
+export function randomModel(
+  config: RunConfig,
+  input: [number, number],
+  seed: number,
+  scale = 0.6
+): { model: EngineModel; weights: Weights } {
   const engine = loadEngine()
   const model = new engine.Model(engineSpec(config, input))
   const rand = random(seed)

@@ -12,7 +12,17 @@ import { makeConfig } from './helpers'
 const DIR = join(__dirname, '..', 'fixtures', 'reference')
 
 interface Fixture {
-  header: { cell: string; direction: string; activation: string; linear_before_reset: number | null; T: number; B: number; I: number; H: number; D: number }
+  header: {
+    cell: string
+    direction: string
+    activation: string
+    linear_before_reset: number | null
+    T: number
+    B: number
+    I: number
+    H: number
+    D: number
+  }
   tensors: Record<string, { shape: number[]; data: Float64Array }>
 }
 
@@ -48,32 +58,41 @@ describe.each(single)('%s', (name) => {
   }
   // x [T, B, I] time-major in the fixture; the model takes [B, T, I].
   const x = new Float32Array(B * T * I)
-  for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) for (let i = 0; i < I; i++) x[(b * T + t) * I + i] = tensors.x.data[(t * B + b) * I + i]
-  const weights = Object.fromEntries(['W', 'R', 'B'].map((w) => [`layers.0.${w}`, { dims: tensors[w].shape, data: Float32Array.from(tensors[w].data) }]))
+  for (let t = 0; t < T; t++)
+    for (let b = 0; b < B; b++) for (let i = 0; i < I; i++) x[(b * T + t) * I + i] = tensors.x.data[(t * B + b) * I + i]
+  const weights = Object.fromEntries(
+    ['W', 'R', 'B'].map((w) => [`layers.0.${w}`, { dims: tensors[w].shape, data: Float32Array.from(tensors[w].data) }])
+  )
   const Y = (t: number, d: number, b: number, j: number) => tensors.Y.data[((t * D + d) * B + b) * H + j]
   const Yh = (d: number, b: number, j: number) => tensors.Y_h.data[(d * B + b) * H + j]
 
   for (const returnSequences of [true, false]) {
     test(returnSequences ? 'sequences' : 'last step', async () => {
-      const layer = header.direction === 'bidirectional'
-        ? { type: 'bidirectional', mergeMode: 'concat', layer: { ...cell, returnSequences } }
-        : { ...cell, returnSequences, goBackwards: header.direction === 'reverse' }
+      const layer =
+        header.direction === 'bidirectional'
+          ? { type: 'bidirectional', mergeMode: 'concat', layer: { ...cell, returnSequences } }
+          : { ...cell, returnSequences, goBackwards: header.direction === 'reverse' }
       const config = makeConfig([layer], [T, I])
       const bytes = exportOnnx({ config, input: [T, I], weights })
       const { data, dims } = await inference.run(bytes, x, B, T, I)
       let worst = 0
       if (returnSequences) {
         expect(dims).toEqual([B, T, D * H])
-        for (let b = 0; b < B; b++) for (let k = 0; k < T; k++) for (let d = 0; d < D; d++) for (let j = 0; j < H; j++) {
-          // A lone go_backwards layer gives its steps in reading order (the engine's and Keras's convention).
-          const t = header.direction === 'reverse' ? T - 1 - k : k
-          worst = Math.max(worst, Math.abs(data[(b * T + k) * D * H + d * H + j] - Y(t, d, b, j)))
-        }
+        for (let b = 0; b < B; b++)
+          for (let k = 0; k < T; k++)
+            for (let d = 0; d < D; d++)
+              for (let j = 0; j < H; j++) {
+                // A lone go_backwards layer gives its steps in reading order (the engine's and Keras's convention).
+                const t = header.direction === 'reverse' ? T - 1 - k : k
+                worst = Math.max(worst, Math.abs(data[(b * T + k) * D * H + d * H + j] - Y(t, d, b, j)))
+              }
       } else {
         expect(dims).toEqual([B, D * H])
-        for (let b = 0; b < B; b++) for (let d = 0; d < D; d++) for (let j = 0; j < H; j++) {
-          worst = Math.max(worst, Math.abs(data[b * D * H + d * H + j] - Yh(d, b, j)))
-        }
+        for (let b = 0; b < B; b++)
+          for (let d = 0; d < D; d++)
+            for (let j = 0; j < H; j++) {
+              worst = Math.max(worst, Math.abs(data[b * D * H + d * H + j] - Yh(d, b, j)))
+            }
       }
       expect(worst).toBeLessThan(2e-6)
     })

@@ -47,14 +47,38 @@ beforeAll(async () => {
   const model = new (loadEngine().Model)(engineSpec(config, [28, 28]))
   model.init(42)
   const stats = model.trainEpoch(data.train.x, data.train.y, data.train.count, { batchSize: 64, seed: 1 })
-  runId = store.createRun({ name: config.name, config, dataset: 'mnist-sample', seed: 42, paramCount: model.paramCount(), cell: 'lstm', direction: 'bidirectional', layerCount: 5, epochsPlanned: 1 })
+  runId = store.createRun({
+    name: config.name,
+    config,
+    dataset: 'mnist-sample',
+    seed: 42,
+    paramCount: model.paramCount(),
+    cell: 'lstm',
+    direction: 'bidirectional',
+    layerCount: 5,
+    epochsPlanned: 1
+  })
   mkdirSync(join(home.path, 'runs', String(runId)), { recursive: true })
   const path = join(home.path, 'runs', String(runId), 'best-1.ckpt')
   model.saveCheckpoint(path)
-  store.recordEpochResult(runId, { epoch: 1, loss: stats.loss, accuracy: stats.accuracy, valLoss: null, valAccuracy: null, learningRate: 0.01, seconds: stats.seconds ?? null, samplesPerSecond: null }, [
-    { kind: 'best', epoch: 1, path, sha256: '', bytes: 0 },
-    { kind: 'last', epoch: 1, path, sha256: '', bytes: 0 }
-  ], [])
+  store.recordEpochResult(
+    runId,
+    {
+      epoch: 1,
+      loss: stats.loss,
+      accuracy: stats.accuracy,
+      valLoss: null,
+      valAccuracy: null,
+      learningRate: 0.01,
+      seconds: stats.seconds ?? null,
+      samplesPerSecond: null
+    },
+    [
+      { kind: 'best', epoch: 1, path, sha256: '', bytes: 0 },
+      { kind: 'last', epoch: 1, path, sha256: '', bytes: 0 }
+    ],
+    []
+  )
   store.finishRun(runId, 'completed')
 }, 60_000)
 
@@ -85,20 +109,44 @@ describe('exportRun', () => {
     expect(report.maxAbsDiff).toBeLessThanOrEqual(1e-5)
     expect(report.argmaxAgreement).toBe(1)
     expect(report.samples).toBe(79)
-    expect(report.batches.map((b) => [b.batchSize, b.timeSteps])).toEqual([[1, 28], [7, 28], [64, 28], [7, 23]])
-    expect(report).toMatchObject({ runId, checkpoint: 'best', epoch: 1, opset: 17, irVersion: 8, input: [28, 28], output: 'probabilities' })
+    expect(report.batches.map((b) => [b.batchSize, b.timeSteps])).toEqual([
+      [1, 28],
+      [7, 28],
+      [64, 28],
+      [7, 23]
+    ])
+    expect(report).toMatchObject({
+      runId,
+      checkpoint: 'best',
+      epoch: 1,
+      opset: 17,
+      irVersion: 8,
+      input: [28, 28],
+      output: 'probabilities'
+    })
     const rows = store.listExports(runId)
     expect(rows).toHaveLength(1)
     expect(rows[0]).toMatchObject({ id: result.id, ok: true, checkpoint: 'best', path: out })
     expect(rows[0].report.sha256).toBe(report.sha256)
     const meta = readOnnxMetadata(readFileSync(out))
-    expect(meta).toMatchObject({ runId: String(runId), classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'], preprocessing: 'pixel/255', inputShape: [28, 28] })
+    expect(meta).toMatchObject({
+      runId: String(runId),
+      classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+      preprocessing: 'pixel/255',
+      inputShape: [28, 28]
+    })
   })
 
   test('an export whose check fails is stored with ok = 0 and says why', async () => {
     // A runtime that answers a little off stands in for a broken exporter.
     class Skewed extends InferenceService {
-      override async run(model: string | Uint8Array, x: Float32Array, n: number, T: number, F: number): Promise<Prediction> {
+      override async run(
+        model: string | Uint8Array,
+        x: Float32Array,
+        n: number,
+        T: number,
+        F: number
+      ): Promise<Prediction> {
         const p = await super.run(model, x, n, T, F)
         const data = p.data.slice()
         data[data.length - 1] += 1e-3
@@ -108,18 +156,41 @@ describe('exportRun', () => {
     const skewed = new Skewed()
     const n = 20
     const validation = { x: data.validation.x.slice(0, n * 28 * 28), n, T: 28, F: 28 }
-    const result = await exportRun({ store, runId, checkpoint: 'last', out: join(home.path, 'bad.onnx'), loadDataset: loadData, validation, inference: skewed })
+    const result = await exportRun({
+      store,
+      runId,
+      checkpoint: 'last',
+      out: join(home.path, 'bad.onnx'),
+      loadDataset: loadData,
+      validation,
+      inference: skewed
+    })
     await skewed.close()
     expect(result.ok).toBe(false)
     expect(result.report.message).toMatch(/^parity check failed: batch 1 at T=28: max \|Δ\| 1\.00e-3 exceeds 0\.00001/)
-    const row = store.db.prepare('SELECT ok, report_json FROM exports WHERE id = ?').get(result.id) as { ok: number; report_json: string }
+    const row = store.db.prepare('SELECT ok, report_json FROM exports WHERE id = ?').get(result.id) as {
+      ok: number
+      report_json: string
+    }
     expect(row.ok).toBe(0)
     expect(JSON.parse(row.report_json).message).toBe(result.report.message)
   })
 
   test('a run without the checkpoint asked for is refused', async () => {
-    const other = store.createRun({ name: 'empty', config, dataset: 'mnist-sample', seed: 1, paramCount: null, cell: null, direction: null, layerCount: 5, epochsPlanned: 1 })
-    await expect(exportRun({ store, runId: other, out: join(home.path, 'x.onnx'), loadDataset: loadData })).rejects.toThrow(`run ${other} has no last checkpoint`)
+    const other = store.createRun({
+      name: 'empty',
+      config,
+      dataset: 'mnist-sample',
+      seed: 1,
+      paramCount: null,
+      cell: null,
+      direction: null,
+      layerCount: 5,
+      epochsPlanned: 1
+    })
+    await expect(
+      exportRun({ store, runId: other, out: join(home.path, 'x.onnx'), loadDataset: loadData })
+    ).rejects.toThrow(`run ${other} has no last checkpoint`)
   })
 })
 
@@ -132,7 +203,10 @@ describe('predict', () => {
     const labels = data.validation.y.subarray(0, n)
     const model = join(home.path, 'exports', 'model.onnx')
     const viaOnnx = await predictNpy({ target: model, input: xPath(), out: join(home.path, 'probs.npy'), inference })
-    const viaEngine = await predictWith({ target: String(runId), store, engine: 'native' }, { x: data.validation.x.subarray(0, n * 784), n, T: 28, F: 28 })
+    const viaEngine = await predictWith(
+      { target: String(runId), store, engine: 'native' },
+      { x: data.validation.x.subarray(0, n * 784), n, T: 28, F: 28 }
+    )
     expect(viaOnnx.dims).toEqual([n, 10])
     expect(viaEngine.dims).toEqual([n, 10])
     const a = accuracy(viaOnnx, labels)
@@ -152,18 +226,25 @@ describe('predict', () => {
     const runOnnx = await predictWith({ target: 'tiny-bilstm-mnist', store, engine: 'onnx', inference }, samples)
     const runNative = await predictWith({ target: String(runId), store, engine: 'native' }, samples)
     expect(fileNative.data).toEqual(runNative.data)
-    for (let i = 0; i < runOnnx.data.length; i++) expect(Math.abs(runOnnx.data[i] - runNative.data[i])).toBeLessThanOrEqual(1e-5)
+    for (let i = 0; i < runOnnx.data.length; i++)
+      expect(Math.abs(runOnnx.data[i] - runNative.data[i])).toBeLessThanOrEqual(1e-5)
     expect(runOnnx.source).toBe(`run ${runId} (best checkpoint, epoch 1)`)
   })
 
   test('an input of the wrong width is refused, naming it', async () => {
     const path = join(home.path, 'narrow.npy')
     writeFileSync(path, encodeNpy(new Float32Array(2 * 28 * 27), [2, 28, 27]))
-    await expect(predictNpy({ target: join(home.path, 'exports', 'model.onnx'), input: path, inference })).rejects.toThrow('model.onnx: the input is [2, 28, 27]; the model takes [batch, time, 28]')
-    await expect(predictNpy({ target: String(runId), store, input: path, engine: 'native' })).rejects.toThrow(`input: 27 features per step; run ${runId} takes 28`)
+    await expect(
+      predictNpy({ target: join(home.path, 'exports', 'model.onnx'), input: path, inference })
+    ).rejects.toThrow('model.onnx: the input is [2, 28, 27]; the model takes [batch, time, 28]')
+    await expect(predictNpy({ target: String(runId), store, input: path, engine: 'native' })).rejects.toThrow(
+      `input: 27 features per step; run ${runId} takes 28`
+    )
     const flat = join(home.path, 'flat.npy')
     writeFileSync(flat, encodeNpy(new Float32Array(6), [2, 3]))
-    await expect(predictNpy({ target: String(runId), store, input: flat })).rejects.toThrow('flat.npy: expected 3 dimensions [N, T, F], got [2, 3]')
+    await expect(predictNpy({ target: String(runId), store, input: flat })).rejects.toThrow(
+      'flat.npy: expected 3 dimensions [N, T, F], got [2, 3]'
+    )
   })
 })
 
@@ -176,7 +257,19 @@ test('--init-from: an exported file starts a new run of the same architecture; a
   const samples = { x: data.validation.x.subarray(0, 5 * 784), n: 5, T: 28, F: 28 }
   const fromRun = await predictWith({ target: String(runId), store, engine: 'native' }, samples)
   expect(fresh.predict(samples.x, 5)).toEqual(fromRun.data)
-  const wider = normalizeRunConfig({ ...config, model: { layers: [{ type: 'bidirectional', layer: { type: 'lstm', units: 9, returnSequences: true } }, ...config.model.layers.slice(1)] } })
-  expect(() => loadInitWeights(model, wider, [28, 28])).toThrow('model.onnx: layer 0 (LSTM) hidden_size 8, the config says 9')
-  expect(() => loadInitWeights(join(home.path, 'missing.onnx'), config, [28, 28])).toThrow('missing.onnx: cannot read the model (ENOENT)')
+  const wider = normalizeRunConfig({
+    ...config,
+    model: {
+      layers: [
+        { type: 'bidirectional', layer: { type: 'lstm', units: 9, returnSequences: true } },
+        ...config.model.layers.slice(1)
+      ]
+    }
+  })
+  expect(() => loadInitWeights(model, wider, [28, 28])).toThrow(
+    'model.onnx: layer 0 (LSTM) hidden_size 8, the config says 9'
+  )
+  expect(() => loadInitWeights(join(home.path, 'missing.onnx'), config, [28, 28])).toThrow(
+    'missing.onnx: cannot read the model (ENOENT)'
+  )
 })

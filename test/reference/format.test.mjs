@@ -65,7 +65,8 @@ function layerForward(cell, direction, x, W, R, bias, T, B, I, H) {
           const reset = Array.from({ length: H }, (_, j) => sigmoid(xw[H + j] + hr[H + j]))
           for (let j = 0; j < H; j++) {
             let recurrent
-            if (cell === 'gru_reset_after') recurrent = reset[j] * hr[2 * H + j] // r * (h Rh^T + Rbh)
+            if (cell === 'gru_reset_after')
+              recurrent = reset[j] * hr[2 * H + j] // r * (h Rh^T + Rbh)
             else {
               recurrent = rb(2 * H + j) // (r * h) Rh^T + Rbh
               for (let k = 0; k < H; k++) recurrent += reset[k] * h[k] * r(2 * H + j, k)
@@ -102,14 +103,36 @@ const dot = (a, b) => a.reduce((s, v, k) => s + v * b[k], 0)
 function caseForward(header, data) {
   const { T, B, I, H } = header
   if (header.cell !== 'stacked') {
-    const { Y, Yh, Yc } = layerForward(header.cell, header.direction, data('x'), data('W'), data('R'), data('B'), T, B, I, H)
+    const { Y, Yh, Yc } = layerForward(
+      header.cell,
+      header.direction,
+      data('x'),
+      data('W'),
+      data('R'),
+      data('B'),
+      T,
+      B,
+      I,
+      H
+    )
     return { outputs: { Y, Y_h: Yh, Y_c: Yc }, L: dot(Y, data('r_Y')) + dot(Yh, data('r_h')) }
   }
   let input = data('x')
   let last
   const outputs = {}
   header.layers.forEach((layer, k) => {
-    last = layerForward(layer.cell, layer.direction, input, data(`layer${k}.W`), data(`layer${k}.R`), data(`layer${k}.B`), T, B, layer.I, layer.H)
+    last = layerForward(
+      layer.cell,
+      layer.direction,
+      input,
+      data(`layer${k}.W`),
+      data(`layer${k}.R`),
+      data(`layer${k}.B`),
+      T,
+      B,
+      layer.I,
+      layer.H
+    )
     outputs[`layer${k}.Y`] = last.Y
     input = concatDirections(last.Y, T, layer.D, B, layer.H)
   })
@@ -122,7 +145,9 @@ function caseForward(header, data) {
 
 test('the fixture set is complete', () => {
   const names = fixtures.map((f) => f.header.case).sort()
-  const expected = CELL_VARIANTS.map((v) => v.name).flatMap((cell) => Object.keys(DIRECTIONS).map((direction) => `${cell}-${direction}`))
+  const expected = CELL_VARIANTS.map((v) => v.name).flatMap((cell) =>
+    Object.keys(DIRECTIONS).map((direction) => `${cell}-${direction}`)
+  )
   for (const name of expected) assert.ok(names.includes(name), `missing case ${name}`)
   assert.ok(names.filter((n) => n.startsWith('stacked-')).length >= 2, 'expected two stacked cases')
   for (const f of fixtures) assert.equal(f.file, `${f.header.case}.ref`)
@@ -144,8 +169,12 @@ for (const { file, header, tensors } of fixtures) {
         assert.equal(D, DIRECTIONS[layer.direction], `layer ${k} directions`)
         assert.equal(layer.I, inputs, `layer ${k} takes the previous layer's D*H features`)
         Object.assign(expected, {
-          [`layer${k}.W`]: [D, G * H, inputs], [`layer${k}.R`]: [D, G * H, H], [`layer${k}.B`]: [D, 2 * G * H],
-          [`layer${k}.dW`]: [D, G * H, inputs], [`layer${k}.dR`]: [D, G * H, H], [`layer${k}.dB`]: [D, 2 * G * H],
+          [`layer${k}.W`]: [D, G * H, inputs],
+          [`layer${k}.R`]: [D, G * H, H],
+          [`layer${k}.B`]: [D, 2 * G * H],
+          [`layer${k}.dW`]: [D, G * H, inputs],
+          [`layer${k}.dR`]: [D, G * H, H],
+          [`layer${k}.dB`]: [D, 2 * G * H],
           [`layer${k}.Y`]: [T, D, B, H]
         })
         inputs = D * layer.H
@@ -157,8 +186,17 @@ for (const { file, header, tensors } of fixtures) {
       assert.equal(G, gatesOf(header.cell))
       assert.equal(D, DIRECTIONS[header.direction])
       Object.assign(expected, {
-        W: [D, G * H, I], R: [D, G * H, H], B: [D, 2 * G * H], dW: [D, G * H, I], dR: [D, G * H, H], dB: [D, 2 * G * H],
-        dx: [T, B, I], Y: [T, D, B, H], Y_h: [D, B, H], r_Y: [T, D, B, H], r_h: [D, B, H]
+        W: [D, G * H, I],
+        R: [D, G * H, H],
+        B: [D, 2 * G * H],
+        dW: [D, G * H, I],
+        dR: [D, G * H, H],
+        dB: [D, 2 * G * H],
+        dx: [T, B, I],
+        Y: [T, D, B, H],
+        Y_h: [D, B, H],
+        r_Y: [T, D, B, H],
+        r_h: [D, B, H]
       })
       if (header.cell === 'lstm') expected.Y_c = [D, B, H]
     }

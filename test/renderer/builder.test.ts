@@ -3,8 +3,18 @@
 import { describe, expect, it } from 'vitest'
 import { normalizeModelConfig, normalizeRunConfig } from '../../common/config'
 import {
-  addLayer, checkStack, duplicateLayer, fromModelConfig, moveLayer, newLayer, problemsAt, removeLayer, toLayerInputs, updateLayer,
-  type LayerDraft, type RecurrentDraft
+  addLayer,
+  checkStack,
+  duplicateLayer,
+  fromModelConfig,
+  moveLayer,
+  newLayer,
+  problemsAt,
+  removeLayer,
+  toLayerInputs,
+  updateLayer,
+  type LayerDraft,
+  type RecurrentDraft
 } from '../../renderer/src/lib/builder'
 import { presets } from '../../renderer/src/lib/presets'
 import { summarize } from '../../common/model'
@@ -59,14 +69,26 @@ describe('builder operations', () => {
   })
 
   it('writes only non-default fields, and goBackwards for a backward layer', () => {
-    const l = { ...newLayer('recurrent'), cell: 'gru', units: 16, direction: 'backward', dropout: 0.1 } as RecurrentDraft
+    const l = {
+      ...newLayer('recurrent'),
+      cell: 'gru',
+      units: 16,
+      direction: 'backward',
+      dropout: 0.1
+    } as RecurrentDraft
     expect(toLayerInputs([l])).toEqual([{ type: 'gru', units: 16, dropout: 0.1, goBackwards: true }])
   })
 
   it('round-trips a config with fields the builder does not edit', () => {
     const model = normalizeModelConfig({
       layers: [
-        { type: 'bidirectional', name: 'enc', mergeMode: 'sum', sharedWeights: true, layer: { type: 'gru', units: 8, resetAfter: false, returnSequences: true } },
+        {
+          type: 'bidirectional',
+          name: 'enc',
+          mergeMode: 'sum',
+          sharedWeights: true,
+          layer: { type: 'gru', units: 8, resetAfter: false, returnSequences: true }
+        },
         { type: 'lstm', units: 4, useBias: false, recurrentActivation: 'tanh' },
         { type: 'dense', units: 3, activation: 'softmax', useBias: false }
       ]
@@ -75,14 +97,35 @@ describe('builder operations', () => {
   })
 
   it('loads a Keras to_json model into drafts', () => {
-    const keras = { class_name: 'Sequential', config: { name: 's', layers: [
-      { class_name: 'InputLayer', config: { batch_input_shape: [null, 28, 28], name: 'in' } },
-      { class_name: 'Bidirectional', config: { name: 'bi', merge_mode: 'concat', layer: { class_name: 'LSTM', config: { name: 'l', units: 50, return_sequences: true } } } },
-      { class_name: 'Dropout', config: { name: 'd', rate: 0.2 } },
-      { class_name: 'Bidirectional', config: { name: 'bi2', merge_mode: 'concat', layer: { class_name: 'LSTM', config: { name: 'l2', units: 50 } } } },
-      { class_name: 'Dropout', config: { name: 'd2', rate: 0.2 } },
-      { class_name: 'Dense', config: { name: 'out', units: 10, activation: 'softmax' } }
-    ] }, keras_version: '2.15.0' }
+    const keras = {
+      class_name: 'Sequential',
+      config: {
+        name: 's',
+        layers: [
+          { class_name: 'InputLayer', config: { batch_input_shape: [null, 28, 28], name: 'in' } },
+          {
+            class_name: 'Bidirectional',
+            config: {
+              name: 'bi',
+              merge_mode: 'concat',
+              layer: { class_name: 'LSTM', config: { name: 'l', units: 50, return_sequences: true } }
+            }
+          },
+          { class_name: 'Dropout', config: { name: 'd', rate: 0.2 } },
+          {
+            class_name: 'Bidirectional',
+            config: {
+              name: 'bi2',
+              merge_mode: 'concat',
+              layer: { class_name: 'LSTM', config: { name: 'l2', units: 50 } }
+            }
+          },
+          { class_name: 'Dropout', config: { name: 'd2', rate: 0.2 } },
+          { class_name: 'Dense', config: { name: 'out', units: 10, activation: 'softmax' } }
+        ]
+      },
+      keras_version: '2.15.0'
+    }
     const drafts = fromModelConfig(normalizeModelConfig(keras))
     expect(drafts.map((d) => d.kind)).toEqual(['recurrent', 'dropout', 'recurrent', 'dropout', 'dense'])
     expect(checkStack(drafts, run, input).summary?.totalParams).toBe(93_010)
@@ -96,8 +139,12 @@ describe('stack validation at the layer at fault', () => {
     layers = updateLayer(layers, 3, { rate: 1.5 } as Partial<LayerDraft>)
     const check = checkStack(layers, run, input)
     expect(check.summary).toBeNull()
-    expect(problemsAt(check, 0)).toEqual([{ layer: 0, field: 'layer.units', message: 'missing: give the number of units, e.g. 50' }])
-    expect(problemsAt(check, 3)).toEqual([{ layer: 3, field: 'rate', message: 'must be at least 0 and below 1, got 1.5' }])
+    expect(problemsAt(check, 0)).toEqual([
+      { layer: 0, field: 'layer.units', message: 'missing: give the number of units, e.g. 50' }
+    ])
+    expect(problemsAt(check, 3)).toEqual([
+      { layer: 3, field: 'rate', message: 'must be at least 0 and below 1, got 1.5' }
+    ])
   })
 
   it('puts a missing sequence at the layer that needs it, naming the one before by its number', () => {
@@ -112,7 +159,11 @@ describe('stack validation at the layer at fault', () => {
     let layers = updateLayer(buildTutorial(), 0, { returnSequences: false, units: NaN } as Partial<RecurrentDraft>)
     layers = updateLayer(layers, 1, { rate: -1 } as Partial<LayerDraft>)
     const check = checkStack(layers, run, input)
-    expect(check.problems.map((p) => [p.layer, p.field])).toEqual([[0, 'layer.units'], [1, 'rate'], [2, '']])
+    expect(check.problems.map((p) => [p.layer, p.field])).toEqual([
+      [0, 'layer.units'],
+      [1, 'rate'],
+      [2, '']
+    ])
     expect(check.problems[2].message).toContain('returns only its last step')
   })
 
@@ -126,7 +177,9 @@ describe('stack validation at the layer at fault', () => {
 
   it('reports training settings as training paths, and an empty stack as what to do', () => {
     const check = checkStack(buildTutorial(), { ...run, training: { batchSize: 0 } }, input)
-    expect(check.problems).toEqual([{ layer: null, field: 'training.batchSize', message: 'must be a positive integer, got 0' }])
+    expect(check.problems).toEqual([
+      { layer: null, field: 'training.batchSize', message: 'must be a positive integer, got 0' }
+    ])
     expect(checkStack([], run, input).problems[0].message).toContain('Add a layer')
   })
 

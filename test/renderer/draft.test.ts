@@ -22,7 +22,13 @@ describe('experiment draft', () => {
     const draft = useExperimentDraftStore()
     draft.loadPreset(presets[1].config)
     draft.resetOptimizer('sgd')
-    draft.training = { ...draft.training, earlyStopping: true, monitor: 'val_accuracy', patience: 3, restoreBestWeights: true }
+    draft.training = {
+      ...draft.training,
+      earlyStopping: true,
+      monitor: 'val_accuracy',
+      patience: 3,
+      restoreBestWeights: true
+    }
     const c = normalizeRunConfig(draft.config)
     expect(c.training.optimizer).toMatchObject({ type: 'sgd', learningRate: 0.01 })
     expect(c.training.earlyStopping).toMatchObject({ monitor: 'val_accuracy', patience: 3, restoreBestWeights: true })
@@ -32,7 +38,12 @@ describe('experiment draft', () => {
   it('replaces only the layers from a pasted model, and reports a bad batch size at training', () => {
     const draft = useExperimentDraftStore()
     draft.load(tutorial)
-    draft.loadModel({ layers: [{ type: 'gru', units: 4 }, { type: 'dense', units: 10, activation: 'softmax' }] })
+    draft.loadModel({
+      layers: [
+        { type: 'gru', units: 4 },
+        { type: 'dense', units: 10, activation: 'softmax' }
+      ]
+    })
     expect(draft.config.name).toBe('seed-bilstm-mnist')
     expect(draft.layers).toHaveLength(2)
     draft.training = { ...draft.training, batchSize: NaN }

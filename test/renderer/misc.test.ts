@@ -16,7 +16,8 @@ describe('routes', () => {
     expect(parseRoute('#/new?from=3')).toEqual({ name: 'new', from: 3 })
     expect(parseRoute('#/compare?ids=3,1,x,3')).toEqual({ name: 'compare', ids: [3, 1] })
     expect(parseRoute('#/runs/abc')).toEqual({ name: 'not-found', path: '/runs/abc' })
-    for (const h of ['#/runs', '#/runs/7', '#/new', '#/new?from=2', '#/compare?ids=1,2', '#/compare']) expect(routeHref(parseRoute(h))).toBe(h)
+    for (const h of ['#/runs', '#/runs/7', '#/new', '#/new?from=2', '#/compare?ids=1,2', '#/compare'])
+      expect(routeHref(parseRoute(h))).toBe(h)
   })
 })
 
@@ -37,16 +38,26 @@ describe('config differences made readable', () => {
   })
 
   it('describes a stack in one line', () => {
-    expect(describeStack(tutorial)).toBe('Bi-LSTM(50, seq) → Dropout(0.2) → Bi-LSTM(50) → Dropout(0.2) → Dense(10, softmax)')
-    expect(describeStack({ model: { layers: [{ type: 'gru', units: 8, goBackwards: true }, { type: 'bidirectional', mergeMode: 'sum', sharedWeights: true, layer: { type: 'simple_rnn', units: 4 } }] } })).toBe(
-      '←GRU(8) → Bi-SimpleRNN(4, sum, shared)'
+    expect(describeStack(tutorial)).toBe(
+      'Bi-LSTM(50, seq) → Dropout(0.2) → Bi-LSTM(50) → Dropout(0.2) → Dense(10, softmax)'
     )
+    expect(
+      describeStack({
+        model: {
+          layers: [
+            { type: 'gru', units: 8, goBackwards: true },
+            { type: 'bidirectional', mergeMode: 'sum', sharedWeights: true, layer: { type: 'simple_rnn', units: 4 } }
+          ]
+        }
+      })
+    ).toBe('←GRU(8) → Bi-SimpleRNN(4, sum, shared)')
     expect(describeStack(null)).toBe('—')
   })
 })
 
 describe('sorting runs', () => {
-  const r = (id: number, paramCount: number | null, name: string) => ({ id, paramCount, name, valAccuracy: { best: null } }) as unknown as RunSummary
+  const r = (id: number, paramCount: number | null, name: string) =>
+    ({ id, paramCount, name, valAccuracy: { best: null } }) as unknown as RunSummary
   const runs = [r(1, 100, 'b'), r(2, null, 'a'), r(3, 50, 'C')]
   it('sorts both ways with missing values last', () => {
     expect(sortRuns(runs, 'params', true).map((x) => x.id)).toEqual([1, 3, 2])

@@ -7,15 +7,49 @@ import { QueryError, compileQuery, parseQuery } from '../../common/query'
 const figures = (best: number | null, last = best) => ({ best, last, bestEpoch: best === null ? null : 1 })
 function run(over: Partial<RunSummary>): RunSummary {
   return {
-    id: 1, name: 'run', status: 'completed', dataset: 'mnist-sample', cell: 'lstm', direction: 'bidirectional', layerCount: 5,
-    paramCount: 93_010, epochsDone: 10, epochsPlanned: 10, valAccuracy: figures(0.98, 0.975), valLoss: figures(0.07, 0.08),
-    accuracy: figures(0.99), loss: figures(0.03), durationSeconds: 50, tags: [], notes: '', archived: false,
-    createdAt: '2026-11-27T06:00:00Z', startedAt: null, endedAt: null, error: null, stopReason: null, ...over
+    id: 1,
+    name: 'run',
+    status: 'completed',
+    dataset: 'mnist-sample',
+    cell: 'lstm',
+    direction: 'bidirectional',
+    layerCount: 5,
+    paramCount: 93_010,
+    epochsDone: 10,
+    epochsPlanned: 10,
+    valAccuracy: figures(0.98, 0.975),
+    valLoss: figures(0.07, 0.08),
+    accuracy: figures(0.99),
+    loss: figures(0.03),
+    durationSeconds: 50,
+    tags: [],
+    notes: '',
+    archived: false,
+    createdAt: '2026-11-27T06:00:00Z',
+    startedAt: null,
+    endedAt: null,
+    error: null,
+    stopReason: null,
+    ...over
   }
 }
 const lstm = run({ id: 1, name: 'tutorial bi-lstm', tags: ['baseline'] })
-const gru = run({ id: 2, name: 'bi-gru', cell: 'gru', paramCount: 70_610, valAccuracy: figures(0.972), tags: ['sibling', 'Fast'] })
-const mixed = run({ id: 3, name: 'mixed', cell: 'gru+lstm', direction: 'bidirectional+forward', valAccuracy: figures(null), status: 'failed' })
+const gru = run({
+  id: 2,
+  name: 'bi-gru',
+  cell: 'gru',
+  paramCount: 70_610,
+  valAccuracy: figures(0.972),
+  tags: ['sibling', 'Fast']
+})
+const mixed = run({
+  id: 3,
+  name: 'mixed',
+  cell: 'gru+lstm',
+  direction: 'bidirectional+forward',
+  valAccuracy: figures(null),
+  status: 'failed'
+})
 const all = [lstm, gru, mixed]
 const ids = (q: string) => all.filter(compileQuery(q)).map((r) => r.id)
 
@@ -64,7 +98,9 @@ describe('query language', () => {
   })
 
   it('names the column at fault', () => {
-    expect(errorOf('val_acc > 0.9').message).toBe('filter, column 1: unknown field "val_acc" (did you mean val_accuracy?)')
+    expect(errorOf('val_acc > 0.9').message).toBe(
+      'filter, column 1: unknown field "val_acc" (did you mean val_accuracy?)'
+    )
     expect(errorOf('cell = gru and').column).toBe(15)
     expect(errorOf('cell = gru and').detail).toContain('expected a field')
     expect(errorOf('cell gru').detail).toContain('expected a comparison (=, !=, >, >=, <, <=, ~) after cell')

@@ -16,7 +16,12 @@ describe('smoothing', () => {
     expect(smooth(pts, 0)).toBe(pts)
   })
   it('is debiased: a constant stays constant from the first point', () => {
-    expect(smooth(line(20, () => 3), 0.9).every((p) => Math.abs(p.y - 3) < 1e-12)).toBe(true)
+    expect(
+      smooth(
+        line(20, () => 3),
+        0.9
+      ).every((p) => Math.abs(p.y - 3) < 1e-12)
+    ).toBe(true)
   })
   it('damps noise and keeps x', () => {
     const noisy = line(200, (i) => (i % 2 ? 1 : -1))
@@ -104,20 +109,45 @@ describe('mean decimation', () => {
 })
 
 describe('compare series', () => {
-  const epoch = (e: number) => ({ epoch: e, loss: 1 / e, accuracy: 0.8 + e / 100, valLoss: 1.1 / e, valAccuracy: 0.85 + e / 100, learningRate: 0.001, seconds: 2, samplesPerSecond: 100 })
+  const epoch = (e: number) => ({
+    epoch: e,
+    loss: 1 / e,
+    accuracy: 0.8 + e / 100,
+    valLoss: 1.1 / e,
+    valAccuracy: 0.85 + e / 100,
+    learningRate: 0.001,
+    seconds: 2,
+    samplesPerSecond: 100
+  })
   const run = { epochs: [epoch(1), epoch(2)] } as RunDetail
-  const batches: BatchMetrics[] = [1, 2, 3, 4].map((s) => ({ step: s, epoch: s <= 2 ? 1 : 2, batch: s <= 2 ? s : s - 2, loss: 2 / s, accuracy: null, wallSeconds: s * 0.9 }))
+  const batches: BatchMetrics[] = [1, 2, 3, 4].map((s) => ({
+    step: s,
+    epoch: s <= 2 ? 1 : 2,
+    batch: s <= 2 ? s : s - 2,
+    loss: 2 / s,
+    accuracy: null,
+    wallSeconds: s * 0.9
+  }))
 
   it('puts epoch metrics at epochs, steps or wall time', () => {
-    expect(metricSeries(run, batches, 'val_accuracy', 'epoch')).toEqual([{ x: 1, y: 0.86 }, { x: 2, y: 0.87 }])
-    expect(metricSeries(run, batches, 'val_loss', 'step')).toEqual([{ x: 2, y: 1.1 }, { x: 4, y: 0.55 }])
+    expect(metricSeries(run, batches, 'val_accuracy', 'epoch')).toEqual([
+      { x: 1, y: 0.86 },
+      { x: 2, y: 0.87 }
+    ])
+    expect(metricSeries(run, batches, 'val_loss', 'step')).toEqual([
+      { x: 2, y: 1.1 },
+      { x: 4, y: 0.55 }
+    ])
     expect(metricSeries(run, batches, 'val_loss', 'wall').map((p) => p.x)).toEqual([1.8, 3.6])
     expect(metricSeries(run, [], 'val_loss', 'wall').map((p) => p.x)).toEqual([2, 4])
   })
   it('uses the per-batch figures for train metrics by step; skips missing values', () => {
     expect(metricSeries(run, batches, 'loss', 'step')).toEqual(batches.map((b) => ({ x: b.step, y: b.loss })))
     expect(metricSeries(run, batches, 'accuracy', 'step')).toEqual([])
-    expect(metricSeries(run, batches, 'loss', 'epoch')).toEqual([{ x: 1, y: 1 }, { x: 2, y: 0.5 }])
+    expect(metricSeries(run, batches, 'loss', 'epoch')).toEqual([
+      { x: 1, y: 1 },
+      { x: 2, y: 0.5 }
+    ])
     expect(secondsPerEpoch(run)).toBe(2)
   })
 })

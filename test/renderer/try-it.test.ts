@@ -11,7 +11,16 @@ import {
   pointOnPad
 } from '../../renderer/src/lib/drawing'
 import { latestThrottle, type Clock } from '../../renderer/src/lib/throttle'
-import { argmax, base64Bytes, bytesLabel, className, diffLabel, newestFirst, sampleClass, shortHash } from '../../renderer/src/lib/artifacts'
+import {
+  argmax,
+  base64Bytes,
+  bytesLabel,
+  className,
+  diffLabel,
+  newestFirst,
+  sampleClass,
+  shortHash
+} from '../../renderer/src/lib/artifacts'
 import { parseRoute, routeHref } from '../../renderer/src/lib/route'
 import type { ExportInfo } from '../../common/contract'
 
@@ -37,8 +46,20 @@ describe('the brush', () => {
     expect(paintSegment(img, { x: 14, y: 14 }, { x: 14, y: 14 })).toBe(true)
     expect(at(img, 13, 13)).toBe(1) // pixel centre (13.5, 13.5) is 0.71 from the dot
     // The dot sits on the corner shared by pixels 13 and 14: the four around it match, and so do the next ring's.
-    for (const [x, y] of [[14, 14], [13, 14], [14, 13]]) expect(at(img, x, y)).toBe(at(img, 13, 13))
-    for (const [x, y] of [[15, 13], [13, 12], [13, 15], [15, 14], [14, 15]]) expect(at(img, x, y)).toBeCloseTo(at(img, 12, 13), 6)
+    for (const [x, y] of [
+      [14, 14],
+      [13, 14],
+      [14, 13]
+    ])
+      expect(at(img, x, y)).toBe(at(img, 13, 13))
+    for (const [x, y] of [
+      [15, 13],
+      [13, 12],
+      [13, 15],
+      [15, 14],
+      [14, 15]
+    ])
+      expect(at(img, x, y)).toBeCloseTo(at(img, 12, 13), 6)
     const grey = Array.from(img.pixels).filter((v) => v > 0 && v < 1)
     expect(grey.length).toBeGreaterThan(4) // anti-aliased edge
     expect(at(img, 5, 5)).toBe(0)
@@ -89,7 +110,14 @@ describe('the pad as model input', () => {
     expect(rows.every((r) => r.length === 28 && r.every((v) => v >= 0 && v <= 1))).toBe(true)
     expect(rows[4][2]).toBe(1) // row = y, column = x
     expect(padRows(padFromRows(rows))).toEqual(rows)
-    expect(Array.from(padFromRows([[2, -1], [0.5, 0]]).pixels)).toEqual([1, 0, 0.5, 0])
+    expect(
+      Array.from(
+        padFromRows([
+          [2, -1],
+          [0.5, 0]
+        ]).pixels
+      )
+    ).toEqual([1, 0, 0.5, 0])
   })
 
   it('centres a drawing by its centre of mass, as MNIST was prepared', () => {
@@ -106,7 +134,10 @@ describe('the pad as model input', () => {
     })
     expect(Math.abs(mx / mass - 14)).toBeLessThanOrEqual(0.5)
     expect(Math.abs(my / mass - 14)).toBeLessThanOrEqual(0.5)
-    expect(mass).toBeCloseTo(img.pixels.reduce((a, b) => a + b, 0), 4) // nothing pushed off the edge
+    expect(mass).toBeCloseTo(
+      img.pixels.reduce((a, b) => a + b, 0),
+      4
+    ) // nothing pushed off the edge
     expect(Array.from(centerByMass(blankPad()).pixels).every((v) => v === 0)).toBe(true)
   })
 })
@@ -183,10 +214,14 @@ describe('latest-wins throttling', () => {
   it('keeps going after a failed run, and cancel drops what waits', async () => {
     const { clock, advance } = manualClock()
     const ran: number[] = []
-    const t = latestThrottle(async (v: number) => {
-      ran.push(v)
-      if (v === 1) throw new Error('boom')
-    }, 100, clock)
+    const t = latestThrottle(
+      async (v: number) => {
+        ran.push(v)
+        if (v === 1) throw new Error('boom')
+      },
+      100,
+      clock
+    )
     t.push(1)
     await flush()
     t.push(2)
@@ -228,7 +263,11 @@ describe('export and prediction figures', () => {
 
   it('lists the newest export first', () => {
     const e = (id: number, createdAt: string) => ({ id, createdAt }) as ExportInfo
-    expect(newestFirst([e(1, '2026-01-01T00:00:00Z'), e(3, '2026-01-02T00:00:00Z'), e(2, '2026-01-02T00:00:00Z')]).map((x) => x.id)).toEqual([3, 2, 1])
+    expect(
+      newestFirst([e(1, '2026-01-01T00:00:00Z'), e(3, '2026-01-02T00:00:00Z'), e(2, '2026-01-02T00:00:00Z')]).map(
+        (x) => x.id
+      )
+    ).toEqual([3, 2, 1])
   })
 
   it('turns base64 back into the same bytes', () => {

@@ -21,7 +21,12 @@ describe('event loop while training', () => {
     const config = normalizeRunConfig({
       name: 'ten-seconds',
       dataset: { source: 'mnist-sample' },
-      model: { layers: [{ type: 'bidirectional', layer: { type: 'lstm', units: 32 } }, { type: 'dense', units: 10, activation: 'softmax' }] },
+      model: {
+        layers: [
+          { type: 'bidirectional', layer: { type: 'lstm', units: 32 } },
+          { type: 'dense', units: 10, activation: 'softmax' }
+        ]
+      },
       training: { optimizer: 'adam', batchSize: 64, epochs: 100 }
     })
     let batchesSeen = 0

@@ -31,34 +31,55 @@ function accuracy(probabilities: Float32Array, labels: Int32Array): number {
 }
 
 describe('the tutorial', () => {
-  it('learns MNIST read row by row to >= 94%, and its ONNX export scores the same on held-out digits', { timeout: 600_000 }, async () => {
-    const config = readRunConfig(join(__dirname, '..', '..', 'examples', 'seed-bilstm-mnist.json'))
-    const t0 = Date.now()
-    const runId = services.training.start(config)
-    expect(await services.training.finished(runId)).toBe('completed')
-    const run = services.store.getRun(runId)
-    console.log(
-      `tutorial in ${((Date.now() - t0) / 1000).toFixed(1)} s (${run.engineVersion}):\n` +
-        run.epochs.map((e) => `  epoch ${e.epoch}: loss ${e.loss!.toFixed(4)} val_loss ${e.valLoss!.toFixed(4)} val_accuracy ${e.valAccuracy!.toFixed(4)} ${e.seconds!.toFixed(1)} s`).join('\n')
-    )
-    expect(run.epochs).toHaveLength(10)
-    const loss = run.epochs.map((e) => e.loss!)
-    expect(loss[1]).toBeLessThan(loss[0])
-    expect(loss[2]).toBeLessThan(loss[1])
-    expect(run.valAccuracy.best!).toBeGreaterThanOrEqual(0.94)
+  it(
+    'learns MNIST read row by row to >= 94%, and its ONNX export scores the same on held-out digits',
+    { timeout: 600_000 },
+    async () => {
+      const config = readRunConfig(join(__dirname, '..', '..', 'examples', 'seed-bilstm-mnist.json'))
+      const t0 = Date.now()
+      const runId = services.training.start(config)
+      expect(await services.training.finished(runId)).toBe('completed')
+      const run = services.store.getRun(runId)
+      console.log(
+        `tutorial in ${((Date.now() - t0) / 1000).toFixed(1)} s (${run.engineVersion}):\n` +
+          run.epochs
+            .map(
+              (e) =>
+                `  epoch ${e.epoch}: loss ${e.loss!.toFixed(4)} val_loss ${e.valLoss!.toFixed(4)} val_accuracy ${e.valAccuracy!.toFixed(4)} ${e.seconds!.toFixed(1)} s`
+            )
+            .join('\n')
+      )
+      expect(run.epochs).toHaveLength(10)
+      const loss = run.epochs.map((e) => e.loss!)
+      expect(loss[1]).toBeLessThan(loss[0])
+      expect(loss[2]).toBeLessThan(loss[1])
+      expect(run.valAccuracy.best!).toBeGreaterThanOrEqual(0.94)
 
-    const out = join(dir.path, 'tutorial.onnx')
-    const exported = await exportRun({ store: services.store, runId, checkpoint: 'best', out, loadDataset: (spec) => loadDataset(spec, { home: dir.path }), inference: services.inference })
-    expect(exported.ok).toBe(true)
-    const data = await loadDataset(config.dataset, { home: dir.path })
-    const samples = { x: data.validation.x, n: data.validation.count, T: 28, F: 28 }
-    expect(samples.n).toBe(2000)
-    const inOnnx = await predictWith({ target: out, engine: 'onnx', inference: services.inference }, samples)
-    const inEngine = await predictWith({ target: String(runId), store: services.store, engine: 'native', checkpoint: 'best' }, samples)
-    const onnxAccuracy = accuracy(inOnnx.data, data.validation.y)
-    const engineAccuracy = accuracy(inEngine.data, data.validation.y)
-    console.log(`held-out accuracy: onnxruntime ${onnxAccuracy}, engine ${engineAccuracy}; best val_accuracy ${run.valAccuracy.best}`)
-    expect(onnxAccuracy).toBe(engineAccuracy)
-    expect(engineAccuracy).toBe(run.valAccuracy.best)
-  })
+      const out = join(dir.path, 'tutorial.onnx')
+      const exported = await exportRun({
+        store: services.store,
+        runId,
+        checkpoint: 'best',
+        out,
+        loadDataset: (spec) => loadDataset(spec, { home: dir.path }),
+        inference: services.inference
+      })
+      expect(exported.ok).toBe(true)
+      const data = await loadDataset(config.dataset, { home: dir.path })
+      const samples = { x: data.validation.x, n: data.validation.count, T: 28, F: 28 }
+      expect(samples.n).toBe(2000)
+      const inOnnx = await predictWith({ target: out, engine: 'onnx', inference: services.inference }, samples)
+      const inEngine = await predictWith(
+        { target: String(runId), store: services.store, engine: 'native', checkpoint: 'best' },
+        samples
+      )
+      const onnxAccuracy = accuracy(inOnnx.data, data.validation.y)
+      const engineAccuracy = accuracy(inEngine.data, data.validation.y)
+      console.log(
+        `held-out accuracy: onnxruntime ${onnxAccuracy}, engine ${engineAccuracy}; best val_accuracy ${run.valAccuracy.best}`
+      )
+      expect(onnxAccuracy).toBe(engineAccuracy)
+      expect(engineAccuracy).toBe(run.valAccuracy.best)
+    }
+  )
 })

@@ -52,7 +52,11 @@ export function useComparison(ids: Ref<RunId[]>, needBatches: Ref<boolean>) {
   }
 
   // By value: the route hands over a new array on every render of the frame.
-  watch(() => ids.value.join(','), () => void load(), { immediate: true })
+  watch(
+    () => ids.value.join(','),
+    () => void load(),
+    { immediate: true }
+  )
   watch(needBatches, (need) => {
     if (need && comparison.value) void loadBatches()
   })

@@ -22,7 +22,11 @@ interface Axis {
 }
 
 /** Draws `series` on the canvas whenever they or the options change; `drawn` counts the points drawn in the view. */
-export function useLineChart(canvas: Ref<HTMLCanvasElement | null>, series: () => ChartSeries[], options: () => ChartOptions) {
+export function useLineChart(
+  canvas: Ref<HTMLCanvasElement | null>,
+  series: () => ChartSeries[],
+  options: () => ChartOptions
+) {
   let chart: Chart<'line', Point[]> | null = null
   let el: HTMLCanvasElement | null = null
   let timer: ReturnType<typeof setTimeout> | null = null
@@ -63,7 +67,10 @@ export function useLineChart(canvas: Ref<HTMLCanvasElement | null>, series: () =
     afterUpdate(c) {
       const shown = { min: c.scales.x.min, max: c.scales.x.max }
       // After decimation a dataset's data is what chart.js draws of it.
-      drawn.value = c.data.datasets.reduce((n, d, i) => n + (c.isDatasetVisible(i) ? pointsIn(d.data as Point[], shown) : 0), 0)
+      drawn.value = c.data.datasets.reduce(
+        (n, d, i) => n + (c.isDatasetVisible(i) ? pointsIn(d.data as Point[], shown) : 0),
+        0
+      )
     }
   }
 
@@ -108,7 +115,9 @@ export function useLineChart(canvas: Ref<HTMLCanvasElement | null>, series: () =
       axis.grid.color = grid
     }
     // Enough decimals that neighbouring ticks read differently (16.2%, 16.4%, … rather than 16%, 16%).
-    scales.y.ticks.callback = opts.yPercent ? (v: number | string) => `${Number((Number(v) * 100).toFixed(2))}%` : undefined
+    scales.y.ticks.callback = opts.yPercent
+      ? (v: number | string) => `${Number((Number(v) * 100).toFixed(2))}%`
+      : undefined
     const legend = chart.options.plugins!.legend!
     legend.labels!.color = muted
     legend.labels!.filter = (item) => !list[item.datasetIndex ?? 0]?.hideInLegend

@@ -22,19 +22,27 @@ export function usePrediction(runId: Ref<number>, intervalMs = 100) {
   /** Bumped by clear(): a reply to a request made before it is stale and dropped. */
   let generation = 0
 
-  const throttle = latestThrottle<{ rows: number[][]; sampleIndex: number | null; generation: number; seq: number }>(async ({ rows, sampleIndex, generation: mine, seq }) => {
-    try {
-      const reply = await api.predict({ runId: runId.value, input: [rows] })
-      if (mine !== generation) return
-      const units = reply.dims[reply.dims.length - 1] ?? reply.probabilities[0].length
-      prediction.value = { probabilities: reply.probabilities[0].slice(-units), classNames: reply.classNames, source: reply.source, sampleIndex }
-      error.value = null
-    } catch (e) {
-      if (mine === generation) error.value = e instanceof Error ? e.message : String(e)
-    } finally {
-      answered.value = Math.max(answered.value, seq)
-    }
-  }, intervalMs)
+  const throttle = latestThrottle<{ rows: number[][]; sampleIndex: number | null; generation: number; seq: number }>(
+    async ({ rows, sampleIndex, generation: mine, seq }) => {
+      try {
+        const reply = await api.predict({ runId: runId.value, input: [rows] })
+        if (mine !== generation) return
+        const units = reply.dims[reply.dims.length - 1] ?? reply.probabilities[0].length
+        prediction.value = {
+          probabilities: reply.probabilities[0].slice(-units),
+          classNames: reply.classNames,
+          source: reply.source,
+          sampleIndex
+        }
+        error.value = null
+      } catch (e) {
+        if (mine === generation) error.value = e instanceof Error ? e.message : String(e)
+      } finally {
+        answered.value = Math.max(answered.value, seq)
+      }
+    },
+    intervalMs
+  )
 
   /** Asks for the prediction of one input (time steps × features); throttled, the latest input wins. */
   function predict(rows: number[][], sampleIndex: number | null = null): void {

@@ -27,7 +27,15 @@ export function useRun(id: Ref<number>) {
   let lastEpoch = 0
   let generation = 0
 
-  function pushBatch(batches: BatchSeries, step: number, epoch: number, batch: number, perEpoch: number, loss: number, accuracy: number | null): void {
+  function pushBatch(
+    batches: BatchSeries,
+    step: number,
+    epoch: number,
+    batch: number,
+    perEpoch: number,
+    loss: number,
+    accuracy: number | null
+  ): void {
     if (step <= lastStep) return
     lastStep = step
     // The figures are running means that restart each epoch: break the line there rather than draw a cliff.
@@ -53,7 +61,11 @@ export function useRun(id: Ref<number>) {
     const runId = id.value
     loading.value = true
     try {
-      const [run, rows, active] = await Promise.all([api.getRun({ id: runId }), api.getRunBatches({ id: runId }), api.activeTraining()])
+      const [run, rows, active] = await Promise.all([
+        api.getRun({ id: runId }),
+        api.getRunBatches({ id: runId }),
+        api.activeTraining()
+      ])
       if (mine !== generation) return
       detail.value = run
       status.value = run.status
@@ -65,12 +77,25 @@ export function useRun(id: Ref<number>) {
       for (const r of rows) perEpoch.set(r.epoch, Math.max(perEpoch.get(r.epoch) ?? 0, r.batch))
       // Stored rows end at an epoch boundary; live events may already have drawn later batches, so rebuild in order.
       const drawn = batchSeries.value
-      const liveTail = { loss: drawn.loss.filter((p) => p.x > (rows.length ? rows[rows.length - 1].epoch : 0)), accuracy: drawn.accuracy.filter((p) => p.x > (rows.length ? rows[rows.length - 1].epoch : 0)) }
+      const liveTail = {
+        loss: drawn.loss.filter((p) => p.x > (rows.length ? rows[rows.length - 1].epoch : 0)),
+        accuracy: drawn.accuracy.filter((p) => p.x > (rows.length ? rows[rows.length - 1].epoch : 0))
+      }
       const batches: BatchSeries = { loss: [], accuracy: [] }
       lastStep = 0
       lastEpoch = 0
-      for (const r of rows) pushBatch(batches, r.step, r.epoch, r.batch, live?.batches ?? perEpoch.get(r.epoch) ?? r.batch, r.loss, r.accuracy)
-      const gap = (list: Point[], tail: Point[]) => (list.length && tail.length && Number.isFinite(tail[0].y) ? [{ x: Math.floor(tail[0].x), y: NaN }] : [])
+      for (const r of rows)
+        pushBatch(
+          batches,
+          r.step,
+          r.epoch,
+          r.batch,
+          live?.batches ?? perEpoch.get(r.epoch) ?? r.batch,
+          r.loss,
+          r.accuracy
+        )
+      const gap = (list: Point[], tail: Point[]) =>
+        list.length && tail.length && Number.isFinite(tail[0].y) ? [{ x: Math.floor(tail[0].x), y: NaN }] : []
       batches.loss.push(...gap(batches.loss, liveTail.loss), ...liveTail.loss)
       batches.accuracy.push(...gap(batches.accuracy, liveTail.accuracy), ...liveTail.accuracy)
       batchSeries.value = batches

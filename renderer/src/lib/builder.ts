@@ -60,8 +60,19 @@ export function newLayer(kind: DraftKind): LayerDraft {
   switch (kind) {
     case 'recurrent':
       return {
-        key: key(), kind, cell: 'lstm', units: 50, direction: 'forward', mergeMode: 'concat', sharedWeights: false,
-        returnSequences: false, activation: 'tanh', dropout: 0, recurrentDropout: 0, extra: {}, cellExtra: {}
+        key: key(),
+        kind,
+        cell: 'lstm',
+        units: 50,
+        direction: 'forward',
+        mergeMode: 'concat',
+        sharedWeights: false,
+        returnSequences: false,
+        activation: 'tanh',
+        dropout: 0,
+        recurrentDropout: 0,
+        extra: {},
+        cellExtra: {}
       }
     case 'dropout':
       return { key: key(), kind, rate: 0.2, extra: {} }
@@ -158,7 +169,15 @@ function given(n: number): number | undefined {
   return Number.isFinite(n) ? n : undefined
 }
 
-const RECURRENT_EDITED = ['type', 'units', 'returnSequences', 'activation', 'dropout', 'recurrentDropout', 'goBackwards']
+const RECURRENT_EDITED = [
+  'type',
+  'units',
+  'returnSequences',
+  'activation',
+  'dropout',
+  'recurrentDropout',
+  'goBackwards'
+]
 
 function rest(o: Record<string, unknown>, edited: string[]): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o).filter(([k]) => !edited.includes(k)))
@@ -172,7 +191,10 @@ export function fromModelConfig(model: ModelConfig): LayerDraft[] {
         return { key: key(), kind: 'dropout', rate: layer.rate, extra: layer.name ? { name: layer.name } : {} }
       case 'dense':
         return {
-          key: key(), kind: 'dense', units: layer.units, activation: layer.activation,
+          key: key(),
+          kind: 'dense',
+          units: layer.units,
+          activation: layer.activation,
           extra: { ...(layer.name ? { name: layer.name } : {}), ...(layer.useBias ? {} : { useBias: false }) }
         }
       default: {
@@ -251,11 +273,21 @@ function shiftIndices(detail: string, offset: number): string {
  * Checks each layer on its own (so every bad field is reported, not only the first), then the stack's shape rules,
  * then the whole run (loss against the head). `input` is [timeSteps, features] when known, for the summary.
  */
-export function checkStack(layers: LayerDraft[], run: RunSettings | null, input: [number, number] | undefined): StackCheck {
+export function checkStack(
+  layers: LayerDraft[],
+  run: RunSettings | null,
+  input: [number, number] | undefined
+): StackCheck {
   const problems: StackProblem[] = []
   const inputs = toLayerInputs(layers)
   if (inputs.length === 0) {
-    return { problems: [{ layer: null, field: 'model.layers', message: 'Add a layer to start: a recurrent layer, then a dense head.' }], model: null, summary: null }
+    return {
+      problems: [
+        { layer: null, field: 'model.layers', message: 'Add a layer to start: a recurrent layer, then a dense head.' }
+      ],
+      model: null,
+      summary: null
+    }
   }
   inputs.forEach((layer, i) => {
     try {
@@ -303,7 +335,14 @@ function harmless(l: LayerDraft): LayerDraft {
     case 'dense':
       return { ...l, units: units(l.units), extra: {} }
     case 'recurrent':
-      return { ...l, units: units(l.units), dropout: rate(l.dropout), recurrentDropout: rate(l.recurrentDropout), extra: {}, cellExtra: {} }
+      return {
+        ...l,
+        units: units(l.units),
+        dropout: rate(l.dropout),
+        recurrentDropout: rate(l.recurrentDropout),
+        extra: {},
+        cellExtra: {}
+      }
   }
 }
 

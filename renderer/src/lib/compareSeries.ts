@@ -11,7 +11,12 @@ const epochKey = { val_accuracy: 'valAccuracy', val_loss: 'valLoss', accuracy: '
  * Train metrics against step or wall time use the per-batch figures (running means within each epoch); validation
  * metrics exist once an epoch, placed at the epoch's last step or its end in wall time.
  */
-export function metricSeries(run: RunDetail, batches: BatchMetrics[], metric: CompareMetric, axis: CompareAxis): Point[] {
+export function metricSeries(
+  run: RunDetail,
+  batches: BatchMetrics[],
+  metric: CompareMetric,
+  axis: CompareAxis
+): Point[] {
   const key = epochKey[metric]
   const perBatch = (metric === 'loss' || metric === 'accuracy') && axis !== 'epoch' && batches.length > 0
   if (perBatch) {
@@ -32,7 +37,12 @@ export function metricSeries(run: RunDetail, batches: BatchMetrics[], metric: Co
     wall += e.seconds ?? 0
     const y = e[key]
     if (y === null) return []
-    const x = axis === 'epoch' ? e.epoch : axis === 'step' ? lastStep.get(e.epoch) ?? e.epoch * stepsPerEpoch : lastWall.get(e.epoch) ?? wall
+    const x =
+      axis === 'epoch'
+        ? e.epoch
+        : axis === 'step'
+          ? (lastStep.get(e.epoch) ?? e.epoch * stepsPerEpoch)
+          : (lastWall.get(e.epoch) ?? wall)
     return [{ x, y }]
   })
 }
@@ -43,4 +53,15 @@ export function secondsPerEpoch(run: RunDetail): number | null {
   return s.length ? s.reduce((a, b) => a + b, 0) / s.length : null
 }
 
-export const palette = ['#2f6fde', '#e0762b', '#2a9d5b', '#c23b6e', '#7b5cd6', '#1b9aaa', '#b58b00', '#d64545', '#5a7d2a', '#8a6d5a']
+export const palette = [
+  '#2f6fde',
+  '#e0762b',
+  '#2a9d5b',
+  '#c23b6e',
+  '#7b5cd6',
+  '#1b9aaa',
+  '#b58b00',
+  '#d64545',
+  '#5a7d2a',
+  '#8a6d5a'
+]

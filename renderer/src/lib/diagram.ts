@@ -50,9 +50,12 @@ export function layoutDiagram(layers: LayerDraft[], timeSteps = 28, steps = 4): 
     label: c === shown - 1 && timeSteps > shown ? `t${timeSteps}` : `t${c + 1}`
   }))
   // Steps left out between the first few and the last.
-  if (timeSteps > shown && shown >= 2) columns.splice(shown - 1, 0, { x: (colX(shown - 2) + colX(shown - 1)) / 2, label: '…' })
+  if (timeSteps > shown && shown >= 2)
+    columns.splice(shown - 1, 0, { x: (colX(shown - 2) + colX(shown - 1)) / 2, label: '…' })
   // Rows from the bottom: input, then each layer (a bidirectional layer takes two rows: forward and backward).
-  const rowSpecs: { label: string; kind: DiagramNode['kind']; layer: number }[] = [{ label: 'input', kind: 'input', layer: -1 }]
+  const rowSpecs: { label: string; kind: DiagramNode['kind']; layer: number }[] = [
+    { label: 'input', kind: 'input', layer: -1 }
+  ]
   layers.forEach((l, i) => {
     const n = i + 1
     if (l.kind === 'recurrent') {
@@ -97,7 +100,9 @@ export function layoutDiagram(layers: LayerDraft[], timeSteps = 28, steps = 4): 
           edges.push({ x1: pos(a).x, y1: y, x2: pos(b).x, y2: y, kind: dir })
         }
         // From a single vector (an invalid stack) nothing flows in: the gap shows the fault.
-        if (sequenceIn) for (const f of feeds) for (const p of f.from) edges.push({ x1: p.x, y1: p.y, x2: pos(f.col).x, y2: y, kind: 'up' })
+        if (sequenceIn)
+          for (const f of feeds)
+            for (const p of f.from) edges.push({ x1: p.x, y1: p.y, x2: pos(f.col).x, y2: y, kind: 'up' })
       })
       r += dirs.length
       const outputsAt = (c: number) => dirs.map((dir) => at[dir](c))

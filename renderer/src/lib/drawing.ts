@@ -102,20 +102,29 @@ export function centerByMass(image: PadImage): PadImage {
 /** The image as the model's input: one row per time step, each row's pixels as its features. */
 export function padRows(image: PadImage): number[][] {
   const { size, pixels } = image
-  return Array.from({ length: size }, (_, y) => Array.from(pixels.subarray(y * size, (y + 1) * size), (v) => Math.round(v * 1e4) / 1e4))
+  return Array.from({ length: size }, (_, y) =>
+    Array.from(pixels.subarray(y * size, (y + 1) * size), (v) => Math.round(v * 1e4) / 1e4)
+  )
 }
 
 /** A sample's rows (time steps × features, values 0..1) as a pad image; values outside 0..1 are clipped. */
 export function padFromRows(rows: number[][]): PadImage {
   const size = rows.length
   const pixels = new Float32Array(size * size)
-  rows.forEach((row, y) => row.forEach((v, x) => {
-    if (x < size) pixels[y * size + x] = Math.max(0, Math.min(1, v))
-  }))
+  rows.forEach((row, y) =>
+    row.forEach((v, x) => {
+      if (x < size) pixels[y * size + x] = Math.max(0, Math.min(1, v))
+    })
+  )
   return { size, pixels }
 }
 
 /** Where a pointer at (clientX, clientY) falls on the grid, for an element at `rect` showing `size` pixels. */
-export function pointOnPad(clientX: number, clientY: number, rect: { left: number; top: number; width: number; height: number }, size: number): PadPoint {
+export function pointOnPad(
+  clientX: number,
+  clientY: number,
+  rect: { left: number; top: number; width: number; height: number },
+  size: number
+): PadPoint {
   return { x: ((clientX - rect.left) / rect.width) * size, y: ((clientY - rect.top) / rect.height) * size }
 }

@@ -11,9 +11,20 @@ export interface Preset {
 function tutorialLayers(cell: CellType, bidirectional: boolean): LayerInput[] {
   const rnn = (returnSequences: boolean): LayerInput =>
     bidirectional
-      ? { type: 'bidirectional', mergeMode: 'concat', sharedWeights: false, layer: { type: cell, units: 50, ...(returnSequences ? { returnSequences: true } : {}) } }
+      ? {
+          type: 'bidirectional',
+          mergeMode: 'concat',
+          sharedWeights: false,
+          layer: { type: cell, units: 50, ...(returnSequences ? { returnSequences: true } : {}) }
+        }
       : { type: cell, units: 50, ...(returnSequences ? { returnSequences: true } : {}) }
-  return [rnn(true), { type: 'dropout', rate: 0.2 }, rnn(false), { type: 'dropout', rate: 0.2 }, { type: 'dense', units: 10, activation: 'softmax' }]
+  return [
+    rnn(true),
+    { type: 'dropout', rate: 0.2 },
+    rnn(false),
+    { type: 'dropout', rate: 0.2 },
+    { type: 'dense', units: 10, activation: 'softmax' }
+  ]
 }
 
 const tutorialTraining = {
@@ -30,13 +41,36 @@ function preset(id: string, label: string, description: string, cell: CellType, 
     id,
     label,
     description,
-    config: { name: id, dataset: { source: 'mnist-sample' }, model: { layers: tutorialLayers(cell, bidirectional) }, training: { ...tutorialTraining } }
+    config: {
+      name: id,
+      dataset: { source: 'mnist-sample' },
+      model: { layers: tutorialLayers(cell, bidirectional) },
+      training: { ...tutorialTraining }
+    }
   }
 }
 
 export const presets: readonly Preset[] = [
-  preset('tutorial-bilstm', "Tutorial: bidirectional LSTM", 'Two stacked bidirectional LSTM(50) with dropout 0.2 and a softmax head: 93,010 params', 'lstm', true),
-  preset('tutorial-bigru', 'Bidirectional GRU', 'The tutorial with GRU cells (reset_after): 70,610 params', 'gru', true),
-  preset('tutorial-birnn', 'Bidirectional SimpleRNN', 'The tutorial with SimpleRNN cells: 24,010 params', 'simple_rnn', true),
+  preset(
+    'tutorial-bilstm',
+    'Tutorial: bidirectional LSTM',
+    'Two stacked bidirectional LSTM(50) with dropout 0.2 and a softmax head: 93,010 params',
+    'lstm',
+    true
+  ),
+  preset(
+    'tutorial-bigru',
+    'Bidirectional GRU',
+    'The tutorial with GRU cells (reset_after): 70,610 params',
+    'gru',
+    true
+  ),
+  preset(
+    'tutorial-birnn',
+    'Bidirectional SimpleRNN',
+    'The tutorial with SimpleRNN cells: 24,010 params',
+    'simple_rnn',
+    true
+  ),
   preset('tutorial-lstm', 'Unidirectional LSTM', 'The tutorial reading left to right only', 'lstm', false)
 ]

@@ -16,7 +16,8 @@ export function parseRoute(hash: string): Route {
   const parts = path.split('/').filter(Boolean)
   if (parts.length === 0 || (parts.length === 1 && parts[0] === 'runs')) return { name: 'runs' }
   if (parts[0] === 'runs' && parts.length === 2 && /^\d+$/.test(parts[1])) return { name: 'run', id: Number(parts[1]) }
-  if (parts[0] === 'runs' && parts.length === 3 && /^\d+$/.test(parts[1]) && parts[2] === 'try') return { name: 'try', id: Number(parts[1]) }
+  if (parts[0] === 'runs' && parts.length === 3 && /^\d+$/.test(parts[1]) && parts[2] === 'try')
+    return { name: 'try', id: Number(parts[1]) }
   if (parts[0] === 'new' && parts.length === 1) {
     const from = query.get('from')
     return from && /^\d+$/.test(from) ? { name: 'new', from: Number(from) } : { name: 'new' }

@@ -1,7 +1,18 @@
 // Sorting the runs table by a column; runs without a value sort last in either direction.
 import type { RunSummary } from '../../../common/contract'
 
-export type RunSortKey = 'id' | 'name' | 'status' | 'cell' | 'direction' | 'layers' | 'params' | 'epochs' | 'valAccuracy' | 'duration' | 'created'
+export type RunSortKey =
+  | 'id'
+  | 'name'
+  | 'status'
+  | 'cell'
+  | 'direction'
+  | 'layers'
+  | 'params'
+  | 'epochs'
+  | 'valAccuracy'
+  | 'duration'
+  | 'created'
 
 const value: Record<RunSortKey, (r: RunSummary) => string | number | null> = {
   id: (r) => r.id,

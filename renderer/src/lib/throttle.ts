@@ -22,7 +22,11 @@ export interface LatestThrottle<T> {
   busy(): boolean
 }
 
-export function latestThrottle<T>(run: (value: T) => Promise<unknown>, intervalMs: number, clock: Clock = realClock): LatestThrottle<T> {
+export function latestThrottle<T>(
+  run: (value: T) => Promise<unknown>,
+  intervalMs: number,
+  clock: Clock = realClock
+): LatestThrottle<T> {
   let waiting: { value: T } | null = null
   let inFlight = false
   let lastStart = -Infinity

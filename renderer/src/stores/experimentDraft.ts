@@ -39,7 +39,8 @@ function trainingInput(t: TrainingDraft): Record<string, unknown> {
     shuffle: t.shuffle,
     seed: t.seed
   }
-  if (t.earlyStopping) out.earlyStopping = { monitor: t.monitor, patience: t.patience, restoreBestWeights: t.restoreBestWeights }
+  if (t.earlyStopping)
+    out.earlyStopping = { monitor: t.monitor, patience: t.patience, restoreBestWeights: t.restoreBestWeights }
   return out
 }
 
@@ -66,8 +67,17 @@ export const useExperimentDraftStore = defineStore('experimentDraft', () => {
   const layers = shallowRef<LayerDraft[]>([])
   const dataset = ref<DatasetSpec>({ source: 'mnist-sample' })
   const training = ref<TrainingDraft>({
-    optimizer: 'adam', learningRate: 0.001, loss: 'categorical_crossentropy', batchSize: 64, epochs: 10, seed: 42, shuffle: true,
-    earlyStopping: false, monitor: 'val_loss', patience: 2, restoreBestWeights: true
+    optimizer: 'adam',
+    learningRate: 0.001,
+    loss: 'categorical_crossentropy',
+    batchSize: 64,
+    epochs: 10,
+    seed: 42,
+    shuffle: true,
+    earlyStopping: false,
+    monitor: 'val_loss',
+    patience: 2,
+    restoreBestWeights: true
   })
   const preview = shallowRef<DatasetPreview | null>(null)
   /** The dataset spec (as JSON) the preview was read for: a preview of other settings is not shown. */
@@ -82,7 +92,11 @@ export const useExperimentDraftStore = defineStore('experimentDraft', () => {
     const p = currentPreview.value
     return p ? [p.timeSteps, p.features] : undefined
   })
-  const settings = computed(() => ({ name: name.value, dataset: dataset.value, training: trainingInput(training.value) }))
+  const settings = computed(() => ({
+    name: name.value,
+    dataset: dataset.value,
+    training: trainingInput(training.value)
+  }))
   const check = computed(() => checkStack(layers.value, settings.value, inputShape.value))
   /** The config as written to a file and sent to training. */
   const config = computed(() => ({
@@ -115,8 +129,21 @@ export const useExperimentDraftStore = defineStore('experimentDraft', () => {
   }
 
   return {
-    name, layers, dataset, training, preview, previewFor, previewLoading, previewError,
-    currentPreview, inputShape, check, config,
-    load, loadModel, loadPreset, resetOptimizer
+    name,
+    layers,
+    dataset,
+    training,
+    preview,
+    previewFor,
+    previewLoading,
+    previewError,
+    currentPreview,
+    inputShape,
+    check,
+    config,
+    load,
+    loadModel,
+    loadPreset,
+    resetOptimizer
   }
 })

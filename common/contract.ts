@@ -12,6 +12,7 @@ import {
   readStringArray,
   readUnknown
 } from './validate'
+import { show } from './fields'
 import { normalizeDatasetSpec, type DatasetPreview, type DatasetSpec } from './datasets'
 import type { ModelSummary } from './model'
 
@@ -324,11 +325,14 @@ const runIdArg = (arg: unknown) => {
   const o = readObject(arg, 'argument')
   return { id: readInteger(o.id, 'id', 1) }
 }
+/** The most runs one comparison or metrics export takes: each is read whole, on main's event loop. */
+export const maxRunIds = 1000
 const runIdsArg = (arg: unknown) => {
   const o = readObject(arg, 'argument')
-  const ids = readArray(o.ids, 'ids').map((v, i) => readInteger(v, `ids[${i}]`, 1))
+  const ids = readArray(o.ids, 'ids', maxRunIds).map((v, i) => readInteger(v, `ids[${i}]`, 1))
   if (ids.length === 0) throw new ContractError('ids', 'give at least one run id')
-  return { ids }
+  // A run named twice is read once.
+  return { ids: [...new Set(ids)] }
 }
 const configArg = (arg: unknown) => ({ config: readUnknown(readObject(arg, 'argument').config, 'config') })
 const noArg = (arg: unknown): undefined => {
@@ -484,22 +488,32 @@ export type Handlers = {
   [K in CallName as (typeof calls)[K]['method']]: (arg: CallArg<K>) => CallResult<K> | Promise<CallResult<K>>
 }
 
+/** The longest error message a reply carries: a message may quote what the sender sent. */
+export const maxErrorLength = 2000
+
 /** Runs a validated call against the handlers and wraps the outcome as a Reply, never throwing. */
 export async function dispatch(handlers: Handlers, name: unknown, rawArg: unknown): Promise<Reply> {
-  if (!isCallName(name)) return { ok: false, error: `unknown call ${JSON.stringify(name)}` }
   try {
+    if (!isCallName(name)) {
+      return { ok: false, error: `unknown call ${typeof name === 'string' ? show(name) : `of type ${typeof name}`}` }
+    }
     const arg = calls[name].validate(rawArg)
     const handler = (handlers as unknown as Record<string, (a: unknown) => unknown>)[calls[name].method]
     return { ok: true, value: await handler(arg) }
   } catch (e) {
-    return { ok: false, error: errorMessage(e) }
+    const message = errorMessage(e)
+    return { ok: false, error: message.length > maxErrorLength ? `${message.slice(0, maxErrorLength)}…` : message }
   }
 }
 
-/** The one-line message of an error, for showing to a person (no stack traces). */
+/** The one-line message of an error, for showing to a person (no stack traces); never throws. */
 export function errorMessage(e: unknown): string {
-  if (e instanceof Error) return e.message.split('\n')[0]
-  return String(e)
+  try {
+    if (e instanceof Error) return e.message.split('\n')[0]
+    return String(e)
+  } catch {
+    return 'an error without a message'
+  }
 }
 
 export { ContractError }

@@ -45,6 +45,7 @@ export function rendererUrl(): string {
 export function isTrustedSender(event: Pick<IpcMainInvokeEvent, 'senderFrame'>, expected = rendererUrl()): boolean {
   const url = event.senderFrame?.url
   if (!url) return false
+  if (!URL.canParse(url) || !URL.canParse(expected)) return false
   const page = new URL(expected)
   const sender = new URL(url)
   if (page.protocol === 'file:') return sender.protocol === 'file:' && sender.pathname === page.pathname
@@ -113,7 +114,7 @@ export async function startApp(): Promise<void> {
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false))
   registerIpc(ipcMain, services, (event) => isTrustedSender(event))
   forwardEvents(services, (channel, payload) => {
-    for (const win of BrowserWindow.getAllWindows()) win.webContents.send(channel, payload)
+    for (const win of BrowserWindow.getAllWindows()) if (!win.isDestroyed()) win.webContents.send(channel, payload)
   })
   createWindow()
   app.on('activate', () => {

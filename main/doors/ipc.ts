@@ -1,6 +1,6 @@
 // The Electron door: one ipcMain handler per contract call, each checking its sender; events pushed to windows.
 import type { IpcMain, IpcMainInvokeEvent } from 'electron'
-import { callNames, dispatch, eventNames, events, type Reply } from '../../common/contract'
+import { callNames, dispatch, errorMessage, eventNames, events, type Reply } from '../../common/contract'
 import type { Services } from '../services'
 
 /**
@@ -13,9 +13,14 @@ export function registerIpc(
   isTrustedSender: (event: IpcMainInvokeEvent) => boolean
 ): () => void {
   for (const channel of callNames) {
+    // Whatever throws in here becomes the reply: a rejected handler would only surface as a rejection in the page.
     ipcMain.handle(channel, async (event, arg): Promise<Reply> => {
-      if (!isTrustedSender(event)) return { ok: false, error: `call ${channel} refused: unknown sender` }
-      return dispatch(services.handlers, channel, arg)
+      try {
+        if (!isTrustedSender(event)) return { ok: false, error: `call ${channel} refused: unknown sender` }
+        return await dispatch(services.handlers, channel, arg)
+      } catch (e) {
+        return { ok: false, error: `call ${channel} failed: ${errorMessage(e)}` }
+      }
     })
   }
   return () => {
@@ -25,6 +30,15 @@ export function registerIpc(
 
 /** Forwards every contract event to `send` (which delivers it to each open window). */
 export function forwardEvents(services: Services, send: (channel: string, payload: unknown) => void): () => void {
-  const offs = eventNames.map((name) => services.on(events[name].method, (payload) => send(name, payload)))
+  // `send` runs inside the training host's callbacks: a window that cannot take an event must not break a run.
+  const offs = eventNames.map((name) =>
+    services.on(events[name].method, (payload) => {
+      try {
+        send(name, payload)
+      } catch {
+        // The window is closing or gone; the others still get the event.
+      }
+    })
+  )
   return () => offs.forEach((off) => off())
 }

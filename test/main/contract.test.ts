@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
-import { callNames, calls, dispatch, eventNames, events, type Handlers } from '../../common/contract'
+import { callNames, calls, dispatch, eventNames, events, maxRunIds, type Handlers } from '../../common/contract'
 
 const root = join(__dirname, '..', '..')
 
@@ -111,5 +111,54 @@ describe('the contract', () => {
       ])
     ) as unknown as Handlers
     expect(await dispatch(handlers, 'runs:list', {})).toEqual({ ok: false, error: 'disk full' })
+  })
+
+  // Finding 8 of the 2026-12 probe: 100,000 ids, duplicates included, blocked main for seconds.
+  it('bounds the run id lists of compare and metrics CSV, and reads a run named twice once', async () => {
+    const echo = Object.fromEntries(
+      callNames.map((c) => [calls[c].method, (arg: unknown) => arg])
+    ) as unknown as Handlers
+    for (const call of ['runs:compare', 'runs:metricsCsv'] as const) {
+      const many = Array.from({ length: 100_000 }, () => 7)
+      expect(await dispatch(echo, call, { ids: many })).toEqual({
+        ok: false,
+        error: `ids: more than ${maxRunIds} items`
+      })
+      expect(await dispatch(echo, call, { ids: [3, 1, 3, 3, 1] })).toEqual({ ok: true, value: { ids: [3, 1] } })
+      const most = Array.from({ length: maxRunIds }, (_, i) => i + 1)
+      expect(await dispatch(echo, call, { ids: most })).toEqual({ ok: true, value: { ids: most } })
+    }
+  })
+
+  it('never throws and never echoes a hostile value unbounded, whatever the call name, argument or error', async () => {
+    const handlers = Object.fromEntries(
+      callNames.map((c) => [
+        calls[c].method,
+        () => {
+          // A thrown value that cannot even be turned into a string.
+          throw Object.create(null)
+        }
+      ])
+    ) as unknown as Handlers
+    expect(await dispatch(handlers, 'runs:list', {})).toEqual({ ok: false, error: 'an error without a message' })
+    let deep: unknown = 1
+    for (let i = 0; i < 100_000; i++) deep = [deep]
+    expect(await dispatch(handlers, deep, {})).toEqual({ ok: false, error: 'unknown call of type object' })
+    const huge = 'x'.repeat(1_000_000)
+    const reply = await dispatch(handlers, huge, {})
+    expect(reply.ok === false && reply.error.length).toBeLessThan(100)
+    const long = await dispatch(
+      Object.fromEntries(
+        callNames.map((c) => [
+          calls[c].method,
+          () => {
+            throw new Error(huge)
+          }
+        ])
+      ) as unknown as Handlers,
+      'runs:list',
+      {}
+    )
+    expect(long.ok === false && long.error.length).toBeLessThanOrEqual(2001)
   })
 })

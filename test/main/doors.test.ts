@@ -56,6 +56,60 @@ describe('Electron IPC door', () => {
     expect(registered.size).toBe(0)
   })
 
+  // Every door survives every input: what throws inside a handler is the reply, never a rejection for Electron.
+  it('turns a throwing sender check, validator or handler into an error reply, never a rejected promise', async () => {
+    const registered = new Map<string, (event: unknown, arg: unknown) => Promise<Reply>>()
+    const ipcMain = {
+      handle: (channel: string, h: (event: unknown, arg: unknown) => Promise<Reply>) => void registered.set(channel, h),
+      removeHandler: (channel: string) => void registered.delete(channel)
+    }
+    const off = registerIpc(ipcMain as never, services, () => {
+      throw new TypeError('Invalid URL')
+    })
+    for (const channel of callNames) {
+      await expect(registered.get(channel)!({ senderFrame: { url: '%' } }, {})).resolves.toEqual({
+        ok: false,
+        error: `call ${channel} failed: Invalid URL`
+      })
+    }
+    off()
+    const failing = {
+      handlers: Object.fromEntries(
+        callNames.map((c) => [
+          calls[c].method,
+          () => {
+            throw Object.create(null)
+          }
+        ])
+      )
+    } as unknown as Services
+    registerIpc(ipcMain as never, failing, () => true)
+    await expect(registered.get('runs:list')!({}, {})).resolves.toEqual({
+      ok: false,
+      error: 'an error without a message'
+    })
+    registerIpc(ipcMain as never, services, () => true)
+    let deep: unknown = {}
+    for (let i = 0; i < 100_000; i++) deep = { layers: [deep] }
+    // Every call but the runs list (whose query ignores keys it does not know) refuses this argument.
+    for (const channel of callNames) {
+      const reply = await registered.get(channel)!({}, { config: deep, id: deep, ids: [deep], dataset: deep })
+      expect(reply.ok, channel).toBe(channel === 'runs:list')
+    }
+  })
+
+  it('keeps a window that cannot take an event from breaking the others (or the training host that emits it)', () => {
+    const got: string[] = []
+    const offBroken = forwardEvents(services, () => {
+      throw new Error('Object has been destroyed')
+    })
+    const offGood = forwardEvents(services, (channel) => got.push(channel))
+    expect(() => services.emit('onRunStatus', { runId, status: 'completed', error: null })).not.toThrow()
+    expect(got).toHaveLength(1)
+    offBroken()
+    offGood()
+  })
+
   it('forwards every contract event to the windows', () => {
     const sent: string[] = []
     const off = forwardEvents(services, (channel) => sent.push(channel))

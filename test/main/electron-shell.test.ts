@@ -105,6 +105,9 @@ describe('Electron shell', () => {
     await expect(list({ senderFrame: { url: 'https://evil.example/' } }, {})).resolves.toMatchObject({ ok: false })
     await expect(list({ senderFrame: null }, {})).resolves.toMatchObject({ ok: false })
     expect(shell.isTrustedSender({ senderFrame: { url: 'file:///elsewhere/index.html' } } as never, page)).toBe(false)
+    // A frame address that is not a URL is refused, not thrown.
+    expect(shell.isTrustedSender({ senderFrame: { url: 'http://[::1' } } as never, page)).toBe(false)
+    await expect(list({ senderFrame: { url: 'http://[::1' } }, {})).resolves.toMatchObject({ ok: false })
     expect(
       shell.isTrustedSender({ senderFrame: { url: 'http://localhost:5173/#/runs' } } as never, 'http://localhost:5173/')
     ).toBe(true)

@@ -5,15 +5,37 @@ import type { Api, Reply } from '../../common/contract'
 
 const tokenKey = 'rnnlab.token'
 
+/**
+ * The token `rnnlab serve` printed in the address. It is kept in this tab's sessionStorage (which no other port can
+ * read, and no request carries) and taken out of the address bar, so that it is not in the history or in a copied
+ * link. Never a cookie: a browser sends 127.0.0.1's cookies to every port on it.
+ */
 function serverToken(): string {
-  const fromUrl = new URLSearchParams(location.search).get('token')
-  if (fromUrl) sessionStorage.setItem(tokenKey, fromUrl)
-  return fromUrl ?? sessionStorage.getItem(tokenKey) ?? ''
+  const params = new URLSearchParams(location.search)
+  const fromUrl = params.get('token')
+  if (fromUrl !== null) {
+    if (fromUrl) sessionStorage.setItem(tokenKey, fromUrl)
+    params.delete('token')
+    const rest = params.toString()
+    const search = rest ? `?${rest}` : ''
+    history.replaceState(history.state, '', `${location.pathname}${search}${location.hash}`)
+  }
+  return fromUrl || (sessionStorage.getItem(tokenKey) ?? '')
 }
+
+const noToken =
+  'this page needs the address `rnnlab serve` printed, which ends in ?token=…: open that address (a new tab needs it too)'
 
 /** A WebSocket transport that queues calls until connected and reconnects after the server restarts. */
 function socketApi(): Api {
-  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api?token=${encodeURIComponent(serverToken())}`
+  const token = serverToken()
+  if (!token) {
+    return buildApi(
+      async () => ({ ok: false, error: noToken }),
+      () => () => {}
+    )
+  }
+  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api?token=${encodeURIComponent(token)}`
   const pending = new Map<number, (reply: Reply) => void>()
   const listeners = new Map<string, Set<(payload: unknown) => void>>()
   let queue: string[] = []

@@ -112,9 +112,13 @@ describe('runs page in Chromium', () => {
     try {
       const context = await browser.newContext()
       const page = await context.newPage()
+      // The page is the public build (no cookie carries the token any more); the API it calls needs the token.
       const res = await page.goto(`http://127.0.0.1:${served.port}/`)
-      expect(res?.status()).toBe(403)
-      expect(await page.textContent('body')).toContain('forbidden: missing or wrong token')
+      expect(res?.status()).toBe(200)
+      await page.getByRole('alert').first().waitFor()
+      expect(await page.textContent('body')).toContain('this page needs the address `rnnlab serve` printed')
+      expect(await page.getByTestId('runs-table').count()).toBe(0)
+      expect(await page.textContent('body')).not.toContain('tutorial bi-lstm')
     } finally {
       await served.stop()
     }

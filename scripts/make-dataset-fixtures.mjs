@@ -86,6 +86,13 @@ export function goodFiles() {
     'x-f8.npy': npyBytes('<f8', [N, T, F], xValues),
     'x-v2.npy': npyBytes('<f4', [N, T, F], xValues, { version: 2 }),
     'x-v3.npy': npyBytes('<f4', [N, T, F], xValues, { version: 3 }),
+    // The same values in Fortran order (first index fastest), as np.save writes np.asfortranarray(x).
+    'x-fortran.npy': npyBytes(
+      '<f4',
+      [N, T, F],
+      xValues.map((_, i) => xValues[((i % N) * T + (Math.floor(i / N) % T)) * F + Math.floor(i / (N * T))]),
+      { fortran: true }
+    ),
     'y.npy': npyBytes('<i8', [N], yValues),
     'y-u2.npy': npyBytes('<u2', [N], yValues),
     'y-be.npy': npyBytes('>i4', [N], yValues),
@@ -187,10 +194,15 @@ export function badCases() {
       message: 'v9.npy: unsupported .npy format version 9.0'
     },
     {
-      name: 'npy: Fortran order',
-      files: { 'fortran.npy': npyBytes('<f4', [N, T, F], xValues, { fortran: true }), 'y.npy': y },
-      spec: npy('fortran.npy', 'y.npy'),
-      message: 'fortran.npy: Fortran-ordered arrays are not supported: save np.ascontiguousarray(a)'
+      name: 'npy: fortran_order neither True nor False',
+      files: {
+        'fortran-0.npy': npyBytes('<f4', [N, T, F], xValues, {
+          header: "{'descr': '<f4', 'fortran_order': 0, 'shape': (6, 4, 3), }"
+        }),
+        'y.npy': y
+      },
+      spec: npy('fortran-0.npy', 'y.npy'),
+      message: "fortran-0.npy: malformed header ('fortran_order' must be True or False)"
     },
     {
       name: 'npy: complex dtype',

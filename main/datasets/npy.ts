@@ -1,4 +1,5 @@
-// NumPy .npy files (format versions 1.0, 2.0 and 3.0; C order; numeric dtypes), read straight into typed arrays.
+// NumPy .npy files (format versions 1.0, 2.0 and 3.0; C or Fortran order; numeric dtypes), read straight into typed
+// arrays.
 import { type DataFile, fail } from './errors'
 import {
   type Dtype,
@@ -51,15 +52,13 @@ function interpretHeader(text: string, headerBytes: number, file: DataFile): Ten
   const descr = fields.descr
   if (descr === undefined) fail(file, "malformed header (no 'descr')")
   if (typeof descr !== 'string') fail(file, 'structured dtypes are not supported: save a plain numeric array')
-  if (fields.fortran_order === true) {
-    fail(file, 'Fortran-ordered arrays are not supported: save np.ascontiguousarray(a)')
-  }
-  if (fields.fortran_order !== false) fail(file, "malformed header ('fortran_order' must be True or False)")
+  // np.save writes a Fortran-ordered array (np.save('x.npy', a.T), say) as it lies in memory: read, then reordered.
+  if (typeof fields.fortran_order !== 'boolean') fail(file, "malformed header ('fortran_order' must be True or False)")
   const shape = fields.shape
   if (!Array.isArray(shape) || !shape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0)) {
     fail(file, "malformed header ('shape' must be a tuple of sizes)")
   }
-  return { shape: shape as number[], dtype: parseDescr(descr, file), headerBytes }
+  return { shape: shape as number[], dtype: parseDescr(descr, file), headerBytes, fortranOrder: fields.fortran_order }
 }
 
 function parseDescr(descr: string, file: DataFile): Dtype {
@@ -68,7 +67,7 @@ function parseDescr(descr: string, file: DataFile): Dtype {
   const kind = m?.[2] as Dtype['kind'] | undefined
   const supported =
     kind === 'f'
-      ? size === 4 || size === 8
+      ? size === 2 || size === 4 || size === 8
       : kind === 'b'
         ? size === 1
         : kind === 'i' || kind === 'u'

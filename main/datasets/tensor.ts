@@ -17,6 +17,8 @@ export interface TensorHeader {
   dtype: Dtype
   /** Where the data starts. */
   headerBytes: number
+  /** The data is in Fortran order (first index fastest); the reader returns C order all the same. */
+  fortranOrder?: boolean
 }
 
 /** Parses a header from the file's first bytes; returns undefined while it needs more of them. */
@@ -173,6 +175,7 @@ export async function readTensor<A extends Float32Array | Float64Array>(
       take(next.value)
     }
     if (received < dataBytes) sizeMismatch(file, shape, dataBytes, received)
+    if (header.fortranOrder) fortranToC(data, shape)
     return { shape, dtype, data }
   } finally {
     await iterator.return?.()
@@ -188,6 +191,45 @@ function sizeMismatch(file: DataFile, shape: number[], dataBytes: number, held: 
     file,
     `header says ${shape[0]} items (${dataBytes} bytes of data) but the file holds ${Math.max(held, 0)} bytes of data`
   )
+}
+
+/**
+ * Reorders Fortran-order data (first index fastest) into C order in place, cycle by cycle, with one bit per element
+ * to mark what has moved: a copy would double the memory of a dataset-sized array.
+ */
+export function fortranToC(data: Float32Array | Float64Array, shape: readonly number[]): void {
+  const n = data.length
+  const dims = shape.length
+  if (dims < 2 || shape.filter((d) => d > 1).length < 2) return // at most one axis longer than 1: the same order
+  const fStride: number[] = []
+  for (let d = 0, s = 1; d < dims; s *= shape[d], d++) fStride.push(s)
+  /** Where the value C order puts at `c` lies in the file. */
+  const source = (c: number): number => {
+    let f = 0
+    for (let d = dims - 1; d >= 0; d--) {
+      const size = shape[d]
+      const i = c % size
+      c = (c - i) / size
+      f += i * fStride[d]
+    }
+    return f
+  }
+  const moved = new Uint8Array(Math.ceil(n / 8))
+  for (let start = 0; start < n; start++) {
+    if (moved[start >> 3] & (1 << (start & 7))) continue
+    const first = data[start]
+    let at = start
+    for (;;) {
+      moved[at >> 3] |= 1 << (at & 7)
+      const from = source(at)
+      if (from === start) {
+        data[at] = first
+        break
+      }
+      data[at] = data[from]
+      at = from
+    }
+  }
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
@@ -253,9 +295,11 @@ class Decoder {
     const size = dtype.size
     const read: (offset: number) => number =
       dtype.kind === 'f'
-        ? size === 4
-          ? (o) => view.getFloat32(o, le)
-          : (o) => view.getFloat64(o, le)
+        ? size === 2
+          ? (o) => half(view.getUint16(o, le))
+          : size === 4
+            ? (o) => view.getFloat32(o, le)
+            : (o) => view.getFloat64(o, le)
         : dtype.kind === 'i'
           ? size === 1
             ? (o) => view.getInt8(o)
@@ -273,4 +317,14 @@ class Decoder {
                 : (o) => Number(view.getBigUint64(o, le))
     for (let i = 0; i < count; i++) out[at + i] = (read(i * size) * multiply) / divide
   }
+}
+
+/** An IEEE 754 half-precision value (NumPy's float16) from its 16 bits. */
+function half(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1
+  const exponent = (bits >> 10) & 0x1f
+  const fraction = bits & 0x3ff
+  if (exponent === 0) return sign * fraction * 2 ** -24
+  if (exponent === 31) return fraction ? NaN : sign * Infinity
+  return sign * (1024 + fraction) * 2 ** (exponent - 25)
 }

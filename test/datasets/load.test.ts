@@ -27,7 +27,7 @@ const load = (spec: DatasetSpec, extra: Partial<Parameters<typeof loadDataset>[1
   loadDataset(spec, { home, baseDir: good, ...extra })
 
 describe('npy', () => {
-  const xFiles = ['x.npy', 'x-f8.npy', 'x-v2.npy', 'x-v3.npy']
+  const xFiles = ['x.npy', 'x-f8.npy', 'x-v2.npy', 'x-v3.npy', 'x-fortran.npy']
   const yFiles = ['y.npy', 'y-u2.npy', 'y-be.npy', 'y-f8.npy', 'y-onehot.npy']
   it.each(xFiles.flatMap((x) => yFiles.map((y) => [x, y])))('reads %s with %s', async (x, y) => {
     const data = await load({ source: 'npy', train: { x, y } })

@@ -69,7 +69,8 @@ def cases():
         for order in ('<',) if kind[1] == '1' else ('<', '>'):
             floats = kind[0] == 'f'
             shape = (3, 3) if floats else (2, 3)
-            add(f"{kind}-{'le' if order == '<' else 'be'}.npy", array(kind, order, shape, specials=floats))
+            suffix = '' if kind[1] == '1' else '-le' if order == '<' else '-be'
+            add(f'{kind}{suffix}.npy', array(kind, order, shape, specials=floats))
     for version in ((2, 0), (3, 0)):  # header versions 2.0 and 3.0 (a 4-byte header length; 3.0 utf-8)
         v = f'v{version[0]}'
         add(f'f4-le-{v}.npy', array('f4'), version)

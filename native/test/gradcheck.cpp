@@ -1,6 +1,7 @@
 // Numerical gradient check of the reference path, in double: every parameter and the input, for every cell x
 // direction mode x {last step, sequences}, stacked 2 deep, of loss = sum(y * r) with a fixed random r, and through
-// dense + softmax cross-entropy, and with dropout. Prints the worst relative error per case; exits 1 above 1e-6.
+// dense + softmax cross-entropy, through a dense head of each other activation (linear, relu, sigmoid, tanh) with the
+// MSE loss training uses, and with dropout. Prints the worst relative error per case; exits 1 above 1e-6.
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -14,6 +15,9 @@
 using namespace rnnlab;
 
 namespace {
+
+// Names for case titles, in the order of enum Activation (kernels/layers.h).
+const char* const ACTIVATION_NAMES[] = {"linear", "relu", "sigmoid", "tanh", "softmax"};
 
 constexpr double TOLERANCE = 1e-6;
 constexpr double EPS = 1e-5;
@@ -34,8 +38,12 @@ LayerSpec recurrent(const CellCase& c, const Mode& m, bool seq) {
   return l;
 }
 
-// Runs one case; head: 0 = none (loss sum(y*r)), 1 = dense softmax + cross-entropy, 2 = dropout everywhere.
-bool check(const std::string& name, ModelSpec spec, bool training) {
+// The loss a case differentiates: sum(y * r) over the output; or the spec's own loss as training computes it
+// (mean over rows of softmax cross-entropy against labels, or mean squared error against targets r).
+enum class Loss { Weighted, SpecLoss };
+
+// Runs one case; training: dropout draws (fixed) masks.
+bool check(const std::string& name, ModelSpec spec, bool training, Loss which = Loss::Weighted) {
   Model<double> model(spec);
   Rng rng(std::hash<std::string>{}(name));
   for (auto& p : model.params) p = rng.uniform(-0.6, 0.6);
@@ -50,6 +58,7 @@ bool check(const std::string& name, ModelSpec spec, bool training) {
   std::vector<int32_t> labels(out_rows);
   for (auto& v : labels) v = (int32_t)rng.below(U);
   const bool ce = spec.loss == LossKind::CategoricalCrossentropy;
+  const bool mse = which == Loss::SpecLoss && spec.loss == LossKind::Mse;  // r are the targets
 
   auto loss = [&]() {
     Rng dropout_rng(99);  // the same masks on every evaluation
@@ -58,6 +67,7 @@ bool check(const std::string& name, ModelSpec spec, bool training) {
       long hits;
       return crossentropy_forward(&hits, y, labels.data(), (const double*)nullptr, (int)out_rows, (int)U) / out_rows;
     }
+    if (mse) return mse_forward(y, r.data(), (int)out_rows, (int)U) / double(out_rows * U);
     double s = 0;
     for (long k = 0; k < out_rows * U; k++) s += y[k] * r[k];
     return s;
@@ -71,6 +81,10 @@ bool check(const std::string& name, ModelSpec spec, bool training) {
     const double* probs = model.forward(x.data(), B, training, &dropout_rng);
     crossentropy_softmax_backward(dout.data(), probs, labels.data(), (const double*)nullptr, (int)out_rows, (int)U,
                                   1.0 / out_rows);
+  } else if (mse) {
+    Rng dropout_rng(99);
+    const double* y = model.forward(x.data(), B, training, &dropout_rng);
+    mse_backward(dout.data(), y, r.data(), (int)out_rows, (int)U, 1.0 / double(out_rows * U));
   } else {
     dout = r;
   }
@@ -109,11 +123,11 @@ bool check(const std::string& name, ModelSpec spec, bool training) {
 int main(int argc, char** argv) {
   const char* only = argc > 1 ? argv[1] : nullptr;  // optional substring filter on case names
   int failed = 0, run = 0;
-  auto maybe = [&](const std::string& name, const ModelSpec& spec, bool training) {
+  auto maybe = [&](const std::string& name, const ModelSpec& spec, bool training, Loss which = Loss::Weighted) {
     if (only && name.find(only) == std::string::npos) return;
     run++;
     try {
-      failed += !check(name, spec, training);
+      failed += !check(name, spec, training, which);
     } catch (const std::exception& e) {
       std::printf("case %-36s error: %s FAIL\n", name.c_str(), e.what());
       failed++;
@@ -140,6 +154,20 @@ int main(int argc, char** argv) {
       spec.layers = {recurrent(c, MODES[2], true), recurrent(c, MODES[3], seq), dense};
       maybe(c.name + "/dense_softmax_ce" + (seq ? "/sequences" : "/last"), spec, false);
     }
+    for (Activation act : {Activation::Linear, Activation::Relu, Activation::Sigmoid, Activation::Tanh})
+      for (bool seq : {false, true}) {  // dense head of each elementwise activation, trained on MSE
+        ModelSpec spec;
+        spec.steps = T;
+        spec.features = F;
+        spec.loss = LossKind::Mse;
+        LayerSpec dense;
+        dense.kind = LayerKind::Dense;
+        dense.units = 4;
+        dense.activation = act;
+        spec.layers = {recurrent(c, MODES[2], seq), dense};
+        maybe(c.name + "/dense_" + ACTIVATION_NAMES[(int)act] + "_mse" + (seq ? "/sequences" : "/last"), spec, false,
+              Loss::SpecLoss);
+      }
     for (const Mode& m : {MODES[1], MODES[2], MODES[6]}) {  // one step, batch of one
       T = 1;
       B = 1;

@@ -1,11 +1,13 @@
 // Runs the engine's C++ numerical gradient check (native/test/gradcheck.cpp) and asserts every case:
-// every cell x direction mode x {last step, sequences}, stacked 2 deep, plus softmax cross-entropy and dropout.
+// every cell x direction mode x {last step, sequences}, stacked 2 deep, plus softmax cross-entropy, a dense head of
+// each elementwise activation (linear, relu, sigmoid, tanh) under the MSE loss, and dropout.
 import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { dirname, join } from 'node:path'
 import { CELL_VARIANTS } from '../helpers/matrix'
+import { DENSE_ACTIVATIONS } from '../../common/config'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const build = spawnSync(process.execPath, [join(root, 'scripts', 'build-native.mjs'), '--tests-only', 'gradcheck'], {
@@ -34,6 +36,16 @@ test('gradient check covers every cell, direction mode and output kind', () => {
     assert.ok(names.has(`${cell}/dense_softmax_ce/last`) && names.has(`${cell}/dense_softmax_ce/sequences`))
     assert.ok(names.has(`${cell}/dropout_dense_tanh/last`))
   }
+})
+
+test('gradient check covers the MSE loss through a dense head of every elementwise activation', () => {
+  const names = new Set(cases.map((c) => c[1]))
+  const activations = DENSE_ACTIVATIONS.filter((a) => a !== 'softmax')
+  assert.deepEqual([...activations].sort(), ['linear', 'relu', 'sigmoid', 'tanh'])
+  for (const { name: cell } of CELL_VARIANTS)
+    for (const activation of activations)
+      for (const out of ['last', 'sequences'])
+        assert.ok(names.has(`${cell}/dense_${activation}_mse/${out}`), `${cell}/dense_${activation}_mse/${out} missing`)
 })
 
 for (const [, name, params, worstRel, , at, verdict] of cases) {

@@ -222,16 +222,30 @@ def concat_directions(Y):
     return Y.permute(0, 2, 1, 3).reshape(Y.shape[0], Y.shape[2], -1)
 
 
-def stacked_case(name, layers, output):
+def merge_directions(Y, merge):
+    # Y (T, D, B, H) -> (T, B, D*H) for concat, else (T, B, H): Keras's Bidirectional merge_mode, step by step on the
+    # time-aligned outputs (the backward direction's Y[t] is its state after reading x[t])
+    if merge == 'concat' or Y.shape[1] == 1:
+        return concat_directions(Y)
+    forward, backward = Y[:, 0], Y[:, 1]
+    if merge == 'sum':
+        return forward + backward
+    if merge == 'mul':
+        return forward * backward
+    assert merge == 'ave', merge
+    return (forward + backward) / 2
+
+
+def stacked_case(name, layers, output, merge='concat'):
     seed = zlib.crc32(name.encode())
     rng = np.random.default_rng(seed)
+    width = (lambda D: D * H) if merge == 'concat' else (lambda D: H)  # features a layer hands on
     weights, inputs = [], I
     for cell, direction in layers:
         weights.append(make_layer_weights(rng, cell, direction, inputs))
-        inputs = DIRECTIONS[direction] * H
-    D_last = DIRECTIONS[layers[-1][1]]
+        inputs = width(DIRECTIONS[direction])
     x = uniform(rng, (T, B, I), 1.0)
-    y_shape = (T, B, D_last * H) if output == 'sequences' else (B, D_last * H)
+    y_shape = (T, B, inputs) if output == 'sequences' else (B, inputs)
     r_y = uniform(rng, y_shape, 1.0)
     leaves = [t.requires_grad_() for w in weights for t in (w['W'], w['R'], w['B'])] + [x.requires_grad_()]
 
@@ -240,8 +254,8 @@ def stacked_case(name, layers, output):
         for (cell, direction), w in zip(layers, weights):
             Y, Y_h, _ = layer(cell, direction, h, w['W'], w['R'], w['B'])
             Ys.append(Y)
-            h = concat_directions(Y)
-        y = h if output == 'sequences' else Y_h.permute(1, 0, 2).reshape(B, -1)
+            h = merge_directions(Y, merge)
+        y = h if output == 'sequences' else merge_directions(Y_h.unsqueeze(0), merge)[0]
         L = (y * r_y).sum()
         return Ys + [y, L] + list(torch.autograd.grad(L, leaves))
 
@@ -261,9 +275,9 @@ def stacked_case(name, layers, output):
     for cell, direction in layers:
         D, G = DIRECTIONS[direction], CELLS[cell]['G']
         layer_headers.append(dict(**header_cell(cell, direction), I=inputs, H=H, D=D, G=G))
-        inputs = D * H
+        inputs = width(D)
     header = dict(case=name, cell='stacked', direction=None, activation=None, T=T, B=B, I=I, H=H, D=None, G=None,
-                  layers=layer_headers, merge_mode='concat', output=output, loss=STACK_LOSS, seed=seed,
+                  layers=layer_headers, merge_mode=merge, output=output, loss=STACK_LOSS, seed=seed,
                   reference='torch.nn modules', cross_check='torch.nn modules vs hand formulas',
                   cross_check_max_abs_diff=diff)
     return name, header, tensors, diff
@@ -292,6 +306,15 @@ def main():
                               [('lstm', 'bidirectional'), ('gru_reset_after', 'forward')], 'last'))
     cases.append(stacked_case('stacked-simple_rnn_relu_forward-simple_rnn_tanh_bidirectional_sequences',
                               [('simple_rnn_relu', 'forward'), ('simple_rnn_tanh', 'bidirectional')], 'sequences'))
+    # Bidirectional layers merged by sum, mul and ave: between two layers and at the output, every step (sequences)
+    # or the two final states (last).
+    for merge, (first, second), single in (('sum', ('lstm', 'gru_reset_after'), 'simple_rnn_tanh'),
+                                           ('mul', ('simple_rnn_tanh', 'lstm'), 'gru_reset_after'),
+                                           ('ave', ('simple_rnn_relu', 'gru_reset_after'), 'lstm')):
+        cases.append(stacked_case(f'merge_{merge}-{first}_bidirectional-{second}_bidirectional_sequences',
+                                  [(first, 'bidirectional'), (second, 'bidirectional')], 'sequences', merge))
+        cases.append(stacked_case(f'merge_{merge}-{single}_bidirectional_last', [(single, 'bidirectional')], 'last',
+                                  merge))
     failures = []
     for name, header, tensors, diff in cases:
         data = encode(header, tensors)

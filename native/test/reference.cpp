@@ -162,6 +162,14 @@ LayerSpec layer_of(const Json& h, bool sequences) {
   return l;
 }
 
+MergeMode merge_mode_of(const std::string& word) {
+  const std::pair<const char*, MergeMode> words[] = {
+      {"concat", MergeMode::Concat}, {"sum", MergeMode::Sum}, {"mul", MergeMode::Mul}, {"ave", MergeMode::Ave}};
+  for (const auto& w : words)
+    if (word == w.first) return w.second;
+  throw std::runtime_error("header: unknown merge_mode " + word);
+}
+
 // The fixture as a model spec, the loss weights on the model's output and the expected output.
 // Single layer: the model returns sequences [T, B, D*H]; the fixture's loss sum(Y r_Y) + sum(Y_h r_h) is the same
 // sum over the model's output with r_h folded into r_Y at each direction's last step. A reverse (go_backwards)
@@ -182,8 +190,11 @@ Problem problem_of(const Fixture& fx) {
   const int T = p.spec.steps, B = p.B;
   if (h["cell"].text == "stacked") {
     const auto& layers = h["layers"].items;
-    for (size_t k = 0; k < layers.size(); k++)
+    const MergeMode merge = merge_mode_of(h["merge_mode"].text);  // every bidirectional layer of the stack
+    for (size_t k = 0; k < layers.size(); k++) {
       p.spec.layers.push_back(layer_of(layers[k], k + 1 < layers.size() || h["output"].text == "sequences"));
+      p.spec.layers.back().merge_mode = merge;
+    }
     p.y = fx.at("y").data;
     p.r = fx.at("r_y").data;
     return p;

@@ -27,6 +27,11 @@ test('reference comparison builds, runs and covers every fixture on every path',
     new RegExp(`^reference: ${files.length} fixtures, \\d+ comparisons, 0 failed`, 'm'),
     run.stdout
   )
+  for (const merge of ['sum', 'mul', 'ave'])
+    assert.ok(
+      files.some((f) => f.startsWith(`merge_${merge}-`)),
+      `no fixture of a ${merge} merge`
+    )
   for (const file of files)
     for (const path of ['reference', 'fast-portable'])
       assert.ok(

@@ -8,6 +8,7 @@ import { basename } from 'node:path'
 import { listReferenceFiles, readReference } from '../helpers/reference.mjs'
 import { GATES as CELL_GATES } from '../../common/cells'
 import { CELL_VARIANTS, cellVariant } from '../helpers/matrix'
+import { MERGE_MODES } from '../../common/config'
 
 /** Gates of a fixture's cell variant (`gru_reset_after` → 3). */
 const gatesOf = (variant) => CELL_GATES[cellVariant(variant).cell.type]
@@ -97,6 +98,23 @@ function concatDirections(Y, T, D, B, H) {
   return out
 }
 
+// Y (T, D, B, H) -> what the next layer reads: (T, B, D*H) for concat (and one direction), else (T, B, H), the two
+// directions' time-aligned steps summed, multiplied or averaged (Keras's Bidirectional merge_mode)
+function mergeDirections(Y, T, D, B, H, merge) {
+  if (merge === 'concat' || D === 1) return concatDirections(Y, T, D, B, H)
+  const out = new Float64Array(T * B * H)
+  for (let t = 0; t < T; t++)
+    for (let k = 0; k < B * H; k++) {
+      const f = Y[(t * D + 0) * B * H + k]
+      const b = Y[(t * D + 1) * B * H + k]
+      out[t * B * H + k] = merge === 'sum' ? f + b : merge === 'mul' ? f * b : (f + b) / 2
+    }
+  return out
+}
+
+/** Features a layer of D directions hands on under a merge mode. */
+const widthOf = (D, H, merge) => (merge === 'concat' ? D * H : H)
+
 const dot = (a, b) => a.reduce((s, v, k) => s + v * b[k], 0)
 
 // The case's forward pass and loss from its stored inputs (`data(name)` gives a tensor's Float64Array).
@@ -134,11 +152,11 @@ function caseForward(header, data) {
       layer.H
     )
     outputs[`layer${k}.Y`] = last.Y
-    input = concatDirections(last.Y, T, layer.D, B, layer.H)
+    input = mergeDirections(last.Y, T, layer.D, B, layer.H, header.merge_mode)
   })
   const { D, H: HL } = header.layers.at(-1)
-  // last: Y_h (D, B, H) -> (B, D*H)
-  const y = header.output === 'sequences' ? input : concatDirections(last.Yh, 1, D, B, HL)
+  // last: Y_h (D, B, H) -> (B, D*H), or (B, H) merged
+  const y = header.output === 'sequences' ? input : mergeDirections(last.Yh, 1, D, B, HL, header.merge_mode)
   outputs.y = y
   return { outputs, L: dot(y, data('r_y')) }
 }
@@ -150,6 +168,16 @@ test('the fixture set is complete', () => {
   )
   for (const name of expected) assert.ok(names.includes(name), `missing case ${name}`)
   assert.ok(names.filter((n) => n.startsWith('stacked-')).length >= 2, 'expected two stacked cases')
+  // Each merge mode other than concat, between two bidirectional layers (every step) and on the final states.
+  for (const merge of MERGE_MODES.filter((m) => m !== 'concat'))
+    for (const output of ['sequences', 'last']) {
+      const found = fixtures.filter(
+        (f) => f.header.merge_mode === merge && f.header.output === output && f.header.layers.at(-1).D === 2
+      )
+      assert.ok(found.length > 0, `no ${merge} merge case with output ${output}`)
+      if (output === 'sequences')
+        assert.ok(found.some((f) => f.header.layers.length >= 2 && f.header.layers[0].D === 2))
+    }
   for (const f of fixtures) assert.equal(f.file, `${f.header.case}.ref`)
 })
 
@@ -162,12 +190,13 @@ for (const { file, header, tensors } of fixtures) {
     const shape = (name) => tensors[name]?.shape
     const expected = { x: [T, B, I], L: [] }
     if (header.cell === 'stacked') {
+      assert.ok(MERGE_MODES.includes(header.merge_mode), `merge_mode ${header.merge_mode}`)
       let inputs = I
       header.layers.forEach((layer, k) => {
         const { D, G } = layer
         assert.equal(G, gatesOf(layer.cell), `layer ${k} gates`)
         assert.equal(D, DIRECTIONS[layer.direction], `layer ${k} directions`)
-        assert.equal(layer.I, inputs, `layer ${k} takes the previous layer's D*H features`)
+        assert.equal(layer.I, inputs, `layer ${k} takes the previous layer's D*H features (H when merged)`)
         Object.assign(expected, {
           [`layer${k}.W`]: [D, G * H, inputs],
           [`layer${k}.R`]: [D, G * H, H],
@@ -177,7 +206,7 @@ for (const { file, header, tensors } of fixtures) {
           [`layer${k}.dB`]: [D, 2 * G * H],
           [`layer${k}.Y`]: [T, D, B, H]
         })
-        inputs = D * layer.H
+        inputs = widthOf(D, layer.H, header.merge_mode)
       })
       const yShape = header.output === 'sequences' ? [T, B, inputs] : [B, inputs]
       Object.assign(expected, { y: yShape, r_y: yShape, dx: [T, B, I] })

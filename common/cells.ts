@@ -1,5 +1,6 @@
 // The recurrent cells, one row each: the config's type, Keras's class, ONNX's operator and gate order, the UI's label
 // and the cell's own options. Config, summary, Keras import, engine spec, ONNX and UI read a cell from here.
+import { wordList } from './fields'
 
 /** Activations a recurrent cell may use (each maps to an ONNX RNN/LSTM/GRU activation). */
 export const RECURRENT_ACTIVATIONS = ['tanh', 'sigmoid', 'relu', 'linear'] as const
@@ -17,6 +18,8 @@ interface CellOptionSpec {
   onnxAttribute?: string
   /** When true, Keras keeps a second bias vector per gate (the recurrent one) and counts it. */
   secondBias?: boolean
+  /** The values the engine runs, when it runs only some of those the config accepts. */
+  engineValues?: readonly (RecurrentActivation | boolean)[]
 }
 
 /**
@@ -24,7 +27,12 @@ interface CellOptionSpec {
  * the snake_case of ours. Checks and messages go through them in this order.
  */
 export const CELL_OPTIONS = {
-  recurrentActivation: { kind: 'activation', default: 'sigmoid', what: 'a recurrent activation' },
+  recurrentActivation: {
+    kind: 'activation',
+    default: 'sigmoid',
+    what: 'a recurrent activation',
+    engineValues: ['sigmoid']
+  },
   /** Keras `reset_after` (ONNX `linear_before_reset`): two bias vectors per gate. Keras before 2.3 had no key. */
   resetAfter: {
     kind: 'boolean',
@@ -56,7 +64,7 @@ export interface CellSpec {
   options: readonly CellOption[]
   /** Keras's default activation. The config accepts any of RECURRENT_ACTIVATIONS; ONNX tanh, sigmoid and relu. */
   activation: RecurrentActivation
-  /** The activations the engine runs. */
+  /** The activations the engine runs (the builder offers these; engineRefusals names any other). */
   engineActivations: readonly RecurrentActivation[]
   /** The field behind each of ONNX's activations for one direction, in ONNX's order (RNN f; LSTM f, g, h; GRU f, g). */
   onnxActivations: readonly ('activation' | 'recurrentActivation')[]
@@ -190,4 +198,29 @@ export function kerasBiasVectors(cell: { type: CellType } & Partial<Record<CellO
 /** One option's row, typed loosely for code that walks every option. */
 export function optionSpec(key: CellOption): CellOptionSpec {
   return CELL_OPTIONS[key]
+}
+
+/**
+ * What the engine cannot run of a recurrent cell the config accepts: each field with the reason, in the order of
+ * the cell's row (activation, then its options). The engine spec refuses these at Start; the builder shows them.
+ */
+export function engineRefusals(
+  cell: { type: CellType; activation: string } & Partial<Record<CellOption, unknown>>
+): { field: 'activation' | CellOption; detail: string }[] {
+  const refusals: { field: 'activation' | CellOption; detail: string }[] = []
+  const runs: readonly string[] = CELLS[cell.type].engineActivations
+  if (!runs.includes(cell.activation))
+    refusals.push({
+      field: 'activation',
+      detail: `the engine runs ${wordList(runs, 'or')} here, not ${cell.activation}`
+    })
+  for (const key of CELLS[cell.type].options as readonly CellOption[]) {
+    const values = optionSpec(key).engineValues
+    if (values && cell[key] !== undefined && !values.includes(cell[key] as RecurrentActivation | boolean))
+      refusals.push({
+        field: key,
+        detail: `the engine runs ${wordList(values.map(String), 'or')} here, not ${String(cell[key])}`
+      })
+  }
+  return refusals
 }

@@ -1,7 +1,6 @@
 // Maps a validated run config to the native engine's spec (native/README.md), refusing what the engine cannot run.
-import { CELLS, type CellOption } from '../../common/cells'
+import { CELLS, engineRefusals, type CellOption } from '../../common/cells'
 import type { LayerConfig, RecurrentLayerConfig, RunConfig } from '../../common/config'
-import { wordList } from '../../common/fields'
 import type { EngineLayerSpec, EngineSpec, RecurrentLayerSpec } from './index'
 
 export class EngineSpecError extends Error {
@@ -14,48 +13,23 @@ export class EngineSpecError extends Error {
   }
 }
 
-/**
- * What the engine runs of each cell option: the value for the spec (undefined leaves the engine's default), or an
- * EngineSpecError. A cell's row in common/cells.ts says which options it has.
- */
-const ENGINE_OPTIONS: Record<CellOption, (value: unknown, path: string) => unknown> = {
-  recurrentActivation: (value, path) => {
-    if (value !== 'sigmoid') throw new EngineSpecError(path, `the engine runs sigmoid here, not ${value}`)
-    return 'sigmoid'
-  },
-  resetAfter: (value) => value,
-  unitForgetBias: (value, path) => {
-    if (!value)
-      throw new EngineSpecError(
-        path,
-        'the engine always starts the forget gate bias at 1 (Keras default); false is not supported yet'
-      )
-    return undefined
-  }
-}
-
 function recurrent(cell: RecurrentLayerConfig, path: string): RecurrentLayerSpec {
-  const activation = cell.activation
-  const runs: readonly string[] = CELLS[cell.type].engineActivations
-  if (!runs.includes(activation)) {
-    throw new EngineSpecError(`${path}.activation`, `the engine runs ${wordList(runs, 'or')} here, not ${activation}`)
-  }
+  const refusal = engineRefusals(cell)[0]
+  if (refusal) throw new EngineSpecError(`${path}.${refusal.field}`, refusal.detail)
   const spec: RecurrentLayerSpec = {
     kind: 'recurrent',
     cell: cell.type,
     units: cell.units,
     returnSequences: cell.returnSequences,
-    activation: activation as RecurrentLayerSpec['activation'],
+    activation: cell.activation as RecurrentLayerSpec['activation'],
     useBias: cell.useBias,
     dropout: cell.dropout,
     recurrentDropout: cell.recurrentDropout,
     goBackwards: cell.goBackwards
   }
+  // The cell's own options (common/cells.ts), as the config holds them: the engine takes the same keys.
   const [from, to] = [cell as unknown as Record<string, unknown>, spec as unknown as Record<string, unknown>]
-  for (const key of CELLS[cell.type].options as readonly CellOption[]) {
-    const value = ENGINE_OPTIONS[key](from[key], `${path}.${key}`)
-    if (value !== undefined) to[key] = value
-  }
+  for (const key of CELLS[cell.type].options as readonly CellOption[]) to[key] = from[key]
   return spec
 }
 
@@ -72,9 +46,7 @@ function layer(l: LayerConfig, path: string): EngineLayerSpec {
     case 'dropout':
       return { kind: 'dropout', rate: l.rate }
     case 'dense':
-      if (!l.useBias)
-        throw new EngineSpecError(`${path}.useBias`, 'a dense layer without bias is not supported by the engine yet')
-      return { kind: 'dense', units: l.units, activation: l.activation }
+      return { kind: 'dense', units: l.units, activation: l.activation, useBias: l.useBias }
     default:
       return { ...recurrent(l, path), directions: 1 }
   }

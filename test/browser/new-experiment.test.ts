@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { join } from 'node:path'
 import { readFileSync } from 'node:fs'
 import { normalizeRunConfig } from '../../common/config'
+import { CELL_TYPES, CELLS } from '../../common/cells'
 import type { Browser, Page } from 'playwright-core'
 import { launchBrowser, screenshotDir, serve, type Served } from '../helpers/browser'
 import { tempDir } from '../helpers/tmp'
@@ -138,6 +139,68 @@ describe('new experiment in Chromium', () => {
     await expect.poll(() => page.locator('.layer-row').count()).toBe(2)
     // GRU(32) on 28 features with reset_after: 3·32·(28+32) + 2·3·32 = 5,952; dense 330.
     await expect.poll(() => page.getByTestId('total-params').textContent()).toBe('6,282')
+    expect(problems).toEqual([])
+  })
+
+  it('offers each cell exactly the activations the engine runs, and marks an imported one it cannot run', async () => {
+    const { page, problems } = await openPage(browser, served, { hash: '#/new' })
+    await page.getByTestId('builder-empty').waitFor()
+    await addRecurrent(page, 1)
+    const choices = () =>
+      page
+        .getByLabel('Layer 1 activation')
+        .locator('option')
+        .evaluateAll((o) => o.map((e) => e.textContent))
+    for (const cell of CELL_TYPES) {
+      await page.getByLabel('Layer 1 cell').selectOption(cell)
+      await expect.poll(choices).toEqual([...CELLS[cell].engineActivations])
+    }
+    // A cell that does not run the chosen activation falls back to its default rather than failing at Start.
+    await page.getByLabel('Layer 1 cell').selectOption('simple_rnn')
+    await page.getByLabel('Layer 1 activation').selectOption('relu')
+    await page.getByLabel('Layer 1 cell').selectOption('gru')
+    await expect.poll(() => page.getByLabel('Layer 1 activation').inputValue()).toBe('tanh')
+    expect(await page.locator('.layer-row[data-layer="0"]').textContent()).not.toContain('the engine')
+
+    // Keras brings in what the config accepts but the engine cannot run: marked at its layer, before Start.
+    const keras = {
+      class_name: 'Sequential',
+      config: {
+        name: 'seq',
+        layers: [
+          { class_name: 'InputLayer', config: { batch_input_shape: [null, 28, 28], dtype: 'float32', name: 'input' } },
+          { class_name: 'LSTM', config: { name: 'lstm', units: 16, activation: 'relu', return_sequences: true } },
+          { class_name: 'GRU', config: { name: 'gru', units: 8, recurrent_activation: 'tanh', reset_after: true } },
+          { class_name: 'Dense', config: { name: 'dense', units: 10, activation: 'softmax' } }
+        ]
+      },
+      keras_version: '2.15.0',
+      backend: 'tensorflow'
+    }
+    await page.getByRole('button', { name: 'Paste Keras JSON…' }).click()
+    await page.getByLabel('Keras model JSON').fill(JSON.stringify(keras))
+    await page.getByRole('button', { name: 'Use these layers' }).click()
+    await expect.poll(() => page.locator('.layer-row').count()).toBe(3)
+    const bad = page.locator('.layer-row-bad')
+    await expect.poll(() => bad.count()).toBe(2)
+    const lstm = page.locator('.layer-row[data-layer="0"]')
+    expect(await lstm.locator('.layer-row-problems').textContent()).toContain(
+      'activation: the engine runs tanh here, not relu'
+    )
+    expect(await page.getByLabel('Layer 1 activation').inputValue()).toBe('relu')
+    expect(await choices()).toEqual(['tanh', 'relu (the engine cannot run it)'])
+    expect(await page.getByLabel('Layer 1 activation').getAttribute('class')).toContain('bad')
+    expect(await page.locator('.layer-row[data-layer="1"] .layer-row-problems').textContent()).toContain(
+      'recurrentActivation: the engine runs sigmoid here, not tanh'
+    )
+    await shoot(page, 'new-engine-refusal-1280x800-light')
+    await page.getByTestId('start-training').click()
+    await page.getByTestId('start-message').waitFor()
+    expect(await page.getByTestId('start-message').textContent()).toContain('Fix the problems')
+    // Choosing what the engine runs clears the mark.
+    await page.getByLabel('Layer 1 activation').selectOption('tanh')
+    await expect.poll(() => bad.count()).toBe(1)
+    expect(await choices()).toEqual(['tanh'])
     expect(problems).toEqual([])
   })
 

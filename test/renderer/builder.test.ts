@@ -3,7 +3,9 @@
 import { describe, expect, it } from 'vitest'
 import { normalizeModelConfig, normalizeRunConfig } from '../../common/config'
 import {
+  activationChoices,
   addLayer,
+  cellPatch,
   checkStack,
   duplicateLayer,
   fromModelConfig,
@@ -18,6 +20,7 @@ import {
 } from '../../renderer/src/lib/builder'
 import { presets } from '../../renderer/src/lib/presets'
 import { summarize } from '../../common/model'
+import { CELL_TYPES, CELLS } from '../../common/cells'
 import tutorial from '../../examples/seed-bilstm-mnist.json'
 
 const run = { name: 't', dataset: { source: 'mnist-sample' }, training: {} }
@@ -181,6 +184,39 @@ describe('stack validation at the layer at fault', () => {
       { layer: null, field: 'training.batchSize', message: 'must be a positive integer, got 0' }
     ])
     expect(checkStack([], run, input).problems[0].message).toContain('Add a layer')
+  })
+
+  it('marks what the engine cannot run at its layer, before Start: a loaded activation or recurrent activation', () => {
+    const model = normalizeModelConfig({
+      layers: [
+        { type: 'bidirectional', layer: { type: 'lstm', units: 8, activation: 'relu', returnSequences: true } },
+        { type: 'gru', units: 8, recurrentActivation: 'tanh', returnSequences: true },
+        { type: 'simple_rnn', units: 8, activation: 'relu' },
+        { type: 'dense', units: 10, activation: 'softmax', useBias: false }
+      ]
+    })
+    const check = checkStack(fromModelConfig(model), run, input)
+    expect(check.problems).toEqual([
+      { layer: 0, field: 'layer.activation', message: 'the engine runs tanh here, not relu' },
+      { layer: 1, field: 'recurrentActivation', message: 'the engine runs sigmoid here, not tanh' }
+    ])
+    // An LSTM without the forget bias of 1, and dense layers without bias, are what the engine runs: no problem.
+    const plain = normalizeModelConfig({
+      layers: [
+        { type: 'lstm', units: 8, unitForgetBias: false },
+        { type: 'dense', units: 10, activation: 'softmax', useBias: false }
+      ]
+    })
+    expect(checkStack(fromModelConfig(plain), run, input).problems).toEqual([])
+  })
+
+  it('offers each cell exactly the activations the engine runs; a new cell keeps only an activation it runs', () => {
+    for (const type of CELL_TYPES) expect(activationChoices(type)).toEqual(CELLS[type].engineActivations)
+    const relu = { ...newLayer('recurrent'), cell: 'simple_rnn', activation: 'relu' } as RecurrentDraft
+    expect(cellPatch(relu, 'lstm')).toEqual({ cell: 'lstm', activation: 'tanh' })
+    expect(cellPatch(relu, 'simple_rnn')).toEqual({ cell: 'simple_rnn' })
+    const tanh = newLayer('recurrent') as RecurrentDraft
+    expect(cellPatch(tanh, 'gru')).toEqual({ cell: 'gru' })
   })
 
   it('has no summary without an input shape', () => {

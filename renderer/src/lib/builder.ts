@@ -1,6 +1,6 @@
 // The layer-stack builder's model: editable layer drafts, the operations on them, their conversion to and from the
 // run config's layers, and validation mapped back to the layer at fault.
-import { CELL_OPTION_DEFAULTS } from '../../../common/cells'
+import { CELL_OPTION_DEFAULTS, CELLS, engineRefusals } from '../../../common/cells'
 import {
   ConfigError,
   normalizeModelConfig,
@@ -129,6 +129,16 @@ export function duplicateLayer(layers: LayerDraft[], index: number): LayerDraft[
 
 export function updateLayer(layers: LayerDraft[], index: number, patch: Partial<LayerDraft>): LayerDraft[] {
   return layers.map((l, i) => (i === index ? ({ ...l, ...patch } as LayerDraft) : l))
+}
+
+/** The activations offered for a cell: those the engine runs (common/cells.ts), nothing it would refuse at Start. */
+export function activationChoices(cell: CellType): readonly RecurrentActivation[] {
+  return CELLS[cell].engineActivations
+}
+
+/** The patch for choosing another cell: an activation the new cell does not run becomes its default. */
+export function cellPatch(layer: RecurrentDraft, cell: CellType): Partial<RecurrentDraft> {
+  return activationChoices(cell).includes(layer.activation) ? { cell } : { cell, activation: CELLS[cell].activation }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -314,6 +324,12 @@ export function checkStack(
   } catch (e) {
     return { problems: [problemFromError(e)], model: null, summary: null }
   }
+  // What the config allows but the engine cannot run (a loaded or Keras-imported cell): marked here, not at Start.
+  model.layers.forEach((layer, i) => {
+    if (layer.type === 'dropout' || layer.type === 'dense') return
+    const [cell, prefix] = layer.type === 'bidirectional' ? [layer.layer, 'layer.'] : [layer, '']
+    for (const r of engineRefusals(cell)) problems.push({ layer: i, field: prefix + r.field, message: r.detail })
+  })
   if (run) {
     try {
       normalizeRunConfig({ ...run, model: { layers: inputs } })

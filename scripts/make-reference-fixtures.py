@@ -311,10 +311,10 @@ def main():
     for merge, (first, second), single in (('sum', ('lstm', 'gru_reset_after'), 'simple_rnn_tanh'),
                                            ('mul', ('simple_rnn_tanh', 'lstm'), 'gru_reset_after'),
                                            ('ave', ('simple_rnn_relu', 'gru_reset_after'), 'lstm')):
-        cases.append(stacked_case(f'merge_{merge}-{first}_bidirectional-{second}_bidirectional_sequences',
+        cases.append(stacked_case(f'stacked-merge_{merge}-{first}_bidirectional-{second}_bidirectional_sequences',
                                   [(first, 'bidirectional'), (second, 'bidirectional')], 'sequences', merge))
-        cases.append(stacked_case(f'merge_{merge}-{single}_bidirectional_last', [(single, 'bidirectional')], 'last',
-                                  merge))
+        cases.append(stacked_case(f'stacked-merge_{merge}-{single}_bidirectional_last',
+                                  [(single, 'bidirectional')], 'last', merge))
     failures = []
     for name, header, tensors, diff in cases:
         data = encode(header, tensors)

@@ -29,7 +29,7 @@ test('reference comparison builds, runs and covers every fixture on every path',
   )
   for (const merge of ['sum', 'mul', 'ave'])
     assert.ok(
-      files.some((f) => f.startsWith(`merge_${merge}-`)),
+      files.some((f) => f.startsWith(`stacked-merge_${merge}-`)),
       `no fixture of a ${merge} merge`
     )
   for (const file of files)

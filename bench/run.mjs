@@ -2,7 +2,7 @@
 // For each workload of issue 4 — the tutorial's model (T=28, F=28, batch 64, 2x Bi-LSTM(50), Dense 10) and the
 // same with GRU, with SimpleRNN, one direction, 3 stacked layers, hidden 128 — it measures in a fresh child
 // process (so peak memory is per workload): training samples/s (median of timed windows after warm-up), seconds
-// per 60,000-sample epoch, GFLOP/s by formula and as a share of the fp32 matrix-product peak measured here,
+// per 60,000-sample epoch, GFLOP/s (the FLOPs the engine computes, bench/flops.mjs) and as a share of the fp32 matrix-product peak measured here,
 // inference samples/s at batch 64 and ms at batch 1, peak resident memory; then PyTorch on the same workloads
 // (Debian python3-torch with /usr/bin/python3, OpenBLAS from libopenblas0-openmp, OPENBLAS_CORETYPE=SkylakeX, 1 and
 // 2 threads, the best kept), skipped with a note when absent; and the tutorial's training with another process
@@ -14,6 +14,7 @@ import { createRequire } from 'node:module'
 import { cpus, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { formulaFlopsBefore, trainingFlops } from './flops.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const addonPath = join(root, 'native', 'build', 'Release', 'rnnlab_engine.node')
@@ -35,19 +36,6 @@ const WORKLOADS = [
   { name: 'Bi-LSTM(50) x3', cell: 'lstm', units: 50, layers: [...bi2, { directions: 2 }] },
   { name: 'Bi-LSTM(128) x2', cell: 'lstm', units: 128, layers: bi2 }
 ].map((w) => ({ T: 28, F: 28, batch: 64, ...w }))
-
-const GATES = { lstm: 4, gru: 3, simple_rnn: 1 }
-
-// forward FLOPs per sample by formula: per layer and direction T * 2 * G * H * (I + H) (the dense head is left out)
-function forwardFlops(w) {
-  let I = w.F
-  let flops = 0
-  for (const l of w.layers) {
-    flops += l.directions * w.T * 2 * GATES[w.cell] * w.units * (I + w.units)
-    I = w.units * l.directions
-  }
-  return flops
-}
 
 function spec(w, threads) {
   const layers = []
@@ -274,6 +262,7 @@ if (tutorial && info.hardwareThreads > 1) {
 }
 
 // ---- table ----
+const tutorialShape = { ...WORKLOADS[0], dropout: 0.2, classes: 10 }
 const rows = []
 const fmt = (x, d = 0) => (x === undefined || x === null || Number.isNaN(x) ? '-' : x.toFixed(d))
 for (const w of workloads) {
@@ -283,7 +272,7 @@ for (const w of workloads) {
     threadCounts[0]
   )
   const best = r[bestT]
-  const flops = 3 * forwardFlops(w)
+  const flops = trainingFlops({ ...w, dropout: 0.2, classes: 10 })
   const gflops = (best.train_samples_per_s * flops) / 1e9
   const th = theirs[w.name]
   rows.push({
@@ -322,7 +311,9 @@ console.log(
           .map(([t, g]) => `${g.toFixed(0)} on ${t}T`)
           .join(', ')}`
       : '') +
-    `; % peak is against ${peakGflops.toFixed(0)} GFLOP/s. FLOPs by formula: 3 x T*2*G*H*(I+H) per layer and direction.`
+    `; % peak is against ${peakGflops.toFixed(0)} GFLOP/s.\nFLOPs: what the engine computes per sample (bench/flops.mjs): input projections forward and back (no dx for the` +
+    ` first layer), recurrent products over the T-1 steps with a previous state, the gates at one operation each, dropout and` +
+    ` the head; the earlier formula 3 x T*2*G*H*(I+H) counted ${((formulaFlopsBefore(tutorialShape) / trainingFlops(tutorialShape) - 1) * 100).toFixed(1)}% more on the tutorial's model.`
 )
 console.log(
   torch.ok

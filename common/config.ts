@@ -7,6 +7,8 @@ export {
   fromKerasJson,
   normalizeModelConfig,
   normalizeRunConfig,
+  readRunName,
   type NormalizeOptions
 } from './config/normalize'
 export { nearest, show } from './fields'
+export { LIMITS, NAME_MAX_LENGTH, type LimitName } from './config/limits'

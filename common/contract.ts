@@ -12,6 +12,9 @@ import {
   readStringArray,
   readUnknown
 } from './validate'
+import { LIMITS, NAME_MAX_LENGTH } from './config/limits'
+import { fileErrorMessage, isFileSystemError } from './file-errors'
+import { findControlCharacter } from './format'
 import { show } from './fields'
 import { normalizeDatasetSpec, type DatasetPreview, type DatasetSpec } from './datasets'
 import type { ModelSummary } from './model'
@@ -361,7 +364,7 @@ export const calls = {
       const o = readObject(arg, 'update')
       return {
         id: readInteger(o.id, 'update.id', 1),
-        name: optional(o.name, (v) => readString(v, 'update.name', 1, 200)),
+        name: optional(o.name, (v) => readName(v, 'update.name')),
         tags: optional(o.tags, (v) => readStringArray(v, 'update.tags', 50, 64)),
         notes: optional(o.notes, (v) => readString(v, 'update.notes', 0, 100_000)),
         archived: optional(o.archived, (v) => readBoolean(v, 'update.archived'))
@@ -384,7 +387,7 @@ export const calls = {
       return {
         config: readUnknown(o.config, 'config'),
         resume: optional(o.resume, (v) => readInteger(v, 'resume', 1)),
-        threads: optional(o.threads, (v) => readInteger(v, 'threads', 1)),
+        threads: optional(o.threads, (v) => readInteger(v, 'threads', 1, LIMITS.threads.max)),
         baseDir: optional(o.baseDir, (v) => readString(v, 'baseDir', 1, 4096)),
         initFrom: optional(o.initFrom, (v) => readString(v, 'initFrom', 1, 4096))
       }
@@ -509,6 +512,8 @@ export async function dispatch(handlers: Handlers, name: unknown, rawArg: unknow
 /** The one-line message of an error, for showing to a person (no stack traces); never throws. */
 export function errorMessage(e: unknown): string {
   try {
+    // Node's raw `ENOENT: no such file or directory, open '…'`, if one slipped through: the path and the reason.
+    if (isFileSystemError(e) && e.message.startsWith(`${e.code}:`)) return fileErrorMessage(e)
     if (e instanceof Error) return e.message.split('\n')[0]
     return String(e)
   } catch {
@@ -517,3 +522,11 @@ export function errorMessage(e: unknown): string {
 }
 
 export { ContractError }
+
+/** A run's new name: one line, as a config's `name` (common/config/normalize.ts readRunName). */
+function readName(v: unknown, field: string): string {
+  const name = readString(v, field, 1, NAME_MAX_LENGTH)
+  const control = findControlCharacter(name)
+  if (control) throw new ContractError(field, `must be one line of text without control characters (${control})`)
+  return name
+}

@@ -1,4 +1,5 @@
 // The run config's `dataset` section: its spec types, their validation, and the preview shown before training.
+import { LIMITS } from './config/limits'
 import { ContractError, readArray, readBoolean, readInteger, readObject, readString } from './validate'
 
 /** Training and validation files of the `npy` and `idx` sources: features x and labels y. */
@@ -246,8 +247,8 @@ export function normalizeDatasetSpec(input: unknown, path = 'dataset'): DatasetS
         source: 'csv',
         train: readPath(o.train, field('train')),
         ...readValidation(o, path, readPath),
-        timeSteps: readInteger(required(o.timeSteps, field('timeSteps')), field('timeSteps'), 1, 1_000_000),
-        features: readInteger(required(o.features, field('features')), field('features'), 1, 1_000_000),
+        timeSteps: readInteger(required(o.timeSteps, field('timeSteps')), field('timeSteps'), 1, LIMITS.timeSteps.max),
+        features: readInteger(required(o.features, field('features')), field('features'), 1, LIMITS.features.max),
         ...readLabelOptions(o, path)
       }
       if (o.header !== undefined) spec.header = readBoolean(o.header, field('header'))
@@ -317,7 +318,8 @@ function readValidation<T>(
 
 function readLabelOptions(o: Record<string, unknown>, path: string): DatasetLabelOptions {
   const options: DatasetLabelOptions = {}
-  if (o.numClasses !== undefined) options.numClasses = readInteger(o.numClasses, `${path}.numClasses`, 1, 1_000_000)
+  if (o.numClasses !== undefined)
+    options.numClasses = readInteger(o.numClasses, `${path}.numClasses`, 1, LIMITS.numClasses.max)
   if (o.classNames !== undefined) {
     const names = readArray(o.classNames, `${path}.classNames`, 1_000_000)
     options.classNames = names.map((s, i) => readString(s, `${path}.classNames[${i}]`, 1, 200))

@@ -25,7 +25,11 @@ export function join(path: string, key: string): string {
 export function show(value: unknown): string {
   if (value === undefined) return 'nothing'
   if (value === null) return 'null'
-  if (Array.isArray(value)) return value.length <= 4 ? JSON.stringify(value) : 'an array'
+  if (Array.isArray(value)) {
+    // Only a short list of plain values is spelt out: anything nested could be nested too deep to print.
+    const plain = value.every((v) => v === null || ['number', 'string', 'boolean'].includes(typeof v))
+    return value.length <= 4 && plain ? JSON.stringify(value) : 'an array'
+  }
   if (typeof value === 'object') return 'an object'
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)
   return String(value)
@@ -129,6 +133,53 @@ export function readNonNegative(value: unknown, path: string, fallback: number):
   const n = readNumber(value, path, fallback)
   if (n < 0) throw new FieldError(path, `must be 0 or more, got ${show(value)}`)
   return n
+}
+
+/** The values a numeric field takes: from `min` to `max`, either end excluded when said so. */
+export interface Range {
+  min: number
+  max: number
+  minExclusive?: boolean
+  maxExclusive?: boolean
+  integer?: boolean
+}
+
+export function inRange(n: number, r: Range): boolean {
+  return (
+    Number.isFinite(n) &&
+    (!r.integer || Number.isInteger(n)) &&
+    (r.minExclusive ? n > r.min : n >= r.min) &&
+    (r.maxExclusive ? n < r.max : n <= r.max)
+  )
+}
+
+/** What a value of the range is, for a message: `an integer from 1 to 65536`, `greater than 0 and below 1000`. */
+export function rangeText(r: Range): string {
+  const open = r.max === Number.MAX_VALUE || r.max === Number.MAX_SAFE_INTEGER
+  if (r.integer) {
+    if (open) return r.min === 1 ? 'a positive integer' : `an integer from ${r.min} up`
+    return `an integer from ${r.min} to ${r.max}`
+  }
+  const low = r.minExclusive ? `greater than ${r.min}` : r.min === 0 && !open ? 'at least 0' : `${r.min} or more`
+  if (open) return low
+  return `${low} and ${r.maxExclusive ? 'below' : 'at most'} ${r.max}`
+}
+
+/** A number in `range`; the message names the whole range, or the end that was crossed when the other is open. */
+export function readRange(value: unknown, path: string, range: Range, fallback?: number): number {
+  const n = readNumber(value, path, fallback)
+  if (inRange(n, range)) return n
+  const r = range
+  const tooHigh = r.maxExclusive ? n >= r.max : n > r.max
+  let want = rangeText(r)
+  if (r.integer && r.min === 1 && !tooHigh) want = 'a positive integer'
+  else if (!r.integer && r.min === 0 && r.minExclusive && !tooHigh) want = 'greater than 0'
+  else if (tooHigh && !(r.min === 0 && r.max === 1)) want = `${r.maxExclusive ? 'below' : 'at most'} ${r.max}`
+  return fieldError(path, `must be ${want}, got ${show(value)}`)
+}
+
+function fieldError(path: string, detail: string): never {
+  throw new FieldError(path, detail)
 }
 
 /** A fraction in [0, 1): dropout rates, decay rates. */

@@ -56,3 +56,39 @@ export function formatBytes(bytes: number): string {
   }
   return `${size.toFixed(2)} PB`
 }
+
+/** Control characters: C0 (ANSI escapes, CR, LF, tab…), DEL, C1, and the bidirectional overrides that reorder text. */
+// eslint-disable-next-line no-control-regex -- control characters are what it finds
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g
+
+/** The first control character in `s`, if any, as `U+001B at character 3`. */
+export function findControlCharacter(s: string): string | undefined {
+  CONTROL.lastIndex = 0
+  const m = CONTROL.exec(s)
+  if (!m) return undefined
+  return `U+${m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} at character ${m.index + 1}`
+}
+
+/**
+ * Text a person or a file gave (a run's name, tags, notes, an error) as a screen or a terminal shows it: control
+ * characters become visible symbols (ESC as ␛, LF as ␊, others as �), so that no escape sequence reaches a terminal and
+ * no line break forges a table row; longer than `max` characters, it is cut with an ellipsis.
+ */
+export function displayText(s: string, max = 200): string {
+  let t = s.length > max ? s.slice(0, max - 1) : s
+  if (t !== s) {
+    if (/[\ud800-\udbff]$/.test(t)) t = t.slice(0, -1)
+    t += '…'
+  }
+  return t.replace(CONTROL, controlSymbol)
+}
+
+function controlSymbol(c: string): string {
+  const code = c.charCodeAt(0)
+  return code < 0x20 ? String.fromCharCode(0x2400 + code) : code === 0x7f ? '\u2421' : '\ufffd'
+}
+
+/** Text for a terminal: as displayText, but line breaks and tabs kept, and not cut. */
+export function terminalSafe(s: string): string {
+  return s.replace(CONTROL, (c) => (c === '\n' || c === '\t' ? c : controlSymbol(c)))
+}

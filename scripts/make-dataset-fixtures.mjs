@@ -401,7 +401,7 @@ export function badCases() {
         })
       },
       spec: csv('train-text.csv'),
-      message: 'train-text.csv:2: value "abc" at step 1, feature 0 (column 5) is not a number'
+      message: 'train-text.csv:2:64: value "abc" at step 1, feature 0 (field 5) is not a number'
     },
     {
       name: 'csv: an empty value',
@@ -412,7 +412,7 @@ export function badCases() {
         })
       },
       spec: csv('train-gap.csv'),
-      message: 'train-gap.csv:1: empty value at step 3, feature 2 (column 13)'
+      message: 'train-gap.csv:1:211: empty value at step 3, feature 2 (field 13)'
     },
     {
       name: 'csv: NaN',
@@ -423,14 +423,14 @@ export function badCases() {
         })
       },
       spec: csv('train-nan.csv'),
-      message: 'train-nan.csv:5: NaN at step 0, feature 1 (column 3)'
+      message: 'train-nan.csv:5:23: NaN at step 0, feature 1 (field 3)'
     },
     {
       name: 'csv: undeclared header line',
       files: { 'train-header.csv': enc(csvText(csvRows, csvHeader)) },
       spec: csv('train-header.csv'),
       message:
-        'train-header.csv:1: label "label" is not a class id (a non-negative integer) (set "header": true if the first line names the columns)'
+        'train-header.csv:1:1: label "label" is not a class id (a non-negative integer) (set "header": true if the first line names the columns)'
     },
     {
       name: 'csv: negative label',
@@ -441,7 +441,7 @@ export function badCases() {
         })
       },
       spec: csv('train-neg.csv'),
-      message: 'train-neg.csv:6: label "-2" is not a class id (a non-negative integer)'
+      message: 'train-neg.csv:6:1: label "-2" is not a class id (a non-negative integer)'
     },
     {
       name: 'csv: label out of the declared range',

@@ -20,12 +20,8 @@ import {
   readArray,
   readBoolean,
   readEnum,
-  readInteger,
-  readNonNegative,
   readObject,
-  readPositive,
-  readPositiveInteger,
-  readRate,
+  readRange,
   readString,
   show,
   wordList
@@ -41,6 +37,8 @@ import {
   REDUCE_LR_ON_PLATEAU_DEFAULTS,
   TRAINING_DEFAULTS
 } from './defaults'
+import { findControlCharacter } from '../format'
+import { LIMITS, NAME_MAX_LENGTH } from './limits'
 import { checkLossFitsModel, checkMemory, checkStack } from './stack'
 import {
   DENSE_ACTIVATIONS,
@@ -137,7 +135,7 @@ function normalizeModel(input: unknown, path: string): ModelConfig {
 function normalizeRun(input: unknown, file: string | undefined, options: NormalizeOptions): RunConfig {
   const o = readObject(input, '')
   checkKeys(o, '', ['name', 'dataset', 'model', 'training'])
-  const name = o.name === undefined ? defaultName(file) : readString(o.name, 'name')
+  const name = o.name === undefined ? defaultName(file) : readRunName(o.name, 'name')
   const dataset = o.dataset === undefined ? { ...DEFAULT_DATASET } : readDataset(o.dataset)
   if (o.model === undefined) throw new FieldError('model', 'missing')
   const model = normalizeAnyModel(o.model, 'model')
@@ -151,7 +149,20 @@ function normalizeRun(input: unknown, file: string | undefined, options: Normali
 function defaultName(file: string | undefined): string {
   if (file === undefined) return 'untitled'
   const base = file.split(/[\\/]/).pop() ?? file
-  return base.replace(/\.json$/i, '') || 'untitled'
+  // eslint-disable-next-line no-control-regex -- control characters are what it finds
+  const name = base.replace(/\.json$/i, '').replace(/[\u0000-\u001f\u007f-\u009f]/g, '_')
+  return name.slice(0, NAME_MAX_LENGTH).trim() || 'untitled'
+}
+
+/** A run's name: shown in tables and terminals, so one line of at most NAME_MAX_LENGTH characters. */
+export function readRunName(value: unknown, path: string): string {
+  const name = readString(value, path)
+  if (name.length > NAME_MAX_LENGTH) {
+    throw new FieldError(path, `must be at most ${NAME_MAX_LENGTH} characters, got ${name.length}`)
+  }
+  const control = findControlCharacter(name)
+  if (control) throw new FieldError(path, `must be one line of text without control characters (${control})`)
+  return name
 }
 
 /** The datasets module owns the dataset checks; its FieldErrors name `dataset.…` already. */
@@ -214,7 +225,7 @@ function normalizeLayer(value: unknown, path: string): LayerConfig {
       if (o.rate === undefined) {
         throw new FieldError(join(path, 'rate'), 'missing: give the fraction of inputs to drop, e.g. 0.2')
       }
-      return withName(o, path, { type: 'dropout', rate: readRate(o.rate, join(path, 'rate'), 0) })
+      return withName(o, path, { type: 'dropout', rate: readRange(o.rate, join(path, 'rate'), LIMITS.fraction) })
     case 'dense': {
       checkKeys(o, path, ['type', 'name', 'units', 'activation', 'useBias'])
       const d = DENSE_DEFAULTS
@@ -249,8 +260,13 @@ function normalizeRecurrent(o: Record<string, unknown>, type: CellType, path: st
     returnSequences: readBoolean(o.returnSequences, join(path, 'returnSequences'), d.returnSequences),
     activation: readActivation(o.activation, join(path, 'activation'), cell.activation),
     useBias: readBoolean(o.useBias, join(path, 'useBias'), d.useBias),
-    dropout: readRate(o.dropout, join(path, 'dropout'), d.dropout),
-    recurrentDropout: readRate(o.recurrentDropout, join(path, 'recurrentDropout'), d.recurrentDropout),
+    dropout: readRange(o.dropout, join(path, 'dropout'), LIMITS.fraction, d.dropout),
+    recurrentDropout: readRange(
+      o.recurrentDropout,
+      join(path, 'recurrentDropout'),
+      LIMITS.fraction,
+      d.recurrentDropout
+    ),
     goBackwards: readBoolean(o.goBackwards, join(path, 'goBackwards'), d.goBackwards)
   }
   for (const key of cell.options as readonly CellOption[]) {
@@ -280,16 +296,14 @@ function readActivation(value: unknown, path: string, fallback: RecurrentActivat
 
 function readUnits(value: unknown, path: string): number {
   if (value === undefined) throw new FieldError(path, 'missing: give the number of units, e.g. 50')
-  const n = readPositiveInteger(value, path)
-  if (n > 1_000_000) throw new FieldError(path, `${n} units is more than this app can train`)
-  return n
+  return readRange(value, path, LIMITS.units)
 }
 
 function readInputShape(value: unknown, path: string): [number, number] {
   if (!Array.isArray(value) || value.length !== 2) {
     throw new FieldError(path, `expected [timeSteps, features], got ${show(value)}`)
   }
-  return [readPositiveInteger(value[0], `${path}[0]`), readPositiveInteger(value[1], `${path}[1]`)]
+  return [readRange(value[0], `${path}[0]`, LIMITS.timeSteps), readRange(value[1], `${path}[1]`, LIMITS.features)]
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -315,10 +329,10 @@ function normalizeTraining(value: unknown, path: string): TrainingConfig {
   const training: TrainingConfig = {
     optimizer: normalizeOptimizer(o.optimizer ?? TRAINING_DEFAULTS.optimizer, join(path, 'optimizer')),
     loss: readEnum(o.loss, join(path, 'loss'), LOSSES, 'loss', TRAINING_DEFAULTS.loss),
-    batchSize: readPositiveInteger(o.batchSize, join(path, 'batchSize'), TRAINING_DEFAULTS.batchSize),
-    epochs: readPositiveInteger(o.epochs, join(path, 'epochs'), TRAINING_DEFAULTS.epochs),
+    batchSize: readRange(o.batchSize, join(path, 'batchSize'), LIMITS.batchSize, TRAINING_DEFAULTS.batchSize),
+    epochs: readRange(o.epochs, join(path, 'epochs'), LIMITS.epochs, TRAINING_DEFAULTS.epochs),
     shuffle: readBoolean(o.shuffle, join(path, 'shuffle'), TRAINING_DEFAULTS.shuffle),
-    seed: readInteger(o.seed, join(path, 'seed'), 0, 2 ** 32 - 1, TRAINING_DEFAULTS.seed)
+    seed: readRange(o.seed, join(path, 'seed'), LIMITS.seed, TRAINING_DEFAULTS.seed)
   }
   if (o.earlyStopping !== undefined && o.earlyStopping !== false) {
     training.earlyStopping = normalizeEarlyStopping(
@@ -332,7 +346,7 @@ function normalizeTraining(value: unknown, path: string): TrainingConfig {
       join(path, 'reduceLrOnPlateau')
     )
   }
-  if (o.threads !== undefined) training.threads = readInteger(o.threads, join(path, 'threads'), 1, 1024)
+  if (o.threads !== undefined) training.threads = readRange(o.threads, join(path, 'threads'), LIMITS.threads)
   return training
 }
 
@@ -343,23 +357,23 @@ function normalizeOptimizer(value: unknown, path: string): OptimizerConfig {
   const defaults = OPTIMIZER_DEFAULTS[type]
   checkKeys(o, path, [...Object.keys(defaults), 'clipNorm'])
   const at = (key: string) => join(path, key)
-  const learningRate = readPositive(o.learningRate, at('learningRate'), defaults.learningRate)
+  const learningRate = readRange(o.learningRate, at('learningRate'), LIMITS.learningRate, defaults.learningRate)
   let optimizer: OptimizerConfig
   switch (type) {
     case 'adam':
       optimizer = {
         type,
         learningRate,
-        beta1: readRate(o.beta1, at('beta1'), OPTIMIZER_DEFAULTS.adam.beta1),
-        beta2: readRate(o.beta2, at('beta2'), OPTIMIZER_DEFAULTS.adam.beta2),
-        epsilon: readPositive(o.epsilon, at('epsilon'), OPTIMIZER_DEFAULTS.adam.epsilon)
+        beta1: readRange(o.beta1, at('beta1'), LIMITS.fraction, OPTIMIZER_DEFAULTS.adam.beta1),
+        beta2: readRange(o.beta2, at('beta2'), LIMITS.fraction, OPTIMIZER_DEFAULTS.adam.beta2),
+        epsilon: readRange(o.epsilon, at('epsilon'), LIMITS.positive, OPTIMIZER_DEFAULTS.adam.epsilon)
       }
       break
     case 'sgd':
       optimizer = {
         type,
         learningRate,
-        momentum: readRate(o.momentum, at('momentum'), OPTIMIZER_DEFAULTS.sgd.momentum),
+        momentum: readRange(o.momentum, at('momentum'), LIMITS.fraction, OPTIMIZER_DEFAULTS.sgd.momentum),
         nesterov: readBoolean(o.nesterov, at('nesterov'), OPTIMIZER_DEFAULTS.sgd.nesterov)
       }
       break
@@ -367,13 +381,13 @@ function normalizeOptimizer(value: unknown, path: string): OptimizerConfig {
       optimizer = {
         type,
         learningRate,
-        rho: readRate(o.rho, at('rho'), OPTIMIZER_DEFAULTS.rmsprop.rho),
-        momentum: readRate(o.momentum, at('momentum'), OPTIMIZER_DEFAULTS.rmsprop.momentum),
-        epsilon: readPositive(o.epsilon, at('epsilon'), OPTIMIZER_DEFAULTS.rmsprop.epsilon)
+        rho: readRange(o.rho, at('rho'), LIMITS.fraction, OPTIMIZER_DEFAULTS.rmsprop.rho),
+        momentum: readRange(o.momentum, at('momentum'), LIMITS.fraction, OPTIMIZER_DEFAULTS.rmsprop.momentum),
+        epsilon: readRange(o.epsilon, at('epsilon'), LIMITS.positive, OPTIMIZER_DEFAULTS.rmsprop.epsilon)
       }
       break
   }
-  if (o.clipNorm !== undefined) optimizer.clipNorm = readPositive(o.clipNorm, at('clipNorm'))
+  if (o.clipNorm !== undefined) optimizer.clipNorm = readRange(o.clipNorm, at('clipNorm'), LIMITS.positive)
   return optimizer
 }
 
@@ -384,8 +398,8 @@ function normalizeEarlyStopping(value: unknown, path: string): EarlyStoppingConf
   return {
     monitor: readEnum(o.monitor, join(path, 'monitor'), MONITORS, 'metric', d.monitor),
     mode: readEnum(o.mode, join(path, 'mode'), MONITOR_MODES, 'mode', d.mode),
-    patience: readInteger(o.patience, join(path, 'patience'), 0, 1_000_000, d.patience),
-    minDelta: readNonNegative(o.minDelta, join(path, 'minDelta'), d.minDelta),
+    patience: readRange(o.patience, join(path, 'patience'), LIMITS.epochCount, d.patience),
+    minDelta: readRange(o.minDelta, join(path, 'minDelta'), LIMITS.nonNegative, d.minDelta),
     restoreBestWeights: readBoolean(o.restoreBestWeights, join(path, 'restoreBestWeights'), d.restoreBestWeights)
   }
 }
@@ -394,17 +408,17 @@ function normalizeReduceLr(value: unknown, path: string): ReduceLrOnPlateauConfi
   const o = readObject(value, path)
   const d = REDUCE_LR_ON_PLATEAU_DEFAULTS
   checkKeys(o, path, Object.keys(d))
-  const factor = readPositive(o.factor, join(path, 'factor'), d.factor)
-  if (factor >= 1) {
+  const factor = readRange(o.factor, join(path, 'factor'), LIMITS.positive, d.factor)
+  if (factor >= LIMITS.factor.max) {
     throw new FieldError(join(path, 'factor'), `must be below 1 (the learning rate is multiplied by it), got ${factor}`)
   }
   return {
     monitor: readEnum(o.monitor, join(path, 'monitor'), MONITORS, 'metric', d.monitor),
     mode: readEnum(o.mode, join(path, 'mode'), MONITOR_MODES, 'mode', d.mode),
     factor,
-    patience: readInteger(o.patience, join(path, 'patience'), 0, 1_000_000, d.patience),
-    minDelta: readNonNegative(o.minDelta, join(path, 'minDelta'), d.minDelta),
-    cooldown: readInteger(o.cooldown, join(path, 'cooldown'), 0, 1_000_000, d.cooldown),
-    minLr: readNonNegative(o.minLr, join(path, 'minLr'), d.minLr)
+    patience: readRange(o.patience, join(path, 'patience'), LIMITS.epochCount, d.patience),
+    minDelta: readRange(o.minDelta, join(path, 'minDelta'), LIMITS.nonNegative, d.minDelta),
+    cooldown: readRange(o.cooldown, join(path, 'cooldown'), LIMITS.epochCount, d.cooldown),
+    minLr: readRange(o.minLr, join(path, 'minLr'), LIMITS.minLearningRate, d.minLr)
   }
 }

@@ -1,5 +1,5 @@
 // `rnnlab compare`: the config keys that differ between runs, and their figures side by side.
-import { count, fixedOrNonFinite, percent } from '../../common/format'
+import { count, displayText, fixedOrNonFinite, percent } from '../../common/format'
 import { command, runIds } from './command'
 import { table } from './print'
 
@@ -15,7 +15,7 @@ export const compare = command({
       return 0
     }
     const { runs, differences } = comparison
-    const heads = runs.map((r) => `#${r.id} ${r.name}`)
+    const heads = runs.map((r) => `#${r.id} ${displayText(r.name, 40)}`)
     ctx.out(
       differences.length === 0
         ? 'The configs are identical (apart from their names).'

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { errorMessage } from '../../common/contract'
+import { terminalSafe } from '../../common/format'
 import { defaultDbPath, findAppRoot, resolveHome } from '../paths'
 import { Services } from '../services'
 import { asksForHelp, parseCommandArgs, UsageError } from './args'
@@ -29,6 +30,11 @@ const commands: Record<string, Command> = {
 
 const globalHelp = `Global options: --db FILE (default $RNNLAB_HOME/rnnlab.db, RNNLAB_HOME defaults to ~/.rnnlab), --json, --help`
 
+/** How a command line names a run (main/runs/store.ts resolve). */
+const runHelp =
+  '<run> is an id or a name: digits are the run of that id (or, if there is none, the newest run so named);\n' +
+  'name:TEXT is always the newest run named TEXT (a run named 123: name:123).'
+
 export const commandNames = Object.keys(commands)
 
 function help(): string {
@@ -42,6 +48,7 @@ function help(): string {
     ...commandNames.map((n) => `  ${n.padEnd(width)}  ${commands[n].summary}`),
     '',
     globalHelp,
+    runHelp,
     "Run 'rnnlab <command> --help' for a command's options."
   ]
   return lines.join('\n')
@@ -55,8 +62,13 @@ export async function main(
   argv: string[],
   io: { out?: (s: string) => void; err?: (s: string) => void } = {}
 ): Promise<number> {
-  const out = io.out ?? ((s: string) => process.stdout.write(s + '\n'))
-  const err = io.err ?? ((s: string) => process.stderr.write(s + '\n'))
+  // Whatever a command prints, no control character but the line break and tab reaches the terminal raw: a run's name
+  // or an error quoting one could otherwise carry ANSI escapes or a carriage return (names are cut and shown with
+  // displayText where they are printed; this is the backstop).
+  const rawOut = io.out ?? ((s: string) => process.stdout.write(s + '\n'))
+  const rawErr = io.err ?? ((s: string) => process.stderr.write(s + '\n'))
+  const out = (s: string) => rawOut(terminalSafe(s))
+  const err = (s: string) => rawErr(terminalSafe(s))
   const appRoot = findAppRoot(__dirname)
   let services: Services | undefined
   try {
@@ -72,7 +84,7 @@ export async function main(
     const command = Object.hasOwn(commands, name) ? commands[name] : undefined
     if (!command) throw new UsageError(`unknown command '${name}'; run 'rnnlab --help' for the list`)
     if (asksForHelp(rest, command.options)) {
-      out(`usage: ${command.usage}\n${command.summary}`)
+      out(`usage: ${command.usage}\n${command.summary}${command.usage.includes('<run>') ? `\n${runHelp}` : ''}`)
       return 0
     }
     const args = parseCommandArgs(name, rest, command.options)

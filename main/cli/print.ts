@@ -1,9 +1,11 @@
 // The terminal's tables: columns padded to their widest cell, numbers right-aligned.
 import type { RunDetail, RunSummary } from '../../common/contract'
-import { count, duration, fixedOrNonFinite, percent } from '../../common/format'
+import { count, displayText, duration, fixedOrNonFinite, percent } from '../../common/format'
 
 /** A plain text table: columns padded to their widest cell, numbers right-aligned. */
 export function table(header: string[], rows: string[][], rightAligned: number[] = []): string {
+  // A cell is one line: a line break or an escape in it would forge rows.
+  rows = rows.map((r) => r.map((cell) => displayText(cell, Infinity)))
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)))
   const line = (cells: string[]) =>
     cells
@@ -18,7 +20,7 @@ export function runsTable(runs: RunSummary[]): string {
     ['ID', 'NAME', 'STATUS', 'CELL', 'DIRECTION', 'LAYERS', 'PARAMS', 'EPOCHS', 'BEST VAL ACC', 'DURATION', 'CREATED'],
     runs.map((r) => [
       String(r.id),
-      r.name,
+      displayText(r.name, 60),
       r.status,
       r.cell ?? '—',
       r.direction ?? '—',

@@ -1,6 +1,6 @@
 // The run database from a terminal: list runs, show one, print its metrics, delete one.
 import { errorMessage, type RunSummary } from '../../common/contract'
-import { count, duration } from '../../common/format'
+import { count, displayText, duration } from '../../common/format'
 import { compileQuery } from '../../common/query'
 import { UsageError } from './args'
 import { command, runIds } from './command'
@@ -44,7 +44,7 @@ export const show = command({
       return 0
     }
     ctx.out(
-      `Run ${run.id}: ${run.name}  [${run.status}]${run.error ? `  error: ${run.error}` : ''}${run.stopReason ? `  (${run.stopReason})` : ''}`
+      `Run ${run.id}: ${displayText(run.name)}  [${run.status}]${run.error ? `  error: ${displayText(run.error, 2000)}` : ''}${run.stopReason ? `  (${displayText(run.stopReason)})` : ''}`
     )
     ctx.out(
       `  dataset ${run.dataset} · ${run.cell ?? '?'} · ${run.direction ?? '?'} · ${run.layerCount} layers · ${run.paramCount === null ? '?' : count(run.paramCount)} params · seed ${run.seed ?? '—'}`
@@ -52,8 +52,8 @@ export const show = command({
     ctx.out(
       `  created ${run.createdAt} · started ${run.startedAt ?? '—'} · ended ${run.endedAt ?? '—'} · duration ${duration(run.durationSeconds)}`
     )
-    if (run.tags.length) ctx.out(`  tags: ${run.tags.join(', ')}`)
-    if (run.notes) ctx.out(`  notes: ${run.notes}`)
+    if (run.tags.length) ctx.out(`  tags: ${run.tags.map((t) => displayText(t)).join(', ')}`)
+    if (run.notes) ctx.out(`  notes: ${displayText(run.notes, 2000)}`)
     ctx.out('')
     ctx.out(run.epochs.length ? epochsTable(run) : 'No finished epochs yet.')
     ctx.out('')

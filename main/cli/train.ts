@@ -1,6 +1,8 @@
 // `rnnlab train`: a run from a config file (or `--resume` an earlier one), with Keras-style progress on stderr.
 import { dirname, resolve } from 'node:path'
-import { percent } from '../../common/format'
+import { LIMITS } from '../../common/config'
+import { inRange, rangeText } from '../../common/fields'
+import { displayText, percent } from '../../common/format'
 import { readRunConfig } from '../config-file'
 import { UsageError } from './args'
 import { command } from './command'
@@ -18,8 +20,8 @@ export const train = command({
   run: async (args, ctx) => {
     const { json, resume: resumeRef, 'init-from': initFrom, threads: threadsFlag } = args.values
     const threads = threadsFlag === undefined ? undefined : Number(threadsFlag)
-    if (threads !== undefined && (!Number.isInteger(threads) || threads < 1))
-      throw new UsageError(`--threads: expected a positive integer, got ${threadsFlag}`)
+    if (threads !== undefined && (!/^\d+$/.test(threadsFlag ?? '') || !inRange(threads, LIMITS.threads)))
+      throw new UsageError(`--threads: expected ${rangeText(LIMITS.threads)}, got ${threadsFlag}`)
     const services = ctx.services()
     const { handlers } = services
     let runId: number
@@ -36,8 +38,8 @@ export const train = command({
       const epochsFlag = args.values.epochs
       if (epochsFlag !== undefined) {
         const epochs = Number(epochsFlag)
-        if (!Number.isInteger(epochs) || epochs < 1)
-          throw new UsageError(`--epochs: expected a positive integer, got ${epochsFlag}`)
+        if (!/^\d+$/.test(epochsFlag) || !inRange(epochs, LIMITS.epochs))
+          throw new UsageError(`--epochs: expected ${rangeText(LIMITS.epochs)}, got ${epochsFlag}`)
         config.training.epochs = epochs
       }
       name = config.name
@@ -82,7 +84,7 @@ export const train = command({
     ]
     if (resumeRef !== undefined) await handlers.startTraining({ config: undefined, resume: runId, threads })
     if (json) ctx.out(JSON.stringify({ event: 'started', runId, name }))
-    else ctx.err(`Run ${runId}: ${name}${resumeRef !== undefined ? ' (resumed)' : ''}`)
+    else ctx.err(`Run ${runId}: ${displayText(name)}${resumeRef !== undefined ? ' (resumed)' : ''}`)
     // Ctrl-C cancels the run cleanly: the worker stops, the run is marked cancelled, the database stays intact.
     const onSigint = async () => {
       if (!json) ctx.err('\nCancelling…')

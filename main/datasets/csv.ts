@@ -16,6 +16,13 @@ export interface CsvData {
   count: number
 }
 
+/**
+ * A CSV number: decimal as spreadsheets write it (`12`, `-0.5`, `.5`, `+3`, `1e-3`), spaces around it ignored. Not
+ * read as numbers, unlike JavaScript's Number(): hexadecimal, binary and octal (`0x10`), a cut exponent (`1e`),
+ * `Infinity` and `NaN` (each refused, naming file:line:column). A value too large for a float (`1e999`) is Infinity.
+ */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i
+
 /** A line this long is no CSV row of this app's data; stopping keeps a binary file from filling memory. */
 const MAX_LINE_CHARS = 64 << 20
 
@@ -56,11 +63,17 @@ export async function readCsv(
     const place = `${lineNumber}`
     const fields = line.split(',')
     if (fields.length !== rowValues + 1) failAt(file, place, `${expected}, got ${fields.length}`)
+    // file:line:column of a field, the column counted in characters from 1, at the value past any spaces.
+    const at = (k: number): string => {
+      let column = 1
+      for (let j = 0; j < k; j++) column += fields[j].length + 1
+      return `${place}:${column + (fields[k].length - fields[k].trimStart().length)}`
+    }
     const labelText = fields[labelAt].trim().replace(/^"(.*)"$/, '$1')
-    const label = Number(labelText)
-    if (labelText === '' || !Number.isInteger(label) || label < 0 || label > 2 ** 31 - 1) {
+    const label = DECIMAL.test(labelText) ? Number(labelText) : NaN
+    if (!Number.isInteger(label) || label < 0 || label > 2 ** 31 - 1) {
       const hint = lineNumber === 1 ? ' (set "header": true if the first line names the columns)' : ''
-      failAt(file, place, `label ${JSON.stringify(labelText)} is not a class id (a non-negative integer)${hint}`)
+      failAt(file, at(labelAt), `label ${JSON.stringify(labelText)} is not a class id (a non-negative integer)${hint}`)
     }
     if (layout.numClasses !== undefined && label >= layout.numClasses) {
       failAt(file, place, `label ${label} is out of range 0..${layout.numClasses - 1}`)
@@ -70,8 +83,8 @@ export async function readCsv(
     const base = count * rowValues
     for (let i = 0; i < rowValues; i++) {
       const text = fields[firstValue + i].trim()
-      const value = Number(text)
-      if (text === '' || !Number.isFinite(value)) badValue(file, place, text, i, layout.features, firstValue + i + 1)
+      const value = DECIMAL.test(text) ? Number(text) : NaN
+      if (!Number.isFinite(value)) badValue(file, at(firstValue + i), text, i, layout.features, firstValue + i + 1)
       x[base + i] = value
     }
     count++
@@ -105,12 +118,16 @@ export async function readCsv(
   }
 }
 
-function badValue(file: DataFile, line: string, text: string, i: number, features: number, column: number): never {
-  const where = `at step ${Math.floor(i / features)}, feature ${i % features} (column ${column})`
-  if (text === '') failAt(file, line, `empty value ${where}`)
-  if (/^[+-]?nan$/i.test(text)) failAt(file, line, `NaN ${where}`)
-  if (/^[+-]?inf(inity)?$/i.test(text) || !Number.isNaN(Number(text))) failAt(file, line, `Infinity ${where}`)
-  failAt(file, line, `value ${JSON.stringify(text.slice(0, 40))} ${where} is not a number`)
+function badValue(file: DataFile, at: string, text: string, i: number, features: number, field: number): never {
+  const where = `at step ${Math.floor(i / features)}, feature ${i % features} (field ${field})`
+  if (text === '') failAt(file, at, `empty value ${where}`)
+  if (/^[+-]?nan$/i.test(text)) failAt(file, at, `NaN ${where}`)
+  if (/^[+-]?inf(inity)?$/i.test(text) || DECIMAL.test(text)) failAt(file, at, `Infinity ${where}`)
+  const quoted = JSON.stringify(text.slice(0, 40))
+  if (!Number.isNaN(Number(text)) || /^[+-]?\d/.test(text)) {
+    failAt(file, at, `value ${quoted} ${where} is not a decimal number (write numbers as 16, -0.5 or 1e-3)`)
+  }
+  failAt(file, at, `value ${quoted} ${where} is not a number`)
 }
 
 function failAt(file: DataFile, line: string, place: string): never {

@@ -176,6 +176,8 @@ export interface Engine {
   /** best GFLOP/s of the engine's own single-threaded fp32 product of two n x n matrices, timed for `seconds` */
   benchGemm(n?: number, seconds?: number): number
   Model: new (spec: EngineSpec) => EngineModel
+  /** Checks a spec as `new Model(spec)` does (same errors), allocating nothing. */
+  checkSpec(spec: EngineSpec): void
 }
 
 function moduleDir(): string {

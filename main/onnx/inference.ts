@@ -10,6 +10,8 @@ import { createRequire } from 'node:module'
 import { basename } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import * as ort from 'onnxruntime-node'
+import { fileErrorMessage } from '../../common/file-errors'
+import { onnxruntimeMessage } from './ort-message'
 import { decodeChecked } from './check'
 import { OnnxFileError } from './proto'
 
@@ -165,7 +167,7 @@ export class InferenceService {
     let label: string
     if (typeof model === 'string') {
       const info = await stat(model).catch((e: NodeJS.ErrnoException) => {
-        throw new Error(`${model}: cannot read the model (${e.code ?? e.message})`)
+        throw new Error(fileErrorMessage(e, model))
       })
       // A rewritten file (same path, new mtime or size) gets a new session.
       key = `path:${model}:${info.mtimeMs}:${info.size}`
@@ -239,6 +241,8 @@ function sessionOptions(options: SessionOptions): ort.InferenceSession.SessionOp
   return {
     executionProviders: ['cpu'],
     graphOptimizationLevel: 'all',
+    // onnxruntime would print a failed node's error to stderr, C++ source paths and all; the error reaches the caller.
+    logSeverityLevel: 4,
     ...(options.intraOpNumThreads ? { intraOpNumThreads: options.intraOpNumThreads } : {})
   }
 }
@@ -255,7 +259,9 @@ class InlineRunner implements Runner {
   private readonly running = new Map<number, Set<Promise<unknown>>>()
 
   async open(id: number, bytes: Uint8Array, options: SessionOptions): Promise<SessionInfo> {
-    const session = await ort.InferenceSession.create(bytes, sessionOptions(options))
+    const session = await ort.InferenceSession.create(bytes, sessionOptions(options)).catch((e: unknown) => {
+      throw new Error(onnxruntimeMessage(e))
+    })
     this.sessions.set(id, session)
     return plainInfo(session)
   }
@@ -272,7 +278,11 @@ class InlineRunner implements Runner {
     )
     set.add(settled)
     void settled.then(() => set.delete(settled))
-    const out = (await pending)[output]
+    const out = (
+      await pending.catch((e: unknown) => {
+        throw new Error(onnxruntimeMessage(e))
+      })
+    )[output]
     return { data: out.data as Float32Array, dims: out.dims.map(Number), type: out.type }
   }
 
@@ -381,7 +391,7 @@ class WorkerRunner implements Runner {
       this.pending.delete(m.seq)
       if (this.pending.size === 0) worker.unref()
       if (!p) return
-      if (m.error !== undefined) p.reject(new Error(m.error))
+      if (m.error !== undefined) p.reject(new Error(onnxruntimeMessage(m.error)))
       else p.resolve(m.value as never)
     })
     const fail = (e: Error) => {

@@ -1,5 +1,6 @@
 // .npy files for `rnnlab predict`: reads x [N, T, F] with the datasets' parser, writes float32 results.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { fileErrorMessage } from '../../common/file-errors'
 import { dirname } from 'node:path'
 import { dataFile, fail, formatShape } from '../datasets/errors'
 import { readNpy } from '../datasets/npy'
@@ -36,10 +37,15 @@ export function encodeNpy(data: Float32Array, shape: readonly number[]): Uint8Ar
 
 /** Writes a file whole or not at all: a temporary beside it, then a rename. */
 export function writeFileAtomic(path: string, bytes: Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true })
   const tmp = `${path}.tmp-${process.pid}`
-  writeFileSync(tmp, bytes, { flush: true })
-  renameSync(tmp, path)
+  try {
+    mkdirSync(dirname(path), { recursive: true })
+    writeFileSync(tmp, bytes, { flush: true })
+    renameSync(tmp, path)
+  } catch (e) {
+    rmSync(tmp, { force: true })
+    throw new Error(fileErrorMessage(e, path, 'write'), { cause: e })
+  }
 }
 
 export function writeNpy(path: string, data: Float32Array, shape: readonly number[]): void {

@@ -1,6 +1,7 @@
 // The ONNX services the CLI and the app call: export a run (with its parity check, recorded in the database) and predict.
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
+import { fileErrorMessage } from '../../common/file-errors'
 import { basename, resolve } from 'node:path'
 import { normalizeRunConfig, type RunConfig } from '../../common/config'
 import { datasetClassNames, type DatasetSpec } from '../../common/datasets'
@@ -170,7 +171,12 @@ export async function predictWith(options: PredictOptions, samples: Samples): Pr
   if (options.target.toLowerCase().endsWith('.onnx') || existsSync(options.target)) {
     const path = resolve(options.target)
     const file = basename(path)
-    const bytes = readFileSync(path)
+    let bytes: Uint8Array
+    try {
+      bytes = readFileSync(path)
+    } catch (e) {
+      throw new Error(fileErrorMessage(e, options.target), { cause: e })
+    }
     const meta = engineKind === 'native' ? readOnnxMetadata(bytes, file) : safeMetadata(bytes, file)
     if (engineKind === 'onnx') {
       const inference = options.inference ?? new InferenceService()
@@ -236,7 +242,7 @@ export function loadInitWeights(path: string, config: RunConfig, input: [number,
   try {
     bytes = readFileSync(path)
   } catch (e) {
-    throw new Error(`${path}: cannot read the model (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, {
+    throw new Error(fileErrorMessage(e, path), {
       cause: e
     })
   }

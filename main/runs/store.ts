@@ -398,14 +398,29 @@ export class RunStore {
   }
 
   /** Finds a run by id, or by name (the newest run with that name). */
+  /**
+   * A run as a command line names it (README, "Naming runs"): `name:TEXT` is the newest run named TEXT; digits are
+   * the run of that id or, when there is none, the newest run named so; anything else is the newest run of that name.
+   */
   resolve(ref: string): RunId {
-    if (/^\d+$/.test(ref)) {
-      this.row(Number(ref))
-      return Number(ref)
+    const named = (name: string) =>
+      this.db
+        .prepare(`SELECT id FROM runs WHERE name = ? AND deleted_at IS NULL ORDER BY id DESC LIMIT 1`)
+        .get(name) as { id: number } | undefined
+    if (ref.startsWith('name:')) {
+      const r = named(ref.slice('name:'.length))
+      if (!r) throw new RunNotFoundError(`named ${JSON.stringify(ref.slice('name:'.length))}`)
+      return r.id
     }
-    const r = this.db
-      .prepare(`SELECT id FROM runs WHERE name = ? AND deleted_at IS NULL ORDER BY id DESC LIMIT 1`)
-      .get(ref) as { id: number } | undefined
+    if (/^\d+$/.test(ref)) {
+      const id = Number(ref)
+      const exists = this.db.prepare(`SELECT 1 FROM runs WHERE id = ? AND deleted_at IS NULL`).get(id)
+      if (exists) return id
+      const r = named(ref)
+      if (!r) throw new RunNotFoundError(id)
+      return r.id
+    }
+    const r = named(ref)
     if (!r) throw new RunNotFoundError(JSON.stringify(ref))
     return r.id
   }

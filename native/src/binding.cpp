@@ -410,6 +410,14 @@ Napi::Object init_module(Napi::Env env, Napi::Object exports) {
                 out.Set("hardwareThreads", ThreadPool::hardware_threads());
                 return out;
               }));
+  // Checks a spec as new Model(spec) does, without allocating anything: the config's limits are tested against it.
+  exports.Set("checkSpec", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
+                return guarded(info, [&]() -> Napi::Value {
+                  if (info.Length() < 1) bad_argument(info.Env(), "checkSpec(spec): spec is required");
+                  spec_from_js(info[0]);
+                  return info.Env().Undefined();
+                });
+              }));
   exports.Set("Model", ModelWrap::Define(env));
   return exports;
 }

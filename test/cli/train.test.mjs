@@ -93,7 +93,7 @@ test('--epochs overrides the config; a bad flag value is named', () => {
     encoding: 'utf8'
   })
   assert.equal(bad.status, 2)
-  assert.equal(bad.stderr.trim(), 'rnnlab: --epochs: expected a positive integer, got many')
+  assert.equal(bad.stderr.trim(), 'rnnlab: --epochs: expected an integer from 1 to 1000000, got many')
 })
 
 test('another process reads and edits the same database while a run trains', { timeout: 60_000 }, async () => {

@@ -73,6 +73,19 @@ describe('RunStore', () => {
     expect(() => store.resolve('999')).toThrow('run 999 not found')
   })
 
+  it('finds a run named with digits: its id first, then the name; name: always by name', () => {
+    const first = seedCompletedRun(store, { name: 'first' })
+    const numeric = seedCompletedRun(store, { name: '123' })
+    const namedAsFirst = seedCompletedRun(store, { name: String(first) })
+    expect(store.resolve('123')).toBe(numeric) // no run 123: the run named so
+    expect(store.resolve('name:123')).toBe(numeric)
+    expect(store.resolve(String(first))).toBe(first) // the id wins over the name
+    expect(store.resolve(`name:${first}`)).toBe(namedAsFirst)
+    expect(store.resolve('name:first')).toBe(first)
+    expect(() => store.resolve('name:nope')).toThrow('run named "nope" not found')
+    expect(() => store.resolve('name:')).toThrow('run named "" not found')
+  })
+
   it('marks runs left running by a dead process as interrupted, keeping their finished epochs', () => {
     const id = store.createRun({
       name: 'killed',

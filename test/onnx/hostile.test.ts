@@ -51,7 +51,7 @@ beforeAll(() => {
   const nan = new Float32Array(3 * 8).fill(0.5)
   nan[13] = NaN
   writeFileSync(join(cwd.path, 'nan.npy'), encodeNpy(nan, [3, 1, 8]))
-})
+}, 300_000)
 afterAll(() => {
   home.remove()
   cwd.remove()

@@ -1,7 +1,6 @@
 // A structural validator for ONNX models: the rules that matter for our exports, and the safety rules for any file.
 import { CELL_LIST, CELL_OPTIONS, cellOfOnnxOp, optionSpec, type CellOption } from '../../common/cells'
 import {
-  ATTR,
   decodeModel,
   getInt,
   getString,
@@ -11,6 +10,7 @@ import {
   OnnxFileError,
   OPSET,
   onnx,
+  sparseTensorProblem,
   tensorProblem
 } from './proto'
 
@@ -43,6 +43,31 @@ export const EXPORT_OPS = new Set([
   'Identity'
 ])
 
+/**
+ * The operators of the standard ai.onnx domain (through opset 21): what the safety rules let onnxruntime run. Loop is
+ * left out: its trip count is the file's to choose, so a valid Loop can run without end. Custom domains (including
+ * com.microsoft's, whose EPContext reads a file named in the model) are refused by domain.
+ */
+export const SAFE_OPS = new Set(
+  `Abs Acos Acosh Add AffineGrid And ArgMax ArgMin Asin Asinh Atan Atanh AveragePool BatchNormalization Bernoulli
+  BitShift BitwiseAnd BitwiseNot BitwiseOr BitwiseXor BlackmanWindow Cast CastLike Ceil Celu CenterCropPad Clip Col2Im
+  Compress Concat ConcatFromSequence Constant ConstantOfShape Conv ConvInteger ConvTranspose Cos Cosh CumSum DFT
+  DeformConv DepthToSpace DequantizeLinear Det Div Dropout DynamicQuantizeLinear Einsum Elu Equal Erf Exp Expand EyeLike
+  Flatten Floor GRU Gather GatherElements GatherND Gelu Gemm GlobalAveragePool GlobalLpPool GlobalMaxPool Greater
+  GreaterOrEqual GridSample GroupNormalization HammingWindow HannWindow HardSigmoid HardSwish Hardmax Identity If
+  InstanceNormalization IsInf IsNaN LRN LSTM LayerNormalization LeakyRelu Less LessOrEqual Log LogSoftmax
+  LpNormalization LpPool MatMul MatMulInteger Max MaxPool MaxRoiPool MaxUnpool Mean MeanVarianceNormalization
+  MelWeightMatrix Min Mish Mod Mul Multinomial Neg NegativeLogLikelihoodLoss NonMaxSuppression NonZero Not OneHot
+  Optional OptionalGetElement OptionalHasElement Or PRelu Pad Pow QLinearConv QLinearMatMul QuantizeLinear RNN
+  RandomNormal RandomNormalLike RandomUniform RandomUniformLike Range Reciprocal ReduceL1 ReduceL2 ReduceLogSum
+  ReduceLogSumExp ReduceMax ReduceMean ReduceMin ReduceProd ReduceSum ReduceSumSquare RegexFullMatch Relu Reshape Resize
+  ReverseSequence RoiAlign Round STFT Scan Scatter ScatterElements ScatterND Selu SequenceAt SequenceConstruct
+  SequenceEmpty SequenceErase SequenceInsert SequenceLength SequenceMap Shape Shrink Sigmoid Sign Sin Sinh Size Slice
+  Softmax SoftmaxCrossEntropyLoss Softplus Softsign SpaceToDepth Split SplitToSequence Sqrt Squeeze StringConcat
+  StringNormalizer StringSplit Sub Sum Tan Tanh TfIdfVectorizer ThresholdedRelu Tile TopK Transpose Trilu Unique
+  Unsqueeze Upsample Where Xor`.split(/\s+/)
+)
+
 /** The 0/1 attributes cells' options set (GRU's `linear_before_reset`), with the option behind each. */
 const OPTION_ATTRIBUTES = (Object.keys(CELL_OPTIONS) as CellOption[]).flatMap((key) => {
   const attribute = optionSpec(key).onnxAttribute
@@ -69,11 +94,19 @@ export function listProblems(model: onnx.IModelProto, options: CheckOptions = {}
     for (const o of opsets)
       if (o.domain && o.domain !== 'ai.onnx') problems.push(`imports the custom domain ${JSON.stringify(o.domain)}`)
   }
+  // Local functions and training graphs hold nodes and tensors of their own, outside the graph walked below.
+  const functions = model.functions ?? []
+  if (functions.length > 0) {
+    const names = functions.map((f) => JSON.stringify(`${f.domain ? `${f.domain}.` : ''}${f.name ?? ''}`))
+    problems.push(`the model defines its own functions (${names.join(', ')}); only standard ONNX operators are run`)
+  }
+  if ((model.trainingInfo?.length ?? 0) > 0)
+    problems.push('the model holds training graphs (training_info); only an inference graph is run')
   if (!model.graph) {
     problems.push('the model has no graph')
     return problems
   }
-  checkGraph(model.graph, strict, problems, new Set(), 0)
+  checkGraph(model.graph, strict, problems, new Set(), 0, '')
   return problems
 }
 
@@ -90,7 +123,9 @@ function checkGraph(
   strict: boolean,
   problems: string[],
   outer: Set<string>,
-  depth: number
+  depth: number,
+  /** Where a subgraph sits (`node 3 (If) then_branch: `), before each of its problems; '' for the main graph. */
+  at: string
 ): void {
   if (depth > MAX_GRAPH_DEPTH) {
     problems.push(`subgraphs nest deeper than ${MAX_GRAPH_DEPTH} levels`)
@@ -100,33 +135,63 @@ function checkGraph(
   const initializers = new Map<string, onnx.ITensorProto>()
   for (const t of graph.initializer ?? []) {
     const name = t.name ?? ''
-    if (initializers.has(name)) problems.push(`initializer ${JSON.stringify(name)} is defined twice`)
+    if (initializers.has(name)) problems.push(`${at}initializer ${JSON.stringify(name)} is defined twice`)
     initializers.set(name, t)
     const problem = tensorProblem(t)
-    if (problem) problems.push(`initializer ${JSON.stringify(name)} ${problem}`)
+    if (problem) problems.push(`${at}initializer ${JSON.stringify(name)} ${problem}`)
     defined.add(name)
   }
-  if ((graph.sparseInitializer?.length ?? 0) > 0) problems.push('sparse initializers are not supported')
+  for (const s of graph.sparseInitializer ?? []) {
+    const name = s.values?.name ?? s.indices?.name ?? ''
+    const problem = sparseTensorProblem(s)
+    if (problem) problems.push(`${at}sparse initializer ${JSON.stringify(name)} ${problem}`)
+    defined.add(name)
+  }
+  if ((graph.sparseInitializer?.length ?? 0) > 0) problems.push(`${at}sparse initializers are not supported`)
   for (const input of graph.input ?? []) defined.add(input.name ?? '')
   if (strict && (graph.input ?? []).filter((i) => !initializers.has(i.name ?? '')).length !== 1) {
     problems.push('the graph must have exactly one data input')
   }
   ;(graph.node ?? []).forEach((node, index) => {
-    const label = `node ${index} (${node.opType}${node.name ? ` ${JSON.stringify(node.name)}` : ''})`
+    const label = `${at}node ${index} (${node.opType}${node.name ? ` ${JSON.stringify(node.name)}` : ''})`
     if (strict && node.domain) problems.push(`${label} is in the custom domain ${JSON.stringify(node.domain)}`)
     if (strict && !EXPORT_OPS.has(node.opType ?? '')) problems.push(`${label}: operator not used by our exporter`)
     for (const name of node.input ?? []) {
       if (name !== '' && !defined.has(name))
         problems.push(`${label} reads ${JSON.stringify(name)} before anything defines it`)
     }
+    // Every field that can hold a tensor or a graph is walked, whatever the attribute's declared type says.
     for (const a of node.attribute ?? []) {
-      if (a.type === ATTR.TENSOR && a.t) {
+      const where = `${label} attribute ${a.name}`
+      if (a.t) {
         const problem = tensorProblem(a.t)
-        if (problem) problems.push(`${label} attribute ${a.name}: tensor ${problem}`)
+        if (problem) problems.push(`${where}: tensor ${problem}`)
       }
+      const tensors = a.tensors ?? []
+      tensors.forEach((t, i) => {
+        const problem = tensorProblem(t)
+        if (problem) problems.push(`${where}: tensor ${i} ${problem}`)
+      })
+      const sparse = [...(a.sparseTensor ? [a.sparseTensor] : []), ...(a.sparseTensors ?? [])]
+      sparse.forEach((s, i) => {
+        const problem = sparseTensorProblem(s)
+        const which = a.sparseTensor ? 'sparse tensor' : `sparse tensor ${i}`
+        problems.push(`${where}: ${which} ${problem ?? 'is not supported (sparse tensors are not run)'}`)
+      })
       const subgraphs = [...(a.g ? [a.g] : []), ...(a.graphs ?? [])]
       if (subgraphs.length > 0 && strict) problems.push(`${label} has a subgraph attribute ${a.name}`)
-      for (const g of subgraphs) checkGraph(g, false, problems, defined, depth + 1)
+      subgraphs.forEach((g, i) => {
+        const which = a.g && i === 0 ? a.name : `${a.name}[${a.g ? i - 1 : i}]`
+        checkGraph(g, false, problems, defined, depth + 1, `${label} ${which}: `)
+      })
+    }
+    if (!strict) {
+      if (node.domain && node.domain !== 'ai.onnx')
+        problems.push(`${label} is in the domain ${JSON.stringify(node.domain)}; only standard ONNX operators are run`)
+      else if (node.opType === 'Loop')
+        problems.push(`${label}: Loop is not run (its trip count is the file's to choose, without bound)`)
+      else if (!SAFE_OPS.has(node.opType ?? ''))
+        problems.push(`${label}: ${node.opType ?? ''} is not a standard ONNX operator`)
     }
     if (cellOfOnnxOp(node.opType) !== undefined && !node.domain)
       checkRecurrent(node, label, initializers, strict, problems)
@@ -137,7 +202,8 @@ function checkGraph(
     }
   })
   for (const output of graph.output ?? []) {
-    if (!defined.has(output.name ?? '')) problems.push(`graph output ${JSON.stringify(output.name)} is never computed`)
+    if (!defined.has(output.name ?? ''))
+      problems.push(`${at}graph output ${JSON.stringify(output.name)} is never computed`)
   }
 }
 

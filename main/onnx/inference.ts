@@ -2,18 +2,22 @@
 //
 // onnxruntime-node 1.30's session.run blocks the calling thread for the whole computation (measured: a 1.1 s
 // batch let no timer fire), so by default sessions live in a worker thread and the main process's event loop
-// stays free. Every file is decoded and passed through the safety rules of check.ts first (no external data,
-// no absurd tensors), and the session is made from those bytes, so onnxruntime never opens a path a file names.
+// stays free. Every file is decoded and passed through the safety rules of check.ts first (no external data
+// anywhere, no absurd or non-finite tensors, standard operators only), and the session is made from those bytes, so
+// onnxruntime never opens a path a file names. As a second wall, onnxruntime is told that external data lives in an
+// empty folder of our own (not the process's working directory, where it would look for a model given as bytes).
 import { createHash } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { createRequire } from 'node:module'
-import { basename } from 'node:path'
+import { basename, join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import * as ort from 'onnxruntime-node'
 import { fileErrorMessage } from '../../common/file-errors'
 import { onnxruntimeMessage } from './ort-message'
 import { decodeChecked } from './check'
-import { OnnxFileError } from './proto'
+import { firstNonFinite, OnnxFileError } from './proto'
 
 export interface InferenceOptions {
   /** Threads onnxruntime may use inside one operator; its default (all cores) when absent. */
@@ -54,6 +58,8 @@ interface SessionInfo {
 
 interface SessionOptions {
   intraOpNumThreads?: number
+  /** The empty folder onnxruntime is told external data lives in. */
+  externalDataFolder: string
 }
 
 /** Where sessions live: this thread or a worker. Both speak in session ids. */
@@ -87,6 +93,7 @@ export class InferenceService {
   private readonly runner: Runner
   private nextId = 1
   private closed = false
+  private emptyFolder: string | undefined
 
   constructor(private readonly options: InferenceOptions = {}) {
     this.runner = options.thread === 'inline' ? new InlineRunner() : new WorkerRunner()
@@ -126,9 +133,25 @@ export class InferenceService {
       throw new Error(`${label}: the input is [${n}, ${T}, ${F}]; the model takes ${want}`)
     }
     if (x.length !== n * T * F) throw new Error(`${label}: the input holds ${x.length} values, not ${n} × ${T} × ${F}`)
-    const out = await this.runner.run(id, signature.inputName, signature.outputName, x, [n, T, F])
+    const bad = firstNonFinite(x)
+    if (bad >= 0)
+      throw new Error(
+        `${label}: the input ${describeNonFinite(x, bad, [n, T, F], 'feature')}; inputs must be finite numbers`
+      )
+    let out: Awaited<ReturnType<Runner['run']>>
+    try {
+      out = await this.runner.run(id, signature.inputName, signature.outputName, x, [n, T, F])
+    } catch (e) {
+      throw new Error(`${label}: onnxruntime failed to run it: ${runtimeMessage(e)}`, { cause: e })
+    }
     if (out.type !== 'float32')
       throw new Error(`${label}: the output ${signature.outputName} is ${out.type}, not float32`)
+    const wrong = firstNonFinite(out.data)
+    if (wrong >= 0) {
+      throw new Error(
+        `${label}: the output ${signature.outputName} ${describeNonFinite(out.data, wrong, out.dims, 'unit')}; the model's weights or the input are out of range, so no prediction is given`
+      )
+    }
     return { data: out.data, dims: out.dims }
   }
 
@@ -157,6 +180,13 @@ export class InferenceService {
       )
     )
     await this.runner.close()
+    if (this.emptyFolder) rmSync(this.emptyFolder, { recursive: true, force: true })
+  }
+
+  /** The folder onnxruntime may look for external data in: made empty by us, and never written. */
+  private externalDataFolder(): string {
+    this.emptyFolder ??= mkdtempSync(join(tmpdir(), 'rnnlab-onnx-no-external-data-'))
+    return this.emptyFolder
   }
 
   /** The model's slot, with one more user counted (synchronously with the lookup, so eviction cannot slip in). */
@@ -210,9 +240,12 @@ export class InferenceService {
     const id = this.nextId++
     let info: SessionInfo
     try {
-      info = await this.runner.open(id, bytes, { intraOpNumThreads: this.options.intraOpNumThreads })
+      info = await this.runner.open(id, bytes, {
+        intraOpNumThreads: this.options.intraOpNumThreads,
+        externalDataFolder: this.externalDataFolder()
+      })
     } catch (e) {
-      throw new OnnxFileError(label, `onnxruntime cannot load it: ${e instanceof Error ? e.message : String(e)}`)
+      throw new OnnxFileError(label, `onnxruntime cannot load it: ${runtimeMessage(e)}`)
     }
     try {
       return { id, signature: readSignature(info, label) }
@@ -237,14 +270,55 @@ export class InferenceService {
   }
 }
 
-function sessionOptions(options: SessionOptions): ort.InferenceSession.SessionOptions {
+/** How every session is made (exported for the test that checks the second wall on its own). */
+export function sessionOptions(options: SessionOptions): ort.InferenceSession.SessionOptions {
   return {
     executionProviders: ['cpu'],
     graphOptimizationLevel: 'all',
     // onnxruntime would print a failed node's error to stderr, C++ source paths and all; the error reaches the caller.
     logSeverityLevel: 4,
+    extra: { session: { model_external_initializers_file_folder_path: options.externalDataFolder } },
     ...(options.intraOpNumThreads ? { intraOpNumThreads: options.intraOpNumThreads } : {})
   }
+}
+
+/**
+ * onnxruntime's message without its C++ source locations and signatures
+ * (`/onnxruntime_src/…/graph.cc:1295 onnxruntime::Graph::Graph(…) [ONNXRuntimeError] : 1 : FAIL : `), one line.
+ */
+export function runtimeMessage(e: unknown): string {
+  let text = (e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ')
+  for (;;) {
+    const at = text.search(/\/onnxruntime_src\/\S+:\d+ /)
+    if (at < 0) break
+    // Skip the location, then a signature up to its balanced closing parenthesis (and any `::<lambda(…)>` tail).
+    let i = text.indexOf(' ', at) + 1
+    let depth = 0
+    let j = i
+    for (; j < text.length; j++) {
+      const c = text[j]
+      if (c === '(' || c === '<') depth++
+      else if (c === ')' || c === '>') depth--
+      else if (c === ' ' && depth === 0 && text[j - 1] === ')') break
+    }
+    if (j >= text.length) j = i
+    i = j
+    text = text.slice(0, at) + text.slice(i).trimStart()
+  }
+  text = text.replace(/\[ONNXRuntimeError\] : \d+ : \w+ : /g, '').replace(/\b\w+\.(cc|h):\d+ (\w+ )?/g, '')
+  return text.trim() || 'an error without a message'
+}
+
+/** "holds NaN at sample 2, step 0, unit 5" for a flat [n, …] array. */
+export function describeNonFinite(data: ArrayLike<number>, index: number, dims: number[], last: string): string {
+  const names = dims.length === 3 ? ['sample', 'step', last] : ['sample', last]
+  const place: string[] = []
+  let rest = index
+  for (let k = dims.length - 1; k >= 0; k--) {
+    place.unshift(`${names[k] ?? 'index'} ${rest % dims[k]}`)
+    rest = Math.floor(rest / dims[k])
+  }
+  return `holds ${data[index]} at ${place.join(', ')}`
 }
 
 function plainInfo(session: ort.InferenceSession): SessionInfo {

@@ -7,7 +7,20 @@ export { onnx }
 export const FLOAT = 1
 export const INT64 = 7
 /** AttributeProto.AttributeType values. */
-export const ATTR = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 6, INTS: 7, STRINGS: 8 } as const
+export const ATTR = {
+  FLOAT: 1,
+  INT: 2,
+  STRING: 3,
+  TENSOR: 4,
+  GRAPH: 5,
+  FLOATS: 6,
+  INTS: 7,
+  STRINGS: 8,
+  TENSORS: 9,
+  GRAPHS: 10,
+  SPARSE_TENSOR: 11,
+  SPARSE_TENSORS: 12
+} as const
 
 /** The opset and IR version every export uses: the newest Debian's python3-onnx 1.12 checker accepts. */
 export const OPSET = 17
@@ -98,7 +111,42 @@ export function tensorProblem(t: onnx.ITensorProto): string | undefined {
   if (raw > 0 && typed > 0) return 'has both raw_data and typed data'
   const have = raw > 0 ? raw / width : typed
   if (have !== n) return `declares [${dims.join(', ')}] (${n} values) but holds ${have}`
+  if (t.dataType === FLOAT) {
+    const at = firstNonFinite(raw > 0 ? floatsOf(t.rawData!) : (t.floatData ?? []))
+    if (at >= 0) {
+      const value = raw > 0 ? floatsOf(t.rawData!)[at] : t.floatData![at]
+      return `holds a non-finite value (${value}) at index ${at}; weights must be finite numbers`
+    }
+  }
   return undefined
+}
+
+/** A sparse tensor's problem: its values and indices checked as tensors, its dense shape bounded. */
+export function sparseTensorProblem(s: onnx.ISparseTensorProto): string | undefined {
+  for (const [part, t] of [
+    ['values', s.values],
+    ['indices', s.indices]
+  ] as const) {
+    if (!t) return `has no ${part}`
+    const problem = tensorProblem(t)
+    if (problem) return `${part} ${problem}`
+  }
+  const dims = (s.dims ?? []).map(int)
+  if (elementCount(dims) === undefined) return `has an absurd shape [${dims.join(', ')}]`
+  return undefined
+}
+
+/** The index of the first NaN or ±Infinity, or -1. */
+export function firstNonFinite(values: ArrayLike<number>): number {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return i
+  return -1
+}
+
+/** raw_data as float32 values (a copy: raw_data may sit at an odd offset in the file's buffer). */
+function floatsOf(raw: Uint8Array): Float32Array {
+  const bytes = new Uint8Array(raw)
+  if (!LITTLE_ENDIAN) swapBytes(bytes, 4)
+  return new Float32Array(bytes.buffer, 0, Math.floor(bytes.length / 4))
 }
 
 /** A float initializer's values; call tensorProblem first (it throws here with the same words otherwise). */

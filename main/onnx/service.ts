@@ -13,10 +13,10 @@ import type { RunStore } from '../runs/store'
 import { engineSpec } from '../engine/spec'
 import { exportOnnx, outputName } from './export'
 import { readOnnxMetadata, readOnnxWeights } from './import'
-import { InferenceService } from './inference'
+import { describeNonFinite, InferenceService } from './inference'
 import { readInputNpy, writeFileAtomic, writeNpy } from './npy'
 import { checkParity } from './parity'
-import { IR_VERSION, OPSET } from './proto'
+import { firstNonFinite, IR_VERSION, OPSET } from './proto'
 
 export type CheckpointKind = 'best' | 'last'
 
@@ -166,8 +166,23 @@ export interface PredictResult {
 
 /** Predicts x [n, T, F] with an ONNX file or a run's checkpoint, in onnxruntime or in the native engine. */
 export async function predictWith(options: PredictOptions, samples: Samples): Promise<PredictResult> {
+  const result = await predictUnchecked(options, samples)
+  // NaN weights (a checkpoint, a file) or an overflow give NaN or Infinity: no class can be read from that.
+  const bad = firstNonFinite(result.data)
+  if (bad >= 0) {
+    throw new Error(
+      `${result.source}: the output ${describeNonFinite(result.data, bad, result.dims, 'unit')}; the model's weights or the input are out of range, so no prediction is given`
+    )
+  }
+  return result
+}
+
+async function predictUnchecked(options: PredictOptions, samples: Samples): Promise<PredictResult> {
   const engineKind = options.engine ?? 'onnx'
   const { x, n, T, F } = samples
+  const bad = firstNonFinite(x)
+  if (bad >= 0)
+    throw new Error(`input: ${describeNonFinite(x, bad, [n, T, F], 'feature')}; inputs must be finite numbers`)
   if (options.target.toLowerCase().endsWith('.onnx') || existsSync(options.target)) {
     const path = resolve(options.target)
     const file = basename(path)
@@ -226,6 +241,13 @@ export async function predictNpy(
   options: PredictOptions & { input: string; out?: string }
 ): Promise<PredictResult & { out?: string }> {
   const samples = await readInputNpy(options.input)
+  const bad = firstNonFinite(samples.x)
+  if (bad >= 0) {
+    const { x, n, T, F } = samples
+    throw new Error(
+      `${options.input}: ${describeNonFinite(x, bad, [n, T, F], 'feature')}; inputs must be finite numbers`
+    )
+  }
   const result = await predictWith(options, samples)
   if (options.out === undefined) return result
   const out = resolve(options.out)

@@ -1,5 +1,5 @@
 // .npy files for `rnnlab predict`: reads x [N, T, F] with the datasets' parser, writes float32 results.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { dataFile, fail, formatShape } from '../datasets/errors'
 import { readNpy } from '../datasets/npy'
@@ -38,8 +38,13 @@ export function encodeNpy(data: Float32Array, shape: readonly number[]): Uint8Ar
 export function writeFileAtomic(path: string, bytes: Uint8Array): void {
   mkdirSync(dirname(path), { recursive: true })
   const tmp = `${path}.tmp-${process.pid}`
-  writeFileSync(tmp, bytes, { flush: true })
-  renameSync(tmp, path)
+  try {
+    writeFileSync(tmp, bytes, { flush: true })
+    renameSync(tmp, path)
+  } catch (e) {
+    rmSync(tmp, { force: true }) // a failed write (a full disk, a folder in the way) leaves nothing behind
+    throw e
+  }
 }
 
 export function writeNpy(path: string, data: Float32Array, shape: readonly number[]): void {

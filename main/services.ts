@@ -11,10 +11,11 @@ import type {
   RunComparison
 } from '../common/contract'
 import { configDifferences } from '../common/diff'
-import { readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { defaultDbPath, findAppRoot } from './paths'
 import { nodeWorkerSpawner, TrainingHost, type SpawnWorker } from './training/host'
+import { removeUnreferenced } from './training/checkpoints'
 import { RunStore } from './runs/store'
 import { metricsCsv } from './runs/csv'
 import { loadDataset, previewDataset, type LoadedDataset } from './datasets'
@@ -36,6 +37,10 @@ export interface ServicesOptions {
   engine?: () => EngineInfo
   /** How training workers are started (Electron passes a utilityProcess spawner). */
   spawnWorker?: SpawnWorker
+  /** For commands that only read: the database must exist already (no folder or empty database is created). */
+  mustExist?: boolean
+  /** See TrainingHost's dbRetryLimitMs (tests shorten it). */
+  dbRetryLimitMs?: number
 }
 
 export class Services {
@@ -49,17 +54,25 @@ export class Services {
 
   constructor(readonly opts: ServicesOptions) {
     this.dbPath = opts.dbPath ?? defaultDbPath(opts.home)
-    this.store = new RunStore(this.dbPath, { nativeBinding: opts.sqliteBinding })
-    // Runs left 'running' by a process that died are found at every start and marked interrupted.
+    this.store = new RunStore(this.dbPath, { nativeBinding: opts.sqliteBinding, mustExist: opts.mustExist })
+    // Runs left 'running' by a process that died are found at every start and marked interrupted, and the files
+    // such a process left (unfinished writes, checkpoints no run names) are removed.
     this.store.recoverInterrupted(isProcessAlive, hostname())
+    if (!opts.mustExist && this.dbPath === defaultDbPath(opts.home)) removeStaleFiles(opts.home, this.store)
     this.emitter.setMaxListeners(100)
     const spawn = opts.spawnWorker ?? nodeWorkerSpawner(join(findAppRoot(__dirname), 'out', 'main', 'worker.js'))
-    this.training = new TrainingHost(this.store, spawn, opts.home, {
-      progress: (p) => this.emit('onTrainingProgress', p),
-      epoch: (runId, metrics) => this.emit('onTrainingEpoch', { runId, metrics }),
-      note: (runId, text) => this.emit('onTrainingNote', { runId, text }),
-      status: (runId, status, error) => this.emit('onRunStatus', { runId, status, error })
-    })
+    this.training = new TrainingHost(
+      this.store,
+      spawn,
+      opts.home,
+      {
+        progress: (p) => this.emit('onTrainingProgress', p),
+        epoch: (runId, metrics) => this.emit('onTrainingEpoch', { runId, metrics }),
+        note: (runId, text) => this.emit('onTrainingNote', { runId, text }),
+        status: (runId, status, error) => this.emit('onRunStatus', { runId, status, error })
+      },
+      { dbRetryLimitMs: opts.dbRetryLimitMs }
+    )
     this.handlers = this.buildHandlers()
   }
 
@@ -128,7 +141,12 @@ export class Services {
                 initFrom
               })
       }),
-      cancelTraining: ({ runId }) => this.training.cancel(runId),
+      cancelTraining: ({ runId }) => {
+        // Trained by another process: that process stops it when it sees the request in the database, unless it
+        // is dead (then the run is marked interrupted here, and there is nothing to stop).
+        if (!this.training.isTraining(runId)) store.recoverInterrupted(isProcessAlive, hostname())
+        this.training.cancel(runId)
+      },
       activeTraining: () => this.training.activeProgress(),
       getRunArtifacts: ({ id }) => ({
         checkpoints: (['best', 'last'] as const).flatMap((kind) => {
@@ -237,6 +255,38 @@ function engineInfo(): EngineInfo {
     return { available: true, version: loadEngine().version(), reason: null }
   } catch (e) {
     return { available: false, version: null, reason: e instanceof Error ? e.message : String(e) }
+  }
+}
+
+/**
+ * Removes what killed or failed processes left in the lab's folders: unfinished checkpoint writes and checkpoints no
+ * run names in the runs' folders (not in those of runs training now), and temporary export files of dead processes.
+ * Only for the home folder's own database: another database's runs may share the folder names.
+ */
+export function removeStaleFiles(home: string, store: RunStore): void {
+  const runsDir = join(home, 'runs')
+  try {
+    const known = new Map(store.runFolders().map((r) => [String(r.id), r]))
+    for (const name of existsSync(runsDir) ? readdirSync(runsDir) : []) {
+      const run = known.get(name)
+      if (run?.training) continue
+      const dir = join(runsDir, name)
+      // A folder no run of this database has keeps its checkpoints (fromEpoch Infinity): only unfinished writes go.
+      removeUnreferenced(dir, run ? store.checkpointPaths(run.id) : [], run ? 0 : Infinity)
+      removeDeadTemporaries(dir)
+    }
+    removeDeadTemporaries(join(home, 'exports'))
+  } catch {
+    // A clean-up that cannot finish (a folder it may not read) leaves the files for the next start.
+  }
+}
+
+/** `x.onnx.tmp-PID`, `probs.npy.tmp-PID`: the atomic writes of a process that no longer runs. */
+function removeDeadTemporaries(dir: string): void {
+  if (!existsSync(dir)) return
+  for (const name of readdirSync(dir)) {
+    const m = /\.tmp-(\d+)$/.exec(name)
+    if (m && Number(m[1]) !== process.pid && !isProcessAlive(Number(m[1]))) rmSync(join(dir, name), { force: true })
   }
 }
 

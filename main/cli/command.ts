@@ -5,8 +5,13 @@ import { UsageError, type OptionSpecs, type ParsedArgs } from './args'
 export interface Context {
   out: (text: string) => void
   err: (text: string) => void
-  /** The services, built on first use: a command that needs no run database never opens one. */
+  /**
+   * The services, built on first use: a command that needs no run database never opens one, and a command that only
+   * reads (readsOnly) never creates one: a database that is not there is an error naming the file.
+   */
   services: () => Services
+  /** The run database's file (--db, or the home folder's). */
+  dbPath: string
   /** RNNLAB_HOME. */
   home: string
   appRoot: string
@@ -17,6 +22,8 @@ export interface Command<O extends OptionSpecs = OptionSpecs> {
   summary: string
   /** The command's own options; every command also takes --db, --json and --help. */
   options: O
+  /** The command only reads the run database: it never creates a folder or a database. */
+  readsOnly?: boolean
   run: (args: ParsedArgs<O>, ctx: Context) => Promise<number> | number
 }
 

@@ -7,6 +7,7 @@ export const compare = command({
   usage: 'rnnlab compare <run> <run>... [--json]',
   summary: 'compare runs: the config keys that differ and last/best metrics side by side',
   options: {},
+  readsOnly: true,
   run: async (args, ctx) => {
     const ids = runIds(args, ctx, 2, 10, compare.usage)
     const comparison = await ctx.services().handlers.compareRuns({ ids })

@@ -89,17 +89,20 @@ export async function main(
     }
     const args = parseCommandArgs(name, rest, command.options)
     const home = resolveHome()
+    const dbPath = args.values.db ?? defaultDbPath(home)
     const ctx: Context = {
       out,
       err,
       home,
       appRoot,
+      dbPath,
       services: () =>
         (services ??= new Services({
           home,
-          dbPath: args.values.db ?? defaultDbPath(home),
+          dbPath,
           door: 'cli',
-          version: version(appRoot)
+          version: version(appRoot),
+          mustExist: command.readsOnly === true
         }))
     }
     return await command.run(args, ctx)

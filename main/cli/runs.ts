@@ -1,4 +1,5 @@
 // The run database from a terminal: list runs, show one, print its metrics, delete one.
+import { existsSync } from 'node:fs'
 import { errorMessage, type RunSummary } from '../../common/contract'
 import { count, displayText, duration } from '../../common/format'
 import { compileQuery } from '../../common/query'
@@ -10,6 +11,7 @@ export const runs = command({
   usage: "rnnlab runs [--json] [--filter 'cell = gru and val_accuracy > 0.97'] [--search TEXT] [--all]",
   summary: 'list the runs in the database (--filter: a query on their figures; --all includes archived runs)',
   options: { filter: { type: 'string' }, search: { type: 'string' }, all: { type: 'boolean' } },
+  readsOnly: true,
   run: async (args, ctx) => {
     if (args.positionals.length > 0) throw new UsageError(`usage: ${runs.usage}`)
     const { search, filter } = args.values
@@ -20,6 +22,15 @@ export const runs = command({
       } catch (e) {
         throw new UsageError(`--filter: ${errorMessage(e)}`)
       }
+    }
+    if (!existsSync(ctx.dbPath)) {
+      // Nothing trained here yet (or --db names another file): said so, and nothing is created.
+      ctx.out(
+        args.values.json
+          ? '[]'
+          : `No runs yet in ${ctx.dbPath} (there is no database there yet). Start one with: rnnlab train examples/seed-bilstm-mnist.json`
+      )
+      return 0
     }
     const services = ctx.services()
     const found = (await services.handlers.listRuns({ search, includeArchived: args.values.all })).filter(matches)
@@ -36,6 +47,7 @@ export const show = command({
   usage: 'rnnlab show <run> [--json]',
   summary: 'show one run: its config, status and per-epoch metrics',
   options: {},
+  readsOnly: true,
   run: async (args, ctx) => {
     const [id] = runIds(args, ctx, 1, 1, show.usage)
     const run = await ctx.services().handlers.getRun({ id })
@@ -67,6 +79,7 @@ export const metrics = command({
   usage: 'rnnlab metrics <run> [--csv | --json]',
   summary: 'print a run’s per-epoch metrics (CSV for spreadsheets, JSON for scripts)',
   options: { csv: { type: 'boolean' } },
+  readsOnly: true,
   run: async (args, ctx) => {
     const [id] = runIds(args, ctx, 1, 1, metrics.usage)
     const { handlers } = ctx.services()

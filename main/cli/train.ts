@@ -4,6 +4,7 @@ import { LIMITS } from '../../common/config'
 import { inRange, rangeText } from '../../common/fields'
 import { displayText, percent } from '../../common/format'
 import { readRunConfig } from '../config-file'
+import { RunNotFoundError } from '../runs/store'
 import { UsageError } from './args'
 import { command } from './command'
 import { epochLine, progressLine } from './progress'
@@ -98,7 +99,16 @@ export const train = command({
     try {
       // No contract call waits for a run's end (the page follows the runs:status event): the training host does.
       const status = await services.training.finished(runId)
-      const run = await handlers.getRun({ id: runId })
+      let run: Awaited<ReturnType<typeof handlers.getRun>>
+      try {
+        run = await handlers.getRun({ id: runId })
+      } catch (e) {
+        if (!(e instanceof RunNotFoundError)) throw e
+        // Deleted while it trained (here, in the app, or by `rnnlab delete`): its training stopped.
+        if (json) ctx.out(JSON.stringify({ event: 'finished', runId, status, error: null, deleted: true }))
+        else ctx.err(`Run ${runId} ${status}: it was deleted while it trained.`)
+        return 130
+      }
       if (json) ctx.out(JSON.stringify({ event: 'finished', runId, status, error: run.error }))
       else {
         ctx.err(

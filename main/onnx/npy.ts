@@ -43,7 +43,7 @@ export function writeFileAtomic(path: string, bytes: Uint8Array): void {
     writeFileSync(tmp, bytes, { flush: true })
     renameSync(tmp, path)
   } catch (e) {
-    rmSync(tmp, { force: true })
+    rmSync(tmp, { force: true }) // a failed write (a full disk, a folder in the way) leaves nothing behind
     throw new Error(fileErrorMessage(e, path, 'write'), { cause: e })
   }
 }

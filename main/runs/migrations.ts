@@ -83,6 +83,10 @@ export const migrations: readonly string[] = [
   // 2: why a run ended before its planned epochs (early stopping), for people reading the run later.
   `
   ALTER TABLE runs ADD COLUMN stop_reason TEXT;
+  `,
+  // 3: a stop asked for by another process (Cancel in the app for a run the CLI trains); the owning process polls it.
+  `
+  ALTER TABLE runs ADD COLUMN stop_requested_at TEXT;
   `
 ]
 

@@ -1,6 +1,6 @@
 // The run store: every run, its per-epoch and per-batch metrics, checkpoints and exports, in one SQLite file.
 import Database from 'better-sqlite3'
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type {
   BatchMetrics,
@@ -98,6 +98,40 @@ export class RunNotFoundError extends Error {
 
 const now = () => new Date().toISOString()
 
+/**
+ * How long one write waits for another process's write lock before SQLite gives up. better-sqlite3 waits
+ * synchronously, freezing the event loop (the UI, in Electron), so this is short: a user's edit waits at most this
+ * long, and the training host retries asynchronously (see `RunStore.attempt` and training/host.ts).
+ */
+export const busyTimeoutMs = 1000
+
+/** SQLite's result code of a failed statement (`SQLITE_BUSY`, `SQLITE_FULL`…), or undefined for other errors. */
+export function sqliteCode(e: unknown): string | undefined {
+  const code = (e as { code?: unknown } | null)?.code
+  return typeof code === 'string' && code.startsWith('SQLITE_') ? code : undefined
+}
+
+/** True for an error that goes away when another process lets go of the database: worth retrying. */
+export function isBusy(e: unknown): boolean {
+  const code = sqliteCode(e)
+  return code !== undefined && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))
+}
+
+/** A database error in the product's words, naming the database file; other errors' first line as they are. */
+export function databaseProblem(e: unknown, file: string): string {
+  const code = sqliteCode(e)
+  const first = e instanceof Error ? e.message.split('\n')[0] : String(e)
+  if (code === undefined) return first
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))
+    return `the run database ${file} is locked by another process`
+  if (code.startsWith('SQLITE_FULL')) return `the disk holding the run database ${file} is full`
+  if (code.startsWith('SQLITE_READONLY')) return `the run database ${file} cannot be written (read-only)`
+  if (code.startsWith('SQLITE_IOERR')) return `the run database ${file} cannot be written (disk error: ${first})`
+  if (code.startsWith('SQLITE_CORRUPT') || code.startsWith('SQLITE_NOTADB'))
+    return `the run database ${file} is damaged (${first})`
+  return `the run database ${file}: ${first}`
+}
+
 function figures(epochs: EpochRow[], metric: 'loss' | 'accuracy' | 'val_loss' | 'val_accuracy'): MetricFigures {
   const better = metric.endsWith('accuracy') ? 'max' : 'min'
   let last: number | null = null
@@ -137,16 +171,23 @@ export class RunStore {
    */
   constructor(
     readonly file: string,
-    opts: { nativeBinding?: string; readonly?: boolean } = {}
+    opts: { nativeBinding?: string; readonly?: boolean; mustExist?: boolean } = {}
   ) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
+    // A command that only reads (`rnnlab runs --db …`) never creates a folder or an empty database.
+    if (opts.mustExist && file !== ':memory:' && !existsSync(file))
+      throw new Error(`${file}: no run database there (check --db, or train a run first)`)
+    if (file !== ':memory:' && !opts.mustExist) mkdirSync(dirname(file), { recursive: true })
     try {
-      this.db = new Database(file, { nativeBinding: opts.nativeBinding, readonly: opts.readonly ?? false })
+      this.db = new Database(file, {
+        nativeBinding: opts.nativeBinding,
+        readonly: opts.readonly ?? false,
+        fileMustExist: opts.mustExist ?? false
+      })
       // WAL lets the CLI and the app read while a training process writes; synchronous=NORMAL in WAL mode
       // never corrupts the file on a crash (at worst the last commit is lost).
       this.db.pragma('journal_mode = WAL')
       this.db.pragma('synchronous = NORMAL')
-      this.db.pragma('busy_timeout = 10000')
+      this.db.pragma(`busy_timeout = ${busyTimeoutMs}`)
       this.db.pragma('foreign_keys = ON')
       if (!opts.readonly) migrate(this.db, file)
     } catch (e) {
@@ -157,6 +198,19 @@ export class RunStore {
 
   close(): void {
     if (this.db.open) this.db.close()
+  }
+
+  /**
+   * Runs `fn` (one write) waiting at most `busyMs` for another process's write lock, so that the event loop is
+   * frozen no longer than that; the caller retries a busy error later (asynchronously).
+   */
+  attempt<T>(fn: () => T, busyMs: number): T {
+    this.db.pragma(`busy_timeout = ${Math.max(0, Math.round(busyMs))}`)
+    try {
+      return fn()
+    } finally {
+      this.db.pragma(`busy_timeout = ${busyTimeoutMs}`)
+    }
   }
 
   createRun(run: NewRun): RunId {
@@ -188,7 +242,7 @@ export class RunStore {
       this.db
         .prepare(
           `UPDATE runs SET status = 'running', started_at = @t, engine_version = @engine_version, threads = @threads,
-                  cpu = @cpu, pid = @pid, host = @host, error = NULL, ended_at = NULL
+                  cpu = @cpu, pid = @pid, host = @host, error = NULL, ended_at = NULL, stop_requested_at = NULL
            WHERE id = @id AND deleted_at IS NULL`
         )
         .run({
@@ -238,14 +292,73 @@ export class RunStore {
     const upsertCheckpoint = this.db.prepare(
       `INSERT OR REPLACE INTO checkpoints (run_id, kind, epoch, path, sha256, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`
     )
-    this.db
-      .transaction(() => {
-        this.recordEpoch(id, m)
-        for (const c of checkpoints) upsertCheckpoint.run(id, c.kind, c.epoch, c.path, c.sha256, c.bytes, now())
-        this.recordBatches(id, batches)
-        faultPoint('metrics-commit', this.file) // the rows written, not committed
-      })
-      .immediate()
+    // The host removes the previous checkpoint files once this commit names the new ones, so the commit must
+    // survive a power cut, not only a crash: synchronous=FULL syncs the WAL at this commit (NORMAL syncs it only
+    // at a WAL checkpoint).
+    this.db.pragma('synchronous = FULL')
+    try {
+      this.db
+        .transaction(() => {
+          this.recordEpoch(id, m)
+          for (const c of checkpoints) upsertCheckpoint.run(id, c.kind, c.epoch, c.path, c.sha256, c.bytes, now())
+          this.recordBatches(id, batches)
+          faultPoint('metrics-commit', this.file) // the rows written, not committed
+        })
+        .immediate()
+    } finally {
+      this.db.pragma('synchronous = NORMAL')
+    }
+  }
+
+  /** Every checkpoint file the database names for a run (deleted runs' too: their data is kept until purged). */
+  checkpointPaths(id: RunId): string[] {
+    return (this.db.prepare(`SELECT path FROM checkpoints WHERE run_id = ?`).all(id) as { path: string }[]).map(
+      (r) => r.path
+    )
+  }
+
+  /** The highest epoch recorded for a run, 0 when none is. */
+  lastRecordedEpoch(id: RunId): number {
+    const r = this.db.prepare(`SELECT MAX(epoch) AS e FROM epoch_metrics WHERE run_id = ?`).get(id) as {
+      e: number | null
+    }
+    return r.e ?? 0
+  }
+
+  /**
+   * Asks the process training a run to stop it (Cancel from another process: the app, `rnnlab serve`, the CLI).
+   * The owning process polls for this; see `stopRequested`.
+   */
+  requestStop(id: RunId): void {
+    const info = this.db
+      .prepare(
+        `UPDATE runs SET stop_requested_at = ? WHERE id = ? AND deleted_at IS NULL AND status IN ('running', 'queued')`
+      )
+      .run(now(), id)
+    if (info.changes === 0) {
+      const r = this.row(id)
+      throw new Error(`run ${id} is not training (it is ${r.status})`)
+    }
+  }
+
+  /** Which of these runs were deleted or asked to stop (by any process) since they started. */
+  stopRequested(ids: RunId[]): { id: RunId; deleted: boolean }[] {
+    if (ids.length === 0) return []
+    const rows = this.db
+      .prepare(
+        `SELECT r.id, r.deleted_at FROM runs r JOIN json_each(?) j ON r.id = j.value
+         WHERE r.deleted_at IS NOT NULL OR r.stop_requested_at IS NOT NULL`
+      )
+      .all(JSON.stringify(ids)) as { id: number; deleted_at: string | null }[]
+    return rows.map((r) => ({ id: r.id, deleted: r.deleted_at !== null }))
+  }
+
+  /** Every run id in the database with whether it is training in a live process, for the clean-up at start. */
+  runFolders(): { id: RunId; training: boolean }[] {
+    return (this.db.prepare(`SELECT id, status FROM runs`).all() as { id: number; status: RunStatus }[]).map((r) => ({
+      id: r.id,
+      training: r.status === 'running' || r.status === 'queued'
+    }))
   }
 
   /** Records an export and its report (a failed parity check is kept too, with ok false). */
@@ -312,6 +425,7 @@ export class RunStore {
       this.db
         .prepare(
           `UPDATE runs SET status = @status, error = @error, stop_reason = @stopReason, ended_at = @t, pid = NULL,
+             stop_requested_at = NULL,
              duration_s = CASE WHEN started_at IS NULL THEN NULL
                                ELSE (julianday(@t) - julianday(started_at)) * 86400.0 END
            WHERE id = @id`
@@ -323,12 +437,14 @@ export class RunStore {
 
   /**
    * Marks as interrupted every run left 'running' by a process that no longer exists on this host
-   * (killed, crashed, power lost). Returns the ids it marked.
+   * (killed, crashed, power lost), deleted runs included (restoring one shows how it ended). Returns the ids it marked.
    */
   recoverInterrupted(isAlive: (pid: number) => boolean, host: string): RunId[] {
-    const stale = this.db
-      .prepare(`SELECT id, pid, host FROM runs WHERE status IN ('running', 'queued') AND deleted_at IS NULL`)
-      .all() as { id: number; pid: number | null; host: string | null }[]
+    const stale = this.db.prepare(`SELECT id, pid, host FROM runs WHERE status IN ('running', 'queued')`).all() as {
+      id: number
+      pid: number | null
+      host: string | null
+    }[]
     const dead = stale.filter((r) => r.host === host && (r.pid === null || !isAlive(r.pid)))
     for (const r of dead) this.finishRun(r.id, 'interrupted', 'the training process stopped without finishing the run')
     return dead.map((r) => r.id)

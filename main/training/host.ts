@@ -6,10 +6,17 @@ import { rmSync } from 'node:fs'
 import { cpus, hostname } from 'node:os'
 import { join } from 'node:path'
 import type { RunConfig } from '../../common/config'
-import type { EpochMetrics, RunId, RunStatus, TrainingProgress } from '../../common/contract'
+import {
+  errorMessage,
+  type EpochMetrics,
+  type RunId,
+  type RunStatus,
+  type TrainingProgress
+} from '../../common/contract'
 import { inferInputShape, modelFacts, summarize } from '../../common/model'
-import type { RunStore } from '../runs/store'
+import { databaseProblem, isBusy, type RunStore } from '../runs/store'
 import { engineSpec } from '../engine/spec'
+import { removeUnreferenced, resumeCheckpoint } from './checkpoints'
 import type { HostMessage, TrainingJob, WorkerMessage } from './protocol'
 
 export interface WorkerHandle {
@@ -52,19 +59,44 @@ export interface TrainingEvents {
   note(runId: RunId, text: string): void
 }
 
+type FinalStatus = Exclude<RunStatus, 'queued' | 'running'>
+
 interface ActiveRun {
   runId: RunId
+  runDir: string
   handle: WorkerHandle
   epochs: number
   startEpoch: number
   batches: number
   progress: TrainingProgress | null
   cancelled: boolean
+  /** Deleted (by any process) while training: stopped, and ended cancelled. */
+  deleted: boolean
+  /** How the worker said the run ended ('done' or 'failed'), applied once it has exited. */
+  outcome: { status: FinalStatus; error: string | null; stopReason: string | null } | null
+  /** Why the host gave up recording (the database stayed locked, the disk is full): the run ends failed. */
+  failure: string | null
   settled: boolean
   started: number
+  /** The database writes, in the order the worker's messages came; each waits for the one before. */
+  queue: Promise<void>
   done: Promise<RunStatus>
   resolve: (s: RunStatus) => void
 }
+
+/** How long the host keeps retrying one write while another process holds the database's write lock. */
+export const dbRetryLimitMs = 30_000
+/** How long one attempt may wait for the lock, freezing the event loop (better-sqlite3 waits synchronously). */
+const attemptBusyMs = 50
+/** How often the host looks in the database for runs deleted or asked to stop by another process. */
+const stopPollMs = 500
+
+export interface HostOptions {
+  /** See dbRetryLimitMs (tests shorten it). */
+  dbRetryLimitMs?: number
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 export interface StartOptions {
   threads?: number
@@ -76,17 +108,20 @@ export interface StartOptions {
 export class TrainingHost {
   private readonly active = new Map<RunId, ActiveRun>()
   /** Per-batch figures are kept at the rate they are reported (≤ 10 a second), written once per epoch. */
-  private readonly batchRows = new Map<
-    RunId,
-    { step: number; epoch: number; batch: number; loss: number; accuracy: number | null; wallSeconds: number }[]
-  >()
+  private readonly batchRows = new Map<RunId, BatchRow[]>()
+
+  private stopPoll: NodeJS.Timeout | null = null
+  private readonly retryLimitMs: number
 
   constructor(
     private readonly store: RunStore,
     private readonly spawn: SpawnWorker,
     private readonly home: string,
-    private readonly events: TrainingEvents
-  ) {}
+    private readonly events: TrainingEvents,
+    opts: HostOptions = {}
+  ) {
+    this.retryLimitMs = opts.dbRetryLimitMs ?? dbRetryLimitMs
+  }
 
   /** Creates the run and starts training it; returns at once with the run's id. */
   start(config: RunConfig, opts: StartOptions = {}): RunId {
@@ -113,21 +148,40 @@ export class TrainingHost {
     if (run.status === 'completed') throw new Error(`run ${runId} has completed; there is nothing to resume`)
     if (run.status === 'running' || run.status === 'queued')
       throw new Error(`run ${runId} is still ${run.status} in another process`)
-    const last = this.store.checkpoint(runId, 'last')
-    if (!last)
-      throw new Error(`run ${runId} has no checkpoint to resume from (it stopped before its first epoch ended)`)
-    const history = run.epochs.filter((e) => e.epoch <= last.epoch)
-    this.launch(runId, run.config as RunConfig, opts, { checkpoint: last.path, epoch: last.epoch, history })
+    // The checkpoint the database names, verified by its sha256; if it is gone or damaged, the newest whole one left.
+    const from = resumeCheckpoint(this.store, runId, this.runDir(runId))
+    const history = run.epochs.filter((e) => e.epoch <= from.epoch)
+    this.launch(runId, run.config as RunConfig, opts, { checkpoint: from.path, epoch: from.epoch, history })
     return runId
   }
 
+  /**
+   * Stops a run. Trained here: at once. Trained by another process (the CLI, `rnnlab serve`, the app): the stop is
+   * asked for in the database, and that process stops it within about a second.
+   */
   cancel(runId: RunId): void {
     const run = this.active.get(runId)
-    if (!run) throw new Error(`run ${runId} is not training in this process`)
+    if (!run) {
+      this.store.requestStop(runId)
+      return
+    }
+    this.stop(run)
+  }
+
+  /** Whether this process trains the run. */
+  isTraining(runId: RunId): boolean {
+    return this.active.has(runId)
+  }
+
+  private stop(run: ActiveRun): void {
     run.cancelled = true
     // The engine is inside a synchronous epoch; ending the process is the way to stop within the current batch.
     // Everything finished before is already saved (metrics in the database, checkpoints committed atomically).
     run.handle.stop(true)
+  }
+
+  private runDir(runId: RunId): string {
+    return join(this.home, 'runs', String(runId))
   }
 
   /** Resolves with the final status once the run's worker has ended. */
@@ -143,7 +197,99 @@ export class TrainingHost {
 
   /** Stops every run (the app is quitting): each is marked cancelled. */
   stopAll(): void {
-    for (const id of this.active.keys()) this.cancel(id)
+    for (const run of this.active.values()) this.stop(run)
+  }
+
+  /** Polls the database, while runs train here, for runs another process deleted or asked to stop. */
+  private watchStopRequests(): void {
+    if (this.stopPoll) return
+    this.stopPoll = setInterval(() => {
+      const ids = [...this.active.values()].filter((r) => !r.cancelled && !r.settled).map((r) => r.runId)
+      if (ids.length === 0) return
+      let asked: { id: RunId; deleted: boolean }[]
+      try {
+        asked = this.store.stopRequested(ids)
+      } catch {
+        return // the database cannot be read just now; the next poll asks again
+      }
+      for (const { id, deleted } of asked) {
+        const run = this.active.get(id)
+        if (!run) continue
+        run.deleted = deleted
+        this.stop(run)
+      }
+    }, stopPollMs)
+    this.stopPoll.unref()
+  }
+
+  private unwatchIfIdle(): void {
+    if (this.active.size === 0 && this.stopPoll) {
+      clearInterval(this.stopPoll)
+      this.stopPoll = null
+    }
+  }
+
+  /**
+   * Runs one write, retrying while another process holds the database's write lock: each attempt waits at most
+   * attemptBusyMs (so the event loop, and Electron's UI, never freezes longer), then the host waits asynchronously
+   * with a growing pause, for at most retryLimitMs in all. Throws the error, in the product's words, beyond that.
+   */
+  private async write(run: ActiveRun, what: string, fn: () => void): Promise<void> {
+    const t0 = Date.now()
+    let pause = 20
+    let told = false
+    for (;;) {
+      try {
+        this.store.attempt(fn, attemptBusyMs)
+        if (told) this.events.note(run.runId, `the run database is free again; recorded ${what}`)
+        return
+      } catch (e) {
+        const left = t0 + this.retryLimitMs - Date.now()
+        if (!isBusy(e))
+          throw new Error(`could not record ${what}: ${databaseProblem(e, this.store.file)}`, { cause: e })
+        if (left <= 0) {
+          throw new Error(
+            `could not record ${what}: ${databaseProblem(e, this.store.file)} for more than ${Math.round(this.retryLimitMs / 1000)} s`,
+            { cause: e }
+          )
+        }
+        if (!told) {
+          told = true
+          this.events.note(
+            run.runId,
+            `${databaseProblem(e, this.store.file)}; waiting up to ${Math.round(this.retryLimitMs / 1000)} s to record ${what}`
+          )
+        }
+        await sleep(Math.min(pause, left))
+        pause = Math.min(pause * 2, 1000)
+      }
+    }
+  }
+
+  /** Queues a step after the run's earlier database writes; a step that throws ends the run (see giveUp). */
+  private enqueue(run: ActiveRun, step: () => Promise<void> | void): void {
+    // Each step on a turn of its own (setImmediate): a backlog recorded at once never holds the event loop long.
+    run.queue = run.queue
+      .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      .then(step)
+      .catch((e) => this.giveUp(run, e))
+  }
+
+  /**
+   * The database cannot record the run any more (locked beyond the limit, disk full): stop the worker at once, so
+   * that it trains nothing nobody can record; the run ends failed, with the reason, once the worker has exited.
+   */
+  private giveUp(run: ActiveRun, e: unknown): void {
+    if (run.failure !== null || run.settled) return
+    let kept = ''
+    try {
+      const last = this.store.lastRecordedEpoch(run.runId)
+      kept = last > 0 ? `; epochs 1-${last} are kept and the run can be resumed` : ''
+    } catch {
+      // the database cannot be read either; the reason alone
+    }
+    run.failure = `${errorMessage(e)}${kept}`
+    run.handle.stop(true)
   }
 
   private launch(runId: RunId, config: RunConfig, opts: StartOptions, resume: TrainingJob['resume']): void {
@@ -152,18 +298,24 @@ export class TrainingHost {
     const done = new Promise<RunStatus>((r) => (resolve = r))
     const run: ActiveRun = {
       runId,
+      runDir: this.runDir(runId),
       handle,
       epochs: config.training.epochs,
-      startEpoch: 1,
+      startEpoch: resume ? resume.epoch + 1 : 1,
       batches: 0,
       progress: null,
       cancelled: false,
+      deleted: false,
+      outcome: null,
+      failure: null,
       settled: false,
       started: Date.now(),
+      queue: Promise.resolve(),
       done,
       resolve
     }
     this.active.set(runId, run)
+    this.watchStopRequests()
     // The host's pid marks the run as alive: if this process dies, the next start finds the run interrupted.
     this.store.markStarted(runId, {
       engineVersion: null,
@@ -177,24 +329,16 @@ export class TrainingHost {
       try {
         this.onMessage(run, m)
       } catch (e) {
-        this.settle(run, 'failed', `recording the run failed: ${e instanceof Error ? e.message : String(e)}`)
-        handle.stop(true)
+        this.giveUp(run, e)
       }
     })
-    handle.onExit((code, signal) => {
-      if (run.cancelled) this.settle(run, 'cancelled', null)
-      else
-        this.settle(
-          run,
-          'failed',
-          `the training process ended unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`})`
-        )
-    })
+    // The run ends once its worker has exited (no file is being written then) and every earlier message is recorded.
+    handle.onExit((code, signal) => this.enqueue(run, () => this.settle(run, code, signal)))
     const job: TrainingJob = {
       runId,
       config,
       home: this.home,
-      runDir: join(this.home, 'runs', String(runId)),
+      runDir: run.runDir,
       baseDir: opts.baseDir,
       threads: opts.threads,
       initFrom: resume ? undefined : opts.initFrom,
@@ -204,7 +348,7 @@ export class TrainingHost {
   }
 
   private onMessage(run: ActiveRun, m: WorkerMessage): void {
-    if (run.settled) return
+    if (run.settled || run.failure !== null) return
     switch (m.type) {
       case 'status':
         this.events.note(run.runId, m.phase)
@@ -212,11 +356,15 @@ export class TrainingHost {
       case 'ready':
         run.batches = m.batches
         run.startEpoch = m.startEpoch
-        this.store.setEngineFacts(run.runId, {
-          engineVersion: m.engineVersion,
-          paramCount: m.paramCount,
-          threads: m.threads
-        })
+        this.enqueue(run, () =>
+          this.write(run, 'the engine facts', () =>
+            this.store.setEngineFacts(run.runId, {
+              engineVersion: m.engineVersion,
+              paramCount: m.paramCount,
+              threads: m.threads
+            })
+          )
+        )
         this.events.note(
           run.runId,
           `training on ${m.trainCount.toLocaleString('en-US')} samples, validating on ${m.validationCount.toLocaleString('en-US')}`
@@ -251,41 +399,95 @@ export class TrainingHost {
         break
       }
       case 'epoch': {
-        const before = (['last', 'best'] as const).map((kind) => this.store.checkpoint(run.runId, kind))
-        this.store.recordEpochResult(run.runId, m.metrics, m.checkpoints, this.batchRows.get(run.runId) ?? [])
+        // This epoch's batch figures are taken now: while the database is busy, later epochs' arrive meanwhile.
+        const batches = this.batchRows.get(run.runId) ?? []
         this.batchRows.delete(run.runId)
-        // Files the database no longer names are removed only now that the new ones are committed.
-        for (const old of before) {
-          if (old && m.checkpoints.some((c) => c.kind === old.kind && c.path !== old.path))
-            rmSync(old.path, { force: true })
-        }
-        this.events.epoch(run.runId, m.metrics)
+        this.enqueue(run, () => this.recordEpoch(run, m.metrics, m.checkpoints, batches))
         break
       }
       case 'done':
         if (m.reason) this.events.note(run.runId, m.reason)
-        this.settle(run, 'completed', null, m.reason)
-        run.handle.stop(false)
+        run.outcome = { status: 'completed', error: null, stopReason: m.reason }
+        this.release(run)
         break
       case 'failed':
-        this.settle(run, 'failed', m.message)
-        run.handle.stop(false)
+        run.outcome = { status: 'failed', error: m.message, stopReason: null }
+        this.release(run)
         break
     }
   }
 
-  private settle(
+  /** Lets a worker whose work is done exit; ends it if it has not within a few seconds. */
+  private release(run: ActiveRun): void {
+    run.handle.stop(false)
+    setTimeout(() => {
+      if (!run.settled) run.handle.stop(true)
+    }, 5000).unref()
+  }
+
+  private async recordEpoch(
     run: ActiveRun,
-    status: Exclude<RunStatus, 'queued' | 'running'>,
-    error: string | null,
-    stopReason: string | null = null
-  ): void {
+    metrics: EpochMetrics,
+    checkpoints: Extract<WorkerMessage, { type: 'epoch' }>['checkpoints'],
+    batches: BatchRow[]
+  ): Promise<void> {
+    if (run.failure !== null || run.settled) return
+    const before = (['last', 'best'] as const).map((kind) => this.store.checkpoint(run.runId, kind))
+    await this.write(run, `epoch ${metrics.epoch}`, () =>
+      this.store.recordEpochResult(run.runId, metrics, checkpoints, batches)
+    )
+    // Files the database no longer names are removed only now that the new ones are committed (durably).
+    for (const old of before) {
+      if (old && checkpoints.some((c) => c.kind === old.kind && c.path !== old.path)) rmSync(old.path, { force: true })
+    }
+    this.events.epoch(run.runId, metrics)
+  }
+
+  /** The worker has exited and every earlier message is recorded: the run's end goes in the database. */
+  private async settle(run: ActiveRun, code: number | null, signal: string | null): Promise<void> {
     if (run.settled) return
     run.settled = true
+    let status: FinalStatus
+    let error: string | null = null
+    let stopReason: string | null = null
+    if (run.failure !== null) {
+      status = 'failed'
+      error = run.failure
+    } else if (run.deleted) {
+      status = 'cancelled'
+      stopReason = 'the run was deleted while it trained'
+    } else if (run.cancelled) status = 'cancelled'
+    else if (run.outcome) ({ status, error, stopReason } = run.outcome)
+    else {
+      status = 'failed'
+      error = `the training process ended unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`})`
+    }
+    // No worker writes in the folder now: what it wrote that the database does not name goes (this run's epochs
+    // only), and so do unfinished writes. That also gives back the space a full disk needs to record the end.
+    try {
+      removeUnreferenced(run.runDir, this.store.checkpointPaths(run.runId), run.startEpoch)
+    } catch {
+      // the database cannot be read; the next start cleans the folder
+    }
+    try {
+      await this.write(run, 'how the run ended', () => this.store.finishRun(run.runId, status, error, stopReason))
+    } catch (e) {
+      // The run stays 'running' under this process's id: the next start of RNN Lab finds it interrupted.
+      this.events.note(run.runId, errorMessage(e))
+    }
     this.active.delete(run.runId)
     this.batchRows.delete(run.runId)
-    this.store.finishRun(run.runId, status, error, stopReason)
+    this.unwatchIfIdle()
     this.events.status(run.runId, status, error)
     run.resolve(status)
   }
+}
+
+type BatchRow = {
+  step: number
+  epoch: number
+  batch: number
+  loss: number
+  accuracy: number | null
+  wallSeconds: number
 }

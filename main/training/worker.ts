@@ -2,7 +2,7 @@
 // runs the native engine epoch by epoch, writes checkpoints atomically and reports to its host. A native fault here
 // ends this process only; the host marks the run failed. The process's entry is main/worker.ts.
 import { createHash } from 'node:crypto'
-import { closeSync, copyFileSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync } from 'node:fs'
+import { closeSync, copyFileSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { Monitor, MonitorMode, ReduceLrOnPlateauConfig } from '../../common/config'
 import type { EpochMetrics } from '../../common/contract'
@@ -31,8 +31,65 @@ function fsyncPath(path: string): void {
 
 /** The host that started us; if it dies we are re-parented, and must stop: nobody would record our results. */
 const hostPid = process.ppid
-function orphaned(): boolean {
-  return process.ppid !== hostPid
+
+/** Our parent's pid now. Node's process.ppid is read once, at start, so on Linux it is read from /proc. */
+function currentParent(): number | null {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'latin1')
+    // "pid (command) state ppid …": the command may hold spaces and parentheses, so read after the last ')'.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+    return Number.isInteger(ppid) ? ppid : null
+  } catch {
+    return null
+  }
+}
+
+let lastLook = 0
+let hostGone = false
+/**
+ * Whether the host has died (killed, crashed): checked between batches, at most every 100 ms. The IPC channel's
+ * 'disconnect' event cannot tell us, as the engine holds the event loop for a whole epoch.
+ */
+function orphaned(force = false): boolean {
+  const now = Date.now()
+  if (hostGone || (!force && now - lastLook < 100)) return hostGone
+  lastLook = now
+  const parent = currentParent()
+  if (parent !== null) hostGone = parent !== hostPid
+  else {
+    try {
+      process.kill(hostPid, 0)
+    } catch (e) {
+      hostGone = (e as NodeJS.ErrnoException).code === 'ESRCH'
+    }
+  }
+  return hostGone
+}
+
+/** Why a file could not be written, in a person's words. */
+function writeProblem(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | null)?.code
+  const message = e instanceof Error ? e.message.split('\n')[0] : String(e)
+  if (code === 'ENOSPC' || /no space left/i.test(message)) return 'the disk is full'
+  if (code === 'EDQUOT' || /quota/i.test(message)) return 'the disk quota is used up'
+  if (code === 'EROFS' || /read-only file system/i.test(message)) return 'the disk is read-only'
+  if (code === 'EACCES' || code === 'EPERM' || /permission denied/i.test(message)) return 'permission denied'
+  return message
+}
+
+/**
+ * Saves one checkpoint (write, sync, rename); a failure removes what it left half-written and names the file, the
+ * epoch and the reason.
+ */
+function saveCheckpoint(path: string, epoch: number, write: (tmp: string) => void): void {
+  const tmp = path + '.writing'
+  try {
+    write(tmp)
+    commitFile(tmp, path)
+  } catch (e) {
+    for (const left of [tmp, tmp + '.tmp']) rmSync(left, { force: true })
+    throw new Error(`${path}: cannot save the checkpoint of epoch ${epoch}: ${writeProblem(e)}`, { cause: e })
+  }
 }
 
 /** Writes a file so that a crash at any moment leaves either the old complete file or the new complete file. */
@@ -219,7 +276,7 @@ export async function train(
         return true
       }
     })
-    if (orphaned()) process.exit(0)
+    if (orphaned(true)) process.exit(0)
     if (nonFinite !== null) {
       const { batch, loss } = nonFinite as { batch: number; loss: number }
       const kept = epoch > startEpoch ? ` (the checkpoint of epoch ${epoch - 1} is kept)` : ''
@@ -240,8 +297,7 @@ export async function train(
       samplesPerSecond: seconds > 0 ? data.train.count / seconds : null
     }
     const checkpoints: CheckpointWritten[] = []
-    model.saveCheckpoint(lastPath(epoch) + '.writing')
-    commitFile(lastPath(epoch) + '.writing', lastPath(epoch))
+    saveCheckpoint(lastPath(epoch), epoch, (tmp) => model.saveCheckpoint(tmp))
     checkpoints.push(describeCheckpoint('last', epoch, lastPath(epoch)))
     const value = monitored(metrics)
     const improved = value !== null && isBetter(value, best, monitor, mode, stop?.minDelta ?? 0)
@@ -249,8 +305,7 @@ export async function train(
       best = value
       waited = 0
       bestEpoch = epoch
-      copyFileSync(lastPath(epoch), bestPath(epoch) + '.writing')
-      commitFile(bestPath(epoch) + '.writing', bestPath(epoch))
+      saveCheckpoint(bestPath(epoch), epoch, (tmp) => copyFileSync(lastPath(epoch), tmp))
       checkpoints.push(describeCheckpoint('best', epoch, bestPath(epoch)))
     } else waited++
     send({ type: 'epoch', metrics, checkpoints })

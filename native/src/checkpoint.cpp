@@ -2,6 +2,7 @@
 // Layout (little-endian): "RNNLABCK" u32 version, u32 tensor count, per tensor {u32 name length, name,
 // u32 rank, i32 dims[rank], f32 data}, u32 optimizer kind, u64 iterations, u64 n, f32 m[n], f32 v[n],
 // u64 dropout rng[4], u64 shuffle rng[4], then u64 checksum of every byte before it.
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -50,6 +51,12 @@ struct Reader {
   }
 };
 
+// ": <the system's reason>" for the last failed file operation, or nothing when it set none
+std::string os_reason() {
+  const int e = errno;
+  return e ? std::string(": ") + std::strerror(e) : std::string();
+}
+
 std::string dims_text(const std::vector<int>& dims) {
   std::string s = "[";
   for (size_t k = 0; k < dims.size(); k++) s += (k ? ", " : "") + std::to_string(dims[k]);
@@ -81,18 +88,37 @@ void Engine::save_checkpoint(const std::string& path) const {
   // write beside the target, then rename: a crash mid-write never leaves a half checkpoint under the real name
   const std::string tmp = path + ".tmp";
   {
+    errno = 0;
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw std::runtime_error(path + ": cannot open for writing");
+    if (!f) throw std::runtime_error(path + ": cannot open for writing" + os_reason());
     f.write(w.bytes.data(), (std::streamsize)w.bytes.size());
-    if (!f) throw std::runtime_error(path + ": write failed");
+    // the stream buffers: a full disk may show only when the last bytes are flushed, so close and check
+    f.close();
+    if (!f) {
+      const std::string reason = os_reason();
+      std::remove(tmp.c_str());
+      throw std::runtime_error(path + ": write failed" + reason);
+    }
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error(path + ": cannot rename " + tmp);
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const std::string reason = os_reason();
+    std::remove(tmp.c_str());
+    throw std::runtime_error(path + ": cannot rename " + tmp + reason);
+  }
 }
 
 void Engine::load_checkpoint(const std::string& path) {
+  errno = 0;
   std::ifstream f(path, std::ios::binary);
-  if (!f) throw std::runtime_error(path + ": cannot open checkpoint");
-  const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  if (!f) throw std::runtime_error(path + ": cannot open checkpoint" + os_reason());
+  std::string bytes;
+  try {
+    bytes.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+  } catch (const std::exception&) {
+    // libstdc++ throws "basic_filebuf::underflow error reading the file: Is a directory" for a folder
+    throw std::runtime_error(path + ": cannot read checkpoint" + os_reason());
+  }
+  if (f.bad()) throw std::runtime_error(path + ": cannot read checkpoint" + os_reason());
   if (bytes.size() < sizeof MAGIC + 8 || std::memcmp(bytes.data(), MAGIC, sizeof MAGIC) != 0)
     throw std::runtime_error(path + ": not an RNN Lab checkpoint");
   uint64_t stored;

@@ -2,7 +2,7 @@
 import { afterAll, test } from 'vitest'
 import assert from 'node:assert/strict'
 import { spawnSync, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -34,16 +34,21 @@ test('--help lists every command of the design', () => {
   }
 })
 
-test('runs on a fresh home creates $RNNLAB_HOME/rnnlab.db and explains the empty state', () => {
+test('runs on a fresh home explains the empty state and creates nothing', () => {
   const r = rnnlab('runs')
   assert.equal(r.status, 0, r.stderr)
   assert.match(r.stdout, new RegExp(`No runs yet in ${join(home, 'rnnlab.db').replace(/[.]/g, '\\.')}`))
+  assert.equal(existsSync(join(home, 'rnnlab.db')), false, 'a read-only command created the database')
 })
 
 test('a bad input ends with one line on stderr and a non-zero status', () => {
   const r = rnnlab('show', 'no-such-run')
   assert.equal(r.status, 1)
-  assert.equal(r.stderr.trim(), 'rnnlab: run "no-such-run" not found')
+  // Nothing has been trained in this home: the database is not there (and `show` does not create it).
+  assert.equal(
+    r.stderr.trim(),
+    `rnnlab: ${join(home, 'rnnlab.db')}: no run database there (check --db, or train a run first)`
+  )
   const u = rnnlab('serve', '--port', 'x')
   assert.equal(u.status, 2)
   assert.equal(u.stderr.trim(), '--port: expected a port number, got x'.replace(/^/, 'rnnlab: '))

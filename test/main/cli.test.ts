@@ -1,6 +1,6 @@
 // `rnnlab` commands against a real database: runs, show, compare, metrics --csv, delete, and their errors.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { writeFileSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { commandNames, main } from '../../main/cli'
 import { RunStore } from '../../main/runs/store'
@@ -29,6 +29,26 @@ beforeEach(() => {
 afterEach(() => dir.remove())
 
 describe('rnnlab CLI', () => {
+  it('reads a database that is not there without creating it or its folder: a clear message instead', async () => {
+    const missing = join(dir.path, 'new', 'dir', 'x.db')
+    const none = {
+      code: 1,
+      out: '',
+      err: `rnnlab: ${missing}: no run database there (check --db, or train a run first)`
+    }
+    expect(await commandLine('runs', '--db', missing)).toEqual({
+      code: 0,
+      out: `No runs yet in ${missing} (there is no database there yet). Start one with: rnnlab train examples/seed-bilstm-mnist.json`,
+      err: ''
+    })
+    expect(await commandLine('runs', '--db', missing, '--json')).toEqual({ code: 0, out: '[]', err: '' })
+    expect(await commandLine('show', '1', '--db', missing)).toEqual(none)
+    expect(await commandLine('show', 'some-name', '--db', missing, '--json')).toEqual(none)
+    expect(await commandLine('compare', '1', '2', '--db', missing)).toEqual(none)
+    expect(await commandLine('metrics', '1', '--csv', '--db', missing)).toEqual(none)
+    expect(existsSync(join(dir.path, 'new'))).toBe(false)
+  })
+
   it('explains the empty database', async () => {
     const r = await rnnlab('runs')
     expect(r.code).toBe(0)
@@ -97,6 +117,7 @@ describe('rnnlab CLI', () => {
   })
 
   it('fails with one line naming the bad input', async () => {
+    new RunStore(db).close()
     expect(await rnnlab('show', '42')).toEqual({ code: 1, out: '', err: 'rnnlab: run 42 not found' })
     expect(await rnnlab('frobnicate')).toMatchObject({
       code: 2,
@@ -304,6 +325,7 @@ describe('rnnlab command lines', () => {
     expect(await rnnlab('runs', '--search=lstm', '--json')).toEqual({ code: 0, out: '[]', err: '' })
     expect(await rnnlab('runs', '--filter', 'cell = gru', '--json')).toEqual({ code: 0, out: '[]', err: '' })
     // After --, a word that looks like a flag is a run reference.
+    new RunStore(db).close()
     expect(await commandLine('show', '--db', db, '--', '--json')).toEqual({
       code: 1,
       out: '',

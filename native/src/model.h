@@ -1,8 +1,9 @@
 // A layer stack built from a ModelSpec: parameters in ONNX layout, Keras initializers, forward and backward.
 // Templated on the scalar (float to train, double for the gradient check). The directions of a bidirectional layer
-// run at once on the thread pool (spec.threads): each has its own buffers, and direction 1 writes its input gradient
-// (and, with shared weights, its weight gradients) to its own buffers, summed after both finish in a fixed order,
-// so the bits do not depend on the thread count.
+// are tasks on the thread pool (spec.threads), and each direction's kernel splits its own work (row chunks of the
+// recurrent loop, chunks of its large products) into tasks on the same pool; each direction has its own buffers,
+// and direction 1 writes its input gradient (and, with shared weights, its weight gradients) to its own buffers,
+// summed after both finish in a fixed order, so the bits do not depend on the thread count.
 // Legend: T steps, B batch, F input features, I layer input features, H units, G gates, D directions,
 // U dense units. Activations are time-major: a sequence is (T, B, features), a vector output is (B, features).
 #pragma once
@@ -293,7 +294,8 @@ class Model {
       }
       if (L.used_mask_h) fill_mask(L.mask_h[d], L.spec.recurrent_dropout, rng);
     }
-    ThreadPool* products = L.D == 1 ? pool_.get() : nullptr;  // one direction: its large products use the threads
+    // the directions are tasks on the pool, and each splits its own work into tasks on it (runs nest, threads.h)
+    ThreadPool* products = pool_.get();
     pool_->run(L.D, [&](int d) {
       const int ws = L.spec.shared_weights ? 0 : d;
       cell.forward(L.h[d].data(), L.cache[d].data(), L.used_mask_x ? L.xd[d].data() : x,
@@ -321,7 +323,7 @@ class Model {
     }
     if (L.D == 2 && (input_gradient_ || dx != dx_.data())) std::fill(L.dx1.begin(), L.dx1.end(), S(0));
     if (L.spec.shared_weights) std::fill(L.dgrad1.begin(), L.dgrad1.end(), S(0));
-    ThreadPool* products = L.D == 1 ? pool_.get() : nullptr;
+    ThreadPool* products = pool_.get();
     pool_->run(L.D, [&](int d) {
       const int ws = L.spec.shared_weights ? 0 : d;
       const S* xin = L.used_mask_x ? L.xd[d].data() : x;

@@ -7,6 +7,7 @@
 // Legend: T steps, B batch, F input features, I layer input features, H units, G gates, D directions,
 // U dense units. Activations are time-major: a sequence is (T, B, features), a vector output is (B, features).
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <string>
@@ -358,17 +359,42 @@ class Model {
     }
   }
 
+  // A dense layer (the head) split over the pool when it is large (a per-step head over a long sequence): the output
+  // and the input gradient by fixed chunks of rows, the kernel's gradient by fixed chunks of its rows (each summed
+  // over all rows in order) and the bias's in one task; every value is computed as the serial loop computes it.
+  static constexpr double DENSE_SPLIT_MIN = 1e6;  // multiply-adds
+  static constexpr int DENSE_ROWS = 64, DENSE_KERNEL_ROWS = 16;
+
   void dense_layer_forward(Layer& L, const S* x, int B) {
-    const int N = (int)rows(L.in, B);
-    dense_forward(L.y.data(), x, &params[L.W], &params[L.Bias], N, L.in.features, L.spec.units);
-    activation_forward(L.y.data(), N, L.spec.units, L.spec.activation);
+    const int N = (int)rows(L.in, B), I = L.in.features, U = L.spec.units;
+    if ((double)N * I * U < DENSE_SPLIT_MIN) {
+      dense_forward(L.y.data(), x, &params[L.W], &params[L.Bias], N, I, U);
+    } else {
+      pool_->run((N + DENSE_ROWS - 1) / DENSE_ROWS, [&](int c) {
+        const int n0 = c * DENSE_ROWS, n = std::min(DENSE_ROWS, N - n0);
+        dense_forward(L.y.data() + (long)n0 * U, x + (long)n0 * I, &params[L.W], &params[L.Bias], n, I, U);
+      });
+    }
+    activation_forward(L.y.data(), N, U, L.spec.activation);
   }
 
   void dense_layer_backward(Layer& L, S* dx, const S* x, int B) {
-    const int N = (int)rows(L.in, B);
-    activation_backward(L.scratch.data(), L.dy.data(), L.y.data(), N, L.spec.units, L.spec.activation);
-    dense_backward(dx, &grads[L.W], &grads[L.Bias], L.scratch.data(), x, &params[L.W], N, L.in.features,
-                   L.spec.units);
+    const int N = (int)rows(L.in, B), I = L.in.features, U = L.spec.units;
+    const S* d = L.scratch.data();
+    activation_backward(L.scratch.data(), L.dy.data(), L.y.data(), N, U, L.spec.activation);
+    if ((double)N * I * U < DENSE_SPLIT_MIN)
+      return dense_backward(dx, &grads[L.W], &grads[L.Bias], d, x, &params[L.W], N, I, U);
+    const int row_tasks = (N + DENSE_ROWS - 1) / DENSE_ROWS, kernel_tasks = (I + DENSE_KERNEL_ROWS - 1) / DENSE_KERNEL_ROWS;
+    pool_->run(row_tasks + kernel_tasks + 1, [&](int k) {
+      if (k < row_tasks) {
+        dense_backward_input(dx, d, &params[L.W], k * DENSE_ROWS, std::min(N, (k + 1) * DENSE_ROWS), I, U);
+      } else if (k < row_tasks + kernel_tasks) {
+        const int i0 = (k - row_tasks) * DENSE_KERNEL_ROWS;
+        dense_backward_weights(&grads[L.W], (S*)nullptr, d, x, N, i0, std::min(I, i0 + DENSE_KERNEL_ROWS), I, U);
+      } else {
+        dense_backward_weights(&grads[L.W], &grads[L.Bias], d, x, N, 0, 0, I, U);
+      }
+    });
   }
 
   void dropout_layer_forward(Layer& L, const S* x, int /*B*/, bool training, Rng* rng) {

@@ -116,12 +116,23 @@ const S* masked_prev(const S* hp, const S* mask_h, S* buf, int B, int H) {
 
 // dbias (2 * GH) += the column sums of dA (rows, GH) into both halves (input bias and recurrent bias), or of dAx
 // and dAr separately (GRU).
+// Split over pool by chunks of columns, each summed over the rows in order (the same bits as one loop).
 template <typename S>
-void bias_backward(S* dbias, const S* dAx, const S* dAr, long rows, int GH) {
-  for (long r = 0; r < rows; r++)
-    for (int j = 0; j < GH; j++) dbias[j] += dAx[r * GH + j];
-  for (long r = 0; r < rows; r++)
-    for (int j = 0; j < GH; j++) dbias[GH + j] += dAr[r * GH + j];
+void bias_backward(S* dbias, const S* dAx, const S* dAr, long rows, int GH, ThreadPool* pool) {
+  constexpr int COLUMNS = 64;
+  const int chunks = (GH + COLUMNS - 1) / COLUMNS;
+  auto part = [&](int c) {
+    const int j0 = (c % chunks) * COLUMNS, j1 = std::min(GH, j0 + COLUMNS);
+    const S* dA = c < chunks ? dAx : dAr;
+    S* db = c < chunks ? dbias : dbias + GH;
+    for (long r = 0; r < rows; r++)
+      for (int j = j0; j < j1; j++) db[j] += dA[r * GH + j];
+  };
+  if (!pool || (double)rows * GH < PRODUCT_SPLIT_MIN / 4) {
+    for (int c = 0; c < 2 * chunks; c++) part(c);
+    return;
+  }
+  pool->run(2 * chunks, part);
 }
 
 // After the time loop: dW (GH, I) += dAx^T x;  dx (T*B, I) += dAx W (unless dx is nullptr);  dR[0..rows_R) (rows_R, H) += dAr^T Hm over
@@ -214,7 +225,7 @@ void lstm_fast_backward(S* dx, S* dW, S* dR, S* dbias, S* dh, const S* h, const 
     }
   });
   const long TB = (long)T * B;
-  bias_backward(dbias, w.dA, w.dA, TB, GH);
+  bias_backward(dbias, w.dA, w.dA, TB, GH, pool);
   const S* Hm = h;
   if (mask_h) {
     for (long r = 0; r < TB; r++)
@@ -287,7 +298,7 @@ void simple_rnn_fast_backward(S* dx, S* dW, S* dR, S* dbias, S* dh, const S* h, 
     }
   });
   const long TB = (long)T * B;
-  bias_backward(dbias, w.dA, w.dA, TB, H);
+  bias_backward(dbias, w.dA, w.dA, TB, H, pool);
   const S* Hm = h;
   if (mask_h) {
     for (long r = 0; r < TB; r++)
@@ -396,7 +407,7 @@ void gru_fast_backward(S* dx, S* dW, S* dR, S* dbias, S* dh, const S* h, const S
         for (long k = 0; k < n; k++) dhp[k] += dhm[k] * mask_h[off + k];
     }
   });
-  bias_backward(dbias, w.dA, w.dA2, TB, GH);
+  bias_backward(dbias, w.dA, w.dA2, TB, GH, pool);
   weight_backward(dx, dW, dR, w.dA, w.dA2, GH, x, W, Hm, w, pool, T, B, I, H, GH, rows_R, reverse);
   if (!reset_after && T > 1) {  // dRh (H, H) += dah^T U, U = r * hm of the steps with a previous state
     const long a0 = reverse ? 0 : B, h0 = reverse ? B : 0;

@@ -143,8 +143,8 @@ void check(const std::string& name, ModelSpec spec, int B, bool training) {
 int main(int argc, char** argv) {
   const std::string filter = argc > 1 ? argv[1] : "";
   // not multiples of 4, 8 or 16; batch 1; one step; wider than one register tile (H 37: G*H up to 148); one large
-  // enough (T*B 360) that the large products split into chunks, and one whose batch (53) is three row chunks of the
-  // recurrent loop, the last one partial
+  // enough (T*B 360) that the large products split into chunks, and one whose batch (53) is several row chunks of the
+  // recurrent loop (two register tiles each), the last one partial
   const Size shapes[] = {{5, 3, 7, 13}, {1, 1, 5, 3}, {4, 1, 17, 37}, {3, 9, 1, 20}, {9, 40, 30, 45}, {6, 53, 11, 29}};
   int which = 0;
   for (const CellCase& c : cell_cases())

@@ -51,7 +51,7 @@ test('fast-kernel check covers every cell, direction mode, edge shape and path',
 
 test('2, 3, 4 and 8 threads give the same bits as one, and repeated runs the same bits', () => {
   const threads = lines.filter((l) => l[2].startsWith('threads'))
-  // every case with a batch of 53 (three row chunks of the recurrent loop) is among them
+  // every case with a batch of 53 (several row chunks of the recurrent loop) is among them
   assert.ok(threads.some((l) => l[1].includes('_B53_') && l[2] === 'threads8-vs-1'))
   for (const l of threads) assert.ok(l[5].includes(' identical'), `${l[1]} ${l[2]}: ${l[5]}`)
 })

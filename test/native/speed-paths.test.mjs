@@ -118,7 +118,7 @@ const MODES = {
 }
 
 test('every cell and direction mode trains to the same bits on 1, 2, 3, 4 and 8 threads', () => {
-  // a batch of 53: three row chunks of the recurrent loop (24, 24, 5); stacked, so a layer's input gradient is
+  // a batch of 53: several row chunks of the recurrent loop, the last one partial; stacked, so a layer's input gradient is
   // computed too; in-cell dropout on
   const n = 53
   const T = 7

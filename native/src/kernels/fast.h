@@ -59,8 +59,13 @@ long fast_scratch_size(int T, int B, int I, int H) { return FastScratch<float>(n
 constexpr double PRODUCT_SPLIT_MIN = 1e6;
 constexpr double PRODUCT_CHUNK = 1e6;
 // Batch rows per task of the recurrent loop: each task runs the whole sequence for its rows (the rows of a batch
-// are independent through time), so the loop needs no barrier between steps.
-constexpr int RECURRENT_ROWS = GEMM_ROW_SPLIT;
+// are independent through time), so the loop needs no barrier between steps. Two register tiles of the path that
+// runs (AVX-512 16, AVX2 12, portable 8): small enough that a batch of 64 makes four tasks or more per direction
+// (a core delayed by another process holds up little), a whole number of tiles so that a chunk's rows fill whole
+// tiles (the rows below the last full tile run one at a time, slower). Bits differ between ISA paths anyway; on one path, the chunks
+// depend on the batch size only, never on the thread count.
+template <typename S>
+int recurrent_rows() { return 2 * ops<S>().tile_rows; }
 
 // the A panel of a product run by the calling thread: its own from the pool, or the workspace's without one
 template <typename S>
@@ -92,18 +97,16 @@ void product(S* C, long ldc, const S* A, long rsa, long csa, const S* B, long ld
 }
 
 // The recurrent loop split by batch rows: f(b0, nb, apack) runs the whole sequence for rows b0 .. b0 + nb, each
-// chunk of RECURRENT_ROWS rows a task on pool (or all rows at once without one). The chunks do not depend on the
+// chunk of recurrent_rows() rows a task on pool (or all rows at once without one). The chunks do not depend on the
 // thread count, so neither do the bits.
 template <typename S, typename F>
 void for_row_chunks(ThreadPool* pool, FastScratch<S>& w, int B, F&& f) {
-  const int chunks = (B + RECURRENT_ROWS - 1) / RECURRENT_ROWS;
+  const int rows = recurrent_rows<S>(), chunks = (B + rows - 1) / rows;
   if (!pool) {
-    for (int c = 0; c < chunks; c++) f(c * RECURRENT_ROWS, std::min(RECURRENT_ROWS, B - c * RECURRENT_ROWS), w.apack);
+    for (int c = 0; c < chunks; c++) f(c * rows, std::min(rows, B - c * rows), w.apack);
     return;
   }
-  pool->run(chunks, [&](int c) {
-    f(c * RECURRENT_ROWS, std::min(RECURRENT_ROWS, B - c * RECURRENT_ROWS), a_panel(pool, w));
-  });
+  pool->run(chunks, [&](int c) { f(c * rows, std::min(rows, B - c * rows), a_panel(pool, w)); });
 }
 
 // The previous state as the recurrent product's input: h[prev] itself, or h[prev] * mask in buf.

@@ -98,7 +98,7 @@ export const CELLS = {
     onnxActivations: ['activation'],
     engine: {
       cachePerUnit: 0,
-      workspace: (T, B, I, H, g) => g.packed(H, H) + g.packed(I, H) + 2 * g.aPanel + 2 * T * B * H + B * H
+      workspace: (T, B, I, H, g) => g.packed(H, H) + g.packed(I, H) + g.aPanel + 2 * T * B * H + B * H
     }
   },
   lstm: {
@@ -116,7 +116,7 @@ export const CELLS = {
       workspace: (T, B, I, H, g) =>
         Math.max(g.packed(H, 4 * H), g.packed(4 * H, H)) +
         g.packed(I, 4 * H) +
-        2 * g.aPanel +
+        g.aPanel +
         T * B * (4 * H + H) +
         3 * B * H
     }
@@ -137,7 +137,7 @@ export const CELLS = {
         Math.max(g.packed(H, 3 * H), g.packed(3 * H, H)) +
         g.packed(H, H) +
         g.packed(I, 3 * H) +
-        2 * g.aPanel +
+        g.aPanel +
         T * B * (6 * H + H) +
         B * (H + 3 * H + H)
     }

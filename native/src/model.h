@@ -1,11 +1,13 @@
 // A layer stack built from a ModelSpec: parameters in ONNX layout, Keras initializers, forward and backward.
 // Templated on the scalar (float to train, double for the gradient check). The directions of a bidirectional layer
-// run at once on the thread pool (spec.threads): each has its own buffers, and direction 1 writes its input gradient
-// (and, with shared weights, its weight gradients) to its own buffers, summed after both finish in a fixed order,
-// so the bits do not depend on the thread count.
+// are tasks on the thread pool (spec.threads), and each direction's kernel splits its own work (row chunks of the
+// recurrent loop, chunks of its large products) into tasks on the same pool; each direction has its own buffers,
+// and direction 1 writes its input gradient (and, with shared weights, its weight gradients) to its own buffers,
+// summed after both finish in a fixed order, so the bits do not depend on the thread count.
 // Legend: T steps, B batch, F input features, I layer input features, H units, G gates, D directions,
 // U dense units. Activations are time-major: a sequence is (T, B, features), a vector output is (B, features).
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <string>
@@ -293,7 +295,8 @@ class Model {
       }
       if (L.used_mask_h) fill_mask(L.mask_h[d], L.spec.recurrent_dropout, rng);
     }
-    ThreadPool* products = L.D == 1 ? pool_.get() : nullptr;  // one direction: its large products use the threads
+    // the directions are tasks on the pool, and each splits its own work into tasks on it (runs nest, threads.h)
+    ThreadPool* products = pool_.get();
     pool_->run(L.D, [&](int d) {
       const int ws = L.spec.shared_weights ? 0 : d;
       cell.forward(L.h[d].data(), L.cache[d].data(), L.used_mask_x ? L.xd[d].data() : x,
@@ -321,7 +324,7 @@ class Model {
     }
     if (L.D == 2 && (input_gradient_ || dx != dx_.data())) std::fill(L.dx1.begin(), L.dx1.end(), S(0));
     if (L.spec.shared_weights) std::fill(L.dgrad1.begin(), L.dgrad1.end(), S(0));
-    ThreadPool* products = L.D == 1 ? pool_.get() : nullptr;
+    ThreadPool* products = pool_.get();
     pool_->run(L.D, [&](int d) {
       const int ws = L.spec.shared_weights ? 0 : d;
       const S* xin = L.used_mask_x ? L.xd[d].data() : x;
@@ -356,17 +359,42 @@ class Model {
     }
   }
 
+  // A dense layer (the head) split over the pool when it is large (a per-step head over a long sequence): the output
+  // and the input gradient by fixed chunks of rows, the kernel's gradient by fixed chunks of its rows (each summed
+  // over all rows in order) and the bias's in one task; every value is computed as the serial loop computes it.
+  static constexpr double DENSE_SPLIT_MIN = 1e6;  // multiply-adds
+  static constexpr int DENSE_ROWS = 64, DENSE_KERNEL_ROWS = 16;
+
   void dense_layer_forward(Layer& L, const S* x, int B) {
-    const int N = (int)rows(L.in, B);
-    dense_forward(L.y.data(), x, &params[L.W], &params[L.Bias], N, L.in.features, L.spec.units);
-    activation_forward(L.y.data(), N, L.spec.units, L.spec.activation);
+    const int N = (int)rows(L.in, B), I = L.in.features, U = L.spec.units;
+    if ((double)N * I * U < DENSE_SPLIT_MIN) {
+      dense_forward(L.y.data(), x, &params[L.W], &params[L.Bias], N, I, U);
+    } else {
+      pool_->run((N + DENSE_ROWS - 1) / DENSE_ROWS, [&](int c) {
+        const int n0 = c * DENSE_ROWS, n = std::min(DENSE_ROWS, N - n0);
+        dense_forward(L.y.data() + (long)n0 * U, x + (long)n0 * I, &params[L.W], &params[L.Bias], n, I, U);
+      });
+    }
+    activation_forward(L.y.data(), N, U, L.spec.activation);
   }
 
   void dense_layer_backward(Layer& L, S* dx, const S* x, int B) {
-    const int N = (int)rows(L.in, B);
-    activation_backward(L.scratch.data(), L.dy.data(), L.y.data(), N, L.spec.units, L.spec.activation);
-    dense_backward(dx, &grads[L.W], &grads[L.Bias], L.scratch.data(), x, &params[L.W], N, L.in.features,
-                   L.spec.units);
+    const int N = (int)rows(L.in, B), I = L.in.features, U = L.spec.units;
+    const S* d = L.scratch.data();
+    activation_backward(L.scratch.data(), L.dy.data(), L.y.data(), N, U, L.spec.activation);
+    if ((double)N * I * U < DENSE_SPLIT_MIN)
+      return dense_backward(dx, &grads[L.W], &grads[L.Bias], d, x, &params[L.W], N, I, U);
+    const int row_tasks = (N + DENSE_ROWS - 1) / DENSE_ROWS, kernel_tasks = (I + DENSE_KERNEL_ROWS - 1) / DENSE_KERNEL_ROWS;
+    pool_->run(row_tasks + kernel_tasks + 1, [&](int k) {
+      if (k < row_tasks) {
+        dense_backward_input(dx, d, &params[L.W], k * DENSE_ROWS, std::min(N, (k + 1) * DENSE_ROWS), I, U);
+      } else if (k < row_tasks + kernel_tasks) {
+        const int i0 = (k - row_tasks) * DENSE_KERNEL_ROWS;
+        dense_backward_weights(&grads[L.W], (S*)nullptr, d, x, N, i0, std::min(I, i0 + DENSE_KERNEL_ROWS), I, U);
+      } else {
+        dense_backward_weights(&grads[L.W], &grads[L.Bias], d, x, N, 0, 0, I, U);
+      }
+    });
   }
 
   void dropout_layer_forward(Layer& L, const S* x, int /*B*/, bool training, Rng* rng) {

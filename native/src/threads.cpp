@@ -1,6 +1,7 @@
 // The engine's thread pool (threads.h).
 #include "threads.h"
 
+#include <algorithm>
 #include <chrono>
 
 #if defined(__linux__)
@@ -11,6 +12,16 @@
 
 namespace rnnlab {
 
+namespace {
+using Clock = std::chrono::steady_clock;
+thread_local const ThreadPool* t_pool = nullptr;  // the pool this thread is a worker of (nullptr: a caller)
+thread_local int t_index = 0;                      // its index among that pool's participants
+thread_local int t_depth = 0;                      // runs in progress on this thread (a worker starts at 1)
+thread_local int t_parallel = 0;                   // of those, the ones handed to the pool (a worker starts at 1)
+thread_local Clock::duration t_waited{};           // the caller's time asleep in run() during a top-level run
+thread_local bool t_serial = false;                // the caller's current top-level run is on the caller alone
+}  // namespace
+
 int ThreadPool::hardware_threads() {
   const unsigned n = std::thread::hardware_concurrency();
   return n ? (int)n : 1;
@@ -18,7 +29,8 @@ int ThreadPool::hardware_threads() {
 
 ThreadPool::ThreadPool(int threads) {
   const int n = threads > 0 ? threads : hardware_threads();
-  for (int k = 1; k < n; k++) workers_.emplace_back([this] { work(); });
+  scratch_.resize(n);
+  for (int k = 1; k < n; k++) workers_.emplace_back([this, k] { work(k); });
 }
 
 ThreadPool::~ThreadPool() {
@@ -26,70 +38,112 @@ ThreadPool::~ThreadPool() {
     std::lock_guard<std::mutex> lock(mutex_);
     stop_ = true;
   }
-  wake_.notify_all();
+  cv_.notify_all();
   for (auto& w : workers_) w.join();
 }
 
-// runs tasks until none is left; returns how many it ran. task_ and tasks_ are stable while any participant is
-// inside: a run starts only when the previous one has no active worker.
-int ThreadPool::claim_tasks() {
+int ThreadPool::participant() const { return t_pool == this ? t_index : 0; }
+
+void* ThreadPool::scratch(long bytes) {
+  std::vector<double>& s = scratch_[participant()];
+  const size_t values = (size_t)(bytes + sizeof(double) - 1) / sizeof(double);
+  if (s.size() < values) s.resize(values);  // once per thread: every product asks for the same size
+  return s.data();
+}
+
+ThreadPool::Job* ThreadPool::find_job() {
+  for (Job* j : jobs_)
+    if (j->next.load(std::memory_order_relaxed) < j->n) {
+      j->active++;
+      return j;
+    }
+  return nullptr;
+}
+
+// fn and n are stable while any participant is inside: the job leaves the list only when it has no active one.
+int ThreadPool::claim(Job& job) {
   int ran = 0;
-  for (int k = next_.fetch_add(1); k < tasks_; k = next_.fetch_add(1), ran++) (*task_)(k);
+  for (int k = job.next.fetch_add(1); k < job.n; k = job.next.fetch_add(1), ran++) (*job.fn)(k);
   return ran;
 }
 
-void ThreadPool::work() {
+void ThreadPool::work(int index) {
+  t_pool = this;
+  t_index = index;
+  t_depth = 1;
+  t_parallel = 1;
 #if defined(__linux__)
   // Workers yield to the process's other threads (a JS event loop beside the training): nice +5 on this thread
   // only. With free cores it changes nothing; with none, the caller's own thread keeps the work going (and the
   // pool falls back to it alone when its workers lag).
   setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 5);
 #endif
-  unsigned long seen = 0;
+  std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
-    {
-      std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
-      if (stop_) return;
-      seen = generation_;
-      active_++;
-    }
-    const int ran = claim_tasks();
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      active_--;
-      finished_ += ran;
-    }
-    done_.notify_one();
+    Job* job = nullptr;
+    cv_.wait(lock, [&] { return stop_ || (job = find_job()) != nullptr; });
+    if (stop_) return;
+    lock.unlock();
+    const int ran = claim(*job);
+    lock.lock();
+    job->active--;
+    job->finished += ran;
+    cv_.notify_all();
   }
 }
 
 void ThreadPool::run(int n, const std::function<void(int)>& fn) {
-  if (workers_.empty() || n <= 1 || serial_runs_ > 0) {
-    if (serial_runs_ > 0) serial_runs_--;
+  if (t_depth == 0) {  // the outermost run on the caller: on the caller alone, or on the pool, until it returns
+    t_serial = serial_runs_ > 0;
+    if (t_serial) serial_runs_--;
+  }
+  t_depth++;
+  if (workers_.empty() || n <= 1 || t_serial) {
     for (int k = 0; k < n; k++) fn(k);
+    t_depth--;
     return;
   }
-  using clock = std::chrono::steady_clock;
-  const auto start = clock::now();
+  const bool top = t_parallel == 0;  // the caller's outermost run on the pool: timed
+  const auto start = Clock::now();
+  if (top) t_waited = Clock::duration::zero();
+  t_parallel++;
+  Job job;
+  job.fn = &fn;
+  job.n = n;
+  job.active = 1;  // the caller
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    task_ = &fn;
-    tasks_ = n;
-    finished_ = 0;
-    next_.store(0);
-    generation_++;
+    jobs_.push_back(&job);
   }
-  wake_.notify_all();
-  const int ran = claim_tasks();
-  const auto own = clock::now();
+  cv_.notify_all();
+  const int ran = claim(job);
   {
-    // the caller waits for the tasks, not for every worker: one that a busy core keeps asleep is not waited for
+    // Done with its own job's tasks, the caller helps with the other jobs' (a nested run of another direction)
+    // while its own finish, and sleeps only when none is left to claim. It waits for the tasks, not for every
+    // worker: one that a busy core keeps asleep is not waited for.
     std::unique_lock<std::mutex> lock(mutex_);
-    finished_ += ran;
-    done_.wait(lock, [&] { return finished_ == tasks_ && active_ == 0; });
+    job.active--;
+    job.finished += ran;
+    while (!(job.finished == n && job.active == 0)) {
+      if (Job* other = find_job()) {
+        lock.unlock();
+        const int r = claim(*other);
+        lock.lock();
+        other->active--;
+        other->finished += r;
+        cv_.notify_all();
+        continue;
+      }
+      const auto asleep = Clock::now();
+      cv_.wait(lock);
+      if (t_pool != this) t_waited += Clock::now() - asleep;
+    }
+    jobs_.erase(std::find(jobs_.begin(), jobs_.end(), &job));
   }
-  const auto waited = clock::now() - own, worked = own - start;
+  t_parallel--;
+  t_depth--;
+  if (!top || t_pool == this) return;
+  const auto total = Clock::now() - start, waited = t_waited, worked = total - waited;
   if (waited > worked / 2 && worked > std::chrono::microseconds(50)) {
     if (++strikes_ >= 3) {
       strikes_ = 0;

@@ -1,9 +1,9 @@
 // The fast kernels against the reference kernels (the oracle): forward outputs and every gradient (W, R, B, dense,
 // input) on random shapes — sizes that are not multiples of any vector width, batch 1, one time step — for every
 // cell x direction mode, with and without in-cell dropout, stacked, on each ISA path in turn (float to 1e-5
-// relative per tensor, max |diff| / max |value|, and the double path to 1e-9). Also: 2 threads against 1 (the
-// directions of a layer, or the split rows of a one-direction layer's large products), and a repeated run on 2
-// threads, bit for bit.
+// relative per tensor, max |diff| / max |value|, and the double path to 1e-9). Also: 2, 3, 4 and 8 threads against
+// 1 (the directions of a layer, the row chunks of the recurrent loop, the chunks of the large products), and a
+// repeated run on each, bit for bit.
 // Prints one line per case and path; exits 1 on any failure.  fastcheck [filter]
 #include <cmath>
 #include <cstdio>
@@ -122,15 +122,18 @@ void check(const std::string& name, ModelSpec spec, int B, bool training) {
       std::printf("case %s %s allocated %.0f bytes, buffer_values counts %.0f FAIL\n", name.c_str(), isa_name(isa),
                   fast.allocated_bytes(), counted);
     }
-    if (isa == best_isa()) {
-      ModelSpec two = spec;
-      two.threads = 2;
-      Model<float> fast2(two, fast_cell_kernel<float>);
-      const std::vector<double> got2 = run(fast2, params, x, r, B, training);
-      const Diff d2 = compare(got2, got);
-      report("threads2-vs-1", d2, 1e-6, d2.identical ? " identical" : " differs");
-      const Diff again = compare(run(fast2, params, x, r, B, training), got2);
-      report("threads2-repeat", again, again.identical ? 0 : -1, again.identical ? " identical" : " differs");
+    if (isa == best_isa()) {  // more threads than this machine has cores included: the bits must not change
+      for (int threads : {2, 3, 4, 8}) {
+        ModelSpec more = spec;
+        more.threads = threads;
+        Model<float> fastn(more, fast_cell_kernel<float>);
+        const std::vector<double> gotn = run(fastn, params, x, r, B, training);
+        const Diff dn = compare(gotn, got);
+        const std::string tag = "threads" + std::to_string(threads);
+        report((tag + "-vs-1").c_str(), dn, dn.identical ? 0 : -1, dn.identical ? " identical" : " differs");
+        const Diff again = compare(run(fastn, params, x, r, B, training), gotn);
+        report((tag + "-repeat").c_str(), again, again.identical ? 0 : -1, again.identical ? " identical" : " differs");
+      }
     }
   }
 }
@@ -139,9 +142,10 @@ void check(const std::string& name, ModelSpec spec, int B, bool training) {
 
 int main(int argc, char** argv) {
   const std::string filter = argc > 1 ? argv[1] : "";
-  // not multiples of 4, 8 or 16; batch 1; one step; wider than one register tile (H 37: G*H up to 148); and one
-  // large enough (T*B 360) that a one-direction layer splits its large products over 2 threads
-  const Size shapes[] = {{5, 3, 7, 13}, {1, 1, 5, 3}, {4, 1, 17, 37}, {3, 9, 1, 20}, {9, 40, 30, 45}};
+  // not multiples of 4, 8 or 16; batch 1; one step; wider than one register tile (H 37: G*H up to 148); one large
+  // enough (T*B 360) that the large products split into chunks, and one whose batch (53) is several row chunks of the
+  // recurrent loop (two register tiles each), the last one partial
+  const Size shapes[] = {{5, 3, 7, 13}, {1, 1, 5, 3}, {4, 1, 17, 37}, {3, 9, 1, 20}, {9, 40, 30, 45}, {6, 53, 11, 29}};
   int which = 0;
   for (const CellCase& c : cell_cases())
     for (const Mode& m : MODES)

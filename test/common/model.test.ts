@@ -246,9 +246,9 @@ describe('training memory estimate', () => {
     const estimate = estimateTrainingMemory(resolved, 64, 28)
     const first = estimate.layers[0]
     // per direction: h, its gradient and the LSTM cache (5 per unit), and the fast kernels' workspace (packed R and
-    // W, two A panels, the gate gradients and masked states of all steps, three rows); output and gradient; the
+    // W, one A panel, the gate gradients and masked states of all steps, three rows); output and gradient; the
     // backward direction's input gradient
-    const workspace = 200 * 64 + 28 * 224 + 2 * 40 * 256 + 64 * 28 * (200 + 50) + 3 * 64 * 50
+    const workspace = 200 * 64 + 28 * 224 + 40 * 256 + 64 * 28 * (200 + 50) + 3 * 64 * 50
     expect(first.activationBytes).toBe(
       4 * (2 * (64 * 28 * 50 * (2 + 5) + workspace) + 2 * 64 * 28 * 100 + 64 * 28 * 28)
     )

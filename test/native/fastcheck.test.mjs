@@ -1,6 +1,7 @@
 // Runs native/test/fastcheck.cpp: the fast kernels against the reference kernels (the oracle) — forward and every
 // gradient, random odd shapes, batch 1, T = 1, every cell x direction mode, dropout, stacked — on each ISA path
-// this CPU has (float to 1e-5 relative per tensor, double to 1e-9); 2 threads against 1, and repeated runs, bit for bit.
+// this CPU has (float to 1e-5 relative per tensor, double to 1e-9); 2, 3, 4 and 8 threads against 1, and repeated runs,
+// bit for bit.
 import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
@@ -30,8 +31,9 @@ test('fast-kernel check builds, runs and passes', () => {
 test('fast-kernel check covers every cell, direction mode, edge shape and path', () => {
   const names = new Set(lines.map((l) => l[1]))
   const paths = new Set(lines.map((l) => l[2]))
-  for (const p of ['double', 'portable', 'threads2-vs-1', 'threads2-repeat'])
-    assert.ok(paths.has(p), `path ${p} missing`)
+  for (const p of ['double', 'portable']) assert.ok(paths.has(p), `path ${p} missing`)
+  for (const n of [2, 3, 4, 8])
+    for (const p of [`threads${n}-vs-1`, `threads${n}-repeat`]) assert.ok(paths.has(p), `path ${p} missing`)
   for (const { name: cell } of CELL_VARIANTS)
     for (const mode of ['forward', 'go_backwards', 'bi_concat', 'bi_sum', 'bi_mul', 'bi_ave', 'bi_shared']) {
       const prefix = `${cell}/${mode}/`
@@ -47,9 +49,10 @@ test('fast-kernel check covers every cell, direction mode, edge shape and path',
   assert.ok([...names].some((n) => n.includes('/dropout')) && [...names].some((n) => n.includes('/stacked')))
 })
 
-test('two threads give the same bits as one, and repeated runs the same bits', () => {
-  const threads = lines.filter((l) => l[2].startsWith('threads2'))
-  assert.ok(threads.length > 0)
+test('2, 3, 4 and 8 threads give the same bits as one, and repeated runs the same bits', () => {
+  const threads = lines.filter((l) => l[2].startsWith('threads'))
+  // every case with a batch of 53 (several row chunks of the recurrent loop) is among them
+  assert.ok(threads.some((l) => l[1].includes('_B53_') && l[2] === 'threads8-vs-1'))
   for (const l of threads) assert.ok(l[5].includes(' identical'), `${l[1]} ${l[2]}: ${l[5]}`)
 })
 

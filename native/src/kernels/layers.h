@@ -85,6 +85,37 @@ void dense_forward(S* out,         // (N, U)
   }
 }
 
+// The two halves of dense_backward, so that each can be split over threads without changing a bit: the input
+// gradient of rows [n0, n1), and the weight (and bias) gradients of kernel rows [i0, i1), summed over all N rows in
+// order.
+template <typename S>
+void dense_backward_input(S* dinp, const S* dout, const S* W, int n0, int n1, int I, int U) {
+  for (int n = n0; n < n1; n++) {
+    const S* d = dout + (long)n * U;
+    S* dx = dinp + (long)n * I;
+    for (int i = 0; i < I; i++) {
+      const S* w = W + (long)i * U;
+      S acc = 0;
+      for (int u = 0; u < U; u++) acc += w[u] * d[u];
+      dx[i] += acc;
+    }
+  }
+}
+
+template <typename S>
+void dense_backward_weights(S* dW, S* dbias, const S* dout, const S* inp, int N, int i0, int i1, int I, int U) {
+  for (int n = 0; n < N; n++) {
+    const S* d = dout + (long)n * U;
+    const S* x = inp + (long)n * I;
+    if (dbias)
+      for (int u = 0; u < U; u++) dbias[u] += d[u];
+    for (int i = i0; i < i1; i++) {
+      S* dw = dW + (long)i * U;
+      for (int u = 0; u < U; u++) dw[u] += x[i] * d[u];
+    }
+  }
+}
+
 template <typename S>
 void dense_backward(S* dinp,        // (N, I) accumulated
                     S* dW,          // (I, U) accumulated
@@ -93,19 +124,8 @@ void dense_backward(S* dinp,        // (N, I) accumulated
                     const S* inp,   // (N, I)
                     const S* W,     // (I, U)
                     int N, int I, int U) {
-  for (int n = 0; n < N; n++) {
-    const S* d = dout + (long)n * U;
-    const S* x = inp + (long)n * I;
-    S* dx = dinp + (long)n * I;
-    for (int u = 0; u < U; u++) dbias[u] += d[u];
-    for (int i = 0; i < I; i++) {
-      const S* w = W + (long)i * U;
-      S* dw = dW + (long)i * U;
-      S acc = 0;
-      for (int u = 0; u < U; u++) { acc += w[u] * d[u]; dw[u] += x[i] * d[u]; }
-      dx[i] += acc;
-    }
-  }
+  dense_backward_input(dinp, dout, W, 0, N, I, U);
+  dense_backward_weights(dW, dbias, dout, inp, N, 0, I, I, U);
 }
 
 // Elementwise activation in place; softmax normalises each row of U.

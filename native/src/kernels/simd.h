@@ -28,6 +28,7 @@ constexpr long A_PACK_SIZE = (long)(GEMM_MAX_MR + GEMM_MAX_NR) * GEMM_KC;
 template <typename S>
 struct SimdOps {
   const char* name = "";
+  int tile_rows = 1;  // MR: rows of this path's register tile (the recurrent loop's row chunks are a multiple)
   // the matrix product (simd_gemm.h); a_pack: A_PACK_SIZE values
   // op(B)[k, n] = B[k * rsb + n * csb]  (K, N) -> NR-wide panels, packed_b_size(K, N) values
   void (*pack_b)(S* dst, const S* B, long rsb, long csb, int K, int N) = nullptr;

@@ -201,6 +201,7 @@ void gemm_packed(S* C, long ldc, const S* A, long rsa, long csa, const S* Bp, in
 // this path's product in its table
 template <typename S>
 void set_gemm_ops(SimdOps<S>& ops) {
+  ops.tile_rows = Blocking<S>::MR;
   ops.pack_b = pack_b<S>;
   ops.gemm_packed = gemm_packed<S>;
   ops.gemm_rowb = gemm_rowb<S>;

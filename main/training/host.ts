@@ -121,6 +121,34 @@ export class TrainingHost {
     return runId
   }
 
+  /**
+   * Starts a run created earlier and not yet trained (a sweep's queued trial), or one interrupted before its first
+   * checkpoint, from the beginning.
+   */
+  startCreated(runId: RunId, config: RunConfig, opts: StartOptions = {}): RunId {
+    if (this.active.has(runId)) throw new Error(`run ${runId} is already training`)
+    const input = inferInputShape(config)
+    engineSpec(config, input ?? [1, 1])
+    this.launch(runId, config, opts, undefined)
+    return runId
+  }
+
+  /**
+   * Ends a run now with the given status (a sweep's pruned trial: completed with its stop reason; a sweep whose
+   * process is stopping: interrupted). Everything recorded so far is kept; the worker is ended at once.
+   */
+  stop(runId: RunId, end: { status: 'completed' | 'interrupted'; error?: string; stopReason?: string }): void {
+    const run = this.active.get(runId)
+    if (!run) throw new Error(`run ${runId} is not training in this process`)
+    this.settle(run, end.status, end.error ?? null, end.stopReason ?? null)
+    run.handle.stop(true)
+  }
+
+  /** Whether this process is training the run. */
+  isActive(runId: RunId): boolean {
+    return this.active.has(runId)
+  }
+
   cancel(runId: RunId): void {
     const run = this.active.get(runId)
     if (!run) throw new Error(`run ${runId} is not training in this process`)

@@ -270,6 +270,73 @@ export interface Prediction {
   source: string
 }
 
+export type SweepStatus = 'queued' | 'running' | 'completed' | 'cancelled' | 'interrupted'
+/** A trial's state: its outcome once it ended (exactly once), else its run's status. */
+export type TrialState = 'queued' | 'running' | 'interrupted' | 'completed' | 'pruned' | 'failed' | 'cancelled'
+export const trialStates: readonly TrialState[] = [
+  'queued',
+  'running',
+  'interrupted',
+  'completed',
+  'pruned',
+  'failed',
+  'cancelled'
+]
+
+export interface SweepTrial {
+  /** 1-based, in the order trials run. */
+  trial: number
+  runId: RunId
+  /** Each parameter's value in this trial (a named alternative shows its name). */
+  params: Record<string, unknown>
+  repeat: number
+  seed: number | null
+  state: TrialState
+  epochsDone: number
+  epochsPlanned: number | null
+  /** The objective's best value over the trial's epochs so far. */
+  objective: number | null
+  stopReason: string | null
+  error: string | null
+}
+
+export interface SweepSummary {
+  id: number
+  name: string
+  status: SweepStatus
+  method: 'grid' | 'random'
+  objective: 'val_accuracy' | 'val_loss'
+  goal: 'max' | 'min'
+  trials: number
+  counts: Record<TrialState, number>
+  /** The best trial so far by the objective (completed or pruned trials, and running ones' finished epochs). */
+  best: { trial: number; runId: RunId; value: number; params: Record<string, unknown> } | null
+  parallel: number | null
+  threadsPerTrial: number | null
+  createdAt: string
+  startedAt: string | null
+  endedAt: string | null
+  /** The process that runs it (while running). */
+  pid: number | null
+  host: string | null
+}
+
+export interface SweepDetail extends SweepSummary {
+  /** The sweep config as given (checked). */
+  config: unknown
+  trialList: SweepTrial[]
+}
+
+export interface SweepCreateRequest {
+  config: unknown
+  /** Trials trained at once (default: cores ÷ 2, at least 1). */
+  parallel?: number
+  /** Engine threads per trial (default: cores ÷ parallel, at least 1). */
+  threadsPerTrial?: number
+  /** Where relative dataset paths in the base config start (the CLI gives the sweep file's folder). */
+  baseDir?: string
+}
+
 /** The calls the UI can make. Every call takes one argument (or none) and answers asynchronously. */
 export interface Calls {
   'app:info': () => AppInfo
@@ -291,6 +358,11 @@ export interface Calls {
   'export:onnx': (request: ExportRequest) => ExportReport
   'export:file': (arg: { exportId: number }) => ExportFile
   'inference:predict': (request: PredictRequest) => Prediction
+  'sweeps:list': () => SweepSummary[]
+  'sweeps:get': (arg: { id: number }) => SweepDetail
+  'sweeps:create': (request: SweepCreateRequest) => { sweepId: number }
+  'sweeps:cancel': (arg: { id: number }) => void
+  'sweeps:resume': (arg: { id: number; parallel?: number; threadsPerTrial?: number }) => void
 }
 
 export interface TrainingEpoch {
@@ -452,6 +524,32 @@ export const calls = {
         throw new ContractError('request', 'give exactly one of runId or modelPath')
       }
       return request
+    }
+  },
+  'sweeps:list': { method: 'listSweeps', validate: noArg },
+  'sweeps:get': { method: 'getSweep', validate: runIdArg },
+  'sweeps:create': {
+    method: 'createSweep',
+    validate: (arg) => {
+      const o = readObject(arg, 'request')
+      return {
+        config: readUnknown(o.config, 'request.config'),
+        parallel: optional(o.parallel, (v) => readInteger(v, 'request.parallel', 1, 256)),
+        threadsPerTrial: optional(o.threadsPerTrial, (v) => readInteger(v, 'request.threadsPerTrial', 1, 1024)),
+        baseDir: optional(o.baseDir, (v) => readString(v, 'request.baseDir', 1, 4096))
+      }
+    }
+  },
+  'sweeps:cancel': { method: 'cancelSweep', validate: runIdArg },
+  'sweeps:resume': {
+    method: 'resumeSweep',
+    validate: (arg) => {
+      const o = readObject(arg, 'argument')
+      return {
+        id: readInteger(o.id, 'id', 1),
+        parallel: optional(o.parallel, (v) => readInteger(v, 'parallel', 1, 256)),
+        threadsPerTrial: optional(o.threadsPerTrial, (v) => readInteger(v, 'threadsPerTrial', 1, 1024))
+      }
     }
   }
 } as const satisfies { [K in CallName]: CallSpec<K> }

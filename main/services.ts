@@ -17,6 +17,8 @@ import { defaultDbPath, findAppRoot } from './paths'
 import { nodeWorkerSpawner, TrainingHost, type SpawnWorker } from './training/host'
 import { removeUnreferenced } from './training/checkpoints'
 import { RunStore } from './runs/store'
+import { SweepRunner } from './sweeps/runner'
+import { SweepStore } from './sweeps/store'
 import { metricsCsv } from './runs/csv'
 import { loadDataset, previewDataset, type LoadedDataset } from './datasets'
 import { loadEngine } from './engine'
@@ -48,6 +50,9 @@ export class Services {
   readonly handlers: Handlers
   readonly dbPath: string
   readonly training: TrainingHost
+  readonly sweepStore: SweepStore
+  /** The sweeps this process runs. */
+  readonly sweeps: SweepRunner
   /** onnxruntime sessions, cached; they run in a worker thread so the event loop stays free. */
   readonly inference = new InferenceService()
   private readonly emitter = new EventEmitter()
@@ -59,6 +64,8 @@ export class Services {
     // such a process left (unfinished writes, checkpoints no run names) are removed.
     this.store.recoverInterrupted(isProcessAlive, hostname())
     if (!opts.mustExist && this.dbPath === defaultDbPath(opts.home)) removeStaleFiles(opts.home, this.store)
+    this.sweepStore = new SweepStore(this.store)
+    this.sweepStore.recoverInterrupted(isProcessAlive, hostname())
     this.emitter.setMaxListeners(100)
     const spawn = opts.spawnWorker ?? nodeWorkerSpawner(join(findAppRoot(__dirname), 'out', 'main', 'worker.js'))
     this.training = new TrainingHost(
@@ -67,12 +74,18 @@ export class Services {
       opts.home,
       {
         progress: (p) => this.emit('onTrainingProgress', p),
-        epoch: (runId, metrics) => this.emit('onTrainingEpoch', { runId, metrics }),
+        epoch: (runId, metrics) => {
+          this.emit('onTrainingEpoch', { runId, metrics })
+          this.sweeps.onEpoch(runId, metrics)
+        },
         note: (runId, text) => this.emit('onTrainingNote', { runId, text }),
         status: (runId, status, error) => this.emit('onRunStatus', { runId, status, error })
       },
       { dbRetryLimitMs: opts.dbRetryLimitMs }
     )
+    this.sweeps = new SweepRunner(this.store, this.sweepStore, this.training, isProcessAlive, () => ({
+      memoryLimitBytes: machineMemoryLimit()
+    }))
     this.handlers = this.buildHandlers()
   }
 
@@ -87,6 +100,8 @@ export class Services {
   }
 
   close(): void {
+    // A sweep running here stays resumable: its trials are interrupted, not cancelled.
+    this.sweeps.detachAll()
     this.training.stopAll()
     void this.inference.close()
     this.emitter.removeAllListeners()
@@ -148,6 +163,13 @@ export class Services {
         this.training.cancel(runId)
       },
       activeTraining: () => this.training.activeProgress(),
+      listSweeps: () => this.sweepStore.list(),
+      getSweep: ({ id }) => this.sweepStore.get(id),
+      createSweep: ({ config, parallel, threadsPerTrial, baseDir }) => ({
+        sweepId: this.sweeps.create(config, { parallel, threadsPerTrial, baseDir })
+      }),
+      cancelSweep: ({ id }) => this.sweeps.cancel(id),
+      resumeSweep: ({ id, parallel, threadsPerTrial }) => this.sweeps.resume(id, { parallel, threadsPerTrial }),
       getRunArtifacts: ({ id }) => ({
         checkpoints: (['best', 'last'] as const).flatMap((kind) => {
           const c = store.checkpoint(id, kind)

@@ -13,6 +13,7 @@ import { exportModel, predict } from './onnx'
 import { metrics, remove, runs, show } from './runs'
 import { serve } from './serve'
 import { summary } from './summary'
+import { sweep, sweeps } from './sweep'
 import { train } from './train'
 
 const commands: Record<string, Command> = {
@@ -25,6 +26,8 @@ const commands: Record<string, Command> = {
   delete: remove,
   export: exportModel,
   predict,
+  sweep,
+  sweeps,
   serve
 }
 

@@ -87,6 +87,37 @@ export const migrations: readonly string[] = [
   // 3: a stop asked for by another process (Cancel in the app for a run the CLI trains); the owning process polls it.
   `
   ALTER TABLE runs ADD COLUMN stop_requested_at TEXT;
+  `,
+  // 4: sweeps: a sweep's config and owner process; a trial is a run with its sweep, trial number and parameter values.
+  // A trial's outcome is written once (outcome IS NULL guards it); until then its state is its run's status.
+  `
+  CREATE TABLE sweeps (
+    id                INTEGER PRIMARY KEY AUTOINCREMENT,
+    name              TEXT NOT NULL,
+    config_json       TEXT NOT NULL,
+    method            TEXT NOT NULL,
+    objective         TEXT NOT NULL,
+    status            TEXT NOT NULL CHECK (status IN ('queued','running','completed','cancelled','interrupted')),
+    base_dir          TEXT,
+    parallel          INTEGER,
+    threads_per_trial INTEGER,
+    created_at        TEXT NOT NULL,
+    started_at        TEXT,
+    ended_at          TEXT,
+    pid               INTEGER,
+    host              TEXT
+  );
+  CREATE TABLE sweep_trials (
+    sweep_id     INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+    trial        INTEGER NOT NULL,
+    run_id       INTEGER NOT NULL UNIQUE REFERENCES runs(id) ON DELETE CASCADE,
+    params_json  TEXT NOT NULL,
+    repeat       INTEGER NOT NULL DEFAULT 0,
+    outcome      TEXT CHECK (outcome IN ('completed','pruned','failed','cancelled')),
+    ended_at     TEXT,
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (sweep_id, trial)
+  );
   `
 ]
 

@@ -74,6 +74,8 @@ interface ActiveRun {
   deleted: boolean
   /** How the worker said the run ended ('done' or 'failed'), applied once it has exited. */
   outcome: { status: FinalStatus; error: string | null; stopReason: string | null } | null
+  /** The outcome was set by the host (end()): what the worker says afterwards does not replace it. */
+  forced: boolean
   /** Why the host gave up recording (the database stayed locked, the disk is full): the run ends failed. */
   failure: string | null
   settled: boolean
@@ -153,6 +155,31 @@ export class TrainingHost {
     const history = run.epochs.filter((e) => e.epoch <= from.epoch)
     this.launch(runId, run.config as RunConfig, opts, { checkpoint: from.path, epoch: from.epoch, history })
     return runId
+  }
+
+  /**
+   * Starts a run created earlier and not yet trained (a sweep's queued trial), or one interrupted before its first
+   * checkpoint, from the beginning.
+   */
+  startCreated(runId: RunId, config: RunConfig, opts: StartOptions = {}): RunId {
+    if (this.active.has(runId)) throw new Error(`run ${runId} is already training`)
+    const input = inferInputShape(config)
+    engineSpec(config, input ?? [1, 1])
+    this.launch(runId, config, opts, undefined)
+    return runId
+  }
+
+  /**
+   * Ends a run now with the given status (a sweep's pruned trial: completed with its stop reason; a sweep whose
+   * process is stopping: interrupted). Everything recorded so far is kept; the worker is ended at once, and the run
+   * settles with this outcome when it has exited.
+   */
+  end(runId: RunId, end: { status: 'completed' | 'interrupted'; error?: string; stopReason?: string }): void {
+    const run = this.active.get(runId)
+    if (!run) throw new Error(`run ${runId} is not training in this process`)
+    run.outcome = { status: end.status, error: end.error ?? null, stopReason: end.stopReason ?? null }
+    run.forced = true
+    run.handle.stop(true)
   }
 
   /**
@@ -305,6 +332,7 @@ export class TrainingHost {
       batches: 0,
       progress: null,
       cancelled: false,
+      forced: false,
       deleted: false,
       outcome: null,
       failure: null,
@@ -407,11 +435,11 @@ export class TrainingHost {
       }
       case 'done':
         if (m.reason) this.events.note(run.runId, m.reason)
-        run.outcome = { status: 'completed', error: null, stopReason: m.reason }
+        if (!run.forced) run.outcome = { status: 'completed', error: null, stopReason: m.reason }
         this.release(run)
         break
       case 'failed':
-        run.outcome = { status: 'failed', error: m.message, stopReason: null }
+        if (!run.forced) run.outcome = { status: 'failed', error: m.message, stopReason: null }
         this.release(run)
         break
     }

@@ -34,6 +34,27 @@ export function sampleArgs(runId: number): Record<CallName, unknown> {
     'runs:samples': { id: runId, offset: 0, count: 2 },
     'export:onnx': { runId, checkpoint: 'best' },
     'export:file': { exportId: 1 },
-    'inference:predict': { runId, input: [[[0, 1]]] }
+    'inference:predict': { runId, input: [[[0, 1]]] },
+    'sweeps:list': undefined,
+    'sweeps:get': { id: 1 },
+    'sweeps:create': {
+      config: {
+        name: 'sample sweep',
+        base: {
+          dataset: { source: 'mnist-sample', limit: 100 },
+          model: {
+            layers: [
+              { type: 'simple_rnn', units: 4 },
+              { type: 'dense', units: 10, activation: 'softmax' }
+            ]
+          },
+          training: { epochs: 1 }
+        },
+        parameters: { 'model.layers.0.units': [4] }
+      },
+      parallel: 1
+    },
+    'sweeps:cancel': { id: 1 },
+    'sweeps:resume': { id: 1 }
   }
 }

@@ -223,6 +223,46 @@ describe('rnnlab CLI', () => {
   })
 })
 
+describe('rnnlab sweep', () => {
+  it('refuses a bad sweep file naming the file and the key, before creating anything', async () => {
+    const file = join(dir.path, 'sweep.json')
+    writeFileSync(
+      file,
+      JSON.stringify({
+        base: { model: tutorialConfig.model, training: { optimizer: { type: 'adam' } } },
+        parameters: { 'training.optimizer.learningrate': [0.1] }
+      })
+    )
+    expect(await rnnlab('sweep', file)).toEqual({
+      code: 1,
+      out: '',
+      err: `rnnlab: ${file}: parameters["training.optimizer.learningrate"]: in trial 1 (training.optimizer.learningrate=0.1), training.optimizer.learningrate: unknown key (did you mean "learningRate"?)`
+    })
+    writeFileSync(file, '{ "base": {},\n  "parameters": 1,\n}')
+    expect((await rnnlab('sweep', file)).err).toBe(
+      `rnnlab: ${file}:3:1: not valid JSON: Expected double-quoted property name`
+    )
+    expect(await rnnlab('sweeps')).toEqual({
+      code: 0,
+      out: 'No sweeps yet. Start one with: rnnlab sweep examples/sweeps/seed-matrix.json',
+      err: ''
+    })
+  })
+
+  it('names what is wrong on the command line', async () => {
+    expect((await rnnlab('sweep', 'x.json', '--parallel', '0')).err).toBe(
+      'rnnlab: --parallel: expected a positive integer, got 0'
+    )
+    expect((await rnnlab('sweep', 'show', '7')).err).toBe('rnnlab: sweep 7 not found')
+    expect((await rnnlab('sweep', 'cancel', 'x')).err).toBe('rnnlab: expected a sweep id (a number), got x')
+    expect(await rnnlab('sweep', 'show', '7', '--parallel', '2')).toMatchObject({
+      code: 2,
+      err: 'rnnlab: --parallel is not an option of rnnlab sweep show'
+    })
+    expect((await rnnlab('sweep', 'a.json', 'b.json')).code).toBe(2)
+  })
+})
+
 describe('rnnlab command lines', () => {
   /** For each command: a typo of a flag it takes, the flag meant, and a flag of it that needs a value. */
   const flags: Record<string, { typo: string; meant: string; valueFlag: string }> = {
@@ -235,7 +275,9 @@ describe('rnnlab command lines', () => {
     delete: { typo: '--dbb', meant: '--db', valueFlag: '--db' },
     export: { typo: '--checkpiont', meant: '--checkpoint', valueFlag: '--out' },
     predict: { typo: '--inputs', meant: '--input', valueFlag: '--engine' },
-    serve: { typo: '--ports', meant: '--port', valueFlag: '--port' }
+    serve: { typo: '--ports', meant: '--port', valueFlag: '--port' },
+    sweep: { typo: '--paralel', meant: '--parallel', valueFlag: '--parallel' },
+    sweeps: { typo: '--jsn', meant: '--json', valueFlag: '--db' }
   }
 
   it('has a case for every command', () => {

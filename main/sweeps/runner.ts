@@ -1,0 +1,253 @@
+// Runs sweeps on this machine: up to `parallel` trials at once, each in its own training process (the training host),
+// the engine's threads divided among them; the median rule stops trials that fall behind. The process that runs a
+// sweep owns it (its pid in the sweep row); if it dies, the next start finds the sweep interrupted, and resuming it
+// re-queues the interrupted trials from their last checkpoint. A trial's outcome is written exactly once.
+import { EventEmitter } from 'node:events'
+import { availableParallelism, hostname } from 'node:os'
+import type { RunConfig } from '../../common/config'
+import type { EpochMetrics, RunId, RunStatus, SweepStatus, SweepTrial } from '../../common/contract'
+import { errorMessage } from '../../common/contract'
+import { expandSweep, medianDecision, normalizeSweepConfig, objectiveGoal, type SweepConfig } from '../../common/sweep'
+import type { NormalizeOptions } from '../../common/config'
+import type { RunStore } from '../runs/store'
+import type { TrainingHost } from '../training/host'
+import { outcomeOf, PRUNED_PREFIX, type SweepStore } from './store'
+
+export interface SweepRunOptions {
+  parallel?: number
+  threadsPerTrial?: number
+}
+
+export type SweepEvent =
+  { type: 'trial'; sweepId: number; trial: SweepTrial } | { type: 'finished'; sweepId: number; status: SweepStatus }
+
+/** Trials at once by default: half the cores (the other half for the rest of the machine), at least 1. */
+export function defaultParallel(cores = availableParallelism()): number {
+  return Math.max(1, Math.floor(cores / 2))
+}
+
+/** Engine threads per trial by default: the cores divided among the trials, at least 1. */
+export function defaultThreadsPerTrial(parallel: number, cores = availableParallelism()): number {
+  return Math.max(1, Math.floor(cores / parallel))
+}
+
+interface ActiveSweep {
+  id: number
+  sweep: SweepConfig
+  baseDir: string | undefined
+  parallel: number
+  threads: number
+  queue: SweepTrial[]
+  /** Run id → trial number, for the trials training now. */
+  running: Map<RunId, number>
+  /** The objective per epoch of each completed trial, for the median rule. */
+  completedCurves: (number | null)[][]
+  stopping: 'cancel' | 'detach' | null
+  poll: NodeJS.Timeout
+  done: Promise<SweepStatus>
+  resolve: (s: SweepStatus) => void
+}
+
+export class SweepRunner {
+  private readonly active = new Map<number, ActiveSweep>()
+  private readonly emitter = new EventEmitter()
+
+  constructor(
+    private readonly runs: RunStore,
+    private readonly sweeps: SweepStore,
+    private readonly training: TrainingHost,
+    private readonly isAlive: (pid: number) => boolean,
+    private readonly normalizeOptions: () => NormalizeOptions = () => ({})
+  ) {
+    this.emitter.setMaxListeners(100)
+  }
+
+  on(listener: (e: SweepEvent) => void): () => void {
+    this.emitter.on('event', listener)
+    return () => this.emitter.off('event', listener)
+  }
+
+  /** Checks a sweep config, creates the sweep with a queued run per trial, and starts running it here. */
+  create(input: unknown, opts: SweepRunOptions & { baseDir?: string; file?: string } = {}): number {
+    const sweep = normalizeSweepConfig(input, opts.file)
+    const trials = expandSweep(sweep, this.normalizeOptions(), opts.file)
+    const id = this.sweeps.create(sweep, trials, opts.baseDir ?? null)
+    this.resume(id, opts)
+    return id
+  }
+
+  /** Runs a sweep that no live process runs: interrupted trials first (from their last checkpoint), then queued ones. */
+  resume(id: number, opts: SweepRunOptions = {}): void {
+    if (this.active.has(id)) throw new Error(`sweep ${id} is already running in this process`)
+    const parallel = opts.parallel ?? defaultParallel()
+    const threads = opts.threadsPerTrial ?? defaultThreadsPerTrial(parallel)
+    this.sweeps.claim(id, { pid: process.pid, host: hostname(), parallel, threadsPerTrial: threads }, this.isAlive)
+    const { sweep, baseDir } = this.sweeps.config(id)
+    const trials = this.sweeps.trials(id)
+    const s: ActiveSweep = {
+      id,
+      sweep,
+      baseDir: baseDir ?? undefined,
+      parallel,
+      threads,
+      queue: [],
+      running: new Map(),
+      completedCurves: [],
+      stopping: null,
+      poll: setInterval(() => this.checkCancelled(s), 1000),
+      done: undefined as unknown as Promise<SweepStatus>,
+      resolve: () => {}
+    }
+    s.poll.unref()
+    s.done = new Promise((r) => (s.resolve = r))
+    this.active.set(id, s)
+    for (const t of trials) {
+      // A trial whose run ended while no process owned the sweep ends now (once: the outcome is written only once).
+      if (['completed', 'pruned', 'failed', 'cancelled'].includes(t.state))
+        this.sweeps.setOutcome(id, t.trial, t.state as 'completed')
+      if (t.state === 'completed') s.completedCurves.push(this.curve(t.runId, sweep))
+    }
+    s.queue = [...trials.filter((t) => t.state === 'interrupted'), ...trials.filter((t) => t.state === 'queued')]
+    this.fill(s)
+  }
+
+  /** Resolves with the sweep's final status once this process stops running it. */
+  finished(id: number): Promise<SweepStatus> {
+    const s = this.active.get(id)
+    return s ? s.done : Promise.resolve(this.sweeps.status(id))
+  }
+
+  isRunning(id: number): boolean {
+    return this.active.has(id)
+  }
+
+  /** Cancels a sweep: its running trials are stopped, its queued and interrupted ones never run. */
+  cancel(id: number): void {
+    const status = this.sweeps.status(id)
+    if (status === 'completed' || status === 'cancelled') throw new Error(`sweep ${id} has already ${status}`)
+    this.sweeps.markCancelled(id)
+    const s = this.active.get(id)
+    if (s) return this.stopForCancel(s)
+    const detail = this.sweeps.get(id)
+    // Another live process runs it: it sees the mark within a second and stops its trials itself.
+    if (detail.pid !== null && detail.host === hostname() && this.isAlive(detail.pid)) return
+    for (const t of detail.trialList) {
+      if (t.state === 'queued' || t.state === 'interrupted') this.cancelTrial(id, t)
+    }
+  }
+
+  /**
+   * Stops running every sweep here without ending it (the app quits, Ctrl-C): running trials are marked
+   * interrupted, the sweep too, and `resume` continues them later.
+   */
+  detachAll(): void {
+    for (const s of [...this.active.values()]) this.detach(s)
+  }
+
+  detach(s: ActiveSweep): void {
+    s.stopping = 'detach'
+    for (const runId of [...s.running.keys()]) {
+      this.training.end(runId, {
+        status: 'interrupted',
+        error: `the sweep stopped before this trial ended; \`rnnlab sweep resume ${s.id}\` continues it`
+      })
+    }
+    this.end(s, 'interrupted')
+  }
+
+  /** Called by the services for every epoch a training process reports: the median rule for sweep trials. */
+  onEpoch(runId: RunId, metrics: EpochMetrics): void {
+    const s = [...this.active.values()].find((x) => x.running.has(runId))
+    if (!s || s.stopping || !s.sweep.pruner) return
+    const run = this.runs.getSummary(runId)
+    if (run.epochsPlanned !== null && metrics.epoch >= run.epochsPlanned) return
+    const goal = objectiveGoal(s.sweep.objective)
+    const d = medianDecision(s.sweep.pruner, goal, this.curve(runId, s.sweep), metrics.epoch, s.completedCurves)
+    if (!d.prune) return
+    const f = (x: number | null) => (x === null ? '?' : x.toFixed(4))
+    this.training.end(runId, {
+      status: 'completed',
+      stopReason: `${PRUNED_PREFIX} by the median rule at epoch ${metrics.epoch}: best ${s.sweep.objective} ${f(d.best)} is worse than the median ${f(d.median)} of ${d.compared} completed trial${d.compared === 1 ? '' : 's'}`
+    })
+  }
+
+  private curve(runId: RunId, sweep: SweepConfig): (number | null)[] {
+    return this.runs.getRun(runId).epochs.map((e) => (sweep.objective === 'val_accuracy' ? e.valAccuracy : e.valLoss))
+  }
+
+  private checkCancelled(s: ActiveSweep): void {
+    try {
+      if (!s.stopping && this.sweeps.status(s.id) === 'cancelled') this.stopForCancel(s)
+    } catch {
+      // The database is closing; the services stop the sweep themselves.
+    }
+  }
+
+  private stopForCancel(s: ActiveSweep): void {
+    s.stopping = 'cancel'
+    for (const t of s.queue) this.cancelTrial(s.id, t)
+    s.queue = []
+    for (const runId of [...s.running.keys()]) this.training.cancel(runId)
+    if (s.running.size === 0) this.end(s, 'cancelled')
+  }
+
+  private cancelTrial(id: number, t: SweepTrial): void {
+    if (this.sweeps.setOutcome(id, t.trial, 'cancelled')) {
+      this.runs.finishRun(t.runId, 'cancelled', null, 'the sweep was cancelled')
+      this.emit({ type: 'trial', sweepId: id, trial: { ...t, state: 'cancelled' } })
+    }
+  }
+
+  private fill(s: ActiveSweep): void {
+    while (!s.stopping && s.running.size < s.parallel && s.queue.length > 0) this.launch(s, s.queue.shift()!)
+    if (!s.stopping && s.running.size === 0 && s.queue.length === 0) this.end(s, 'completed')
+  }
+
+  private launch(s: ActiveSweep, t: SweepTrial): void {
+    const opts = { threads: s.threads, baseDir: s.baseDir }
+    try {
+      this.sweeps.countAttempt(s.id, t.trial)
+      const run = this.runs.getRun(t.runId)
+      if (run.status === 'running') throw new Error(`run ${t.runId} is still running in another process`)
+      if (run.status === 'interrupted' && this.runs.checkpoint(t.runId, 'last')) this.training.resume(t.runId, opts)
+      else this.training.startCreated(t.runId, run.config as RunConfig, opts)
+    } catch (e) {
+      this.runs.finishRun(t.runId, 'failed', errorMessage(e))
+      this.trialEnded(s, t, 'failed')
+      return
+    }
+    s.running.set(t.runId, t.trial)
+    this.emit({ type: 'trial', sweepId: s.id, trial: this.trial(s.id, t.trial) ?? { ...t, state: 'running' } })
+    void this.training.finished(t.runId).then((status) => {
+      s.running.delete(t.runId)
+      if (s.stopping === 'detach') return
+      this.trialEnded(s, t, status)
+      if (s.stopping === 'cancel' && s.running.size === 0) this.end(s, 'cancelled')
+      else this.fill(s)
+    })
+  }
+
+  private trialEnded(s: ActiveSweep, t: SweepTrial, status: RunStatus): void {
+    const outcome = outcomeOf(status, this.runs.getSummary(t.runId).stopReason) ?? 'failed'
+    this.sweeps.setOutcome(s.id, t.trial, outcome)
+    if (outcome === 'completed') s.completedCurves.push(this.curve(t.runId, s.sweep))
+    this.emit({ type: 'trial', sweepId: s.id, trial: this.trial(s.id, t.trial) ?? { ...t, state: outcome } })
+  }
+
+  private trial(id: number, trial: number): SweepTrial | undefined {
+    return this.sweeps.trials(id).find((t) => t.trial === trial)
+  }
+
+  private end(s: ActiveSweep, status: 'completed' | 'cancelled' | 'interrupted'): void {
+    if (!this.active.has(s.id)) return
+    clearInterval(s.poll)
+    this.active.delete(s.id)
+    this.sweeps.finish(s.id, status)
+    this.emit({ type: 'finished', sweepId: s.id, status })
+    s.resolve(status)
+  }
+
+  private emit(e: SweepEvent): void {
+    this.emitter.emit('event', e)
+  }
+}

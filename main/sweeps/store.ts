@@ -1,0 +1,303 @@
+// Sweeps in the run database: the sweep (its config, status and owner process) and its trials, each a run created
+// queued with the sweep, with its trial number and parameter values. A trial's outcome is written once.
+import type { RunStatus, SweepDetail, SweepStatus, SweepSummary, SweepTrial, TrialState } from '../../common/contract'
+import { trialStates } from '../../common/contract'
+import { modelFacts } from '../../common/model'
+import { objectiveGoal, type SweepConfig, type TrialPlan } from '../../common/sweep'
+import type { RunStore } from '../runs/store'
+
+export type TrialOutcome = 'completed' | 'pruned' | 'failed' | 'cancelled'
+
+/** What a trial's stop reason starts with when the median rule stopped it. */
+export const PRUNED_PREFIX = 'pruned'
+
+interface SweepRow {
+  id: number
+  name: string
+  config_json: string
+  method: 'grid' | 'random'
+  objective: 'val_accuracy' | 'val_loss'
+  status: SweepStatus
+  base_dir: string | null
+  parallel: number | null
+  threads_per_trial: number | null
+  created_at: string
+  started_at: string | null
+  ended_at: string | null
+  pid: number | null
+  host: string | null
+}
+
+interface TrialRow {
+  trial: number
+  run_id: number
+  params_json: string
+  repeat: number
+  outcome: TrialOutcome | null
+  seed: number | null
+  status: RunStatus
+  epochs_planned: number | null
+  stop_reason: string | null
+  error: string | null
+  config_json: string
+  epochs_done: number
+  best_acc: number | null
+  best_loss: number | null
+}
+
+export class SweepNotFoundError extends Error {
+  constructor(id: number | string) {
+    super(`sweep ${id} not found`)
+    this.name = 'SweepNotFoundError'
+  }
+}
+
+const now = () => new Date().toISOString()
+
+/** The outcome a trial's ended run stands for; null while it has not ended (queued, running, interrupted). */
+export function outcomeOf(status: RunStatus, stopReason: string | null): TrialOutcome | null {
+  switch (status) {
+    case 'completed':
+      return stopReason?.startsWith(PRUNED_PREFIX) ? 'pruned' : 'completed'
+    case 'failed':
+    case 'cancelled':
+      return status
+    default:
+      return null
+  }
+}
+
+export class SweepStore {
+  constructor(private readonly runs: RunStore) {}
+
+  private get db() {
+    return this.runs.db
+  }
+
+  /** Creates the sweep and one queued run per trial, in one transaction. */
+  create(sweep: SweepConfig, trials: TrialPlan[], baseDir: string | null): number {
+    return this.db.transaction(() => {
+      const info = this.db
+        .prepare(
+          `INSERT INTO sweeps (name, config_json, method, objective, status, base_dir, created_at)
+           VALUES (?, ?, ?, ?, 'queued', ?, ?)`
+        )
+        .run(sweep.name, JSON.stringify(sweep), sweep.method, sweep.objective, baseDir, now())
+      const id = Number(info.lastInsertRowid)
+      const insert = this.db.prepare(
+        `INSERT INTO sweep_trials (sweep_id, trial, run_id, params_json, repeat) VALUES (?, ?, ?, ?, ?)`
+      )
+      for (const t of trials) {
+        const runId = this.runs.createRun({
+          name: t.config.name,
+          config: t.config,
+          dataset: t.config.dataset.source,
+          seed: t.seed,
+          paramCount: null,
+          ...modelFacts(t.config),
+          epochsPlanned: t.config.training.epochs
+        })
+        insert.run(id, t.index + 1, runId, JSON.stringify(t.params), t.repeat)
+      }
+      return id
+    })()
+  }
+
+  /**
+   * Makes this process the sweep's owner: refused when it has ended, or when another live process runs it.
+   * `isAlive` tells whether a process of this host still exists.
+   */
+  claim(
+    id: number,
+    owner: { pid: number; host: string; parallel: number; threadsPerTrial: number },
+    isAlive: (pid: number) => boolean
+  ): void {
+    const row = this.row(id)
+    if (row.status === 'completed' || row.status === 'cancelled') {
+      throw new Error(
+        `sweep ${id} has ${row.status === 'completed' ? 'completed' : 'been cancelled'}; nothing to resume`
+      )
+    }
+    if (row.status === 'running' && row.pid !== null && (row.host !== owner.host || isAlive(row.pid))) {
+      throw new Error(`sweep ${id} is running in process ${row.pid} on ${row.host ?? 'another machine'}`)
+    }
+    const info = this.db
+      .prepare(
+        `UPDATE sweeps SET status = 'running', pid = @pid, host = @host, parallel = @parallel,
+                threads_per_trial = @threads, started_at = COALESCE(started_at, @t), ended_at = NULL
+         WHERE id = @id AND status = @status AND pid IS @oldPid`
+      )
+      .run({
+        id,
+        pid: owner.pid,
+        host: owner.host,
+        parallel: owner.parallel,
+        threads: owner.threadsPerTrial,
+        t: now(),
+        status: row.status,
+        oldPid: row.pid
+      })
+    if (info.changes === 0) throw new Error(`sweep ${id} was taken by another process just now`)
+  }
+
+  /** Ends the sweep (its owner's pid cleared). */
+  finish(id: number, status: 'completed' | 'cancelled' | 'interrupted'): void {
+    this.db
+      .prepare(`UPDATE sweeps SET status = ?, ended_at = ?, pid = NULL WHERE id = ? AND status <> 'cancelled'`)
+      .run(status, now(), id)
+  }
+
+  /** Marks the sweep cancelled (its owner, if any, sees it and stops). Returns false when it had already ended. */
+  markCancelled(id: number): boolean {
+    this.row(id)
+    const info = this.db
+      .prepare(
+        `UPDATE sweeps SET status = 'cancelled', ended_at = ? WHERE id = ? AND status IN ('queued','running','interrupted')`
+      )
+      .run(now(), id)
+    return info.changes > 0
+  }
+
+  status(id: number): SweepStatus {
+    return this.row(id).status
+  }
+
+  /** Writes a trial's outcome unless it has one: a trial ends exactly once. Returns whether this call ended it. */
+  setOutcome(id: number, trial: number, outcome: TrialOutcome): boolean {
+    const info = this.db
+      .prepare(`UPDATE sweep_trials SET outcome = ?, ended_at = ? WHERE sweep_id = ? AND trial = ? AND outcome IS NULL`)
+      .run(outcome, now(), id, trial)
+    return info.changes > 0
+  }
+
+  /** Counts a start of the trial's run (a first start, or a resume after an interruption). */
+  countAttempt(id: number, trial: number): void {
+    this.db.prepare(`UPDATE sweep_trials SET attempts = attempts + 1 WHERE sweep_id = ? AND trial = ?`).run(id, trial)
+  }
+
+  /**
+   * Sweeps left 'running' by a process of this host that no longer exists become interrupted (their trials' runs
+   * are marked interrupted by the run store's own recovery). Returns their ids.
+   */
+  recoverInterrupted(isAlive: (pid: number) => boolean, host: string): number[] {
+    const rows = this.db.prepare(`SELECT id, pid, host FROM sweeps WHERE status = 'running'`).all() as {
+      id: number
+      pid: number | null
+      host: string | null
+    }[]
+    const dead = rows.filter((r) => r.host === host && (r.pid === null || !isAlive(r.pid)))
+    for (const r of dead)
+      this.db
+        .prepare(`UPDATE sweeps SET status = 'interrupted', pid = NULL WHERE id = ? AND status = 'running'`)
+        .run(r.id)
+    return dead.map((r) => r.id)
+  }
+
+  /** The newest sweep not ended with exactly this config, no live owner: re-running a sweep file continues it. */
+  findUnfinished(sweep: SweepConfig): number | null {
+    const r = this.db
+      .prepare(
+        `SELECT id FROM sweeps WHERE config_json = ? AND status IN ('queued','interrupted') ORDER BY id DESC LIMIT 1`
+      )
+      .get(JSON.stringify(sweep)) as { id: number } | undefined
+    return r?.id ?? null
+  }
+
+  config(id: number): { sweep: SweepConfig; baseDir: string | null } {
+    const row = this.row(id)
+    return { sweep: JSON.parse(row.config_json) as SweepConfig, baseDir: row.base_dir }
+  }
+
+  list(): SweepSummary[] {
+    const rows = this.db.prepare(`SELECT * FROM sweeps ORDER BY id DESC`).all() as SweepRow[]
+    return rows.map((r) => this.summarize(r, this.trialRows(r.id)))
+  }
+
+  get(id: number): SweepDetail {
+    const row = this.row(id)
+    const trials = this.trialRows(id)
+    return {
+      ...this.summarize(row, trials),
+      config: JSON.parse(row.config_json),
+      trialList: trials.map((t) => toTrial(t, row.objective))
+    }
+  }
+
+  /** The trials with what the owner needs to run them: run id and status, config, outcome. */
+  trials(id: number): SweepTrial[] {
+    const row = this.row(id)
+    return this.trialRows(id).map((t) => toTrial(t, row.objective))
+  }
+
+  private row(id: number): SweepRow {
+    const r = this.db.prepare(`SELECT * FROM sweeps WHERE id = ?`).get(id) as SweepRow | undefined
+    if (!r) throw new SweepNotFoundError(id)
+    return r
+  }
+
+  private trialRows(id: number): TrialRow[] {
+    return this.db
+      .prepare(
+        `SELECT t.trial, t.run_id, t.params_json, t.repeat, t.outcome, r.seed, r.status, r.epochs_planned,
+                r.stop_reason, r.error, r.config_json,
+                (SELECT COUNT(*) FROM epoch_metrics e WHERE e.run_id = t.run_id) AS epochs_done,
+                (SELECT MAX(val_accuracy) FROM epoch_metrics e WHERE e.run_id = t.run_id) AS best_acc,
+                (SELECT MIN(val_loss) FROM epoch_metrics e WHERE e.run_id = t.run_id) AS best_loss
+         FROM sweep_trials t JOIN runs r ON r.id = t.run_id
+         WHERE t.sweep_id = ? ORDER BY t.trial`
+      )
+      .all(id) as TrialRow[]
+  }
+
+  private summarize(r: SweepRow, trials: TrialRow[]): SweepSummary {
+    const goal = objectiveGoal(r.objective)
+    const counts = Object.fromEntries(trialStates.map((s) => [s, 0])) as Record<TrialState, number>
+    let best: SweepSummary['best'] = null
+    for (const row of trials) {
+      const t = toTrial(row, r.objective)
+      counts[t.state]++
+      if (t.objective === null) continue
+      if (best === null || (goal === 'max' ? t.objective > best.value : t.objective < best.value))
+        best = { trial: t.trial, runId: t.runId, value: t.objective, params: t.params }
+    }
+    return {
+      id: r.id,
+      name: r.name,
+      status: r.status,
+      method: r.method,
+      objective: r.objective,
+      goal,
+      trials: trials.length,
+      counts,
+      best,
+      parallel: r.parallel,
+      threadsPerTrial: r.threads_per_trial,
+      createdAt: r.created_at,
+      startedAt: r.started_at,
+      endedAt: r.ended_at,
+      pid: r.pid,
+      host: r.host
+    }
+  }
+}
+
+function toTrial(t: TrialRow, objective: 'val_accuracy' | 'val_loss'): SweepTrial {
+  // A run that ended while its owner died before writing the outcome shows what it ended as (resume writes it).
+  const state: TrialState =
+    t.outcome ??
+    outcomeOf(t.status, t.stop_reason) ??
+    (t.status === 'queued' || t.status === 'running' ? t.status : 'interrupted')
+  return {
+    trial: t.trial,
+    runId: t.run_id,
+    params: JSON.parse(t.params_json) as Record<string, unknown>,
+    repeat: t.repeat,
+    seed: t.seed,
+    state,
+    epochsDone: t.epochs_done,
+    epochsPlanned: t.epochs_planned,
+    objective: objective === 'val_accuracy' ? t.best_acc : t.best_loss,
+    stopReason: t.stop_reason,
+    error: t.error
+  }
+}

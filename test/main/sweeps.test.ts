@@ -1,0 +1,109 @@
+// Sweeps through the services with real training processes on real MNIST digits: the median rule stops a trial that
+// falls behind (marked pruned), cancel ends every trial once, and a sweep whose process stops stays resumable.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { join } from 'node:path'
+import { normalizeSweepConfig } from '../../common/sweep'
+import { Services } from '../../main/services'
+import { tempDir } from '../helpers/tmp'
+
+let dir: ReturnType<typeof tempDir>
+let services: Services
+const open = () => new Services({ home: dir.path, dbPath: join(dir.path, 'lab.db'), door: 'cli', version: 'test' })
+beforeEach(() => {
+  dir = tempDir()
+  services = open()
+})
+afterEach(() => {
+  services.close()
+  dir.remove()
+})
+
+function sweepConfig(parameters: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+  return {
+    name: 'tiny',
+    base: {
+      dataset: { source: 'mnist-sample', limit: 600 },
+      model: {
+        layers: [
+          { type: 'gru', units: 8 },
+          { type: 'dense', units: 10, activation: 'softmax' }
+        ]
+      },
+      training: { optimizer: { type: 'adam', learningRate: 0.01 }, batchSize: 32, epochs: 3, seed: 5 }
+    },
+    parameters,
+    ...extra
+  }
+}
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 120_000
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+describe('sweeps', { timeout: 240_000 }, () => {
+  it('the median rule stops a trial whose best so far is below the completed trials’ median', async () => {
+    const id = services.sweeps.create(
+      sweepConfig(
+        { 'training.optimizer.learningRate': [0.01, 0.00001] },
+        { pruner: { type: 'median', warmupTrials: 1, warmupEpochs: 1 } }
+      ),
+      { parallel: 1, threadsPerTrial: 1 }
+    )
+    expect(await services.sweeps.finished(id)).toBe('completed')
+    const sweep = services.sweepStore.get(id)
+    const [good, slow] = sweep.trialList
+    expect(good).toMatchObject({ state: 'completed', epochsDone: 3 })
+    // Epoch 1 is warm-up; at epoch 2 the slow trial's best is held to the good trial's best so far, and stopped.
+    expect(slow.state).toBe('pruned')
+    expect(slow.epochsDone).toBe(2)
+    expect(slow.stopReason).toMatch(
+      /^pruned by the median rule at epoch 2: best val_accuracy 0\.\d{4} is worse than the median 0\.\d{4} of 1 completed trial$/
+    )
+    expect(services.store.getSummary(slow.runId).status).toBe('completed')
+    expect(sweep.counts).toMatchObject({ completed: 1, pruned: 1 })
+    expect(sweep.best).toMatchObject({ trial: 1, runId: good.runId })
+  })
+
+  it('cancel stops the running trial and the queued ones, each ended once as cancelled', async () => {
+    const id = services.sweeps.create(sweepConfig({ 'model.layers.0.units': [4, 6, 8] }), {
+      parallel: 1,
+      threadsPerTrial: 1
+    })
+    await until(() => services.sweepStore.get(id).counts.running === 1, 'the first trial to start')
+    await services.handlers.cancelSweep({ id })
+    expect(await services.sweeps.finished(id)).toBe('cancelled')
+    const sweep = services.sweepStore.get(id)
+    expect(sweep.status).toBe('cancelled')
+    expect(sweep.trialList.map((t) => t.state)).toEqual(['cancelled', 'cancelled', 'cancelled'])
+    for (const t of sweep.trialList) expect(services.store.getSummary(t.runId).status).toBe('cancelled')
+    expect(() => services.sweeps.resume(id)).toThrow(`sweep ${id} has been cancelled; nothing to resume`)
+  })
+
+  it('a sweep whose process stops is interrupted, found again from its config, and resumed to the end', async () => {
+    const config = sweepConfig({ 'model.layers.0.units': [4, 6] })
+    const id = services.sweeps.create(config, { parallel: 1, threadsPerTrial: 1 })
+    await until(() => services.sweepStore.get(id).trialList[0].epochsDone >= 1, 'a first epoch')
+    services.close() // the app quits: the trial is interrupted, not cancelled
+    services = open()
+    const stopped = services.sweepStore.get(id)
+    expect(stopped.status).toBe('interrupted')
+    expect(stopped.trialList.map((t) => t.state)).toEqual(['interrupted', 'queued'])
+    // Running the same sweep file again finds it.
+    expect(services.sweepStore.findUnfinished(normalizeSweepConfig(config))).toBe(id)
+    await services.handlers.resumeSweep({ id, parallel: 1, threadsPerTrial: 1 })
+    expect(await services.sweeps.finished(id)).toBe('completed')
+    const done = services.sweepStore.get(id)
+    expect(done.trialList.map((t) => [t.state, t.epochsDone])).toEqual([
+      ['completed', 3],
+      ['completed', 3]
+    ])
+    const attempts = services.store.db
+      .prepare('SELECT attempts FROM sweep_trials WHERE sweep_id = ? ORDER BY trial')
+      .all(id) as { attempts: number }[]
+    expect(attempts.map((a) => a.attempts)).toEqual([2, 1])
+  })
+})

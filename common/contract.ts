@@ -141,6 +141,15 @@ export interface RunStatusChange {
   error: string | null
 }
 
+/**
+ * Runs written by any process on the database since the last such event: their summaries as the list shows them
+ * (new, renamed, a new epoch, finished…), and the ids of runs deleted.
+ */
+export interface RunsChanged {
+  runs: RunSummary[]
+  removed: RunId[]
+}
+
 export interface RunComparison {
   runs: RunDetail[]
   /** Config keys (dotted paths) whose values differ between the runs, with each run's value. */
@@ -307,6 +316,7 @@ export interface Events {
   'training:epoch': TrainingEpoch
   'training:note': TrainingNote
   'runs:status': RunStatusChange
+  'runs:changed': RunsChanged
 }
 
 export type CallName = keyof Calls
@@ -457,7 +467,8 @@ export const events = {
   'training:progress': { method: 'onTrainingProgress' },
   'training:epoch': { method: 'onTrainingEpoch' },
   'training:note': { method: 'onTrainingNote' },
-  'runs:status': { method: 'onRunStatus' }
+  'runs:status': { method: 'onRunStatus' },
+  'runs:changed': { method: 'onRunsChanged' }
 } as const satisfies { [K in EventName]: { method: string } }
 
 /** Events by the name main uses for them: the method name the page subscribes with (`onTrainingProgress`). */

@@ -16,6 +16,7 @@ import { basename, join } from 'node:path'
 import { defaultDbPath, findAppRoot } from './paths'
 import { nodeWorkerSpawner, TrainingHost, type SpawnWorker } from './training/host'
 import { RunStore } from './runs/store'
+import { RunWatcher } from './runs/watch'
 import { metricsCsv } from './runs/csv'
 import { loadDataset, previewDataset, type LoadedDataset } from './datasets'
 import { loadEngine } from './engine'
@@ -46,6 +47,8 @@ export class Services {
   /** onnxruntime sessions, cached; they run in a worker thread so the event loop stays free. */
   readonly inference = new InferenceService()
   private readonly emitter = new EventEmitter()
+  /** What every process writes to the database, as events; started by the doors (see watchDatabase). */
+  private readonly watcher: RunWatcher
 
   constructor(readonly opts: ServicesOptions) {
     this.dbPath = opts.dbPath ?? defaultDbPath(opts.home)
@@ -56,10 +59,26 @@ export class Services {
     const spawn = opts.spawnWorker ?? nodeWorkerSpawner(join(findAppRoot(__dirname), 'out', 'main', 'worker.js'))
     this.training = new TrainingHost(this.store, spawn, opts.home, {
       progress: (p) => this.emit('onTrainingProgress', p),
-      epoch: (runId, metrics) => this.emit('onTrainingEpoch', { runId, metrics }),
+      epoch: (runId, metrics) => {
+        this.watcher.noteEpoch(runId, metrics.epoch)
+        this.emit('onTrainingEpoch', { runId, metrics })
+      },
       note: (runId, text) => this.emit('onTrainingNote', { runId, text }),
-      status: (runId, status, error) => this.emit('onRunStatus', { runId, status, error })
+      status: (runId, status, error) => {
+        this.watcher.noteStatus(runId, status)
+        this.emit('onRunStatus', { runId, status, error })
+      }
     })
+    this.watcher = new RunWatcher(
+      this.store,
+      {
+        changed: (c) => this.emit('onRunsChanged', c),
+        status: (s) => this.emit('onRunStatus', s),
+        epoch: (runId, metrics) => this.emit('onTrainingEpoch', { runId, metrics }),
+        progress: (p) => this.emit('onTrainingProgress', p)
+      },
+      (runId) => this.training.isActive(runId)
+    )
     this.handlers = this.buildHandlers()
   }
 
@@ -73,7 +92,16 @@ export class Services {
     this.emitter.emit(event, payload)
   }
 
+  /**
+   * Sends as events what any process writes to the database (runs created, progressing, finished, deleted), within
+   * `intervalMs`. The doors call it; a one-shot CLI command does not need it.
+   */
+  watchDatabase(intervalMs = 250): void {
+    this.watcher.start(intervalMs)
+  }
+
   close(): void {
+    this.watcher.stop()
     this.training.stopAll()
     void this.inference.close()
     this.emitter.removeAllListeners()
@@ -129,7 +157,12 @@ export class Services {
               })
       }),
       cancelTraining: ({ runId }) => this.training.cancel(runId),
-      activeTraining: () => this.training.activeProgress(),
+      activeTraining: () => {
+        // This process's runs, then those another process trains (their progress as it last saved it).
+        const local = this.training.activeProgress()
+        const others = store.runningProgress().filter((p) => !this.training.isActive(p.runId))
+        return [...local, ...others]
+      },
       getRunArtifacts: ({ id }) => ({
         checkpoints: (['best', 'last'] as const).flatMap((kind) => {
           const c = store.checkpoint(id, kind)

@@ -62,6 +62,8 @@ interface ActiveRun {
   cancelled: boolean
   settled: boolean
   started: number
+  /** When the progress was last saved for other processes (ms). */
+  progressSaved: number
   done: Promise<RunStatus>
   resolve: (s: RunStatus) => void
 }
@@ -141,6 +143,11 @@ export class TrainingHost {
     return [...this.active.values()].flatMap((r) => (r.progress ? [r.progress] : []))
   }
 
+  /** Whether this process trains the run now. */
+  isActive(runId: RunId): boolean {
+    return this.active.has(runId)
+  }
+
   /** Stops every run (the app is quitting): each is marked cancelled. */
   stopAll(): void {
     for (const id of this.active.keys()) this.cancel(id)
@@ -160,6 +167,7 @@ export class TrainingHost {
       cancelled: false,
       settled: false,
       started: Date.now(),
+      progressSaved: 0,
       done,
       resolve
     }
@@ -247,6 +255,12 @@ export class TrainingHost {
           wallSeconds: (Date.now() - run.started) / 1000
         })
         this.batchRows.set(run.runId, rows)
+        // Doors in other processes read it from the database: about once a second, and at each epoch's end.
+        const now = Date.now()
+        if (now - run.progressSaved >= 1000 || m.batch === m.batches) {
+          run.progressSaved = now
+          this.store.setProgress(run.runId, run.progress)
+        }
         this.events.progress(run.progress)
         break
       }

@@ -139,6 +139,7 @@ describe('Electron IPC door', () => {
       }
     })
     services.emit('onTrainingNote', { runId, text: 'loading data' })
+    services.emit('onRunsChanged', { runs: [], removed: [runId] })
     expect(sent.sort()).toEqual([...eventNames].sort())
     off()
   })

@@ -121,6 +121,12 @@ export function useRun(id: Ref<number>) {
     api.onTrainingNote((n) => {
       if (n.runId === id.value) notes.value = [...notes.value.slice(-19), n.text]
     }),
+    api.onRunsChanged((c) => {
+      // Another process (or this one) changed the run: its name, figures and epochs count follow.
+      const now = c.runs.find((r) => r.id === id.value)
+      if (now && detail.value && detail.value.id === now.id) detail.value = { ...detail.value, ...now }
+      if (c.removed.includes(id.value)) error.value = `run ${id.value} was deleted`
+    }),
     api.onRunStatus((s) => {
       if (s.runId !== id.value) return
       status.value = s.status

@@ -74,11 +74,17 @@ export interface EpochMetrics {
   samplesPerSecond: number | null
 }
 
-/** One progress report of a run (up to ~10 a second while it trained): running means over the epoch so far. */
+/**
+ * One reported step of a run (up to ~10 a second while it trained): the loss and accuracy of its training batches
+ * since the previous report, `batches` of them ending at `batch` of `epoch` (global `step`), never reaching into the
+ * previous epoch. A run recorded before RNN Lab kept these has `batches` null: its figures are running means over the
+ * epoch so far.
+ */
 export interface BatchMetrics {
   step: number
   epoch: number
   batch: number
+  batches: number | null
   loss: number
   accuracy: number | null
   wallSeconds: number
@@ -129,8 +135,14 @@ export interface TrainingProgress {
   epochs: number
   batch: number
   batches: number
+  /** Running means over the epoch so far, as Keras's progress bar shows them. */
   loss: number
   accuracy: number | null
+  /** The global step ((epoch − 1) × batches + batch) and the means over the batches since the previous report. */
+  step: number
+  stepLoss: number
+  stepAccuracy: number | null
+  stepBatches: number
   samplesPerSecond: number
   etaSeconds: number | null
 }
@@ -286,7 +298,8 @@ export interface Calls {
   'runs:delete': (arg: { id: RunId }) => void
   'runs:restore': (arg: { id: RunId }) => void
   'runs:compare': (arg: { ids: RunId[] }) => RunComparison
-  'runs:metricsCsv': (arg: { ids: RunId[] }) => string
+  /** Per epoch (the default), or per reported step. */
+  'runs:metricsCsv': (arg: { ids: RunId[]; per?: 'epoch' | 'step' }) => string
   'models:summary': (arg: { config: unknown }) => ModelSummaryReply
   'datasets:preview': (arg: { dataset: DatasetSpec }) => DatasetPreview
   'training:start': (request: TrainingStartRequest) => { runId: RunId }
@@ -381,7 +394,15 @@ export const calls = {
   'runs:delete': { method: 'deleteRun', validate: runIdArg },
   'runs:restore': { method: 'restoreRun', validate: runIdArg },
   'runs:compare': { method: 'compareRuns', validate: runIdsArg },
-  'runs:metricsCsv': { method: 'metricsCsv', validate: runIdsArg },
+  'runs:metricsCsv': {
+    method: 'metricsCsv',
+    validate: (arg) => {
+      const per = readObject(arg, 'argument').per ?? undefined
+      if (per !== undefined && per !== 'epoch' && per !== 'step')
+        throw new ContractError('per', `expected "epoch" or "step", got ${JSON.stringify(per)}`)
+      return { ...runIdsArg(arg), per }
+    }
+  },
   'models:summary': { method: 'summarizeModel', validate: configArg },
   'datasets:preview': {
     method: 'previewDataset',

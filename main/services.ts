@@ -17,7 +17,7 @@ import { defaultDbPath, findAppRoot } from './paths'
 import { nodeWorkerSpawner, TrainingHost, type SpawnWorker } from './training/host'
 import { RunStore } from './runs/store'
 import { RunWatcher } from './runs/watch'
-import { metricsCsv } from './runs/csv'
+import { metricsCsv, stepsCsv } from './runs/csv'
 import { loadDataset, previewDataset, type LoadedDataset } from './datasets'
 import { loadEngine } from './engine'
 import { exportRun, predictWith } from './onnx/service'
@@ -143,7 +143,10 @@ export class Services {
         const runs = ids.map((id) => store.getRun(id))
         return { runs, differences: configDifferences(runs.map((r) => r.config)) }
       },
-      metricsCsv: ({ ids }) => metricsCsv(ids.map((id) => store.getRun(id))),
+      metricsCsv: ({ ids, per }) =>
+        per === 'step'
+          ? stepsCsv(ids.map((id) => ({ run: store.getSummary(id), steps: store.getBatches(id) })))
+          : metricsCsv(ids.map((id) => store.getRun(id))),
       summarizeModel: async ({ config }) => summarizeRunConfig(normalizeRunConfig(config), this.opts.home),
       previewDataset: ({ dataset }) => previewDataset(dataset, { home: this.opts.home }),
       startTraining: ({ config, resume, threads, baseDir, initFrom }) => ({

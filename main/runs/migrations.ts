@@ -112,6 +112,21 @@ export const migrations: readonly string[] = [
     INSERT OR REPLACE INTO run_changes (run_id, seq)
       VALUES (new.run_id, (SELECT coalesce(max(seq), 0) + 1 FROM run_changes));
   END;
+  `,
+  // 4: the loss and accuracy of each reported step: the mean over the batches since the previous report (batches of
+  // them, ending at batch), never since the epoch began. batch_metrics keeps the running means of older runs.
+  `
+  CREATE TABLE step_metrics (
+    run_id    INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    step      INTEGER NOT NULL,
+    epoch     INTEGER NOT NULL,
+    batch     INTEGER NOT NULL,
+    batches   INTEGER NOT NULL,
+    loss      REAL,
+    accuracy  REAL,
+    wall_s    REAL,
+    PRIMARY KEY (run_id, step)
+  );
   `
 ]
 

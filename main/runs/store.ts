@@ -39,7 +39,7 @@ export interface CheckpointRecord {
   bytes: number
 }
 
-/** Per-batch figures as the contract names them. */
+/** A reported step's figures as the contract names them (see BatchMetrics); a new run always has `batches`. */
 export type BatchRecord = BatchMetrics
 
 export interface RunStart {
@@ -227,12 +227,17 @@ export class RunStore {
       .run(id, m.epoch, m.loss, m.accuracy, m.valLoss, m.valAccuracy, m.learningRate, m.seconds, m.samplesPerSecond)
   }
 
+  /** Records reported steps: each the mean over the `batches` batches since the previous report. */
   recordBatches(id: RunId, rows: BatchRecord[]): void {
     const insert = this.db.prepare(
-      `INSERT OR REPLACE INTO batch_metrics (run_id, step, epoch, batch, loss, accuracy, wall_s) VALUES (?, ?, ?, ?, ?, ?, ?)`
+      `INSERT OR REPLACE INTO step_metrics (run_id, step, epoch, batch, batches, loss, accuracy, wall_s)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
     )
     this.db.transaction(() => {
-      for (const r of rows) insert.run(id, r.step, r.epoch, r.batch, r.loss, r.accuracy, r.wallSeconds)
+      for (const r of rows) {
+        if (r.batches === null) throw new Error(`step ${r.step}: the number of batches it averages is missing`)
+        insert.run(id, r.step, r.epoch, r.batch, r.batches, r.loss, r.accuracy, r.wallSeconds)
+      }
     })()
   }
 
@@ -298,11 +303,23 @@ export class RunStore {
     return row.path
   }
 
+  /**
+   * A run's reported steps in order. A run recorded before per-step means were kept has only running means over
+   * each epoch so far (batch_metrics): those come back with `batches` null.
+   */
   getBatches(id: RunId): BatchRecord[] {
     this.row(id)
+    const steps = this.db
+      .prepare(
+        `SELECT step, epoch, batch, batches, loss, accuracy, wall_s AS wallSeconds FROM step_metrics
+         WHERE run_id = ? ORDER BY step`
+      )
+      .all(id) as BatchRecord[]
+    if (steps.length > 0) return steps
     return this.db
       .prepare(
-        `SELECT step, epoch, batch, loss, accuracy, wall_s AS wallSeconds FROM batch_metrics WHERE run_id = ? ORDER BY step`
+        `SELECT step, epoch, batch, NULL AS batches, loss, accuracy, wall_s AS wallSeconds FROM batch_metrics
+         WHERE run_id = ? ORDER BY step`
       )
       .all(id) as BatchRecord[]
   }

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import type { RunConfig } from '../../common/config'
 import type { EpochMetrics, RunId, RunStatus, TrainingProgress } from '../../common/contract'
 import { inferInputShape, modelFacts, summarize } from '../../common/model'
-import type { RunStore } from '../runs/store'
+import type { BatchRecord, RunStore } from '../runs/store'
 import { engineSpec } from '../engine/spec'
 import type { HostMessage, TrainingJob, WorkerMessage } from './protocol'
 
@@ -78,10 +78,7 @@ export interface StartOptions {
 export class TrainingHost {
   private readonly active = new Map<RunId, ActiveRun>()
   /** Per-batch figures are kept at the rate they are reported (≤ 10 a second), written once per epoch. */
-  private readonly batchRows = new Map<
-    RunId,
-    { step: number; epoch: number; batch: number; loss: number; accuracy: number | null; wallSeconds: number }[]
-  >()
+  private readonly batchRows = new Map<RunId, BatchRecord[]>()
 
   constructor(
     private readonly store: RunStore,
@@ -234,6 +231,7 @@ export class TrainingHost {
         const elapsedEpochs = m.epoch - run.startEpoch + m.batch / m.batches
         const remainingEpochs = run.epochs - run.startEpoch + 1 - elapsedEpochs
         const perEpoch = m.seconds / (m.batch / m.batches)
+        const step = (m.epoch - 1) * m.batches + m.batch
         run.progress = {
           runId: run.runId,
           epoch: m.epoch,
@@ -242,16 +240,21 @@ export class TrainingHost {
           batches: m.batches,
           loss: m.loss,
           accuracy: m.accuracy,
+          step,
+          stepLoss: m.stepLoss,
+          stepAccuracy: m.stepAccuracy,
+          stepBatches: m.stepBatches,
           samplesPerSecond: m.samplesPerSecond,
           etaSeconds: m.batch > 0 && Number.isFinite(perEpoch) ? Math.max(0, remainingEpochs * perEpoch) : null
         }
         const rows = this.batchRows.get(run.runId) ?? []
         rows.push({
-          step: (m.epoch - 1) * m.batches + m.batch,
+          step,
           epoch: m.epoch,
           batch: m.batch,
-          loss: m.loss,
-          accuracy: m.accuracy,
+          batches: m.stepBatches,
+          loss: m.stepLoss,
+          accuracy: m.stepAccuracy,
           wallSeconds: (Date.now() - run.started) / 1000
         })
         this.batchRows.set(run.runId, rows)

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Browser } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { appRoot, launchBrowser, serve, type Served } from '../helpers/browser'
 import { tempDir } from '../helpers/tmp'
 import { openPage, shoot } from './page'
@@ -28,8 +28,8 @@ afterAll(async () => {
 })
 
 /** Starts `rnnlab train` in a process of its own on the served database; resolves with its exit code. */
-function trainWithCli(config: unknown): Promise<number | null> {
-  const file = join(dir.path, 'cli.json')
+function trainWithCli(config: { name: string }): Promise<number | null> {
+  const file = join(dir.path, `${config.name}.json`)
   writeFileSync(file, JSON.stringify(config))
   const child = spawn(process.execPath, [join(appRoot, 'bin', 'rnnlab.js'), 'train', file, '--db', db], {
     cwd: appRoot,
@@ -39,22 +39,44 @@ function trainWithCli(config: unknown): Promise<number | null> {
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)))
 }
 
+/** Epochs of a second or more on a quiet machine, so that each epoch is seen in the list and has many steps. */
+const cliConfig = (name: string, seed: number) => ({
+  name,
+  dataset: { source: 'mnist-sample' },
+  model: {
+    layers: [
+      { type: 'bidirectional', layer: { type: 'lstm', units: 64 } },
+      { type: 'dense', units: 10, activation: 'softmax' }
+    ]
+  },
+  training: { epochs: 3, batchSize: 32, seed }
+})
+
+type Drawn = { label: string; points: { x: number; y: number }[]; faint?: boolean }[]
+/** The series a chart drew (the chart keeps them on its canvas). */
+const drawnSeries = (page: Page, index: number) =>
+  page.evaluate(
+    (i) =>
+      (document.querySelectorAll('.metric-chart canvas')[i] as HTMLCanvasElement & { series: Drawn }).series.map(
+        (s) => ({ label: s.label, points: s.points, faint: s.faint })
+      ),
+    index
+  )
+/** A series cut at its breaks (points whose y is not a number): one piece an epoch. */
+function pieces(points: { x: number; y: number }[]): { x: number; y: number }[][] {
+  const out: { x: number; y: number }[][] = [[]]
+  for (const p of points) {
+    if (p.y === null || !Number.isFinite(p.y)) out.push([])
+    else out[out.length - 1].push(p)
+  }
+  return out
+}
+
 describe('live across processes', () => {
   it('shows a CLI training as it happens: the run appears, its epochs advance, it completes', async () => {
     const list = await openPage(browser, served, { hash: '#/runs' })
     await list.page.getByRole('heading', { name: 'No runs yet' }).waitFor()
-    // Epochs of a second or more on a quiet machine, so that each epoch is seen in the list.
-    const exit = trainWithCli({
-      name: 'from-the-cli',
-      dataset: { source: 'mnist-sample' },
-      model: {
-        layers: [
-          { type: 'bidirectional', layer: { type: 'lstm', units: 64 } },
-          { type: 'dense', units: 10, activation: 'softmax' }
-        ]
-      },
-      training: { epochs: 3, batchSize: 32, seed: 3 }
-    })
+    const exit = trainWithCli(cliConfig('from-the-cli', 3))
     const row = list.page.locator('tbody tr', { hasText: 'from-the-cli' })
     await row.waitFor({ timeout: 60_000 })
     const runId = Number(await row.getAttribute('data-run-id'))
@@ -88,7 +110,8 @@ describe('live across processes', () => {
       await list.page.waitForTimeout(100)
     }
     expect(await exit).toBe(0)
-    expect(seenEpochs.at(-1)).toBe('3/3')
+    // The status may have turned between reading the epochs and reading it: the row reads 3/3 then.
+    await expect.poll(async () => (await epochCell.textContent())?.trim()).toBe('3/3')
     // Epochs show up one by one (a quick machine may skip none; a loaded one may coalesce one step at most).
     expect(seenEpochs.filter((t) => /^[12]\/3$/.test(t)).length).toBeGreaterThanOrEqual(1)
     expect(sawProgress).toBe(true)
@@ -104,6 +127,67 @@ describe('live across processes', () => {
     await detail.page.getByTestId('run-stats').waitFor()
     await shoot(detail.page, 'live-cli-run-done-1280x800-dark')
 
+    // True per-step losses: no sawtooth. Epoch 1's last step is the loss of its last batches, well below the epoch's
+    // mean (a running mean would end on it), and epoch 2 starts where epoch 1 ended, not back up at a mean.
+    const loss = await drawnSeries(detail.page, 0)
+    const epochMeans = loss.find((s) => s.label === 'train (epoch)')!.points
+    const [e1, e2, e3] = pieces(loss.find((s) => s.label === 'train (per step)')!.points)
+    expect(e1.length).toBeGreaterThan(3)
+    expect(e2.length).toBeGreaterThan(3)
+    expect(e3.length).toBeGreaterThan(3)
+    // A step may hold a single batch (on a loaded machine): the median of three steps stands for a curve's end.
+    const median = (list: { y: number }[]) => list.map((p) => p.y).sort((a, b) => a - b)[1]
+    const end1 = median(e1.slice(-3))
+    const drop = e1[0].y - end1
+    expect(drop).toBeGreaterThan(0.5)
+    expect(end1).toBeLessThan(epochMeans[0].y - 0.1)
+    const across = Math.abs(median(e2.slice(0, 3)) - end1)
+    expect(across, JSON.stringify({ end1: e1.slice(-3), start2: e2.slice(0, 3) })).toBeLessThan(0.3 * drop)
+
+    expect(list.problems).toEqual([])
+    expect(detail.problems).toEqual([])
+    await list.page.context().close()
+    await detail.page.context().close()
+  }, 300_000)
+
+  it('compares two CLI runs by step, smoothed over the faint raw curve, broken between epochs; a CLI delete shows', async () => {
+    const list = await openPage(browser, served, { hash: '#/runs' })
+    const first = list.page.locator('tbody tr', { hasText: 'from-the-cli' })
+    await first.waitFor()
+    expect(await trainWithCli(cliConfig('second-cli-run', 4))).toBe(0)
+    const row = list.page.locator('tbody tr', { hasText: 'second-cli-run' })
+    await expect.poll(() => row.locator('.status').textContent(), { timeout: 30_000 }).toBe('completed')
+    const ids = [Number(await first.getAttribute('data-run-id')), Number(await row.getAttribute('data-run-id'))]
+    const runId = ids[1]
+
+    for (const look of [
+      { width: 1280, height: 800, colorScheme: 'light' as const },
+      { width: 1920, height: 1080, colorScheme: 'dark' as const }
+    ]) {
+      const { page, problems } = await openPage(browser, served, { ...look, hash: `#/compare?ids=${ids.join(',')}` })
+      await page.getByLabel('Metric').selectOption('loss')
+      await page.getByLabel('X axis').selectOption('step')
+      await page.getByRole('checkbox', { name: 'Smoothing' }).check()
+      await expect
+        .poll(async () => (await drawnSeries(page, 0)).filter((s) => s.faint).length, { timeout: 30_000 })
+        .toBe(2)
+      const drawn = await drawnSeries(page, 0)
+      for (const id of ids) {
+        const raw = drawn.find((s) => s.faint && s.label.startsWith(`#${id} `))!
+        const smoothed = drawn.find((s) => !s.faint && s.label.startsWith(`#${id} `))!
+        // Three epochs, three pieces, in the raw curve and the smoothed one alike.
+        expect(pieces(raw.points).map((p) => p.length > 3)).toEqual([true, true, true])
+        expect(pieces(smoothed.points)).toHaveLength(3)
+        // Smoothing starts where the raw curve starts (debiased), and follows it down.
+        expect(smoothed.points[0].y).toBeCloseTo(raw.points[0].y, 9)
+        expect(smoothed.points.at(-1)!.y).toBeLessThan(smoothed.points[0].y / 2)
+      }
+      await page.waitForTimeout(300) // the charts redraw at most every 100 ms
+      await shoot(page, `compare-steps-smoothed-${look.width}x${look.height}-${look.colorScheme}`)
+      expect(problems).toEqual([])
+      await page.context().close()
+    }
+
     // Deleted elsewhere (here through the CLI's own door, another process): the row goes away without a reload.
     const del = spawn(process.execPath, [join(appRoot, 'bin', 'rnnlab.js'), 'delete', String(runId), '--db', db], {
       cwd: appRoot,
@@ -112,7 +196,7 @@ describe('live across processes', () => {
     })
     expect(await new Promise((resolve) => del.once('exit', resolve))).toBe(0)
     await expect.poll(() => row.count(), { timeout: 30_000 }).toBe(0)
+    expect(await first.count()).toBe(1)
     expect(list.problems).toEqual([])
-    expect(detail.problems).toEqual([])
-  })
+  }, 300_000)
 })

@@ -79,7 +79,15 @@ describe('live across processes', () => {
         seen.some((s) => s.event === 'onRunStatus' && (s.payload as { status: string }).status === 'running')
       )
       const progress = { runId: id, epoch: 1, epochs: 2, batch: 3, batches: 10, loss: 2, accuracy: 0.2 }
-      writer.setProgress(id, { ...progress, samplesPerSecond: 50, etaSeconds: 4 })
+      writer.setProgress(id, {
+        ...progress,
+        step: 3,
+        stepLoss: 1.9,
+        stepAccuracy: 0.25,
+        stepBatches: 2,
+        samplesPerSecond: 50,
+        etaSeconds: 4
+      })
       await until('the progress', () => seen.some((s) => s.event === 'onTrainingProgress'))
       expect(seen.find((s) => s.event === 'onTrainingProgress')!.payload).toMatchObject(progress)
       // A page opened now gets the other process's run as training, with its last progress.

@@ -77,11 +77,17 @@ export interface EpochMetrics {
   samplesPerSecond: number | null
 }
 
-/** One progress report of a run (up to ~10 a second while it trained): running means over the epoch so far. */
+/**
+ * One reported step of a run (up to ~10 a second while it trained): the loss and accuracy of its training batches
+ * since the previous report, `batches` of them ending at `batch` of `epoch` (global `step`), never reaching into the
+ * previous epoch. A run recorded before RNN Lab kept these has `batches` null: its figures are running means over the
+ * epoch so far.
+ */
 export interface BatchMetrics {
   step: number
   epoch: number
   batch: number
+  batches: number | null
   loss: number
   accuracy: number | null
   wallSeconds: number
@@ -132,8 +138,14 @@ export interface TrainingProgress {
   epochs: number
   batch: number
   batches: number
+  /** Running means over the epoch so far, as Keras's progress bar shows them. */
   loss: number
   accuracy: number | null
+  /** The global step ((epoch − 1) × batches + batch) and the means over the batches since the previous report. */
+  step: number
+  stepLoss: number
+  stepAccuracy: number | null
+  stepBatches: number
   samplesPerSecond: number
   etaSeconds: number | null
 }
@@ -142,6 +154,15 @@ export interface RunStatusChange {
   runId: RunId
   status: RunStatus
   error: string | null
+}
+
+/**
+ * Runs written by any process on the database since the last such event: their summaries as the list shows them
+ * (new, renamed, a new epoch, finished…), and the ids of runs deleted.
+ */
+export interface RunsChanged {
+  runs: RunSummary[]
+  removed: RunId[]
 }
 
 export interface RunComparison {
@@ -347,7 +368,8 @@ export interface Calls {
   'runs:delete': (arg: { id: RunId }) => void
   'runs:restore': (arg: { id: RunId }) => void
   'runs:compare': (arg: { ids: RunId[] }) => RunComparison
-  'runs:metricsCsv': (arg: { ids: RunId[] }) => string
+  /** Per epoch (the default), or per reported step. */
+  'runs:metricsCsv': (arg: { ids: RunId[]; per?: 'epoch' | 'step' }) => string
   'models:summary': (arg: { config: unknown }) => ModelSummaryReply
   'datasets:preview': (arg: { dataset: DatasetSpec }) => DatasetPreview
   'training:start': (request: TrainingStartRequest) => { runId: RunId }
@@ -382,6 +404,7 @@ export interface Events {
   'training:epoch': TrainingEpoch
   'training:note': TrainingNote
   'runs:status': RunStatusChange
+  'runs:changed': RunsChanged
 }
 
 export type CallName = keyof Calls
@@ -446,7 +469,15 @@ export const calls = {
   'runs:delete': { method: 'deleteRun', validate: runIdArg },
   'runs:restore': { method: 'restoreRun', validate: runIdArg },
   'runs:compare': { method: 'compareRuns', validate: runIdsArg },
-  'runs:metricsCsv': { method: 'metricsCsv', validate: runIdsArg },
+  'runs:metricsCsv': {
+    method: 'metricsCsv',
+    validate: (arg) => {
+      const per = readObject(arg, 'argument').per ?? undefined
+      if (per !== undefined && per !== 'epoch' && per !== 'step')
+        throw new ContractError('per', `expected "epoch" or "step", got ${JSON.stringify(per)}`)
+      return { ...runIdsArg(arg), per }
+    }
+  },
   'models:summary': { method: 'summarizeModel', validate: configArg },
   'datasets:preview': {
     method: 'previewDataset',
@@ -558,7 +589,8 @@ export const events = {
   'training:progress': { method: 'onTrainingProgress' },
   'training:epoch': { method: 'onTrainingEpoch' },
   'training:note': { method: 'onTrainingNote' },
-  'runs:status': { method: 'onRunStatus' }
+  'runs:status': { method: 'onRunStatus' },
+  'runs:changed': { method: 'onRunsChanged' }
 } as const satisfies { [K in EventName]: { method: string } }
 
 /** Events by the name main uses for them: the method name the page subscribes with (`onTrainingProgress`). */

@@ -19,7 +19,8 @@ import { removeUnreferenced } from './training/checkpoints'
 import { RunStore } from './runs/store'
 import { SweepRunner } from './sweeps/runner'
 import { SweepStore } from './sweeps/store'
-import { metricsCsv } from './runs/csv'
+import { RunWatcher } from './runs/watch'
+import { metricsCsv, stepsCsv } from './runs/csv'
 import { loadDataset, previewDataset, type LoadedDataset } from './datasets'
 import { loadEngine } from './engine'
 import { exportRun, predictWith } from './onnx/service'
@@ -56,6 +57,8 @@ export class Services {
   /** onnxruntime sessions, cached; they run in a worker thread so the event loop stays free. */
   readonly inference = new InferenceService()
   private readonly emitter = new EventEmitter()
+  /** What every process writes to the database, as events; started by the doors (see watchDatabase). */
+  private readonly watcher: RunWatcher
 
   constructor(readonly opts: ServicesOptions) {
     this.dbPath = opts.dbPath ?? defaultDbPath(opts.home)
@@ -75,13 +78,27 @@ export class Services {
       {
         progress: (p) => this.emit('onTrainingProgress', p),
         epoch: (runId, metrics) => {
+          this.watcher.noteEpoch(runId, metrics.epoch)
           this.emit('onTrainingEpoch', { runId, metrics })
           this.sweeps.onEpoch(runId, metrics)
         },
         note: (runId, text) => this.emit('onTrainingNote', { runId, text }),
-        status: (runId, status, error) => this.emit('onRunStatus', { runId, status, error })
+        status: (runId, status, error) => {
+          this.watcher.noteStatus(runId, status)
+          this.emit('onRunStatus', { runId, status, error })
+        }
       },
       { dbRetryLimitMs: opts.dbRetryLimitMs }
+    )
+    this.watcher = new RunWatcher(
+      this.store,
+      {
+        changed: (c) => this.emit('onRunsChanged', c),
+        status: (s) => this.emit('onRunStatus', s),
+        epoch: (runId, metrics) => this.emit('onTrainingEpoch', { runId, metrics }),
+        progress: (p) => this.emit('onTrainingProgress', p)
+      },
+      (runId) => this.training.isTraining(runId)
     )
     this.sweeps = new SweepRunner(this.store, this.sweepStore, this.training, isProcessAlive, () => ({
       memoryLimitBytes: machineMemoryLimit()
@@ -99,7 +116,16 @@ export class Services {
     this.emitter.emit(event, payload)
   }
 
+  /**
+   * Sends as events what any process writes to the database (runs created, progressing, finished, deleted), within
+   * `intervalMs`. The doors call it; a one-shot CLI command does not need it.
+   */
+  watchDatabase(intervalMs = 250): void {
+    this.watcher.start(intervalMs)
+  }
+
   close(): void {
+    this.watcher.stop()
     // A sweep running here stays resumable: its trials are interrupted, not cancelled.
     this.sweeps.detachAll()
     this.training.stopAll()
@@ -143,7 +169,10 @@ export class Services {
         const runs = ids.map((id) => store.getRun(id))
         return { runs, differences: configDifferences(runs.map((r) => r.config)) }
       },
-      metricsCsv: ({ ids }) => metricsCsv(ids.map((id) => store.getRun(id))),
+      metricsCsv: ({ ids, per }) =>
+        per === 'step'
+          ? stepsCsv(ids.map((id) => ({ run: store.getSummary(id), steps: store.getBatches(id) })))
+          : metricsCsv(ids.map((id) => store.getRun(id))),
       summarizeModel: async ({ config }) => summarizeRunConfig(normalizeRunConfig(config), this.opts.home),
       previewDataset: ({ dataset }) => previewDataset(dataset, { home: this.opts.home }),
       startTraining: ({ config, resume, threads, baseDir, initFrom }) => ({
@@ -162,7 +191,12 @@ export class Services {
         if (!this.training.isTraining(runId)) store.recoverInterrupted(isProcessAlive, hostname())
         this.training.cancel(runId)
       },
-      activeTraining: () => this.training.activeProgress(),
+      activeTraining: () => {
+        // This process's runs, then those another process trains (their progress as it last saved it).
+        const local = this.training.activeProgress()
+        const others = store.runningProgress().filter((p) => !this.training.isTraining(p.runId))
+        return [...local, ...others]
+      },
       listSweeps: () => this.sweepStore.list(),
       getSweep: ({ id }) => this.sweepStore.get(id),
       createSweep: ({ config, parallel, threadsPerTrial, baseDir }) => ({

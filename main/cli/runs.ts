@@ -76,15 +76,26 @@ export const show = command({
 })
 
 export const metrics = command({
-  usage: 'rnnlab metrics <run> [--csv | --json]',
-  summary: 'print a run’s per-epoch metrics (CSV for spreadsheets, JSON for scripts)',
-  options: { csv: { type: 'boolean' } },
+  usage: 'rnnlab metrics <run> [--csv | --json] [--steps]',
+  summary:
+    'print a run’s per-epoch metrics, or with --steps the loss and accuracy of each reported step (CSV for spreadsheets, JSON for scripts)',
+  options: { csv: { type: 'boolean' }, steps: { type: 'boolean' } },
   readsOnly: true,
   run: async (args, ctx) => {
     const [id] = runIds(args, ctx, 1, 1, metrics.usage)
     const { handlers } = ctx.services()
+    const per = args.values.steps ? 'step' : 'epoch'
     if (args.values.csv) {
-      ctx.out((await handlers.metricsCsv({ ids: [id] })).trimEnd())
+      ctx.out((await handlers.metricsCsv({ ids: [id], per })).trimEnd())
+      return 0
+    }
+    if (per === 'step') {
+      // The table would be thousands of lines: CSV unless JSON is asked for.
+      ctx.out(
+        args.values.json
+          ? JSON.stringify(await handlers.getRunBatches({ id }), null, 2)
+          : (await handlers.metricsCsv({ ids: [id], per })).trimEnd()
+      )
       return 0
     }
     const run = await handlers.getRun({ id })

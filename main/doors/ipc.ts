@@ -30,6 +30,8 @@ export function registerIpc(
 
 /** Forwards every contract event to `send` (which delivers it to each open window). */
 export function forwardEvents(services: Services, send: (channel: string, payload: unknown) => void): () => void {
+  // The windows see what other processes (the CLI, `rnnlab serve`) write to the database too.
+  services.watchDatabase()
   // `send` runs inside the training host's callbacks: a window that cannot take an event must not break a run.
   const offs = eventNames.map((name) =>
     services.on(events[name].method, (payload) => {

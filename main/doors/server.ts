@@ -133,6 +133,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   }
 
   const root = normalize(opts.rendererDir)
+  // Pages see what other processes (the CLI, the app) write to the database too.
+  opts.services.watchDatabase()
 
   async function serveFile(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     const file = normalize(join(root, path === '/' ? '/index.html' : path))

@@ -118,6 +118,50 @@ export const migrations: readonly string[] = [
     attempts     INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (sweep_id, trial)
   );
+  `,
+  // 5: every process on the database sees what the others change. Each run's latest change gets the next number in
+  // run_changes (one row a run, so the table never grows beyond the runs), written by triggers inside the writer's
+  // own transaction: a door reads the rows numbered above its cursor and re-reads only those runs. progress_json is
+  // the training process's latest progress (about once a second), for doors in other processes.
+  `
+  CREATE TABLE run_changes (
+    run_id  INTEGER PRIMARY KEY,
+    seq     INTEGER NOT NULL
+  );
+  CREATE INDEX run_changes_seq ON run_changes(seq);
+  ALTER TABLE runs ADD COLUMN progress_json TEXT;
+  CREATE TRIGGER runs_changed_insert AFTER INSERT ON runs BEGIN
+    INSERT OR REPLACE INTO run_changes (run_id, seq) VALUES (new.id, (SELECT coalesce(max(seq), 0) + 1 FROM run_changes));
+  END;
+  CREATE TRIGGER runs_changed_update AFTER UPDATE ON runs BEGIN
+    INSERT OR REPLACE INTO run_changes (run_id, seq) VALUES (new.id, (SELECT coalesce(max(seq), 0) + 1 FROM run_changes));
+  END;
+  CREATE TRIGGER runs_changed_delete AFTER DELETE ON runs BEGIN
+    INSERT OR REPLACE INTO run_changes (run_id, seq) VALUES (old.id, (SELECT coalesce(max(seq), 0) + 1 FROM run_changes));
+  END;
+  CREATE TRIGGER epochs_changed_insert AFTER INSERT ON epoch_metrics BEGIN
+    INSERT OR REPLACE INTO run_changes (run_id, seq)
+      VALUES (new.run_id, (SELECT coalesce(max(seq), 0) + 1 FROM run_changes));
+  END;
+  CREATE TRIGGER epochs_changed_update AFTER UPDATE ON epoch_metrics BEGIN
+    INSERT OR REPLACE INTO run_changes (run_id, seq)
+      VALUES (new.run_id, (SELECT coalesce(max(seq), 0) + 1 FROM run_changes));
+  END;
+  `,
+  // 6: the loss and accuracy of each reported step: the mean over the batches since the previous report (batches of
+  // them, ending at batch), never since the epoch began. batch_metrics keeps the running means of older runs.
+  `
+  CREATE TABLE step_metrics (
+    run_id    INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    step      INTEGER NOT NULL,
+    epoch     INTEGER NOT NULL,
+    batch     INTEGER NOT NULL,
+    batches   INTEGER NOT NULL,
+    loss      REAL,
+    accuracy  REAL,
+    wall_s    REAL,
+    PRIMARY KEY (run_id, step)
+  );
   `
 ]
 

@@ -12,7 +12,8 @@ import type {
   RunQuery,
   RunStatus,
   RunSummary,
-  RunUpdate
+  RunUpdate,
+  TrainingProgress
 } from '../../common/contract'
 import { faultPoint } from '../fault-point'
 import { migrate } from './migrations'
@@ -38,7 +39,7 @@ export interface CheckpointRecord {
   bytes: number
 }
 
-/** Per-batch figures as the contract names them. */
+/** A reported step's figures as the contract names them (see BatchMetrics); a new run always has `batches`. */
 export type BatchRecord = BatchMetrics
 
 export interface RunStart {
@@ -75,6 +76,13 @@ interface RunRow {
   archived: number
   pid: number | null
   host: string | null
+  progress_json: string | null
+}
+
+/** A run changed by some connection: its id and the change's number (see migration 3). */
+export interface RunChange {
+  runId: RunId
+  seq: number
 }
 
 interface EpochRow {
@@ -164,6 +172,8 @@ function toEpoch(r: EpochRow): EpochMetrics {
 
 export class RunStore {
   readonly db: Database.Database
+  private readonly dataVersionStmt: Database.Statement
+  private readonly totalChangesStmt: Database.Statement
 
   /**
    * Opens (creating if needed) the database at `file`. `nativeBinding` is better-sqlite3's compiled module,
@@ -190,6 +200,8 @@ export class RunStore {
       this.db.pragma(`busy_timeout = ${busyTimeoutMs}`)
       this.db.pragma('foreign_keys = ON')
       if (!opts.readonly) migrate(this.db, file)
+      this.dataVersionStmt = this.db.prepare('PRAGMA data_version').pluck()
+      this.totalChangesStmt = this.db.prepare('SELECT total_changes()').pluck()
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e)
       throw new Error(msg.startsWith(file) ? msg : `${file}: cannot open the run database: ${msg}`, { cause: e })
@@ -242,7 +254,8 @@ export class RunStore {
       this.db
         .prepare(
           `UPDATE runs SET status = 'running', started_at = @t, engine_version = @engine_version, threads = @threads,
-                  cpu = @cpu, pid = @pid, host = @host, error = NULL, ended_at = NULL, stop_requested_at = NULL
+                  cpu = @cpu, pid = @pid, host = @host, error = NULL, ended_at = NULL, stop_requested_at = NULL,
+                  progress_json = NULL
            WHERE id = @id AND deleted_at IS NULL`
         )
         .run({
@@ -269,12 +282,17 @@ export class RunStore {
       .run(id, m.epoch, m.loss, m.accuracy, m.valLoss, m.valAccuracy, m.learningRate, m.seconds, m.samplesPerSecond)
   }
 
+  /** Records reported steps: each the mean over the `batches` batches since the previous report. */
   recordBatches(id: RunId, rows: BatchRecord[]): void {
     const insert = this.db.prepare(
-      `INSERT OR REPLACE INTO batch_metrics (run_id, step, epoch, batch, loss, accuracy, wall_s) VALUES (?, ?, ?, ?, ?, ?, ?)`
+      `INSERT OR REPLACE INTO step_metrics (run_id, step, epoch, batch, batches, loss, accuracy, wall_s)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
     )
     this.db.transaction(() => {
-      for (const r of rows) insert.run(id, r.step, r.epoch, r.batch, r.loss, r.accuracy, r.wallSeconds)
+      for (const r of rows) {
+        if (r.batches === null) throw new Error(`step ${r.step}: the number of batches it averages is missing`)
+        insert.run(id, r.step, r.epoch, r.batch, r.batches, r.loss, r.accuracy, r.wallSeconds)
+      }
     })()
   }
 
@@ -399,11 +417,23 @@ export class RunStore {
     return row.path
   }
 
+  /**
+   * A run's reported steps in order. A run recorded before per-step means were kept has only running means over
+   * each epoch so far (batch_metrics): those come back with `batches` null.
+   */
   getBatches(id: RunId): BatchRecord[] {
     this.row(id)
+    const steps = this.db
+      .prepare(
+        `SELECT step, epoch, batch, batches, loss, accuracy, wall_s AS wallSeconds FROM step_metrics
+         WHERE run_id = ? ORDER BY step`
+      )
+      .all(id) as BatchRecord[]
+    if (steps.length > 0) return steps
     return this.db
       .prepare(
-        `SELECT step, epoch, batch, loss, accuracy, wall_s AS wallSeconds FROM batch_metrics WHERE run_id = ? ORDER BY step`
+        `SELECT step, epoch, batch, NULL AS batches, loss, accuracy, wall_s AS wallSeconds FROM batch_metrics
+         WHERE run_id = ? ORDER BY step`
       )
       .all(id) as BatchRecord[]
   }
@@ -426,6 +456,7 @@ export class RunStore {
         .prepare(
           `UPDATE runs SET status = @status, error = @error, stop_reason = @stopReason, ended_at = @t, pid = NULL,
              stop_requested_at = NULL,
+             progress_json = NULL,
              duration_s = CASE WHEN started_at IS NULL THEN NULL
                                ELSE (julianday(@t) - julianday(started_at)) * 86400.0 END
            WHERE id = @id`
@@ -539,6 +570,68 @@ export class RunStore {
     const r = named(ref)
     if (!r) throw new RunNotFoundError(JSON.stringify(ref))
     return r.id
+  }
+
+  /** The latest progress of a running run, saved by its training process for doors in other processes. */
+  setProgress(id: RunId, p: TrainingProgress | null): void {
+    this.db
+      .prepare(`UPDATE runs SET progress_json = ? WHERE id = ? AND status = 'running'`)
+      .run(p === null ? null : JSON.stringify(p), id)
+  }
+
+  /** The saved progress of every run training now, in whichever process. */
+  runningProgress(): TrainingProgress[] {
+    const rows = this.db
+      .prepare(
+        `SELECT progress_json FROM runs WHERE status = 'running' AND deleted_at IS NULL AND progress_json IS NOT NULL`
+      )
+      .pluck()
+      .all() as string[]
+    return rows.map((j) => JSON.parse(j) as TrainingProgress)
+  }
+
+  /**
+   * SQLite's `PRAGMA data_version`: it changes whenever another connection (another process, or another store in this
+   * one) commits; reads no table, so it can be polled often.
+   */
+  dataVersion(): number {
+    return this.dataVersionStmt.get() as number
+  }
+
+  /** Rows this connection has written since it opened: what data_version does not count. */
+  totalChanges(): number {
+    return this.totalChangesStmt.get() as number
+  }
+
+  /** The number of the newest change to any run (0 before the first). */
+  lastChange(): number {
+    return (this.db.prepare('SELECT coalesce(max(seq), 0) FROM run_changes').pluck().get() as number) ?? 0
+  }
+
+  /** The runs changed after change number `seq`, oldest change first; each run once, with its newest change. */
+  changesSince(seq: number): RunChange[] {
+    return this.db
+      .prepare('SELECT run_id AS runId, seq FROM run_changes WHERE seq > ? ORDER BY seq')
+      .all(seq) as RunChange[]
+  }
+
+  /** A run as the list shows it with its saved progress, or null when it was deleted (or never existed). */
+  findRun(id: RunId): { summary: RunSummary; progress: TrainingProgress | null } | null {
+    const r = this.db.prepare(`SELECT * FROM runs WHERE id = ? AND deleted_at IS NULL`).get(id) as RunRow | undefined
+    if (!r) return null
+    return {
+      summary: this.summarize(r, this.epochs(id)),
+      progress: r.progress_json === null ? null : (JSON.parse(r.progress_json) as TrainingProgress)
+    }
+  }
+
+  /** The epochs of a run after `epoch`, in order. */
+  epochsAfter(id: RunId, epoch: number): EpochMetrics[] {
+    return (
+      this.db
+        .prepare(`SELECT * FROM epoch_metrics WHERE run_id = ? AND epoch > ? ORDER BY epoch`)
+        .all(id, epoch) as EpochRow[]
+    ).map(toEpoch)
   }
 
   integrityCheck(): string {

@@ -14,7 +14,7 @@ import {
   type TrainingProgress
 } from '../../common/contract'
 import { inferInputShape, modelFacts, summarize } from '../../common/model'
-import { databaseProblem, isBusy, type RunStore } from '../runs/store'
+import { databaseProblem, isBusy, type BatchRecord, type RunStore } from '../runs/store'
 import { engineSpec } from '../engine/spec'
 import { removeUnreferenced, resumeCheckpoint } from './checkpoints'
 import type { HostMessage, TrainingJob, WorkerMessage } from './protocol'
@@ -82,6 +82,8 @@ interface ActiveRun {
   started: number
   /** The database writes, in the order the worker's messages came; each waits for the one before. */
   queue: Promise<void>
+  /** When the progress was last saved for other processes (ms). */
+  progressSaved: number
   done: Promise<RunStatus>
   resolve: (s: RunStatus) => void
 }
@@ -110,7 +112,7 @@ export interface StartOptions {
 export class TrainingHost {
   private readonly active = new Map<RunId, ActiveRun>()
   /** Per-batch figures are kept at the rate they are reported (≤ 10 a second), written once per epoch. */
-  private readonly batchRows = new Map<RunId, BatchRow[]>()
+  private readonly batchRows = new Map<RunId, BatchRecord[]>()
 
   private stopPoll: NodeJS.Timeout | null = null
   private readonly retryLimitMs: number
@@ -339,6 +341,7 @@ export class TrainingHost {
       settled: false,
       started: Date.now(),
       queue: Promise.resolve(),
+      progressSaved: 0,
       done,
       resolve
     }
@@ -402,6 +405,7 @@ export class TrainingHost {
         const elapsedEpochs = m.epoch - run.startEpoch + m.batch / m.batches
         const remainingEpochs = run.epochs - run.startEpoch + 1 - elapsedEpochs
         const perEpoch = m.seconds / (m.batch / m.batches)
+        const step = (m.epoch - 1) * m.batches + m.batch
         run.progress = {
           runId: run.runId,
           epoch: m.epoch,
@@ -410,19 +414,35 @@ export class TrainingHost {
           batches: m.batches,
           loss: m.loss,
           accuracy: m.accuracy,
+          step,
+          stepLoss: m.stepLoss,
+          stepAccuracy: m.stepAccuracy,
+          stepBatches: m.stepBatches,
           samplesPerSecond: m.samplesPerSecond,
           etaSeconds: m.batch > 0 && Number.isFinite(perEpoch) ? Math.max(0, remainingEpochs * perEpoch) : null
         }
         const rows = this.batchRows.get(run.runId) ?? []
         rows.push({
-          step: (m.epoch - 1) * m.batches + m.batch,
+          step,
           epoch: m.epoch,
           batch: m.batch,
-          loss: m.loss,
-          accuracy: m.accuracy,
+          batches: m.stepBatches,
+          loss: m.stepLoss,
+          accuracy: m.stepAccuracy,
           wallSeconds: (Date.now() - run.started) / 1000
         })
         this.batchRows.set(run.runId, rows)
+        // Doors in other processes read it from the database: about once a second, and at each epoch's end.
+        const now = Date.now()
+        if (now - run.progressSaved >= 1000 || m.batch === m.batches) {
+          run.progressSaved = now
+          try {
+            // Best effort, never waiting on another process's write lock: the next report saves it again.
+            this.store.attempt(() => this.store.setProgress(run.runId, run.progress), 0)
+          } catch {
+            // busy or full: other doors see this progress a second later, or at the epoch's record
+          }
+        }
         this.events.progress(run.progress)
         break
       }
@@ -457,7 +477,7 @@ export class TrainingHost {
     run: ActiveRun,
     metrics: EpochMetrics,
     checkpoints: Extract<WorkerMessage, { type: 'epoch' }>['checkpoints'],
-    batches: BatchRow[]
+    batches: BatchRecord[]
   ): Promise<void> {
     if (run.failure !== null || run.settled) return
     const before = (['last', 'best'] as const).map((kind) => this.store.checkpoint(run.runId, kind))
@@ -509,13 +529,4 @@ export class TrainingHost {
     this.events.status(run.runId, status, error)
     run.resolve(status)
   }
-}
-
-type BatchRow = {
-  step: number
-  epoch: number
-  batch: number
-  loss: number
-  accuracy: number | null
-  wallSeconds: number
 }

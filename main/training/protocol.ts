@@ -45,8 +45,13 @@ export type WorkerMessage =
       epoch: number
       batch: number
       batches: number
+      /** Running means over the epoch so far (what the progress line shows, as Keras's does). */
       loss: number
       accuracy: number | null
+      /** Means over the batches since the previous report (stepBatches of them, this one included). */
+      stepLoss: number
+      stepAccuracy: number | null
+      stepBatches: number
       samplesPerSecond: number
       seconds: number
     }

@@ -147,6 +147,44 @@ export class PlateauSchedule {
   }
 }
 
+/**
+ * Turns the engine's per-batch running means (over the epoch so far, weighted by samples) into the mean over the
+ * batches since the previous report: the loss of each reported step, as trackers plot it. Exact up to rounding:
+ * mean × samples is the epoch's running sum, and two sums differ by the window's sum.
+ */
+export class StepWindow {
+  private batch = 0
+  private samples = 0
+  private lossSum = 0
+  private accuracySum = 0
+
+  /** A new epoch: its first window starts at its first batch. */
+  reset(): void {
+    this.batch = this.samples = this.lossSum = this.accuracySum = 0
+  }
+
+  /** Closes the window at this batch: its means and the number of batches it holds. */
+  take(p: { batch: number; samples: number; loss: number; accuracy: number }): {
+    loss: number
+    accuracy: number | null
+    batches: number
+  } {
+    const lossSum = p.loss * p.samples
+    const accuracySum = p.accuracy * p.samples
+    const n = p.samples - this.samples
+    const out = {
+      loss: (lossSum - this.lossSum) / n,
+      accuracy: Number.isFinite(p.accuracy) ? (accuracySum - this.accuracySum) / n : null,
+      batches: p.batch - this.batch
+    }
+    this.batch = p.batch
+    this.samples = p.samples
+    this.lossSum = lossSum
+    this.accuracySum = accuracySum
+    return out
+  }
+}
+
 export async function train(
   job: TrainingJob,
   send: (m: WorkerMessage) => void,
@@ -245,9 +283,12 @@ export async function train(
   }
   model.setLearningRate(lr)
 
+  const window = new StepWindow()
+  // Reports are ~100 ms apart across epochs too; a window never spans two epochs (each epoch's last batch reports).
+  let lastSent = 0
   for (let epoch = startEpoch; epoch <= t.epochs; epoch++) {
     let nonFinite: { batch: number; loss: number } | null = null
-    let lastSent = 0
+    window.reset()
     const stats = model.trainEpoch(data.train.x, data.train.y, data.train.count, {
       batchSize: t.batchSize,
       shuffle: t.shuffle,
@@ -262,6 +303,7 @@ export async function train(
         // At most ~10 reports a second, and always the last batch.
         if (now - lastSent >= 100 || p.batch === p.batches) {
           lastSent = now
+          const step = window.take(p)
           send({
             type: 'progress',
             epoch,
@@ -269,6 +311,9 @@ export async function train(
             batches: p.batches,
             loss: p.loss,
             accuracy: Number.isFinite(p.accuracy) ? p.accuracy : null,
+            stepLoss: step.loss,
+            stepAccuracy: step.accuracy,
+            stepBatches: step.batches,
             samplesPerSecond: p.samplesPerSec,
             seconds: p.seconds
           })

@@ -55,6 +55,7 @@ function seedRun(
       step: (e - 1) * batches + b + 1,
       epoch: e,
       batch: b + 1,
+      batches: 1,
       loss: 1.5 / (e + b / batches) + 0.05 * Math.sin(b) + offset,
       accuracy: Math.min(0.999, 0.8 + 0.015 * (e + b / batches) - offset),
       wallSeconds: ((e - 1) * batches + b + 1) * 0.005 * (cell === 'gru' ? 0.8 : 1)

@@ -122,6 +122,10 @@ describe('Electron IPC door', () => {
       batches: 1,
       loss: 1,
       accuracy: null,
+      step: 1,
+      stepLoss: 1,
+      stepAccuracy: null,
+      stepBatches: 1,
       samplesPerSecond: 1,
       etaSeconds: null
     })
@@ -139,6 +143,7 @@ describe('Electron IPC door', () => {
       }
     })
     services.emit('onTrainingNote', { runId, text: 'loading data' })
+    services.emit('onRunsChanged', { runs: [], removed: [runId] })
     expect(sent.sort()).toEqual([...eventNames].sort())
     off()
   })

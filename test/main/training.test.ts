@@ -72,7 +72,7 @@ describe('training host', () => {
       expect(reports).toBeLessThanOrEqual(Math.ceil(e.seconds! / 0.1) + 2)
     }
     const batchRows = services.store.db
-      .prepare('SELECT COUNT(*) AS n FROM batch_metrics WHERE run_id = ?')
+      .prepare('SELECT COUNT(*) AS n FROM step_metrics WHERE run_id = ?')
       .get(runId) as { n: number }
     expect(batchRows.n).toBe(progress.length)
   })

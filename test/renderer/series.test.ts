@@ -23,6 +23,24 @@ describe('smoothing', () => {
       ).every((p) => Math.abs(p.y - 3) < 1e-12)
     ).toBe(true)
   })
+  it("is TensorBoard's debiased EMA: a hand-computed example, across a break", () => {
+    // weight 0.6: m1 = 0.4·1 = 0.4, /(1 − 0.6) = 1; m2 = 0.6·0.4 + 0.4·2 = 1.04, /(1 − 0.36) = 1.625;
+    // the break passes through; m3 = 0.6·1.04 + 0.4·4 = 2.224, /(1 − 0.216) = 2.836734693877551.
+    const s = smooth(
+      [
+        { x: 1, y: 1 },
+        { x: 2, y: 2 },
+        { x: 2.5, y: NaN },
+        { x: 3, y: 4 }
+      ],
+      0.6
+    )
+    expect(s.map((p) => p.x)).toEqual([1, 2, 2.5, 3])
+    expect(s[0].y).toBeCloseTo(1, 12)
+    expect(s[1].y).toBeCloseTo(1.625, 12)
+    expect(s[2].y).toBeNaN()
+    expect(s[3].y).toBeCloseTo(2.836734693877551, 12)
+  })
   it('damps noise and keeps x', () => {
     const noisy = line(200, (i) => (i % 2 ? 1 : -1))
     const s = smooth(noisy, 0.9)
@@ -105,6 +123,18 @@ describe('mean decimation', () => {
     expect(d).toHaveLength(100)
     expect(d.every((p) => Math.abs(p.y - p.x / 1000) < 1e-9)).toBe(true)
     expect(decimateMean(pts.slice(0, 50), 100)).toHaveLength(50)
+    // A break between epochs stays a break, and no bucket mixes the two sides.
+    const broken = [
+      ...line(500, () => 2),
+      { x: 499.5, y: NaN },
+      ...line(500, () => 1).map((p) => ({ ...p, x: p.x + 500 }))
+    ]
+    const b = decimateMean(broken, 100)
+    const at = b.findIndex((p) => !Number.isFinite(p.y))
+    expect(at).toBeGreaterThan(0)
+    expect(b.slice(0, at).every((p) => p.y === 2)).toBe(true)
+    expect(b.slice(at + 1).every((p) => p.y === 1)).toBe(true)
+    expect(b.length).toBeLessThanOrEqual(102)
   })
 })
 
@@ -124,6 +154,7 @@ describe('compare series', () => {
     step: s,
     epoch: s <= 2 ? 1 : 2,
     batch: s <= 2 ? s : s - 2,
+    batches: 1,
     loss: 2 / s,
     accuracy: null,
     wallSeconds: s * 0.9
@@ -141,8 +172,14 @@ describe('compare series', () => {
     expect(metricSeries(run, batches, 'val_loss', 'wall').map((p) => p.x)).toEqual([1.8, 3.6])
     expect(metricSeries(run, [], 'val_loss', 'wall').map((p) => p.x)).toEqual([2, 4])
   })
-  it('uses the per-batch figures for train metrics by step; skips missing values', () => {
-    expect(metricSeries(run, batches, 'loss', 'step')).toEqual(batches.map((b) => ({ x: b.step, y: b.loss })))
+  it('uses the per-step figures for train metrics by step, broken between epochs; skips missing values', () => {
+    expect(metricSeries(run, batches, 'loss', 'step')).toEqual([
+      { x: 1, y: 2 },
+      { x: 2, y: 1 },
+      { x: 2.5, y: NaN },
+      { x: 3, y: 2 / 3 },
+      { x: 4, y: 0.5 }
+    ])
     expect(metricSeries(run, batches, 'accuracy', 'step')).toEqual([])
     expect(metricSeries(run, batches, 'loss', 'epoch')).toEqual([
       { x: 1, y: 1 },

@@ -93,6 +93,8 @@ export function useLineChart(
     const list = series()
     const opts = options()
     chart.data.datasets = list.map(toDataset)
+    // The series drawn, on the canvas element: what a test (or the browser's console) reads of the chart.
+    ;(el as HTMLCanvasElement & { series?: ChartSeries[] }).series = list
     chart.options.plugins!.decimation = decimationFor(list)
     const muted = cssVar('--muted')
     const grid = cssVar('--border')

@@ -21,7 +21,10 @@ export function useRun(id: Ref<number>) {
   const notes = ref<string[]>([])
   const loading = ref(true)
   const error = ref<string | null>(null)
-  /** Per-batch running means, x in epochs (epoch − 1 + batch / batches). Live batches are pushed in place + triggerRef. */
+  /**
+   * Per-step figures (each the mean over the batches since the previous report), x in epochs (epoch − 1 + batch /
+   * batches), broken between epochs. Live steps are pushed in place + triggerRef.
+   */
   const batchSeries = shallowRef<BatchSeries>({ loss: [], accuracy: [] })
   let lastStep = 0
   let lastEpoch = 0
@@ -38,7 +41,8 @@ export function useRun(id: Ref<number>) {
   ): void {
     if (step <= lastStep) return
     lastStep = step
-    // The figures are running means that restart each epoch: break the line there rather than draw a cliff.
+    // Each epoch's curve is drawn on its own: a break between epochs (runs recorded before per-step means were kept
+    // have running means that restart each epoch, which would draw a cliff there).
     if (epoch !== lastEpoch && batches.loss.length > 0) {
       batches.loss.push({ x: epoch - 1, y: NaN })
       batches.accuracy.push({ x: epoch - 1, y: NaN })
@@ -112,7 +116,7 @@ export function useRun(id: Ref<number>) {
       if (p.runId !== id.value) return
       progress.value = p
       if (status.value !== 'running') status.value = 'running'
-      pushBatch(batchSeries.value, (p.epoch - 1) * p.batches + p.batch, p.epoch, p.batch, p.batches, p.loss, p.accuracy)
+      pushBatch(batchSeries.value, p.step, p.epoch, p.batch, p.batches, p.stepLoss, p.stepAccuracy)
       triggerRef(batchSeries)
     }),
     api.onTrainingEpoch((e) => {
@@ -120,6 +124,12 @@ export function useRun(id: Ref<number>) {
     }),
     api.onTrainingNote((n) => {
       if (n.runId === id.value) notes.value = [...notes.value.slice(-19), n.text]
+    }),
+    api.onRunsChanged((c) => {
+      // Another process (or this one) changed the run: its name, figures and epochs count follow.
+      const now = c.runs.find((r) => r.id === id.value)
+      if (now && detail.value && detail.value.id === now.id) detail.value = { ...detail.value, ...now }
+      if (c.removed.includes(id.value)) error.value = `run ${id.value} was deleted`
     }),
     api.onRunStatus((s) => {
       if (s.runId !== id.value) return

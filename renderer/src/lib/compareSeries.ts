@@ -8,8 +8,9 @@ export type CompareAxis = 'epoch' | 'step' | 'wall'
 const epochKey = { val_accuracy: 'valAccuracy', val_loss: 'valLoss', accuracy: 'accuracy', loss: 'loss' } as const
 
 /**
- * Train metrics against step or wall time use the per-batch figures (running means within each epoch); validation
- * metrics exist once an epoch, placed at the epoch's last step or its end in wall time.
+ * Train metrics against step or wall time use the per-step figures (each the mean over the batches since the previous
+ * report), with a break (a NaN point) between epochs; validation metrics exist once an epoch, placed at the epoch's
+ * last step or its end in wall time.
  */
 export function metricSeries(
   run: RunDetail,
@@ -20,10 +21,18 @@ export function metricSeries(
   const key = epochKey[metric]
   const perBatch = (metric === 'loss' || metric === 'accuracy') && axis !== 'epoch' && batches.length > 0
   if (perBatch) {
-    return batches.flatMap((b) => {
+    const out: Point[] = []
+    let epoch = 0
+    for (const b of batches) {
       const y = metric === 'loss' ? b.loss : b.accuracy
-      return y === null ? [] : [{ x: axis === 'step' ? b.step : b.wallSeconds, y }]
-    })
+      if (y === null) continue
+      const x = axis === 'step' ? b.step : b.wallSeconds
+      const last = out[out.length - 1]
+      if (b.epoch !== epoch && last) out.push({ x: (last.x + x) / 2, y: NaN })
+      epoch = b.epoch
+      out.push({ x, y })
+    }
+    return out
   }
   const lastStep = new Map<number, number>()
   const lastWall = new Map<number, number>()

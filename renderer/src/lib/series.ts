@@ -7,12 +7,16 @@ export interface Point {
 }
 
 /**
- * TensorBoard-style smoothing: an exponential moving average with the start-up bias removed. `weight` 0 is off
- * and returns the series unchanged; null values (a missing metric) pass through.
+ * TensorBoard's smoothing: an exponential moving average with the start-up bias removed (each value divided by
+ * 1 − weight^n, n the finite values so far). `weight` 0 is off and returns the series unchanged; values that are not
+ * finite (a break between epochs, a missing metric) pass through, and the average carries on across them; a constant
+ * series stays as it is (as TensorBoard's does, free of rounding).
  */
 export function smooth(points: Point[], weight: number): Point[] {
   if (weight <= 0) return points
   const w = Math.min(weight, 0.999)
+  const first = points[0]?.y
+  if (points.every((p) => p.y === first)) return points
   let last = 0
   let n = 0
   return points.map((p) => {
@@ -43,6 +47,20 @@ export function extent(points: Point[]): [number, number] | null {
  */
 export function decimateMean(points: Point[], target: number): Point[] {
   if (points.length <= target || target < 2) return points
+  // A break (a point whose y is not finite) stays a break: each piece between breaks gets its share of the target.
+  const breaks = points.flatMap((p, i) => (Number.isFinite(p.y) ? [] : [i]))
+  if (breaks.length > 0) {
+    const out: Point[] = []
+    let start = 0
+    for (const end of [...breaks, points.length]) {
+      const piece = points.slice(start, end)
+      if (piece.length > 0)
+        out.push(...decimateMean(piece, Math.max(2, Math.round((target * piece.length) / points.length))))
+      if (end < points.length) out.push(points[end])
+      start = end + 1
+    }
+    return out
+  }
   const out: Point[] = []
   const size = points.length / target
   for (let b = 0; b < target; b++) {

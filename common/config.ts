@@ -10,3 +10,14 @@ export {
   type NormalizeOptions
 } from './config/normalize'
 export { nearest, show } from './fields'
+export {
+  chainedLayers,
+  describePreflight,
+  explainEngineError,
+  layerTitle,
+  preflight,
+  preflightRun,
+  type DataFacts,
+  type PreflightFix,
+  type PreflightProblem
+} from './config/preflight'

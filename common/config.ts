@@ -12,3 +12,14 @@ export {
 } from './config/normalize'
 export { nearest, show } from './fields'
 export { LIMITS, NAME_MAX_LENGTH, type LimitName } from './config/limits'
+export {
+  chainedLayers,
+  describePreflight,
+  explainEngineError,
+  layerTitle,
+  preflight,
+  preflightRun,
+  type DataFacts,
+  type PreflightFix,
+  type PreflightProblem
+} from './config/preflight'

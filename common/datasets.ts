@@ -296,8 +296,9 @@ function readFiles(v: unknown, field: string): DatasetFiles {
 }
 
 function readSplit(v: unknown, field: string): number {
-  if (typeof v !== 'number' || !(v > 0 && v < 1)) {
-    throw new ContractError(field, `expected a number between 0 and 1 (exclusive), got ${JSON.stringify(v)}`)
+  // 0 is allowed: train on every sample, with no validation set (the form offers it as "0 = none").
+  if (typeof v !== 'number' || !(v >= 0 && v < 1)) {
+    throw new ContractError(field, `expected a share from 0 (no validation) up to below 1, got ${JSON.stringify(v)}`)
   }
   return v
 }

@@ -1,5 +1,6 @@
 // The training worker process's entry: hands the training loop the services it uses (datasets, ONNX weights), as
 // services.ts does for the main process, and connects it to the host that started the process.
+import { explainEngineError } from '../common/config'
 import { errorMessage } from '../common/contract'
 import { loadDataset } from './datasets'
 import { loadInitWeights } from './onnx/service'
@@ -39,7 +40,8 @@ function main(): void {
     if (message.type !== 'start') return
     // When the work ends the host closes the channel, and this process ends with it.
     train(message.job, (m) => port.send(m), { loadDataset, loadInitWeights }).catch((e) =>
-      port.send({ type: 'failed', message: errorMessage(e) })
+      // The engine's own wording of a model/labels mismatch, in the words the builder uses.
+      port.send({ type: 'failed', message: explainEngineError(errorMessage(e), message.job.config) })
     )
   })
 }

@@ -4,7 +4,13 @@
 import { createHash } from 'node:crypto'
 import { closeSync, copyFileSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import type { Monitor, MonitorMode, ReduceLrOnPlateauConfig } from '../../common/config'
+import {
+  describePreflight,
+  preflightRun,
+  type Monitor,
+  type MonitorMode,
+  type ReduceLrOnPlateauConfig
+} from '../../common/config'
 import type { EpochMetrics } from '../../common/contract'
 import type { loadDataset } from '../datasets'
 import { loadEngine, type EngineModel } from '../engine'
@@ -209,11 +215,9 @@ export async function train(
     }
   })
   const input: [number, number] = [data.timeSteps, data.features]
-  if (config.model.input && (config.model.input[0] !== input[0] || config.model.input[1] !== input[1])) {
-    throw new Error(
-      `model.input: the config says [${config.model.input}] but the data has ${input[0]} steps of ${input[1]} features`
-    )
-  }
+  // The builder's checks before Start, against the data as read: the same words, before the engine says it its way.
+  const problem = preflightRun(config, { numClasses: data.numClasses, labelsPerStep: data.labelsPerStep, input })[0]
+  if (problem) throw new Error(describePreflight(config.model.layers, problem))
   if (data.train.count === 0) throw new Error('dataset: the training set is empty')
 
   send({ type: 'status', phase: 'building the model' })

@@ -20,6 +20,12 @@ describe('normalizeDatasetSpec', () => {
       limit: 500,
       validationSplit: 0.1
     })
+    // 0: every sample trains, with no validation set (the builder offers "0 = none").
+    expect(normalizeDatasetSpec({ source: 'mnist-sample', validationSplit: 0 })).toEqual({
+      source: 'mnist-sample',
+      validationSplit: 0
+    })
+    expect(trainCountAfterSplit(10_000, 0)).toBe(10_000)
     expect(normalizeDatasetSpec({ source: 'fashion-mnist', dir: '/usr/share/datasets/fashion-mnist' })).toEqual({
       source: 'fashion-mnist',
       dir: '/usr/share/datasets/fashion-mnist'
@@ -73,7 +79,7 @@ describe('normalizeDatasetSpec', () => {
     [{ source: 'npy', train: { x: 'a', y: 'b', z: 'c' } }, 'dataset.train.z: unknown field (known: x, y)'],
     [
       { source: 'npy', train: { x: 'a', y: 'b' }, validationSplit: 1 },
-      'dataset.validationSplit: expected a number between 0 and 1 (exclusive), got 1'
+      'dataset.validationSplit: expected a share from 0 (no validation) up to below 1, got 1'
     ],
     [
       { source: 'npy', train: { x: 'a', y: 'b' }, validation: { x: 'c', y: 'd' }, validationSplit: 0.2 },

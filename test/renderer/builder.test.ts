@@ -150,12 +150,25 @@ describe('stack validation at the layer at fault', () => {
     ])
   })
 
-  it('puts a missing sequence at the layer that needs it, naming the one before by its number', () => {
+  it('puts a missing sequence on the layer to fix, naming the one that needs it, and keeps the rows before', () => {
     const layers = updateLayer(buildTutorial(), 0, { returnSequences: false } as Partial<RecurrentDraft>)
     const check = checkStack(layers, run, input)
     expect(check.problems).toHaveLength(1)
-    expect(check.problems[0].layer).toBe(2)
-    expect(check.problems[0].message).toContain('but layer 1 (bidirectional lstm) returns only its last step')
+    expect(check.problems[0]).toMatchObject({
+      layer: 0,
+      field: 'returnSequences',
+      sentence: true,
+      fix: { label: 'Turn on return sequences', layer: 0, patch: { returnSequences: true } }
+    })
+    expect(check.problems[0].message).toContain('Layer 3 (Bidirectional LSTM) reads a sequence')
+    // Layers 1 and 2 are valid: the summary keeps them.
+    expect(check.summarized).toBe(2)
+    expect(check.summary?.rows.map((r) => r.outputShape)).toEqual([
+      [null, 100],
+      [null, 100]
+    ])
+    const fixed = updateLayer(layers, 0, check.problems[0].fix!.patch as Partial<LayerDraft>)
+    expect(checkStack(fixed, run, input).problems).toEqual([])
   })
 
   it('still reports a stack fault when a layer also has a bad field', () => {
@@ -165,9 +178,10 @@ describe('stack validation at the layer at fault', () => {
     expect(check.problems.map((p) => [p.layer, p.field])).toEqual([
       [0, 'layer.units'],
       [1, 'rate'],
-      [2, '']
+      [0, 'returnSequences']
     ])
-    expect(check.problems[2].message).toContain('returns only its last step')
+    expect(check.problems[2].message).toContain('hands on only its last step')
+    expect(check.summary).toBeNull()
   })
 
   it('puts the loss check at the last layer; keeps the summary', () => {
@@ -236,5 +250,34 @@ describe('presets', () => {
       ['tutorial-birnn', 24_010],
       ['tutorial-lstm', 50 * 4 * (28 + 50) + 200 + (4 * 50 * 100 + 200) + 510]
     ])
+  })
+})
+
+describe('checks before Start in the builder', () => {
+  const mnist = { numClasses: 10, labelsPerStep: false }
+
+  it('marks a head that does not match the classes, with a one-click fix', () => {
+    const layers = updateLayer(buildTutorial(), 4, { units: 5 } as Partial<LayerDraft>)
+    const check = checkStack(layers, run, input, mnist)
+    expect(check.problems).toEqual([
+      {
+        layer: 4,
+        field: 'units',
+        sentence: true,
+        message: 'The data has 10 classes, but this head gives 5 outputs: set Units to 10, one per class.',
+        fix: { label: 'Set units to 10', layer: 4, patch: { units: 10 } }
+      }
+    ])
+    // The stack itself is valid: its summary is whole.
+    expect(check.summarized).toBe(5)
+  })
+
+  it('refuses a stack with no recurrent layer, keeping its summary', () => {
+    const check = checkStack([newLayer('dense')], run, input, mnist)
+    expect(check.problems.map((p) => p.message)).toEqual([
+      'The model needs at least one recurrent layer (LSTM, GRU or SimpleRNN) to read the sequence: ' +
+        'add one before the dense head.'
+    ])
+    expect(check.summary?.rows[0].outputShape).toEqual([null, 28, 10])
   })
 })

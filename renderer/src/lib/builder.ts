@@ -2,8 +2,10 @@
 // run config's layers, and validation mapped back to the layer at fault.
 import { CELL_OPTION_DEFAULTS, CELLS, engineRefusals } from '../../../common/cells'
 import {
+  chainedLayers,
   ConfigError,
   normalizeModelConfig,
+  preflight,
   normalizeRunConfig,
   type CellType,
   type DenseActivation,
@@ -11,7 +13,10 @@ import {
   type LayerInput,
   type MergeMode,
   type ModelConfig,
-  type RecurrentActivation
+  type RecurrentActivation,
+  type DataFacts,
+  type PreflightFix,
+  type PreflightProblem
 } from '../../../common/config'
 import { summarize, type ModelSummary } from '../../../common/model'
 
@@ -246,13 +251,20 @@ export interface StackProblem {
   /** The field within the layer (`units`, `layer.units`, `activation`) or the config path when not a layer's. */
   field: string
   message: string
+  /** A check before Start (common/config/preflight.ts): a whole sentence, shown without the field in front. */
+  sentence?: boolean
+  /** A one-click change that makes the problem go away. */
+  fix?: PreflightFix
 }
 
 export interface StackCheck {
   problems: StackProblem[]
   /** The normalized model when the stack is valid. */
   model: ModelConfig | null
+  /** The rows of the layers that chain from the input (all of them when the stack is valid), when the input is known. */
   summary: ModelSummary | null
+  /** How many leading layers the summary covers; fewer than the layers when one of them is at fault. */
+  summarized: number
 }
 
 /** The rest of a run config as the builder holds it (written form, not normalized). */
@@ -279,16 +291,42 @@ function shiftIndices(detail: string, offset: number): string {
   return detail.replace(/model\.layers\[(\d+)\]/g, (_, i: string) => `layer ${Number(i) + offset + 1}`)
 }
 
+function fromPreflight(p: PreflightProblem): StackProblem {
+  return {
+    layer: p.layer,
+    field: p.layer === null ? p.field || 'model.layers' : p.field,
+    message: p.message,
+    sentence: true,
+    ...(p.fix ? { fix: p.fix } : {})
+  }
+}
+
+/** Each layer normalized on its own, or the problem that stops it. */
+function eachLayer(inputs: LayerInput[]): (LayerConfig | StackProblem)[] {
+  return inputs.map((layer, i) => {
+    try {
+      return normalizeModelConfig({ layers: [layer] }).layers[0]
+    } catch (e) {
+      return problemFromError(e, i)
+    }
+  })
+}
+
+function isProblem(x: LayerConfig | StackProblem): x is StackProblem {
+  return 'message' in x
+}
+
 /**
- * Checks each layer on its own (so every bad field is reported, not only the first), then the stack's shape rules,
- * then the whole run (loss against the head). `input` is [timeSteps, features] when known, for the summary.
+ * Checks each layer on its own (so every bad field is reported, not only the first), then the checks before Start
+ * (the stack's shape, the head against the data: common/config/preflight.ts), then the whole run (loss against the
+ * head). `input` is [timeSteps, features] when known, for the summary; `facts` is what is known of the data.
  */
 export function checkStack(
   layers: LayerDraft[],
   run: RunSettings | null,
-  input: [number, number] | undefined
+  input: [number, number] | undefined,
+  facts: DataFacts = {}
 ): StackCheck {
-  const problems: StackProblem[] = []
   const inputs = toLayerInputs(layers)
   if (inputs.length === 0) {
     return {
@@ -296,34 +334,45 @@ export function checkStack(
         { layer: null, field: 'model.layers', message: 'Add a layer to start: a recurrent layer, then a dense head.' }
       ],
       model: null,
-      summary: null
+      summary: null,
+      summarized: 0
     }
   }
-  inputs.forEach((layer, i) => {
-    try {
-      normalizeModelConfig({ layers: [layer] })
-    } catch (e) {
-      problems.push(problemFromError(e, i))
-    }
-  })
+  const each = eachLayer(inputs)
+  const problems: StackProblem[] = each.filter(isProblem)
+  const firstBad = each.findIndex(isProblem)
+  const summarizedUpTo = (normalized: LayerConfig[], upTo: number): Pick<StackCheck, 'summary' | 'summarized'> => {
+    const n = Math.min(upTo, chainedLayers(normalized))
+    return input && n > 0
+      ? { summary: summarize({ layers: normalized.slice(0, n) }, input), summarized: n }
+      : { summary: null, summarized: 0 }
+  }
   if (problems.length > 0) {
     // Still check how the layers chain, with the bad numbers replaced by harmless ones, so a stack fault shows too.
     const bad = new Set(problems.map((p) => p.layer))
-    const probe = toLayerInputs(layers.map((l, i) => (bad.has(i) ? harmless(l) : l)))
-    try {
-      normalizeModelConfig({ layers: probe })
-    } catch (e) {
-      const p = problemFromError(e)
-      if (!problems.some((q) => q.layer === p.layer && q.message === p.message)) problems.push(p)
+    const probe = eachLayer(toLayerInputs(layers.map((l, i) => (bad.has(i) ? harmless(l) : l))))
+    if (!probe.some(isProblem)) {
+      const normalized = probe as LayerConfig[]
+      for (const p of preflight(normalized).map(fromPreflight)) {
+        if (!problems.some((q) => q.layer === p.layer && q.message === p.message)) problems.push(p)
+      }
+      return { problems, model: null, ...summarizedUpTo(normalized, firstBad) }
     }
-    return { problems, model: null, summary: null }
+    return { problems, model: null, summary: null, summarized: 0 }
+  }
+  const normalized = each as LayerConfig[]
+  const before = preflight(normalized, facts).map(fromPreflight)
+  const chained = chainedLayers(normalized)
+  if (chained < normalized.length) {
+    return { problems: before, model: null, ...summarizedUpTo(normalized, chained) }
   }
   let model: ModelConfig
   try {
     model = normalizeModelConfig({ layers: inputs })
   } catch (e) {
-    return { problems: [problemFromError(e)], model: null, summary: null }
+    return { problems: [...before, problemFromError(e)], model: null, ...summarizedUpTo(normalized, chained) }
   }
+  problems.push(...before)
   // What the config allows but the engine cannot run (a loaded or Keras-imported cell): marked here, not at Start.
   model.layers.forEach((layer, i) => {
     if (layer.type === 'dropout' || layer.type === 'dense') return
@@ -334,11 +383,12 @@ export function checkStack(
     try {
       normalizeRunConfig({ ...run, model: { layers: inputs } })
     } catch (e) {
-      problems.push(problemFromError(e))
+      const p = problemFromError(e)
+      if (!problems.some((q) => q.layer === p.layer && q.field === p.field)) problems.push(p)
     }
   }
   const summary = input ? summarize(model, input) : null
-  return { problems, model, summary }
+  return { problems, model, summary, summarized: summary ? layers.length : 0 }
 }
 
 /** A copy of a layer whose number fields hold valid values: only its shape matters to the stack check. */
@@ -349,13 +399,14 @@ function harmless(l: LayerDraft): LayerDraft {
     case 'dropout':
       return { ...l, rate: rate(l.rate), extra: {} }
     case 'dense':
-      return { ...l, units: units(l.units), extra: {} }
+      return { ...l, units: units(l.units), activation: 'softmax', extra: {} }
     case 'recurrent':
       return {
         ...l,
         units: units(l.units),
         dropout: rate(l.dropout),
         recurrentDropout: rate(l.recurrentDropout),
+        activation: CELLS[l.cell].activation,
         extra: {},
         cellExtra: {}
       }

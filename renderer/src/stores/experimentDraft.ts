@@ -4,21 +4,39 @@
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import {
+  EARLY_STOPPING_DEFAULTS,
   normalizeModelConfig,
   normalizeRunConfig,
   OPTIMIZER_DEFAULTS,
+  REDUCE_LR_ON_PLATEAU_DEFAULTS,
   type Loss,
   type Monitor,
+  type MonitorMode,
   type OptimizerType,
   type RunConfig,
-  type RunConfigInput
+  type RunConfigInput,
+  type DataFacts
 } from '../../../common/config'
-import { datasetInputShape, type DatasetPreview, type DatasetSpec } from '../../../common/datasets'
+import { datasetClassNames, datasetInputShape, type DatasetPreview, type DatasetSpec } from '../../../common/datasets'
 import { checkStack, fromModelConfig, toLayerInputs, type LayerDraft } from '../lib/builder'
 
+/** The training settings as the form holds them: every field of the config's `training`, flat. NaN is "not set". */
 export interface TrainingDraft {
   optimizer: OptimizerType
   learningRate: number
+  /** Adam */
+  beta1: number
+  beta2: number
+  /** Adam and RMSprop */
+  epsilon: number
+  /** SGD and RMSprop */
+  momentum: number
+  /** SGD */
+  nesterov: boolean
+  /** RMSprop */
+  rho: number
+  /** NaN: no gradient clipping. */
+  clipNorm: number
   loss: Loss
   batchSize: number
   epochs: number
@@ -26,49 +44,97 @@ export interface TrainingDraft {
   shuffle: boolean
   earlyStopping: boolean
   monitor: Monitor
+  mode: MonitorMode
   patience: number
+  minDelta: number
   restoreBestWeights: boolean
+  reduceLr: boolean
+  lrMonitor: Monitor
+  lrMode: MonitorMode
+  lrFactor: number
+  lrPatience: number
+  lrMinDelta: number
+  lrCooldown: number
+  minLr: number
+  /** NaN: the engine decides. */
+  threads: number
 }
 
+const OPTIMIZER_FIELDS = {
+  adam: ['beta1', 'beta2', 'epsilon'],
+  sgd: ['momentum', 'nesterov'],
+  rmsprop: ['rho', 'momentum', 'epsilon']
+} as const satisfies { [K in OptimizerType]: readonly (keyof TrainingDraft)[] }
+
+/** The optimizer's own settings at their defaults (Keras's), for a newly chosen optimizer. */
+function optimizerDefaults(
+  type: OptimizerType
+): Pick<TrainingDraft, 'beta1' | 'beta2' | 'epsilon' | 'momentum' | 'nesterov' | 'rho'> {
+  const all = { ...OPTIMIZER_DEFAULTS.rmsprop, ...OPTIMIZER_DEFAULTS.sgd, ...OPTIMIZER_DEFAULTS.adam }
+  const own = OPTIMIZER_DEFAULTS[type] as Record<string, unknown>
+  const pick = <K extends 'beta1' | 'beta2' | 'epsilon' | 'momentum' | 'nesterov' | 'rho'>(k: K) =>
+    (own[k] ?? all[k]) as TrainingDraft[K]
+  return {
+    beta1: pick('beta1'),
+    beta2: pick('beta2'),
+    epsilon: pick('epsilon'),
+    momentum: pick('momentum'),
+    nesterov: pick('nesterov'),
+    rho: pick('rho')
+  }
+}
+
+/**
+ * The config's `training` from the form; fields at their defaults are left out, so a saved file stays short. An
+ * emptied number field stays in as NaN, so the check names it rather than quietly using the default.
+ */
 function trainingInput(t: TrainingDraft): Record<string, unknown> {
+  const optimizer: Record<string, unknown> = { type: t.optimizer, learningRate: t.learningRate }
+  const defaults = OPTIMIZER_DEFAULTS[t.optimizer] as Record<string, unknown>
+  for (const k of OPTIMIZER_FIELDS[t.optimizer]) if (t[k] !== defaults[k]) optimizer[k] = t[k]
+  if (!Number.isNaN(t.clipNorm)) optimizer.clipNorm = t.clipNorm
   const out: Record<string, unknown> = {
-    optimizer: { type: t.optimizer, learningRate: t.learningRate },
+    optimizer,
     loss: t.loss,
     batchSize: t.batchSize,
     epochs: t.epochs,
     shuffle: t.shuffle,
     seed: t.seed
   }
-  if (t.earlyStopping)
-    out.earlyStopping = { monitor: t.monitor, patience: t.patience, restoreBestWeights: t.restoreBestWeights }
+  if (t.earlyStopping) {
+    const e = EARLY_STOPPING_DEFAULTS
+    out.earlyStopping = {
+      monitor: t.monitor,
+      ...(t.mode !== e.mode ? { mode: t.mode } : {}),
+      patience: t.patience,
+      ...(t.minDelta !== e.minDelta ? { minDelta: t.minDelta } : {}),
+      restoreBestWeights: t.restoreBestWeights
+    }
+  }
+  if (t.reduceLr) {
+    const r = REDUCE_LR_ON_PLATEAU_DEFAULTS
+    const given: [string, unknown, unknown][] = [
+      ['monitor', t.lrMonitor, r.monitor],
+      ['mode', t.lrMode, r.mode],
+      ['factor', t.lrFactor, r.factor],
+      ['patience', t.lrPatience, r.patience],
+      ['minDelta', t.lrMinDelta, r.minDelta],
+      ['cooldown', t.lrCooldown, r.cooldown],
+      ['minLr', t.minLr, r.minLr]
+    ]
+    out.reduceLrOnPlateau = Object.fromEntries(given.filter(([, v, d]) => v !== d).map(([k, v]) => [k, v]))
+  }
+  if (!Number.isNaN(t.threads)) out.threads = t.threads
   return out
 }
 
-/** The settings of a normalized config as the form holds them. */
-function trainingFrom(c: RunConfig): TrainingDraft {
-  const t = c.training
+/** The form's fresh settings: the tutorial's Adam, early stopping and the schedule off. */
+export function defaultTraining(): TrainingDraft {
   return {
-    optimizer: t.optimizer.type,
-    learningRate: t.optimizer.learningRate,
-    loss: t.loss,
-    batchSize: t.batchSize,
-    epochs: t.epochs,
-    seed: t.seed,
-    shuffle: t.shuffle,
-    earlyStopping: t.earlyStopping !== undefined,
-    monitor: t.earlyStopping?.monitor ?? 'val_loss',
-    patience: t.earlyStopping?.patience ?? 2,
-    restoreBestWeights: t.earlyStopping?.restoreBestWeights ?? true
-  }
-}
-
-export const useExperimentDraftStore = defineStore('experimentDraft', () => {
-  const name = ref('experiment')
-  const layers = shallowRef<LayerDraft[]>([])
-  const dataset = ref<DatasetSpec>({ source: 'mnist-sample' })
-  const training = ref<TrainingDraft>({
     optimizer: 'adam',
     learningRate: 0.001,
+    ...optimizerDefaults('adam'),
+    clipNorm: NaN,
     loss: 'categorical_crossentropy',
     batchSize: 64,
     epochs: 10,
@@ -76,9 +142,86 @@ export const useExperimentDraftStore = defineStore('experimentDraft', () => {
     shuffle: true,
     earlyStopping: false,
     monitor: 'val_loss',
+    mode: 'auto',
     patience: 2,
-    restoreBestWeights: true
-  })
+    minDelta: 0,
+    restoreBestWeights: true,
+    reduceLr: false,
+    lrMonitor: REDUCE_LR_ON_PLATEAU_DEFAULTS.monitor,
+    lrMode: REDUCE_LR_ON_PLATEAU_DEFAULTS.mode,
+    lrFactor: REDUCE_LR_ON_PLATEAU_DEFAULTS.factor,
+    lrPatience: REDUCE_LR_ON_PLATEAU_DEFAULTS.patience,
+    lrMinDelta: REDUCE_LR_ON_PLATEAU_DEFAULTS.minDelta,
+    lrCooldown: REDUCE_LR_ON_PLATEAU_DEFAULTS.cooldown,
+    minLr: REDUCE_LR_ON_PLATEAU_DEFAULTS.minLr,
+    threads: NaN
+  }
+}
+
+/** The settings of a normalized config as the form holds them: every field, none dropped. */
+function trainingFrom(c: RunConfig): TrainingDraft {
+  const t = c.training
+  const o = t.optimizer
+  const base = defaultTraining()
+  return {
+    ...base,
+    optimizer: o.type,
+    learningRate: o.learningRate,
+    ...optimizerDefaults(o.type),
+    ...Object.fromEntries(OPTIMIZER_FIELDS[o.type].map((k) => [k, (o as unknown as Record<string, unknown>)[k]])),
+    clipNorm: o.clipNorm ?? NaN,
+    loss: t.loss,
+    batchSize: t.batchSize,
+    epochs: t.epochs,
+    seed: t.seed,
+    shuffle: t.shuffle,
+    earlyStopping: t.earlyStopping !== undefined,
+    ...(t.earlyStopping
+      ? {
+          monitor: t.earlyStopping.monitor,
+          mode: t.earlyStopping.mode,
+          patience: t.earlyStopping.patience,
+          minDelta: t.earlyStopping.minDelta,
+          restoreBestWeights: t.earlyStopping.restoreBestWeights
+        }
+      : {}),
+    reduceLr: t.reduceLrOnPlateau !== undefined,
+    ...(t.reduceLrOnPlateau
+      ? {
+          lrMonitor: t.reduceLrOnPlateau.monitor,
+          lrMode: t.reduceLrOnPlateau.mode,
+          lrFactor: t.reduceLrOnPlateau.factor,
+          lrPatience: t.reduceLrOnPlateau.patience,
+          lrMinDelta: t.reduceLrOnPlateau.minDelta,
+          lrCooldown: t.reduceLrOnPlateau.cooldown,
+          minLr: t.reduceLrOnPlateau.minLr
+        }
+      : {}),
+    threads: t.threads ?? NaN
+  }
+}
+
+/** Whether any setting of the Advanced section differs from the form's fresh one (then it opens by itself). */
+export function hasAdvanced(t: TrainingDraft): boolean {
+  const d = { ...defaultTraining(), ...optimizerDefaults(t.optimizer) }
+  const keys: (keyof TrainingDraft)[] = [
+    ...OPTIMIZER_FIELDS[t.optimizer],
+    'clipNorm',
+    'mode',
+    'minDelta',
+    'reduceLr',
+    'threads'
+  ]
+  return keys.some((k) => !Object.is(t[k], d[k]))
+}
+
+export const useExperimentDraftStore = defineStore('experimentDraft', () => {
+  const name = ref('experiment')
+  const layers = shallowRef<LayerDraft[]>([])
+  const dataset = ref<DatasetSpec>({ source: 'mnist-sample' })
+  const training = ref<TrainingDraft>(defaultTraining())
+  /** The model's own `model.input`, kept as loaded (the form does not edit it). */
+  const modelInput = ref<[number, number] | undefined>(undefined)
   const preview = shallowRef<DatasetPreview | null>(null)
   /** The dataset spec (as JSON) the preview was read for: a preview of other settings is not shown. */
   const previewFor = ref('')
@@ -97,12 +240,33 @@ export const useExperimentDraftStore = defineStore('experimentDraft', () => {
     dataset: dataset.value,
     training: trainingInput(training.value)
   }))
-  const check = computed(() => checkStack(layers.value, settings.value, inputShape.value))
+  /** What is known of the data before training: from its preview, else from the spec (MNIST has 10 classes). */
+  const facts = computed<DataFacts>(() => {
+    const p = currentPreview.value
+    if (p) return { numClasses: p.numClasses, labelsPerStep: p.labelsPerStep, input: [p.timeSteps, p.features] }
+    const spec = dataset.value as DatasetSpec & { numClasses?: number }
+    const numClasses = spec.numClasses ?? datasetClassNames(spec)?.length
+    const builtIn = ['mnist-sample', 'mnist', 'fashion-mnist'].includes(spec.source)
+    return {
+      ...(numClasses !== undefined ? { numClasses } : {}),
+      ...(builtIn ? { labelsPerStep: false } : {})
+    }
+  })
+  const check = computed(() => {
+    const c = checkStack(layers.value, settings.value, inputShape.value, facts.value)
+    const want = modelInput.value
+    const have = inputShape.value
+    if (!want || !have || (want[0] === have[0] && want[1] === have[1])) return c
+    const message =
+      `The model expects ${want[0]} steps of ${want[1]} features (model.input of the loaded config), ` +
+      `but the data has ${have[0]} steps of ${have[1]} features.`
+    return { ...c, problems: [...c.problems, { layer: null, field: 'model.input', message, sentence: true }] }
+  })
   /** The config as written to a file and sent to training. */
   const config = computed(() => ({
     name: name.value,
     dataset: dataset.value,
-    model: { layers: toLayerInputs(layers.value) },
+    model: { ...(modelInput.value ? { input: modelInput.value } : {}), layers: toLayerInputs(layers.value) },
     training: trainingInput(training.value)
   }))
 
@@ -111,6 +275,7 @@ export const useExperimentDraftStore = defineStore('experimentDraft', () => {
     const c = normalizeRunConfig(input, file)
     name.value = c.name
     layers.value = fromModelConfig(c.model)
+    modelInput.value = c.model.input
     dataset.value = c.dataset
     training.value = trainingFrom(c)
   }
@@ -125,7 +290,12 @@ export const useExperimentDraftStore = defineStore('experimentDraft', () => {
   }
 
   function resetOptimizer(type: OptimizerType): void {
-    training.value = { ...training.value, optimizer: type, learningRate: OPTIMIZER_DEFAULTS[type].learningRate }
+    training.value = {
+      ...training.value,
+      optimizer: type,
+      learningRate: OPTIMIZER_DEFAULTS[type].learningRate,
+      ...optimizerDefaults(type)
+    }
   }
 
   return {
@@ -139,6 +309,7 @@ export const useExperimentDraftStore = defineStore('experimentDraft', () => {
     previewError,
     currentPreview,
     inputShape,
+    facts,
     check,
     config,
     load,

@@ -100,6 +100,26 @@ export interface RunQuery {
   limit?: number
 }
 
+/** A deleted run in the Trash: restorable until it is purged, by hand or by the retention rule at `purgeAt`. */
+export interface TrashedRun extends RunSummary {
+  deletedAt: string
+  purgeAt: string
+  /** What its folder (checkpoints) holds on disk. */
+  bytes: number
+}
+
+export interface Trash {
+  runs: TrashedRun[]
+  /** Days a deleted run stays in the Trash before it is purged. */
+  retentionDays: number
+}
+
+/** What a purge removed: the runs, and the bytes of their files. */
+export interface PurgeReport {
+  purged: RunId[]
+  bytes: number
+}
+
 export interface RunUpdate {
   id: RunId
   name?: string
@@ -276,6 +296,8 @@ export interface Calls {
   'runs:update': (update: RunUpdate) => RunSummary
   'runs:delete': (arg: { id: RunId }) => void
   'runs:restore': (arg: { id: RunId }) => void
+  'runs:trash': () => Trash
+  'runs:purge': (arg: { ids: RunId[] }) => PurgeReport
   'runs:compare': (arg: { ids: RunId[] }) => RunComparison
   'runs:metricsCsv': (arg: { ids: RunId[] }) => string
   'models:summary': (arg: { config: unknown }) => ModelSummaryReply
@@ -370,6 +392,8 @@ export const calls = {
   },
   'runs:delete': { method: 'deleteRun', validate: runIdArg },
   'runs:restore': { method: 'restoreRun', validate: runIdArg },
+  'runs:trash': { method: 'listTrash', validate: noArg },
+  'runs:purge': { method: 'purgeRuns', validate: runIdsArg },
   'runs:compare': { method: 'compareRuns', validate: runIdsArg },
   'runs:metricsCsv': { method: 'metricsCsv', validate: runIdsArg },
   'models:summary': { method: 'summarizeModel', validate: configArg },

@@ -109,6 +109,26 @@ export interface RunQuery {
   limit?: number
 }
 
+/** A deleted run in the Trash: restorable until it is purged, by hand or by the retention rule at `purgeAt`. */
+export interface TrashedRun extends RunSummary {
+  deletedAt: string
+  purgeAt: string
+  /** What its folder (checkpoints) holds on disk. */
+  bytes: number
+}
+
+export interface Trash {
+  runs: TrashedRun[]
+  /** Days a deleted run stays in the Trash before it is purged. */
+  retentionDays: number
+}
+
+/** What a purge removed: the runs, and the bytes of their files. */
+export interface PurgeReport {
+  purged: RunId[]
+  bytes: number
+}
+
 export interface RunUpdate {
   id: RunId
   name?: string
@@ -367,6 +387,8 @@ export interface Calls {
   'runs:update': (update: RunUpdate) => RunSummary
   'runs:delete': (arg: { id: RunId }) => void
   'runs:restore': (arg: { id: RunId }) => void
+  'runs:trash': () => Trash
+  'runs:purge': (arg: { ids: RunId[] }) => PurgeReport
   'runs:compare': (arg: { ids: RunId[] }) => RunComparison
   /** Per epoch (the default), or per reported step. */
   'runs:metricsCsv': (arg: { ids: RunId[]; per?: 'epoch' | 'step' }) => string
@@ -468,6 +490,8 @@ export const calls = {
   },
   'runs:delete': { method: 'deleteRun', validate: runIdArg },
   'runs:restore': { method: 'restoreRun', validate: runIdArg },
+  'runs:trash': { method: 'listTrash', validate: noArg },
+  'runs:purge': { method: 'purgeRuns', validate: runIdsArg },
   'runs:compare': { method: 'compareRuns', validate: runIdsArg },
   'runs:metricsCsv': {
     method: 'metricsCsv',

@@ -8,11 +8,13 @@ import type {
   EventPayloads,
   Handlers,
   ModelSummaryReply,
-  RunComparison
+  PurgeReport,
+  RunComparison,
+  RunId
 } from '../common/contract'
 import { configDifferences } from '../common/diff'
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
-import { basename, join } from 'node:path'
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { basename, join, relative, isAbsolute } from 'node:path'
 import { defaultDbPath, findAppRoot } from './paths'
 import { nodeWorkerSpawner, TrainingHost, type SpawnWorker } from './training/host'
 import { removeUnreferenced } from './training/checkpoints'
@@ -44,7 +46,12 @@ export interface ServicesOptions {
   mustExist?: boolean
   /** See TrainingHost's dbRetryLimitMs (tests shorten it). */
   dbRetryLimitMs?: number
+  /** Days a deleted run stays in the Trash before it is purged (default trashRetentionDays). */
+  trashRetentionDays?: number
 }
+
+/** Days a deleted run stays in the Trash, restorable, before it and its files are removed for good. */
+export const trashRetentionDays = 30
 
 export class Services {
   readonly store: RunStore
@@ -59,6 +66,8 @@ export class Services {
   private readonly emitter = new EventEmitter()
   /** What every process writes to the database, as events; started by the doors (see watchDatabase). */
   private readonly watcher: RunWatcher
+  private readonly retentionTimer: ReturnType<typeof setInterval>
+  readonly retentionDays: number
 
   constructor(readonly opts: ServicesOptions) {
     this.dbPath = opts.dbPath ?? defaultDbPath(opts.home)
@@ -104,6 +113,41 @@ export class Services {
       memoryLimitBytes: machineMemoryLimit()
     }))
     this.handlers = this.buildHandlers()
+    // The retention rule: runs deleted more than retentionDays ago are purged at start, then every hour.
+    this.retentionDays = opts.trashRetentionDays ?? trashRetentionDays
+    if (!opts.mustExist) this.purgeExpired()
+    this.retentionTimer = setInterval(() => this.purgeExpired(), 3_600_000)
+    this.retentionTimer.unref()
+  }
+
+  /** Purges the runs whose time in the Trash is over; a failure is left for the next pass, never thrown. */
+  purgeExpired(): PurgeReport {
+    const cutoff = new Date(Date.now() - this.retentionDays * 86_400_000).toISOString()
+    try {
+      return this.purge(this.store.deletedBefore(cutoff))
+    } catch {
+      return { purged: [], bytes: 0 }
+    }
+  }
+
+  /** Removes deleted runs for good: their rows, their folder of checkpoints and the exports written into the home. */
+  purge(ids: RunId[]): PurgeReport {
+    const report: PurgeReport = { purged: [], bytes: 0 }
+    for (const id of ids) {
+      const dir = join(this.opts.home, 'runs', String(id))
+      const bytes = folderBytes(dir)
+      const { files } = this.store.purgeRun(id)
+      rmSync(dir, { recursive: true, force: true })
+      // Files the run wrote into the home folder go with it; an export saved elsewhere is the user's to keep.
+      for (const f of files) {
+        if (!isInside(this.opts.home, f) || !existsSync(f)) continue
+        report.bytes += fileBytes(f)
+        rmSync(f, { force: true })
+      }
+      report.bytes += bytes
+      report.purged.push(id)
+    }
+    return report
   }
 
   /** Subscribes to a pushed event (named as the page's subscription method); returns the function that unsubscribes. */
@@ -125,6 +169,7 @@ export class Services {
   }
 
   close(): void {
+    clearInterval(this.retentionTimer)
     this.watcher.stop()
     // A sweep running here stays resumable: its trials are interrupted, not cancelled.
     this.sweeps.detachAll()
@@ -165,6 +210,15 @@ export class Services {
       updateRun: (u) => store.updateRun(u),
       deleteRun: ({ id }) => store.deleteRun(id),
       restoreRun: ({ id }) => store.restoreRun(id),
+      listTrash: () => ({
+        retentionDays: this.retentionDays,
+        runs: store.listTrash().map((r) => ({
+          ...r,
+          purgeAt: new Date(Date.parse(r.deletedAt) + this.retentionDays * 86_400_000).toISOString(),
+          bytes: folderBytes(join(this.opts.home, 'runs', String(r.id)))
+        }))
+      }),
+      purgeRuns: ({ ids }) => this.purge(ids),
       compareRuns: ({ ids }): RunComparison => {
         const runs = ids.map((id) => store.getRun(id))
         return { runs, differences: configDifferences(runs.map((r) => r.config)) }
@@ -354,4 +408,33 @@ function isProcessAlive(pid: number): boolean {
     // EPERM: the process exists but belongs to someone else.
     return (e as NodeJS.ErrnoException).code === 'EPERM'
   }
+}
+
+/** The bytes of the files under a folder (0 when it does not exist). */
+function folderBytes(dir: string): number {
+  let total = 0
+  let entries
+  try {
+    entries = readdirSync(dir, { withFileTypes: true })
+  } catch {
+    return 0
+  }
+  for (const e of entries) {
+    const p = join(dir, e.name)
+    total += e.isDirectory() ? folderBytes(p) : e.isFile() ? fileBytes(p) : 0
+  }
+  return total
+}
+
+function fileBytes(file: string): number {
+  try {
+    return statSync(file).size
+  } catch {
+    return 0
+  }
+}
+
+function isInside(folder: string, file: string): boolean {
+  const r = relative(folder, file)
+  return r !== '' && !r.startsWith('..') && !isAbsolute(r)
 }

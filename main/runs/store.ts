@@ -77,9 +77,10 @@ interface RunRow {
   pid: number | null
   host: string | null
   progress_json: string | null
+  deleted_at: string | null
 }
 
-/** A run changed by some connection: its id and the change's number (see migration 3). */
+/** A run changed by some connection: its id and the change's number (see migration 5). */
 export interface RunChange {
   runId: RunId
   seq: number
@@ -508,6 +509,46 @@ export class RunStore {
       this.db.prepare(`UPDATE runs SET deleted_at = NULL WHERE id = ? AND deleted_at IS NOT NULL`).run(id),
       id
     )
+  }
+
+  /** The deleted runs (the Trash), most recently deleted first, with when each was deleted. */
+  listTrash(): (RunSummary & { deletedAt: string })[] {
+    const rows = this.db
+      .prepare(`SELECT * FROM runs WHERE deleted_at IS NOT NULL ORDER BY deleted_at DESC, id DESC`)
+      .all() as RunRow[]
+    const epochs = this.epochsByRun(rows.map((r) => r.id))
+    return rows.map((r) => ({ ...this.summarize(r, epochs.get(r.id) ?? []), deletedAt: r.deleted_at as string }))
+  }
+
+  /** The deleted runs deleted before `iso` (an ISO time), for the retention rule. */
+  deletedBefore(iso: string): RunId[] {
+    return (
+      this.db.prepare(`SELECT id FROM runs WHERE deleted_at IS NOT NULL AND deleted_at < ?`).all(iso) as {
+        id: number
+      }[]
+    ).map((r) => r.id)
+  }
+
+  /**
+   * Removes a deleted run for good: its row, metrics, checkpoints and export records (the files are the caller's).
+   * Returns the paths of its exports and checkpoints, for the caller to remove. A run still training is refused.
+   */
+  purgeRun(id: RunId): { files: string[] } {
+    return this.db
+      .transaction(() => {
+        const r = this.db.prepare(`SELECT status FROM runs WHERE id = ? AND deleted_at IS NOT NULL`).get(id) as
+          { status: RunStatus } | undefined
+        if (!r) throw new Error(`run ${id} is not in the Trash`)
+        if (r.status === 'running' || r.status === 'queued')
+          throw new Error(`run ${id} is still training: cancel it before deleting it for good`)
+        const files = [
+          ...(this.db.prepare(`SELECT path FROM exports WHERE run_id = ?`).all(id) as { path: string }[]),
+          ...(this.db.prepare(`SELECT path FROM checkpoints WHERE run_id = ?`).all(id) as { path: string }[])
+        ].map((f) => f.path)
+        this.db.prepare(`DELETE FROM runs WHERE id = ?`).run(id)
+        return { files }
+      })
+      .immediate()
   }
 
   listRuns(q: RunQuery = {}): RunSummary[] {

@@ -4,5 +4,6 @@ import { createApp } from 'vue'
 import { createPinia } from 'pinia'
 import App from './App.vue'
 import './styles.css'
+import './styles-runs.css'
 
 createApp(App).use(createPinia()).mount('#app')

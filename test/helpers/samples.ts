@@ -11,6 +11,8 @@ export function sampleArgs(runId: number): Record<CallName, unknown> {
     'runs:update': { id: runId, tags: ['baseline'] },
     'runs:delete': { id: runId },
     'runs:restore': { id: runId },
+    'runs:trash': undefined,
+    'runs:purge': { ids: [runId] },
     'runs:compare': { ids: [runId, runId] },
     'runs:metricsCsv': { ids: [runId] },
     'models:summary': { config: tutorialConfig },

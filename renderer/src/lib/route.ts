@@ -1,5 +1,5 @@
 // The app's hash routes: #/runs, #/new, #/runs/<id> (detail, or the live view while it trains), #/runs/<id>/try,
-// #/compare?ids=1,2.
+// #/compare?ids=1,2, #/trash (deleted runs, restorable until purged).
 
 export type Route =
   | { name: 'runs' }
@@ -7,6 +7,7 @@ export type Route =
   | { name: 'run'; id: number }
   | { name: 'try'; id: number }
   | { name: 'compare'; ids: number[] }
+  | { name: 'trash' }
   | { name: 'not-found'; path: string }
 
 export function parseRoute(hash: string): Route {
@@ -18,6 +19,7 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === 'runs' && parts.length === 2 && /^\d+$/.test(parts[1])) return { name: 'run', id: Number(parts[1]) }
   if (parts[0] === 'runs' && parts.length === 3 && /^\d+$/.test(parts[1]) && parts[2] === 'try')
     return { name: 'try', id: Number(parts[1]) }
+  if (parts[0] === 'trash' && parts.length === 1) return { name: 'trash' }
   if (parts[0] === 'new' && parts.length === 1) {
     const from = query.get('from')
     return from && /^\d+$/.test(from) ? { name: 'new', from: Number(from) } : { name: 'new' }
@@ -44,6 +46,8 @@ export function routeHref(route: Route): string {
       return `#/runs/${route.id}/try`
     case 'compare':
       return route.ids.length ? `#/compare?ids=${route.ids.join(',')}` : '#/compare'
+    case 'trash':
+      return '#/trash'
     case 'not-found':
       return `#${route.path}`
   }

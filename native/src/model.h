@@ -384,7 +384,8 @@ class Model {
     activation_backward(L.scratch.data(), L.dy.data(), L.y.data(), N, U, L.spec.activation);
     if ((double)N * I * U < DENSE_SPLIT_MIN)
       return dense_backward(dx, &grads[L.W], &grads[L.Bias], d, x, &params[L.W], N, I, U);
-    const int row_tasks = (N + DENSE_ROWS - 1) / DENSE_ROWS, kernel_tasks = (I + DENSE_KERNEL_ROWS - 1) / DENSE_KERNEL_ROWS;
+    const int row_tasks = (N + DENSE_ROWS - 1) / DENSE_ROWS;
+    const int kernel_tasks = (I + DENSE_KERNEL_ROWS - 1) / DENSE_KERNEL_ROWS;
     pool_->run(row_tasks + kernel_tasks + 1, [&](int k) {
       if (k < row_tasks) {
         dense_backward_input(dx, d, &params[L.W], k * DENSE_ROWS, std::min(N, (k + 1) * DENSE_ROWS), I, U);

@@ -62,8 +62,8 @@ constexpr double PRODUCT_CHUNK = 1e6;
 // are independent through time), so the loop needs no barrier between steps. Two register tiles of the path that
 // runs (AVX-512 16, AVX2 12, portable 8): small enough that a batch of 64 makes four tasks or more per direction
 // (a core delayed by another process holds up little), a whole number of tiles so that a chunk's rows fill whole
-// tiles (the rows below the last full tile run one at a time, slower). Bits differ between ISA paths anyway; on one path, the chunks
-// depend on the batch size only, never on the thread count.
+// tiles (the rows below the last full tile run one at a time, slower). Bits differ between ISA paths anyway; on
+// one path, the chunks depend on the batch size only, never on the thread count.
 template <typename S>
 int recurrent_rows() { return 2 * ops<S>().tile_rows; }
 
@@ -184,7 +184,8 @@ void lstm_fast_forward(S* h, S* cache, const S* x, const S* W, const S* R, const
       const S* cprev = nullptr;
       if (s > 0) {
         const long prev = (long)prev_time(t, reverse) * B + b0;
-        const S* hm = masked_prev(h + prev * H, mask_h ? mask_h + (long)b0 * H : nullptr, w.tmp + (long)b0 * H, nb, H);
+        const S* mask = mask_h ? mask_h + (long)b0 * H : nullptr;
+        const S* hm = masked_prev(h + prev * H, mask, w.tmp + (long)b0 * H, nb, H);
         o.gemm_packed(ct, ld, hm, H, 1, w.rpack, nb, GH, H, true, apack);
         cprev = cache + prev * ld + GH;
       }

@@ -284,7 +284,12 @@ export class TrainingHost {
     let kept = ''
     try {
       const last = this.store.lastRecordedEpoch(run.runId)
-      kept = last > 0 ? `; epochs 1-${last} are kept and the run can be resumed` : ''
+      kept =
+        last === 1
+          ? '; epoch 1 is kept and the run can be resumed'
+          : last > 1
+            ? `; epochs 1-${last} are kept and the run can be resumed`
+            : ''
     } catch {
       // the database cannot be read either; the reason alone
     }
@@ -443,6 +448,19 @@ export class TrainingHost {
     this.events.epoch(run.runId, metrics)
   }
 
+  /** Retries recording a run's end every 2 s (without holding the process open) until it is written. */
+  private finishLater(finish: () => void): void {
+    const timer = setTimeout(() => {
+      if (!this.store.db.open) return
+      try {
+        this.store.attempt(finish, attemptBusyMs)
+      } catch {
+        this.finishLater(finish)
+      }
+    }, 2000)
+    timer.unref()
+  }
+
   /** The worker has exited and every earlier message is recorded: the run's end goes in the database. */
   private async settle(run: ActiveRun, code: number | null, signal: string | null): Promise<void> {
     if (run.settled) return
@@ -469,11 +487,14 @@ export class TrainingHost {
     } catch {
       // the database cannot be read; the next start cleans the folder
     }
+    const finish = () => this.store.finishRun(run.runId, status, error, stopReason)
     try {
-      await this.write(run, 'how the run ended', () => this.store.finishRun(run.runId, status, error, stopReason))
+      await this.write(run, 'how the run ended', finish)
     } catch (e) {
-      // The run stays 'running' under this process's id: the next start of RNN Lab finds it interrupted.
+      // Still locked (or full): tried again every few seconds while this process lives (the app, `rnnlab serve`).
+      // If it ends first (the CLI), the run stays 'running' under its id, and the next start finds it interrupted.
       this.events.note(run.runId, errorMessage(e))
+      this.finishLater(finish)
     }
     this.active.delete(run.runId)
     this.batchRows.delete(run.runId)

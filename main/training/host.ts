@@ -14,7 +14,7 @@ import {
   type TrainingProgress
 } from '../../common/contract'
 import { inferInputShape, modelFacts, summarize } from '../../common/model'
-import { databaseProblem, isBusy, type RunStore } from '../runs/store'
+import { databaseProblem, isBusy, sqliteCode, type RunStore } from '../runs/store'
 import { engineSpec } from '../engine/spec'
 import { removeUnreferenced, resumeCheckpoint } from './checkpoints'
 import type { HostMessage, TrainingJob, WorkerMessage } from './protocol'
@@ -128,15 +128,17 @@ export class TrainingHost {
     const input = inferInputShape(config)
     // What the engine cannot run is refused here, before a run is created (shapes are checked once data is read).
     engineSpec(config, input ?? [1, 1])
-    const runId = this.store.createRun({
-      name: config.name,
-      config,
-      dataset: config.dataset.source,
-      seed: config.training.seed,
-      paramCount: input ? summarize(config.model, input).totalParams : null,
-      ...modelFacts(config),
-      epochsPlanned: config.training.epochs
-    })
+    const runId = this.starting(() =>
+      this.store.createRun({
+        name: config.name,
+        config,
+        dataset: config.dataset.source,
+        seed: config.training.seed,
+        paramCount: input ? summarize(config.model, input).totalParams : null,
+        ...modelFacts(config),
+        epochsPlanned: config.training.epochs
+      })
+    )
     this.launch(runId, config, opts, undefined)
     return runId
   }
@@ -297,7 +299,27 @@ export class TrainingHost {
     run.handle.stop(true)
   }
 
+  /** A write at Start: it waits for a lock as a user's edit does (busy_timeout); its error in the product's words. */
+  private starting<T>(write: () => T): T {
+    try {
+      return write()
+    } catch (e) {
+      if (sqliteCode(e) === undefined) throw e
+      throw new Error(`cannot start the run: ${databaseProblem(e, this.store.file)}`, { cause: e })
+    }
+  }
+
   private launch(runId: RunId, config: RunConfig, opts: StartOptions, resume: TrainingJob['resume']): void {
+    // The host's pid marks the run as alive: if this process dies, the next start finds the run interrupted.
+    this.starting(() =>
+      this.store.markStarted(runId, {
+        engineVersion: null,
+        threads: opts.threads ?? null,
+        cpu: cpus()[0]?.model ?? null,
+        pid: process.pid,
+        host: hostname()
+      })
+    )
     const handle = this.spawn()
     let resolve!: (s: RunStatus) => void
     const done = new Promise<RunStatus>((r) => (resolve = r))
@@ -321,14 +343,6 @@ export class TrainingHost {
     }
     this.active.set(runId, run)
     this.watchStopRequests()
-    // The host's pid marks the run as alive: if this process dies, the next start finds the run interrupted.
-    this.store.markStarted(runId, {
-      engineVersion: null,
-      threads: opts.threads ?? null,
-      cpu: cpus()[0]?.model ?? null,
-      pid: process.pid,
-      host: hostname()
-    })
     this.events.status(runId, 'running', null)
     handle.onMessage((m) => {
       try {

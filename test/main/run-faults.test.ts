@@ -11,6 +11,7 @@ import { Services } from '../../main/services'
 import { loadEngine } from '../../main/engine'
 import { engineSpec } from '../../main/engine/spec'
 import { isIntactCheckpoint } from '../../main/training/checkpoints'
+import { writeFileAtomic } from '../../main/onnx/npy'
 import { holdAt } from '../helpers/faults.mjs'
 import { tempDir } from '../helpers/tmp'
 
@@ -145,6 +146,24 @@ describe('the database locked beyond the host bound', () => {
     services.training.resume(runId)
     expect(await services.training.finished(runId)).toBe('completed')
     expect(services.store.getRun(runId).epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4])
+  })
+})
+
+describe('Start while another process holds the lock', () => {
+  it('refuses in one line naming the database, after a short wait, and creates nothing', async () => {
+    const lockHolder = spawn(process.execPath, [locker, services.dbPath, '4000'], {
+      stdio: ['ignore', 'pipe', 'inherit']
+    })
+    children.push(lockHolder)
+    const lockReleased = new Promise((r) => lockHolder.once('exit', r))
+    let out = ''
+    lockHolder.stdout!.on('data', (c) => (out += c))
+    await until('the lock', () => out.includes('locked'))
+    expect(() => services.training.start(tinyConfig())).toThrow(
+      `cannot start the run: the run database ${services.dbPath} is locked by another process`
+    )
+    await lockReleased
+    expect(services.store.listRuns()).toEqual([])
   })
 })
 
@@ -300,6 +319,13 @@ describe('files left behind', () => {
     await until('the worker to stop', () => !existsSync(`/proc/${workers[0]}`), 20_000)
     // It stopped inside the epoch: no checkpoint of epoch 1 was written.
     expect(readdirSync(join(dir.path, 'runs', String(runId))).filter((f) => f.startsWith('last-1'))).toEqual([])
+  })
+
+  it('an atomic write that fails (a folder in the way) leaves no temporary file beside it', () => {
+    const out = join(dir.path, 'model.onnx')
+    mkdirSync(out)
+    expect(() => writeFileAtomic(out, new Uint8Array([1, 2, 3]))).toThrow()
+    expect(readdirSync(dir.path).filter((f) => f.includes('.tmp-'))).toEqual([])
   })
 
   it('the checkpoint loader given a folder says so in one line naming it', () => {

@@ -31,7 +31,10 @@ const Database = createRequire(import.meta.url)('better-sqlite3')
 const scratch = mkdtempSync(join(tmpdir(), 'rnnlab-dbfault-'))
 const mounts = []
 afterAll(() => {
-  for (const m of mounts) spawnSync('umount', [m])
+  for (const m of mounts) {
+    spawnSync('umount', [m])
+    rmSync(m, { recursive: true, force: true })
+  }
   rmSync(scratch, { recursive: true, force: true })
 })
 

@@ -29,7 +29,8 @@ function hostPort(): Port {
   // A host that dies (killed, crashed) takes its worker with it: nobody would record the results.
   process.on('disconnect', () => process.exit(0))
   return {
-    send: (m) => process.send!(m),
+    // A host gone mid-send (killed): nobody can record anything, so the worker ends quietly, not with EPIPE.
+    send: (m) => void process.send!(m, undefined, {}, (e) => e && process.exit(0)),
     onMessage: (l) => process.on('message', (m) => l(m as HostMessage))
   }
 }

@@ -14,7 +14,7 @@ import {
   type TrainingProgress
 } from '../../common/contract'
 import { inferInputShape, modelFacts, summarize } from '../../common/model'
-import { databaseProblem, isBusy, type BatchRecord, type RunStore } from '../runs/store'
+import { databaseProblem, isBusy, sqliteCode, type BatchRecord, type RunStore } from '../runs/store'
 import { engineSpec } from '../engine/spec'
 import { removeUnreferenced, resumeCheckpoint } from './checkpoints'
 import type { HostMessage, TrainingJob, WorkerMessage } from './protocol'
@@ -132,15 +132,17 @@ export class TrainingHost {
     const input = inferInputShape(config)
     // What the engine cannot run is refused here, before a run is created (shapes are checked once data is read).
     engineSpec(config, input ?? [1, 1])
-    const runId = this.store.createRun({
-      name: config.name,
-      config,
-      dataset: config.dataset.source,
-      seed: config.training.seed,
-      paramCount: input ? summarize(config.model, input).totalParams : null,
-      ...modelFacts(config),
-      epochsPlanned: config.training.epochs
-    })
+    const runId = this.starting(() =>
+      this.store.createRun({
+        name: config.name,
+        config,
+        dataset: config.dataset.source,
+        seed: config.training.seed,
+        paramCount: input ? summarize(config.model, input).totalParams : null,
+        ...modelFacts(config),
+        epochsPlanned: config.training.epochs
+      })
+    )
     this.launch(runId, config, opts, undefined)
     return runId
   }
@@ -313,7 +315,12 @@ export class TrainingHost {
     let kept = ''
     try {
       const last = this.store.lastRecordedEpoch(run.runId)
-      kept = last > 0 ? `; epochs 1-${last} are kept and the run can be resumed` : ''
+      kept =
+        last === 1
+          ? '; epoch 1 is kept and the run can be resumed'
+          : last > 1
+            ? `; epochs 1-${last} are kept and the run can be resumed`
+            : ''
     } catch {
       // the database cannot be read either; the reason alone
     }
@@ -321,7 +328,27 @@ export class TrainingHost {
     run.handle.stop(true)
   }
 
+  /** A write at Start: it waits for a lock as a user's edit does (busy_timeout); its error in the product's words. */
+  private starting<T>(write: () => T): T {
+    try {
+      return write()
+    } catch (e) {
+      if (sqliteCode(e) === undefined) throw e
+      throw new Error(`cannot start the run: ${databaseProblem(e, this.store.file)}`, { cause: e })
+    }
+  }
+
   private launch(runId: RunId, config: RunConfig, opts: StartOptions, resume: TrainingJob['resume']): void {
+    // The host's pid marks the run as alive: if this process dies, the next start finds the run interrupted.
+    this.starting(() =>
+      this.store.markStarted(runId, {
+        engineVersion: null,
+        threads: opts.threads ?? null,
+        cpu: cpus()[0]?.model ?? null,
+        pid: process.pid,
+        host: hostname()
+      })
+    )
     const handle = this.spawn()
     let resolve!: (s: RunStatus) => void
     const done = new Promise<RunStatus>((r) => (resolve = r))
@@ -347,14 +374,6 @@ export class TrainingHost {
     }
     this.active.set(runId, run)
     this.watchStopRequests()
-    // The host's pid marks the run as alive: if this process dies, the next start finds the run interrupted.
-    this.store.markStarted(runId, {
-      engineVersion: null,
-      threads: opts.threads ?? null,
-      cpu: cpus()[0]?.model ?? null,
-      pid: process.pid,
-      host: hostname()
-    })
     this.events.status(runId, 'running', null)
     handle.onMessage((m) => {
       try {
@@ -491,6 +510,19 @@ export class TrainingHost {
     this.events.epoch(run.runId, metrics)
   }
 
+  /** Retries recording a run's end every 2 s (without holding the process open) until it is written. */
+  private finishLater(finish: () => void): void {
+    const timer = setTimeout(() => {
+      if (!this.store.db.open) return
+      try {
+        this.store.attempt(finish, attemptBusyMs)
+      } catch {
+        this.finishLater(finish)
+      }
+    }, 2000)
+    timer.unref()
+  }
+
   /** The worker has exited and every earlier message is recorded: the run's end goes in the database. */
   private async settle(run: ActiveRun, code: number | null, signal: string | null): Promise<void> {
     if (run.settled) return
@@ -517,11 +549,14 @@ export class TrainingHost {
     } catch {
       // the database cannot be read; the next start cleans the folder
     }
+    const finish = () => this.store.finishRun(run.runId, status, error, stopReason)
     try {
-      await this.write(run, 'how the run ended', () => this.store.finishRun(run.runId, status, error, stopReason))
+      await this.write(run, 'how the run ended', finish)
     } catch (e) {
-      // The run stays 'running' under this process's id: the next start of RNN Lab finds it interrupted.
+      // Still locked (or full): tried again every few seconds while this process lives (the app, `rnnlab serve`).
+      // If it ends first (the CLI), the run stays 'running' under its id, and the next start finds it interrupted.
       this.events.note(run.runId, errorMessage(e))
+      this.finishLater(finish)
     }
     this.active.delete(run.runId)
     this.batchRows.delete(run.runId)

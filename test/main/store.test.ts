@@ -143,6 +143,37 @@ describe('RunStore', () => {
     expect(store.getRun(other).status).toBe('running')
   })
 
+  it('commits the record naming a new checkpoint with synchronous=FULL (it survives a power cut), then NORMAL again', () => {
+    const id = seedCompletedRun(store, { name: 'durable', epochs: 1 })
+    const seen: number[] = []
+    const hookKey = Symbol.for('rnnlab.faultHook')
+    const g = globalThis as { [hookKey]?: (point: string) => void }
+    g[hookKey] = (point) => {
+      if (point === 'metrics-commit') seen.push(store.db.pragma('synchronous', { simple: true }) as number)
+    }
+    try {
+      store.recordEpochResult(
+        id,
+        {
+          epoch: 2,
+          loss: 1,
+          accuracy: 0.5,
+          valLoss: 1,
+          valAccuracy: 0.5,
+          learningRate: 0.001,
+          seconds: 1,
+          samplesPerSecond: 1
+        },
+        [{ kind: 'last', epoch: 2, path: '/x/last-2.ckpt', sha256: 'ab', bytes: 1 }],
+        []
+      )
+    } finally {
+      delete g[hookKey]
+    }
+    expect(seen).toEqual([2]) // FULL inside the commit
+    expect(store.db.pragma('synchronous', { simple: true })).toBe(1) // NORMAL for everything else
+  })
+
   it('survives reopening: data written by one connection is read by another', () => {
     const id = seedCompletedRun(store, { name: 'persisted', tags: ['a', 'b'] })
     store.close()

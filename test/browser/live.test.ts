@@ -103,6 +103,9 @@ describe('live across processes', () => {
       }
       if (!shotList && text === '1/3') {
         shotList = true
+        // While it trains, the row shows its best validation accuracy so far and how long it has run.
+        expect(await row.locator('td').nth(9).textContent()).toMatch(/%/)
+        expect(await row.locator('td').nth(10).textContent()).toMatch(/\d s/)
         await shoot(list.page, 'live-cli-runs-1280x800-light')
       }
       if ((await row.locator('.status').textContent()) === 'completed') break

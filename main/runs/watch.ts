@@ -66,13 +66,18 @@ export class RunWatcher {
 
   /** What this process's host already said of its own run, so that it is not said twice. */
   noteStatus(runId: RunId, status: RunStatus): void {
-    const k = this.known.get(runId)
-    if (k) k.status = status
+    this.knownOf(runId).status = status
   }
 
   noteEpoch(runId: RunId, epoch: number): void {
-    const k = this.known.get(runId)
-    if (k) k.epochs = Math.max(k.epochs, epoch)
+    const k = this.knownOf(runId)
+    k.epochs = Math.max(k.epochs, epoch)
+  }
+
+  private knownOf(runId: RunId): Known {
+    let k = this.known.get(runId)
+    if (!k) this.known.set(runId, (k = { summary: '', status: 'running', epochs: 0, progress: null }))
+    return k
   }
 
   /** Reads what changed since the last call and sends it; returns the number of runs re-read. */

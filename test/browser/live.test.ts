@@ -1,11 +1,12 @@
 // Live across processes: with the UI open, a training started with the CLI as a separate process on the same database
 // appears in the runs list, its epochs and figures advance row by row, its page leaves "Starting…" and it finishes.
 /// <reference lib="dom" />
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
+import { RunStore } from '../../main/runs/store'
 import { appRoot, launchBrowser, serve, type Served } from '../helpers/browser'
 import { tempDir } from '../helpers/tmp'
 import { openPage, shoot } from './page'
@@ -90,6 +91,9 @@ describe('live across processes', () => {
     const seenEpochs: string[] = []
     let sawProgress = false
     let shotList = false
+    let stepsFilled = false
+    const reader = new RunStore(db, { readonly: true })
+    onTestFinished(() => reader.close())
     const deadline = Date.now() + 120_000
     for (;;) {
       const text = (await epochCell.textContent())?.trim() ?? ''
@@ -103,7 +107,18 @@ describe('live across processes', () => {
       }
       if (!shotList && text === '1/3') {
         shotList = true
+        // While it trains, the row shows its best validation accuracy so far and how long it has run.
+        expect(await row.locator('td').nth(9).textContent()).toMatch(/%/)
+        expect(await row.locator('td').nth(10).textContent()).toMatch(/\d s/)
         await shoot(list.page, 'live-cli-runs-1280x800-light')
+      }
+      // Once epoch 1 is stored, the run page draws every step of it (live progress from another process comes about
+      // once a second): as many points as the database holds, while the run still trains.
+      if (!stepsFilled && text !== '0/3' && text !== '' && !text.startsWith('3')) {
+        const stored = reader.getBatches(runId).filter((b) => b.epoch === 1).length
+        const drawn = pieces((await drawnSeries(detail.page, 0)).find((s) => s.label === 'train (per step)')!.points)[0]
+        if (stored > 0 && drawn.length === stored && (await row.locator('.status').textContent()) === 'running')
+          stepsFilled = true
       }
       if ((await row.locator('.status').textContent()) === 'completed') break
       if (Date.now() > deadline) throw new Error(`the run did not complete; epochs seen ${seenEpochs.join(', ')}`)
@@ -115,6 +130,7 @@ describe('live across processes', () => {
     // Epochs show up one by one (a quick machine may skip none; a loaded one may coalesce one step at most).
     expect(seenEpochs.filter((t) => /^[12]\/3$/.test(t)).length).toBeGreaterThanOrEqual(1)
     expect(sawProgress).toBe(true)
+    expect(stepsFilled).toBe(true)
     // The best validation accuracy arrived with the epochs, not with a reload.
     expect(await row.locator('td').nth(9).textContent()).toMatch(/%/)
 

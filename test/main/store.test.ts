@@ -200,6 +200,24 @@ describe('RunStore', () => {
     upgraded.close()
   })
 
+  it('keeps per-step means apart from the running means older runs recorded', () => {
+    const id = seedCompletedRun(store, { name: 'new', epochs: 1 })
+    const step = { step: 5, epoch: 1, batch: 5, batches: 4, loss: 0.5, accuracy: 0.8, wallSeconds: 1.5 }
+    store.recordBatches(id, [step])
+    expect(store.getBatches(id)).toEqual([step])
+    expect(() => store.recordBatches(id, [{ ...step, step: 6, batches: null }])).toThrow(/^step 6: /)
+    // A run from before: its running means, said to be such (batches null).
+    const old = seedCompletedRun(store, { name: 'old', epochs: 1 })
+    store.db
+      .prepare(
+        'INSERT INTO batch_metrics (run_id, step, epoch, batch, loss, accuracy, wall_s) VALUES (?, 1, 1, 1, 2, 0.1, 0.2)'
+      )
+      .run(old)
+    expect(store.getBatches(old)).toEqual([
+      { step: 1, epoch: 1, batch: 1, batches: null, loss: 2, accuracy: 0.1, wallSeconds: 0.2 }
+    ])
+  })
+
   it('refuses a database written by a newer version, naming the file', () => {
     const file = join(dir.path, 'newer.db')
     const db = new Database(file)

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import type { EventKey, EventPayloads, RunsChanged } from '../../common/contract'
+import { normalizeRunConfig } from '../../common/config'
 import { Services } from '../../main/services'
 import { RunStore } from '../../main/runs/store'
 import { RunWatcher, type WatchEvents } from '../../main/runs/watch'
@@ -120,6 +121,39 @@ describe('live across processes', () => {
         .filter((s) => s.event === 'onRunStatus')
         .map((s) => (s.payload as { status: string }).status)
       expect(statuses).toEqual(['queued', 'running', 'completed'])
+    } finally {
+      services.close()
+    }
+  })
+
+  it('says each thing once of a run this process trains: its host says it, the watcher does not repeat it', async () => {
+    const services = new Services({ home: dir.path, dbPath, door: 'browser', version: 'test' })
+    try {
+      const statuses: string[] = []
+      const epochs: number[] = []
+      const rows: RunsChanged['runs'] = []
+      services.on('onRunStatus', (s) => statuses.push(s.status))
+      services.on('onTrainingEpoch', (e) => epochs.push(e.metrics.epoch))
+      services.on('onRunsChanged', (c) => rows.push(...c.runs))
+      services.watchDatabase(20)
+      const config = normalizeRunConfig({
+        name: 'here',
+        dataset: { source: 'mnist-sample', limit: 300 },
+        model: {
+          layers: [
+            { type: 'simple_rnn', units: 8 },
+            { type: 'dense', units: 10, activation: 'softmax' }
+          ]
+        },
+        training: { epochs: 2, batchSize: 32, seed: 1 }
+      })
+      const runId = services.training.start(config)
+      expect(await services.training.finished(runId)).toBe('completed')
+      // The list hears of the end through the database too.
+      await until('the completed row', () => rows.some((r) => r.id === runId && r.status === 'completed'))
+      await new Promise((r) => setTimeout(r, 200)) // ten more ticks: nothing more may come
+      expect(statuses).toEqual(['running', 'completed'])
+      expect(epochs).toEqual([1, 2])
     } finally {
       services.close()
     }

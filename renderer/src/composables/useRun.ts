@@ -1,7 +1,7 @@
 // One run as its screen shows it: the stored detail and per-batch figures, then the live events while it trains.
 // Subscribes before loading, so a second window (or coming back to the screen) joins a running run without a gap.
 import { onUnmounted, ref, shallowRef, triggerRef, watch, type Ref } from 'vue'
-import type { EpochMetrics, RunDetail, RunStatus, TrainingProgress } from '../../../common/contract'
+import type { BatchMetrics, EpochMetrics, RunDetail, RunStatus, TrainingProgress } from '../../../common/contract'
 import { api } from '../api'
 import type { Point } from '../lib/series'
 
@@ -60,6 +60,50 @@ export function useRun(id: Ref<number>) {
     epochs.value = list
   }
 
+  /**
+   * The per-step series from the stored rows (they end at an epoch boundary), then what live events drew after them:
+   * rebuilt in order. `perEpoch` is the batches of an epoch when known from live progress.
+   */
+  function rebuild(rows: BatchMetrics[], perEpochLive: number | undefined): BatchSeries {
+    const perEpoch = new Map<number, number>()
+    for (const r of rows) perEpoch.set(r.epoch, Math.max(perEpoch.get(r.epoch) ?? 0, r.batch))
+    const stored = rows.length ? rows[rows.length - 1].epoch : 0
+    const drawn = batchSeries.value
+    const liveTail = {
+      loss: drawn.loss.filter((p) => p.x > stored),
+      accuracy: drawn.accuracy.filter((p) => p.x > stored)
+    }
+    const batches: BatchSeries = { loss: [], accuracy: [] }
+    lastStep = 0
+    lastEpoch = 0
+    for (const r of rows)
+      pushBatch(batches, r.step, r.epoch, r.batch, perEpochLive ?? perEpoch.get(r.epoch) ?? r.batch, r.loss, r.accuracy)
+    const gap = (list: Point[], tail: Point[]) =>
+      list.length && tail.length && Number.isFinite(tail[0].y) ? [{ x: Math.floor(tail[0].x), y: NaN }] : []
+    batches.loss.push(...gap(batches.loss, liveTail.loss), ...liveTail.loss)
+    batches.accuracy.push(...gap(batches.accuracy, liveTail.accuracy), ...liveTail.accuracy)
+    // The next live step continues the tail's epoch (x in epoch − 1 … epoch), without a break.
+    const tailEnd = liveTail.loss[liveTail.loss.length - 1]
+    if (tailEnd) lastEpoch = Math.ceil(tailEnd.x)
+    return batches
+  }
+
+  /**
+   * At each epoch's end its steps are stored: drawn again from the database, so that a run another process trains
+   * (whose live progress arrives about once a second) gets every step.
+   */
+  async function reloadSteps(): Promise<void> {
+    const mine = generation
+    const runId = id.value
+    try {
+      const rows = await api.getRunBatches({ id: runId })
+      if (mine !== generation || runId !== id.value) return
+      batchSeries.value = rebuild(rows, progress.value?.batches)
+    } catch {
+      // The next epoch, or the end of the run, draws them.
+    }
+  }
+
   async function load(): Promise<void> {
     const mine = ++generation
     const runId = id.value
@@ -77,32 +121,7 @@ export function useRun(id: Ref<number>) {
       for (const e of run.epochs) if (!epochs.value.some((x) => x.epoch === e.epoch)) setEpoch(e)
       const live = active.find((p) => p.runId === runId) ?? null
       if (live) progress.value = live
-      const perEpoch = new Map<number, number>()
-      for (const r of rows) perEpoch.set(r.epoch, Math.max(perEpoch.get(r.epoch) ?? 0, r.batch))
-      // Stored rows end at an epoch boundary; live events may already have drawn later batches, so rebuild in order.
-      const drawn = batchSeries.value
-      const liveTail = {
-        loss: drawn.loss.filter((p) => p.x > (rows.length ? rows[rows.length - 1].epoch : 0)),
-        accuracy: drawn.accuracy.filter((p) => p.x > (rows.length ? rows[rows.length - 1].epoch : 0))
-      }
-      const batches: BatchSeries = { loss: [], accuracy: [] }
-      lastStep = 0
-      lastEpoch = 0
-      for (const r of rows)
-        pushBatch(
-          batches,
-          r.step,
-          r.epoch,
-          r.batch,
-          live?.batches ?? perEpoch.get(r.epoch) ?? r.batch,
-          r.loss,
-          r.accuracy
-        )
-      const gap = (list: Point[], tail: Point[]) =>
-        list.length && tail.length && Number.isFinite(tail[0].y) ? [{ x: Math.floor(tail[0].x), y: NaN }] : []
-      batches.loss.push(...gap(batches.loss, liveTail.loss), ...liveTail.loss)
-      batches.accuracy.push(...gap(batches.accuracy, liveTail.accuracy), ...liveTail.accuracy)
-      batchSeries.value = batches
+      batchSeries.value = rebuild(rows, live?.batches)
       error.value = null
     } catch (e) {
       if (mine === generation) error.value = e instanceof Error ? e.message : String(e)
@@ -120,7 +139,9 @@ export function useRun(id: Ref<number>) {
       triggerRef(batchSeries)
     }),
     api.onTrainingEpoch((e) => {
-      if (e.runId === id.value) setEpoch(e.metrics)
+      if (e.runId !== id.value) return
+      setEpoch(e.metrics)
+      void reloadSteps()
     }),
     api.onTrainingNote((n) => {
       if (n.runId === id.value) notes.value = [...notes.value.slice(-19), n.text]

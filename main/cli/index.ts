@@ -14,6 +14,7 @@ import { serve } from './serve'
 import { summary } from './summary'
 import { sweep, sweeps } from './sweep'
 import { train } from './train'
+import { worker } from './worker'
 
 const commands: Record<string, Command> = {
   train,
@@ -27,6 +28,7 @@ const commands: Record<string, Command> = {
   predict,
   sweep,
   sweeps,
+  worker,
   serve
 }
 

@@ -197,11 +197,14 @@ export class SweepStore {
     return dead.map((r) => r.id)
   }
 
-  /** The newest sweep not ended with exactly this config, no live owner: re-running a sweep file continues it. */
+  /**
+   * The newest sweep with exactly this config that has not ended: re-running a sweep file continues it (or, when
+   * another live process runs it, is refused by claim() naming that process).
+   */
   findUnfinished(sweep: SweepConfig): number | null {
     const r = this.db
       .prepare(
-        `SELECT id FROM sweeps WHERE config_json = ? AND status IN ('queued','interrupted') ORDER BY id DESC LIMIT 1`
+        `SELECT id FROM sweeps WHERE config_json = ? AND status IN ('queued','running','interrupted') ORDER BY id DESC LIMIT 1`
       )
       .get(JSON.stringify(sweep)) as { id: number } | undefined
     return r?.id ?? null

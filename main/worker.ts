@@ -37,6 +37,9 @@ function hostPort(): Port {
 
 function main(): void {
   const port = hostPort()
+  // Ctrl-C in a terminal reaches the whole process group: the host decides what it means (cancel a run, leave a sweep
+  // resumable) and ends this process itself; dying here first would make the run look crashed.
+  process.on('SIGINT', () => {})
   port.onMessage((message) => {
     if (message.type !== 'start') return
     // When the work ends the host closes the channel, and this process ends with it.

@@ -15,6 +15,7 @@ import { serve } from './serve'
 import { summary } from './summary'
 import { sweep, sweeps } from './sweep'
 import { train } from './train'
+import { worker } from './worker'
 
 const commands: Record<string, Command> = {
   train,
@@ -28,6 +29,7 @@ const commands: Record<string, Command> = {
   predict,
   sweep,
   sweeps,
+  worker,
   serve
 }
 

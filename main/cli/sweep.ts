@@ -263,9 +263,10 @@ export const sweep = command({
         const threadsPerTrial = threadsFlag ?? defaultThreadsPerTrial(p)
         if (unfinished !== null) {
           id = unfinished
+          // Refused, naming the process, when another live process runs it.
+          await handlers.resumeSweep({ id, parallel: p, threadsPerTrial })
           if (!json)
             ctx.err(`Sweep ${id} from this file did not finish; continuing it (--new starts another sweep instead)`)
-          await handlers.resumeSweep({ id, parallel: p, threadsPerTrial })
         } else {
           id = (
             await handlers.createSweep({ config: input, parallel: p, threadsPerTrial, baseDir: dirname(resolve(file)) })

@@ -140,11 +140,15 @@ export class SweepStore {
     if (info.changes === 0) throw new Error(`sweep ${id} was taken by another process just now`)
   }
 
-  /** Ends the sweep (its owner's pid cleared). */
+  /** Ends the sweep (its owner's pid cleared); a sweep cancelled meanwhile stays cancelled. */
   finish(id: number, status: 'completed' | 'cancelled' | 'interrupted'): void {
     this.db
-      .prepare(`UPDATE sweeps SET status = ?, ended_at = ?, pid = NULL WHERE id = ? AND status <> 'cancelled'`)
-      .run(status, now(), id)
+      .prepare(
+        `UPDATE sweeps SET status = CASE WHEN status = 'cancelled' THEN status ELSE @status END,
+                ended_at = COALESCE(CASE WHEN status = 'cancelled' THEN ended_at END, @t), pid = NULL
+         WHERE id = @id`
+      )
+      .run({ status, t: now(), id })
   }
 
   /** Marks the sweep cancelled (its owner, if any, sees it and stops). Returns false when it had already ended. */
@@ -193,11 +197,14 @@ export class SweepStore {
     return dead.map((r) => r.id)
   }
 
-  /** The newest sweep not ended with exactly this config, no live owner: re-running a sweep file continues it. */
+  /**
+   * The newest sweep with exactly this config that has not ended: re-running a sweep file continues it (or, when
+   * another live process runs it, is refused by claim() naming that process).
+   */
   findUnfinished(sweep: SweepConfig): number | null {
     const r = this.db
       .prepare(
-        `SELECT id FROM sweeps WHERE config_json = ? AND status IN ('queued','interrupted') ORDER BY id DESC LIMIT 1`
+        `SELECT id FROM sweeps WHERE config_json = ? AND status IN ('queued','running','interrupted') ORDER BY id DESC LIMIT 1`
       )
       .get(JSON.stringify(sweep)) as { id: number } | undefined
     return r?.id ?? null

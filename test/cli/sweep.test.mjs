@@ -42,7 +42,9 @@ function sweepFile(name, epochs) {
 function rnnlab(db, ...args) {
   const child = spawn(process.execPath, [bin, ...args, '--db', db, '--json'], {
     env: { ...process.env, RNNLAB_HOME: home },
-    stdio: ['ignore', 'pipe', 'pipe']
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // A process group of its own, as a terminal gives a command: Ctrl-C reaches it and its training processes.
+    detached: true
   })
   const events = []
   let buffer = ''
@@ -201,5 +203,30 @@ test(
     }
     const integrity = query(db, 'PRAGMA integrity_check')[0].integrity_check
     assert.equal(integrity, 'ok')
+  }
+)
+
+test(
+  'Ctrl-C (SIGINT to the whole process group) leaves the sweep interrupted, no trial failed',
+  { timeout: 300_000 },
+  async () => {
+    const db = join(home, 'ctrl-c.db')
+    const run = rnnlab(db, 'sweep', sweepFile('ctrl-c', 2), '--parallel', '2')
+    const deadline = Date.now() + 200_000
+    while (run.events.filter((e) => e.event === 'trial' && e.state === 'running').length < 2) {
+      assert.ok(Date.now() < deadline, 'two trials never started')
+      await new Promise((r) => setTimeout(r, 25))
+    }
+    process.kill(-run.child.pid, 'SIGINT')
+    const { code } = await run.exited
+    assert.equal(code, 130)
+    assert.equal(run.events.at(-1).status, 'interrupted')
+    const detail = rnnlabJson(db, 'sweep', 'show', '1')
+    assert.equal(detail.status, 'interrupted')
+    assert.equal(detail.counts.failed, 0)
+    assert.ok(
+      detail.trialList.every((t) => t.state === 'interrupted' || t.state === 'queued' || t.state === 'completed')
+    )
+    assert.ok(detail.counts.interrupted >= 1)
   }
 )

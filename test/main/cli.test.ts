@@ -277,7 +277,8 @@ describe('rnnlab command lines', () => {
     predict: { typo: '--inputs', meant: '--input', valueFlag: '--engine' },
     serve: { typo: '--ports', meant: '--port', valueFlag: '--port' },
     sweep: { typo: '--paralel', meant: '--parallel', valueFlag: '--parallel' },
-    sweeps: { typo: '--jsn', meant: '--json', valueFlag: '--db' }
+    sweeps: { typo: '--jsn', meant: '--json', valueFlag: '--db' },
+    worker: { typo: '--concurency', meant: '--concurrency', valueFlag: '--redis' }
   }
 
   it('has a case for every command', () => {

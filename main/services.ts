@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { defaultDbPath, findAppRoot } from './paths'
 import { nodeWorkerSpawner, TrainingHost, type SpawnWorker } from './training/host'
-import { RunStore } from './runs/store'
+import { RunNotFoundError, RunStore } from './runs/store'
 import { metricsCsv } from './runs/csv'
 import { loadDataset, previewDataset, type LoadedDataset } from './datasets'
 import { loadEngine } from './engine'
@@ -112,8 +112,19 @@ export class Services {
       deleteRun: ({ id }) => store.deleteRun(id),
       restoreRun: ({ id }) => store.restoreRun(id),
       compareRuns: ({ ids }): RunComparison => {
-        const runs = ids.map((id) => store.getRun(id))
-        return { runs, differences: configDifferences(runs.map((r) => r.config)) }
+        // A bookmarked comparison outlives a deleted run: the others are compared, the missing ones named.
+        const missing: number[] = []
+        const runs = ids.flatMap((id) => {
+          try {
+            return [store.getRun(id)]
+          } catch (e) {
+            if (!(e instanceof RunNotFoundError)) throw e
+            missing.push(id)
+            return []
+          }
+        })
+        if (runs.length === 0) throw new RunNotFoundError(ids.length === 1 ? ids[0] : ids.join(', '))
+        return { runs, differences: configDifferences(runs.map((r) => r.config)), missing }
       },
       metricsCsv: ({ ids }) => metricsCsv(ids.map((id) => store.getRun(id))),
       summarizeModel: async ({ config }) => summarizeRunConfig(normalizeRunConfig(config), this.opts.home),

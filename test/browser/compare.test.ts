@@ -108,7 +108,7 @@ describe('compare in Chromium', () => {
     const text = (await diffs.textContent()) ?? ''
     expect(text).toContain('Layer stack')
     expect(text).toMatch(/Bi-LSTM\(50, seq\).*Bi-GRU\(50, seq\)/s)
-    expect(text).toMatch(/Layer 1.*cell type.*lstm.*gru/s)
+    expect(text).toMatch(/Layer 1.*cell.*lstm.*gru/s)
     expect(text).toMatch(/Training.*batchSize.*64.*32/s)
     expect(text).not.toContain('learningRate')
     const figures = (await page.getByTestId('compare-figures').textContent()) ?? ''

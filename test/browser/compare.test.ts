@@ -225,7 +225,7 @@ describe('compare in Chromium', () => {
     expect(problems).toEqual([])
   })
 
-  it('says what to do with fewer than two runs, and shows the message from main for a missing run', async () => {
+  it('says what to do with fewer than two runs, and names a missing run beside the others', async () => {
     const home = join(dir.path, 'empty')
     const empty = await serve(join(home, 'rnnlab.db'), home)
     try {
@@ -238,9 +238,8 @@ describe('compare in Chromium', () => {
       await empty.stop()
     }
     const { page } = await openPage(browser, served, { hash: `#/compare?ids=${ids[0]},9999` })
-    const alert = page.locator('.compare-view .error-banner')
-    await alert.waitFor()
-    expect(await alert.textContent()).toMatch(/9999/)
-    expect(await alert.textContent()).not.toMatch(/\n\s+at /)
+    const notice = page.getByTestId('compare-missing')
+    await notice.waitFor(slow)
+    expect(await notice.textContent()).toBe(`Run #9999 is not in the database (deleted?); showing #${ids[0]}.`)
   })
 })

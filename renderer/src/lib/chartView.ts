@@ -83,5 +83,7 @@ export function pointsIn(points: { x: number; y: number }[], view: Range): numbe
 export function tickLabel(value: number | string): string {
   const n = Number(value)
   if (!Number.isFinite(n)) return String(value)
-  return Number(n.toPrecision(12)).toLocaleString('en-US', { maximumFractionDigits: 12 })
+  return tickFormat.format(Number(n.toPrecision(12)))
 }
+
+const tickFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 12 })

@@ -269,7 +269,5 @@ test('--init-from: an exported file starts a new run of the same architecture; a
   expect(() => loadInitWeights(model, wider, [28, 28])).toThrow(
     'model.onnx: layer 0 (LSTM) hidden_size 8, the config says 9'
   )
-  expect(() => loadInitWeights(join(home.path, 'missing.onnx'), config, [28, 28])).toThrow(
-    'missing.onnx: no such file'
-  )
+  expect(() => loadInitWeights(join(home.path, 'missing.onnx'), config, [28, 28])).toThrow('missing.onnx: no such file')
 })

@@ -189,6 +189,8 @@ export interface RunComparison {
   runs: RunDetail[]
   /** Config keys (dotted paths) whose values differ between the runs, with each run's value. */
   differences: { path: string; values: unknown[] }[]
+  /** Ids asked for that name no run (deleted since a comparison was bookmarked); the others are compared. */
+  missing: RunId[]
 }
 
 /** A config's model as Keras's summary shows it; the text is the same table the CLI prints. */

@@ -18,7 +18,7 @@ import { basename, join, relative, isAbsolute } from 'node:path'
 import { defaultDbPath, findAppRoot } from './paths'
 import { nodeWorkerSpawner, TrainingHost, type SpawnWorker } from './training/host'
 import { removeUnreferenced } from './training/checkpoints'
-import { RunStore } from './runs/store'
+import { RunNotFoundError, RunStore } from './runs/store'
 import { SweepRunner } from './sweeps/runner'
 import { SweepStore } from './sweeps/store'
 import { RunWatcher } from './runs/watch'
@@ -220,8 +220,19 @@ export class Services {
       }),
       purgeRuns: ({ ids }) => this.purge(ids),
       compareRuns: ({ ids }): RunComparison => {
-        const runs = ids.map((id) => store.getRun(id))
-        return { runs, differences: configDifferences(runs.map((r) => r.config)) }
+        // A bookmarked comparison outlives a deleted run: the others are compared, the missing ones named.
+        const missing: number[] = []
+        const runs = ids.flatMap((id) => {
+          try {
+            return [store.getRun(id)]
+          } catch (e) {
+            if (!(e instanceof RunNotFoundError)) throw e
+            missing.push(id)
+            return []
+          }
+        })
+        if (runs.length === 0) throw new RunNotFoundError(ids.length === 1 ? ids[0] : ids.join(', '))
+        return { runs, differences: configDifferences(runs.map((r) => r.config)), missing }
       },
       metricsCsv: ({ ids, per }) =>
         per === 'step'

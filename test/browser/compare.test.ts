@@ -109,7 +109,7 @@ describe('compare in Chromium', () => {
     const text = (await diffs.textContent()) ?? ''
     expect(text).toContain('Layer stack')
     expect(text).toMatch(/Bi-LSTM\(50, seq\).*Bi-GRU\(50, seq\)/s)
-    expect(text).toMatch(/Layer 1.*cell type.*lstm.*gru/s)
+    expect(text).toMatch(/Layer 1.*cell.*lstm.*gru/s)
     expect(text).toMatch(/Training.*batchSize.*64.*32/s)
     expect(text).not.toContain('learningRate')
     const figures = (await page.getByTestId('compare-figures').textContent()) ?? ''
@@ -225,7 +225,7 @@ describe('compare in Chromium', () => {
     expect(problems).toEqual([])
   })
 
-  it('says what to do with fewer than two runs, and shows the message from main for a missing run', async () => {
+  it('says what to do with fewer than two runs, and names a missing run beside the others', async () => {
     const home = join(dir.path, 'empty')
     const empty = await serve(join(home, 'rnnlab.db'), home)
     try {
@@ -238,9 +238,8 @@ describe('compare in Chromium', () => {
       await empty.stop()
     }
     const { page } = await openPage(browser, served, { hash: `#/compare?ids=${ids[0]},9999` })
-    const alert = page.locator('.compare-view .error-banner')
-    await alert.waitFor()
-    expect(await alert.textContent()).toMatch(/9999/)
-    expect(await alert.textContent()).not.toMatch(/\n\s+at /)
+    const notice = page.getByTestId('compare-missing')
+    await notice.waitFor(slow)
+    expect(await notice.textContent()).toBe(`Run #9999 is not in the database (deleted?); showing #${ids[0]}.`)
   })
 })

@@ -1,7 +1,15 @@
 // A zoomable chart's x range (renderer/src/lib/chartView.ts): the limits chartjs-plugin-zoom keeps to, what the keys
 // do, when a view shows everything, and how many points a view draws.
 import { describe, expect, it } from 'vitest'
-import { coversAll, dataRange, keyAction, pointsIn, zoomLimits, ZOOM_SPEED } from '../../renderer/src/lib/chartView'
+import {
+  coversAll,
+  dataRange,
+  keyAction,
+  pointsIn,
+  tickLabel,
+  zoomLimits,
+  ZOOM_SPEED
+} from '../../renderer/src/lib/chartView'
 
 const full = { min: 0, max: 100 }
 const line = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => ({ x: from + i, y: i }))
@@ -44,5 +52,22 @@ describe('chart view', () => {
     expect(pointsIn(points, full)).toBe(100)
     expect(pointsIn(points, { min: 10, max: 19.5 })).toBe(10)
     expect(pointsIn([], full)).toBe(0)
+  })
+})
+
+describe('tick labels (B3)', () => {
+  it('read as written, without the float noise of summed steps', () => {
+    expect([2.4000000000000004, 1.8000000000000003, 1.4000000000000001, 0.6000000000000001].map(tickLabel)).toEqual([
+      '2.4',
+      '1.8',
+      '1.4',
+      '0.6'
+    ])
+    expect(tickLabel(0.30000000000000004)).toBe('0.3')
+    expect(tickLabel(93_800)).toBe('93,800')
+    expect(tickLabel(-0.25)).toBe('-0.25')
+    expect(tickLabel(0.0001)).toBe('0.0001')
+    expect(tickLabel(1.23456789012345)).toBe('1.23456789012')
+    expect(tickLabel('7')).toBe('7')
   })
 })

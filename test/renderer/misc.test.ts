@@ -1,7 +1,7 @@
 // The hash routes, the compare view's readable config differences, and sorting the runs table.
 import { describe, expect, it } from 'vitest'
 import { parseRoute, routeHref } from '../../renderer/src/lib/route'
-import { describeStack, groupDifferences } from '../../renderer/src/lib/stackDiff'
+import { alignLayers, configDifferenceGroups, describeStack, groupDifferences } from '../../renderer/src/lib/stackDiff'
 import { sortRuns } from '../../renderer/src/lib/sortRuns'
 import { configDifferences } from '../../common/diff'
 import type { RunSummary } from '../../common/contract'
@@ -35,6 +35,49 @@ describe('config differences made readable', () => {
     expect(groups[0].rows).toEqual([{ label: 'cell type', values: ['lstm', 'gru'] }])
     expect(groups[1].rows.map((r) => r.label)).toEqual(['cell type', 'cell units'])
     expect(groups[4].rows).toEqual([{ label: 'batchSize', values: [64, 32] }])
+  })
+
+  it('lines up structurally different stacks layer by layer, with no row for an equal field (B6)', () => {
+    const forward = {
+      ...tutorial,
+      model: {
+        layers: [
+          { type: 'lstm', units: 50 },
+          { type: 'dense', units: 10, activation: 'softmax' }
+        ]
+      }
+    }
+    const biGruSum = JSON.parse(JSON.stringify(tutorial))
+    for (const i of [0, 2])
+      Object.assign(biGruSum.model.layers[i], {
+        mergeMode: 'sum',
+        layer: { ...biGruSum.model.layers[i].layer, type: 'gru' }
+      })
+    const configs = [tutorial, forward, biGruSum]
+    // Bi-LSTM(seq) → Dropout → Bi-LSTM → Dropout → Dense; LSTM → Dense; the first: its recurrent layer and its head.
+    expect(alignLayers(configs)).toEqual([
+      [0, 0, 0],
+      [1, undefined, 1],
+      [2, undefined, 2],
+      [3, undefined, 3],
+      [4, 1, 4]
+    ])
+    const groups = configDifferenceGroups(configs, configDifferences(configs))
+    expect(groups.map((g) => g.title)).toEqual(['Layer 1', 'Layer 2', 'Layer 3', 'Layer 4'])
+    const first = Object.fromEntries(groups[0].rows.map((r) => [r.label, r.values]))
+    expect(first).toEqual({
+      direction: ['bidirectional', 'forward', 'bidirectional'],
+      cell: ['lstm', 'lstm', 'gru'],
+      returnSequences: [true, false, true],
+      mergeMode: ['concat', undefined, 'sum']
+    })
+    expect(groups[1].rows).toEqual([{ label: 'layer', values: ['Dropout(0.2)', undefined, 'Dropout(0.2)'] }])
+    expect(groups[2].rows[0]).toEqual({ label: 'layer', values: ['Bi-LSTM(50)', undefined, 'Bi-GRU(50, sum)'] })
+    expect(groups[2].rows.slice(1).map((r) => r.label)).toEqual(['cell', 'mergeMode'])
+    // The heads are the same: only where they sit differs, so no field rows and no group.
+    expect(groups[4]).toBeUndefined()
+    // Nothing in any row is the literal null the JSON of the differences carried.
+    expect(JSON.stringify(groups.flatMap((g) => g.rows.map((r) => r.label)))).not.toContain('null')
   })
 
   it('describes a stack in one line', () => {

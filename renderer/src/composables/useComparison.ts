@@ -35,7 +35,8 @@ export function useComparison(ids: Ref<RunId[]>, needBatches: Ref<boolean>) {
 
   async function loadBatches(): Promise<void> {
     const mine = generation
-    const wanted = ids.value.filter((id) => !batches.value.has(id))
+    // The runs compared: an id of a deleted run (comparison.missing) has no figures to ask for.
+    const wanted = (comparison.value?.runs.map((r) => r.id) ?? []).filter((id) => !batches.value.has(id))
     if (wanted.length === 0) return
     loadingBatches.value = true
     try {

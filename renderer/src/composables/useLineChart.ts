@@ -3,11 +3,22 @@
 import { markRaw, onMounted, onUnmounted, ref, watch, type Ref } from 'vue'
 import { Chart, type Plugin } from 'chart.js'
 import zoomPlugin from 'chartjs-plugin-zoom'
-import { coversAll, dataRange, keyAction, pointsIn, zoomLimits, ZOOM_SPEED, type Range } from '../lib/chartView'
+import {
+  coversAll,
+  dataRange,
+  keyAction,
+  pointsIn,
+  tickLabel,
+  zoomLimits,
+  ZOOM_SPEED,
+  type Range
+} from '../lib/chartView'
 import { decimationFor, lineChartConfig, toDataset, type ChartOptions, type ChartSeries } from '../lib/lineChart'
 import type { Point } from '../lib/series'
 
 const MIN_INTERVAL_MS = 100
+/** Pixels a marker may reach past the plot area: its radius and its hover radius. */
+const MARKER_ROOM = 5
 
 function cssVar(name: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888'
@@ -51,6 +62,13 @@ export function useLineChart(
   const viewMarks: Plugin<'line'> = {
     id: 'viewMarks',
     beforeUpdate(c) {
+      // Unzoomed, the axes end at the data: a marker on the last epoch sits on the edge, and is drawn whole rather
+      // than cut in half by the chart area. Zoomed, lines end at the edges.
+      const unzoomed = !zoomable || view(c) === null
+      for (const d of c.data.datasets) {
+        const markers = typeof d.pointRadius === 'number' && d.pointRadius > 0
+        ;(d as { clip?: number }).clip = unzoomed && markers ? MARKER_ROOM : undefined
+      }
       if (!zoomable) return
       const x = axes(c).x
       let v = view(c)
@@ -65,6 +83,11 @@ export function useLineChart(
       c.canvas.dataset.view = v ? `${v.min.toPrecision(6)},${v.max.toPrecision(6)}` : 'all'
     },
     afterUpdate(c) {
+      // What the axes read and where the plot is, for tests and tools (a canvas has no text to query).
+      c.canvas.dataset.xTicks = c.scales.x.ticks.map((t) => String(t.label)).join('|')
+      c.canvas.dataset.yTicks = c.scales.y.ticks.map((t) => String(t.label)).join('|')
+      const a = c.chartArea
+      c.canvas.dataset.area = [a.left, a.top, a.right, a.bottom].map((n) => Math.round(n)).join(',')
       const shown = { min: c.scales.x.min, max: c.scales.x.max }
       // After decimation a dataset's data is what chart.js draws of it.
       drawn.value = c.data.datasets.reduce(
@@ -119,7 +142,8 @@ export function useLineChart(
     // Enough decimals that neighbouring ticks read differently (16.2%, 16.4%, … rather than 16%, 16%).
     scales.y.ticks.callback = opts.yPercent
       ? (v: number | string) => `${Number((Number(v) * 100).toFixed(2))}%`
-      : undefined
+      : tickLabel
+    scales.x.ticks.callback = tickLabel
     const legend = chart.options.plugins!.legend!
     legend.labels!.color = muted
     legend.labels!.filter = (item) => !list[item.datasetIndex ?? 0]?.hideInLegend

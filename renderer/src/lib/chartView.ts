@@ -75,3 +75,15 @@ export function pointsIn(points: { x: number; y: number }[], view: Range): numbe
   for (let i = first(view.min, false), end = first(view.max, true); i < end; i++) if (Number.isFinite(points[i].y)) n++
   return n
 }
+
+/**
+ * A tick's label: the step between ticks is a float sum (0.2 × 7 = 1.4000000000000001), so the value is rounded to
+ * 12 significant digits, which removes the noise and keeps any step a chart can show; thousands are grouped.
+ */
+export function tickLabel(value: number | string): string {
+  const n = Number(value)
+  if (!Number.isFinite(n)) return String(value)
+  return tickFormat.format(Number(n.toPrecision(12)))
+}
+
+const tickFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 12 })

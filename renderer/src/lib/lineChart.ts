@@ -29,6 +29,8 @@ export interface ChartSeries {
   markers?: boolean
   /** Leave it out of the legend. */
   hideInLegend?: boolean
+  /** Drawn over the others (chart.js draws the first series on top otherwise): a dashed line over an equal one. */
+  onTop?: boolean
 }
 
 export interface ChartOptions {
@@ -53,7 +55,9 @@ export function toDataset(s: ChartSeries): ChartDataset<'line', Point[]> {
     pointRadius: s.markers ? 3 : 0,
     pointHoverRadius: 4,
     tension: 0,
-    spanGaps: false
+    spanGaps: false,
+    // chart.js draws a lower `order` later, over the rest.
+    order: s.onTop ? -1 : 0
   }
 }
 

@@ -57,6 +57,7 @@ function seedRun(
       step: (e - 1) * batches + b + 1,
       epoch: e,
       batch: b + 1,
+      batches: 1,
       loss: 2.4 - (1.8 * (b + 1)) / batches / e + offset,
       accuracy: 0.2 + (0.6 * (b + 1)) / batches / e - offset,
       wallSeconds: ((e - 1) * batches + b + 1) * 0.01

@@ -47,11 +47,11 @@ async function loadConfig(page: Page, c: unknown): Promise<void> {
 const runIdOf = (page: Page) => Number(/#\/runs\/(\d+)/.exec(page.url())?.[1])
 
 describe('training in Chromium', () => {
-  it('starts a short run with Enter, draws its curves and finishes', async () => {
+  it('starts a short run with Ctrl+Enter, draws its curves and finishes', async () => {
     const { page, problems } = await openPage(browser, served, { hash: '#/new' })
     await loadConfig(page, config('tiny-bilstm', 500, 8, 2))
     await expect.poll(() => page.locator('.layer-row').count()).toBe(2)
-    await page.getByLabel('Experiment name').press('Enter')
+    await page.getByLabel('Experiment name').press('Control+Enter')
     await page.waitForURL(/#\/runs\/\d+$/)
     const status = page.locator('#run-title .status')
     await expect.poll(() => status.textContent(), { timeout: 30_000 }).toBe('completed')

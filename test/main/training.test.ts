@@ -201,4 +201,26 @@ describe('training host', () => {
     expect(await services.training.finished(runId)).toBe('failed')
     expect(services.store.getRun(runId).error).toContain('/nonexistent/x.npy')
   })
+  it("refuses a model that does not fit the data in the builder's words, not the engine's", async () => {
+    const head = tinyConfig({ epochs: 1, limit: 200 })
+    head.model.layers[1] = { ...head.model.layers[1], units: 5 } as RunConfig['model']['layers'][number]
+    const a = services.training.start(head)
+    expect(await services.training.finished(a)).toBe('failed')
+    expect(services.store.getRun(a).error).toBe(
+      'Layer 2 (Dense): The data has 10 classes, but this head gives 5 outputs: set Units to 10, one per class.'
+    )
+    // Only a dense layer: the engine would say "y: expected 1344 labels (n*T), got 48".
+    const dense = normalizeRunConfig({
+      name: 'only-dense',
+      dataset: { source: 'mnist-sample', limit: 200 },
+      model: { layers: [{ type: 'dense', units: 10, activation: 'softmax' }] },
+      training: { epochs: 1 }
+    })
+    const b = services.training.start(dense)
+    expect(await services.training.finished(b)).toBe('failed')
+    expect(services.store.getRun(b).error).toBe(
+      'The model needs at least one recurrent layer (LSTM, GRU or SimpleRNN) to read the sequence: ' +
+        'add one before the dense head.'
+    )
+  })
 })

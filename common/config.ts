@@ -17,6 +17,7 @@ export {
   layerTitle,
   preflight,
   preflightRun,
+  specFacts,
   type DataFacts,
   type PreflightFix,
   type PreflightProblem

@@ -1,4 +1,4 @@
-// Training from the UI in Chromium with the real engine: load a config file, Enter starts, the live view draws the
+// Training from the UI in Chromium with the real engine: load a config file, Ctrl+Enter starts, the live view draws the
 // curves and the growing epoch table, the run finishes; a second tab rejoins a running run and cancels it.
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'

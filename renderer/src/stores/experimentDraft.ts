@@ -15,15 +15,10 @@ import {
   type OptimizerType,
   type RunConfig,
   type RunConfigInput,
-  type DataFacts
+  type DataFacts,
+  specFacts
 } from '../../../common/config'
-import {
-  datasetClassNames,
-  datasetInputShape,
-  datasetSources,
-  type DatasetPreview,
-  type DatasetSpec
-} from '../../../common/datasets'
+import { datasetInputShape, datasetSources, type DatasetPreview, type DatasetSpec } from '../../../common/datasets'
 import { checkStack, fromModelConfig, newLayer, toLayerInputs, type LayerDraft } from '../lib/builder'
 
 /** The training settings as the form holds them: every field of the config's `training`, flat. NaN is "not set". */
@@ -341,13 +336,7 @@ export const useExperimentDraftStore = defineStore('experimentDraft', () => {
   const facts = computed<DataFacts>(() => {
     const p = currentPreview.value
     if (p) return { numClasses: p.numClasses, labelsPerStep: p.labelsPerStep, input: [p.timeSteps, p.features] }
-    const spec = dataset.value as DatasetSpec & { numClasses?: number }
-    const numClasses = spec.numClasses ?? datasetClassNames(spec)?.length
-    const builtIn = ['mnist-sample', 'mnist', 'fashion-mnist'].includes(spec.source)
-    return {
-      ...(numClasses !== undefined ? { numClasses } : {}),
-      ...(builtIn ? { labelsPerStep: false } : {})
-    }
+    return specFacts(dataset.value)
   })
   const check = computed(() => {
     const c = checkStack(layers.value, settings.value, inputShape.value, facts.value)

@@ -349,6 +349,12 @@ describe('the builder for a new user', () => {
       await page.keyboard.press('Escape')
       await expect.poll(() => page.locator('.dialog').count()).toBe(0)
       expect(await focused(page)).toBe('Paste Keras JSON…')
+
+      // B20: the long form has jumps to its sections; from Training, one Tab reaches the optimizer.
+      await page.locator('.jump-links').getByRole('button', { name: 'Training' }).click()
+      expect(await focused(page)).toBe('Training')
+      await page.keyboard.press('Tab')
+      expect(await focused(page)).toBe('Optimizer')
       await page.context().close()
     }
   })

@@ -19,6 +19,7 @@ export {
   layerTitle,
   preflight,
   preflightRun,
+  specFacts,
   type DataFacts,
   type PreflightFix,
   type PreflightProblem

@@ -4,6 +4,7 @@
 // the builder shows, and carries a one-click fix when the fix is obvious. The builder shows them at the layer; the
 // training worker refuses a run with the first one; an engine error that still happens is put in the same words.
 import { cellLabel } from '../cells'
+import { datasetClassNames, datasetInputShape, type DatasetSpec } from '../datasets'
 import { cellOf, type LayerConfig, type RunConfig } from './types'
 
 /** What is known of the data before training: from the dataset spec, its preview, or the loaded data. */
@@ -12,6 +13,19 @@ export interface DataFacts {
   labelsPerStep?: boolean
   /** [timeSteps, features] */
   input?: [number, number]
+}
+
+/** What the dataset spec alone tells (MNIST's 10 classes, one label per sample); files must be read for the rest. */
+export function specFacts(spec: DatasetSpec): DataFacts {
+  const declared = (spec as { numClasses?: number }).numClasses
+  const numClasses = declared ?? datasetClassNames(spec)?.length
+  const builtIn = spec.source === 'mnist-sample' || spec.source === 'mnist' || spec.source === 'fashion-mnist'
+  const input = datasetInputShape(spec)
+  return {
+    ...(numClasses !== undefined ? { numClasses } : {}),
+    ...(builtIn ? { labelsPerStep: false } : {}),
+    ...(input ? { input } : {})
+  }
 }
 
 /** A change to one layer that makes a problem go away. */

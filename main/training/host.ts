@@ -5,7 +5,7 @@ import { fork } from 'node:child_process'
 import { rmSync } from 'node:fs'
 import { cpus, hostname } from 'node:os'
 import { join } from 'node:path'
-import type { RunConfig } from '../../common/config'
+import { describePreflight, preflightRun, specFacts, type RunConfig } from '../../common/config'
 import {
   errorMessage,
   type EpochMetrics,
@@ -132,6 +132,10 @@ export class TrainingHost {
     const input = inferInputShape(config)
     // What the engine cannot run is refused here, before a run is created (shapes are checked once data is read).
     engineSpec(config, input ?? [1, 1])
+    // So is what cannot fit the data as its spec describes it (the builder's checks before Start, in its words); the
+    // worker checks again against the data as read.
+    const problem = preflightRun(config, specFacts(config.dataset))[0]
+    if (problem) throw new Error(describePreflight(config.model.layers, problem))
     const runId = this.starting(() =>
       this.store.createRun({
         name: config.name,

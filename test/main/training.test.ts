@@ -3,6 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { normalizeRunConfig, type RunConfig } from '../../common/config'
 import type { TrainingProgress } from '../../common/contract'
 import { Services } from '../../main/services'
@@ -204,5 +205,45 @@ describe('training host', () => {
     const runId = services.training.start(config)
     expect(await services.training.finished(runId)).toBe('failed')
     expect(services.store.getRun(runId).error).toContain('/nonexistent/x.npy')
+  })
+  it("refuses a model that does not fit the data in the builder's words, not the engine's", async () => {
+    // What the spec tells (MNIST has 10 classes): refused before a run is created, so no run is left to "Run again".
+    const head = tinyConfig({ epochs: 1, limit: 200 })
+    head.model.layers[1] = { ...head.model.layers[1], units: 5 } as RunConfig['model']['layers'][number]
+    expect(() => services.training.start(head)).toThrow(
+      'Layer 2 (Dense): The data has 10 classes, but this head gives 5 outputs: set Units to 10, one per class.'
+    )
+    // Only a dense layer: the engine would say "y: expected 1344 labels (n*T), got 48".
+    const dense = normalizeRunConfig({
+      name: 'only-dense',
+      dataset: { source: 'mnist-sample', limit: 200 },
+      model: { layers: [{ type: 'dense', units: 10, activation: 'softmax' }] },
+      training: { epochs: 1 }
+    })
+    expect(() => services.training.start(dense)).toThrow(
+      'The model needs at least one recurrent layer (LSTM, GRU or SimpleRNN) to read the sequence: ' +
+        'add one before the dense head.'
+    )
+    expect(services.store.listRuns()).toEqual([])
+
+    // What only the files tell (one label per step): the worker refuses once it has read them, in the same words.
+    const fixtures = join(__dirname, '..', 'fixtures', 'datasets', 'good')
+    const perStep = normalizeRunConfig({
+      name: 'per-step-labels',
+      dataset: { source: 'npy', train: { x: join(fixtures, 'x.npy'), y: join(fixtures, 'y-steps.npy') } },
+      model: {
+        layers: [
+          { type: 'lstm', units: 4 },
+          { type: 'dense', units: 3, activation: 'softmax' }
+        ]
+      },
+      training: { epochs: 1, batchSize: 2 }
+    })
+    const id = services.training.start(perStep)
+    expect(await services.training.finished(id)).toBe('failed')
+    expect(services.store.getRun(id).error).toBe(
+      'Layer 1 (LSTM): The data has one label per step, but this layer hands on only its last step, so the model ' +
+        'gives one output per sample: turn on Return sequences.'
+    )
   })
 })

@@ -2,7 +2,7 @@
 // check and the config JSON they make. A store, so leaving the screen and coming back keeps the work. No I/O here:
 // composables/useDatasetPreview.ts reads previews into it.
 import { defineStore } from 'pinia'
-import { computed, ref, shallowRef } from 'vue'
+import { computed, ref, shallowRef, watch } from 'vue'
 import {
   EARLY_STOPPING_DEFAULTS,
   normalizeModelConfig,
@@ -15,10 +15,11 @@ import {
   type OptimizerType,
   type RunConfig,
   type RunConfigInput,
-  type DataFacts
+  type DataFacts,
+  specFacts
 } from '../../../common/config'
-import { datasetClassNames, datasetInputShape, type DatasetPreview, type DatasetSpec } from '../../../common/datasets'
-import { checkStack, fromModelConfig, toLayerInputs, type LayerDraft } from '../lib/builder'
+import { datasetInputShape, datasetSources, type DatasetPreview, type DatasetSpec } from '../../../common/datasets'
+import { checkStack, fromModelConfig, newLayer, toLayerInputs, type LayerDraft } from '../lib/builder'
 
 /** The training settings as the form holds them: every field of the config's `training`, flat. NaN is "not set". */
 export interface TrainingDraft {
@@ -215,13 +216,104 @@ export function hasAdvanced(t: TrainingDraft): boolean {
   return keys.some((k) => !Object.is(t[k], d[k]))
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// Kept across a reload or a restart: the draft as the form holds it (half-typed fields included) in localStorage.
+
+export const DRAFT_STORAGE_KEY = 'rnnlab.experimentDraft'
+
+interface SavedDraft {
+  version: 1
+  name: string
+  layers: LayerDraft[]
+  dataset: DatasetSpec
+  training: TrainingDraft
+  modelInput?: [number, number]
+}
+
+function storage(): Storage | null {
+  try {
+    return typeof localStorage === 'undefined' ? null : localStorage
+  } catch {
+    return null // storage refused (a sandboxed page): the draft then lives only in memory
+  }
+}
+
+/** JSON has no NaN: an emptied number field is saved as null and comes back as NaN (empty) here. */
+function numbersBack<T extends object>(fresh: T, saved: unknown): T {
+  if (typeof saved !== 'object' || saved === null) return fresh
+  const out: Record<string, unknown> = { ...(fresh as Record<string, unknown>) }
+  for (const [k, v] of Object.entries(saved as Record<string, unknown>)) {
+    const d = (fresh as Record<string, unknown>)[k]
+    if (typeof d === 'number' && (v === null || typeof v === 'number')) out[k] = v ?? NaN
+    else if (d === undefined || typeof d === typeof v) out[k] = v
+  }
+  return out as T
+}
+
+/** The saved draft, or null when there is none or it cannot be read (then the builder starts empty). */
+function readSaved(): Omit<SavedDraft, 'version'> | null {
+  try {
+    const text = storage()?.getItem(DRAFT_STORAGE_KEY)
+    if (!text) return null
+    const saved = JSON.parse(text) as Partial<SavedDraft>
+    if (saved.version !== 1 || !Array.isArray(saved.layers) || typeof saved.name !== 'string') return null
+    const kinds = ['recurrent', 'dropout', 'dense']
+    const layers = saved.layers
+      .filter((l) => typeof l === 'object' && l !== null && kinds.includes(l.kind))
+      .map((l) => ({ ...numbersBack(newLayer(l.kind), l), key: newLayer(l.kind).key }) as LayerDraft)
+    // Half-filled file paths are a draft too: kept as typed, as long as the source is one the form knows.
+    const d = saved.dataset as { source?: unknown } | undefined
+    const dataset: DatasetSpec =
+      d && (datasetSources as readonly unknown[]).includes(d.source) ? (d as DatasetSpec) : { source: 'mnist-sample' }
+    const training = numbersBack(defaultTraining(), saved.training)
+    const modelInput = Array.isArray(saved.modelInput) ? saved.modelInput : undefined
+    return { name: saved.name, layers, dataset, training, modelInput }
+  } catch {
+    return null
+  }
+}
+
 export const useExperimentDraftStore = defineStore('experimentDraft', () => {
-  const name = ref('experiment')
-  const layers = shallowRef<LayerDraft[]>([])
-  const dataset = ref<DatasetSpec>({ source: 'mnist-sample' })
-  const training = ref<TrainingDraft>(defaultTraining())
+  const saved = readSaved()
+  const name = ref(saved?.name ?? 'experiment')
+  const layers = shallowRef<LayerDraft[]>(saved?.layers ?? [])
+  const dataset = ref<DatasetSpec>(saved?.dataset ?? { source: 'mnist-sample' })
+  const training = ref<TrainingDraft>(saved?.training ?? defaultTraining())
   /** The model's own `model.input`, kept as loaded (the form does not edit it). */
-  const modelInput = ref<[number, number] | undefined>(undefined)
+  const modelInput = ref<[number, number] | undefined>(saved?.modelInput)
+  /** Whether the draft was brought back from an earlier session (the screen says so, with a way to start afresh). */
+  const restored = ref(saved !== null && saved.layers.length > 0)
+
+  watch(
+    [name, layers, dataset, training, modelInput],
+    () => {
+      const draft: SavedDraft = {
+        version: 1,
+        name: name.value,
+        layers: layers.value,
+        dataset: dataset.value,
+        training: training.value,
+        ...(modelInput.value ? { modelInput: modelInput.value } : {})
+      }
+      try {
+        storage()?.setItem(DRAFT_STORAGE_KEY, JSON.stringify(draft))
+      } catch {
+        // Full or refused storage: the draft still lives in memory for this session.
+      }
+    },
+    { deep: true }
+  )
+
+  /** Back to an empty builder with the default settings; the saved draft goes too. */
+  function reset(): void {
+    name.value = 'experiment'
+    layers.value = []
+    dataset.value = { source: 'mnist-sample' }
+    training.value = defaultTraining()
+    modelInput.value = undefined
+    restored.value = false
+    storage()?.removeItem(DRAFT_STORAGE_KEY)
+  }
   const preview = shallowRef<DatasetPreview | null>(null)
   /** The dataset spec (as JSON) the preview was read for: a preview of other settings is not shown. */
   const previewFor = ref('')
@@ -244,13 +336,7 @@ export const useExperimentDraftStore = defineStore('experimentDraft', () => {
   const facts = computed<DataFacts>(() => {
     const p = currentPreview.value
     if (p) return { numClasses: p.numClasses, labelsPerStep: p.labelsPerStep, input: [p.timeSteps, p.features] }
-    const spec = dataset.value as DatasetSpec & { numClasses?: number }
-    const numClasses = spec.numClasses ?? datasetClassNames(spec)?.length
-    const builtIn = ['mnist-sample', 'mnist', 'fashion-mnist'].includes(spec.source)
-    return {
-      ...(numClasses !== undefined ? { numClasses } : {}),
-      ...(builtIn ? { labelsPerStep: false } : {})
-    }
+    return specFacts(dataset.value)
   })
   const check = computed(() => {
     const c = checkStack(layers.value, settings.value, inputShape.value, facts.value)
@@ -273,6 +359,7 @@ export const useExperimentDraftStore = defineStore('experimentDraft', () => {
   /** Replaces the whole draft with a config (our format, or one whose model is a Keras to_json document). */
   function load(input: unknown, file?: string): void {
     const c = normalizeRunConfig(input, file)
+    restored.value = false
     name.value = c.name
     layers.value = fromModelConfig(c.model)
     modelInput.value = c.model.input
@@ -312,6 +399,8 @@ export const useExperimentDraftStore = defineStore('experimentDraft', () => {
     facts,
     check,
     config,
+    restored,
+    reset,
     load,
     loadModel,
     loadPreset,

@@ -9,7 +9,7 @@ import { asksForHelp, parseCommandArgs, UsageError } from './args'
 import type { Command, Context } from './command'
 import { compare } from './compare'
 import { exportModel, predict } from './onnx'
-import { metrics, remove, runs, show } from './runs'
+import { metrics, purge, remove, restore, runs, show, trash } from './runs'
 import { serve } from './serve'
 import { summary } from './summary'
 import { train } from './train'
@@ -22,6 +22,9 @@ const commands: Record<string, Command> = {
   compare,
   metrics,
   delete: remove,
+  trash,
+  restore,
+  purge,
   export: exportModel,
   predict,
   serve

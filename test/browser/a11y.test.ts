@@ -121,7 +121,7 @@ async function axeFindings(page: Page): Promise<string[]> {
 const sideways = (page: Page) =>
   page.evaluate(() =>
     Math.max(
-      ...[document.documentElement, ...document.querySelectorAll('.app-main, .table-wrap')].map(
+      ...[document.documentElement, ...Array.from(document.querySelectorAll('.app-main, .table-wrap'))].map(
         (e) => e.scrollWidth - e.clientWidth
       )
     )

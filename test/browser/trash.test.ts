@@ -10,7 +10,7 @@ import { RunStore } from '../../main/runs/store'
 import { launchBrowser, serve, type Served } from '../helpers/browser'
 import { seedCompletedRun } from '../helpers/seed'
 import { tempDir } from '../helpers/tmp'
-import { openPage, shoot } from './page'
+import { looks, openPage, shoot } from './page'
 
 let browser: Browser
 let dir: ReturnType<typeof tempDir>
@@ -160,6 +160,25 @@ describe('the Trash in Chromium', () => {
       await page.getByRole('heading', { level: 1, name: /dense head of 5/ }).waitFor()
       expect(problems).toEqual([])
       await page.context().close()
+    }
+  })
+
+  it('looks right at both sizes in both themes: the Trash with a run in it, and a missing run', async () => {
+    const { page } = await openPage(browser, served)
+    await page.getByTestId('runs-table').waitFor()
+    await page.getByLabel(`Select run ${failed} dense head of 5`).check()
+    await page.getByRole('button', { name: 'Delete' }).click()
+    await expect.poll(() => rowIds(page)).not.toContain(failed)
+    await page.context().close()
+    for (const look of looks) {
+      const trash = await openPage(browser, served, { ...look, hash: '#/trash' })
+      await trash.page.getByTestId('trash-table').waitFor()
+      await shoot(trash.page, `trash-${look.width}x${look.height}-${look.colorScheme}`)
+      await trash.page.goto(`${served.url}#/runs/${failed}`)
+      await trash.page.getByRole('button', { name: `Restore run #${failed}` }).waitFor()
+      await shoot(trash.page, `run-in-trash-${look.width}x${look.height}-${look.colorScheme}`)
+      expect(trash.problems).toEqual([])
+      await trash.page.context().close()
     }
   })
 })

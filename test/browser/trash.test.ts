@@ -142,6 +142,30 @@ describe('the Trash in Chromium', () => {
     expect(problems).toEqual([])
   })
 
+  it('edits tags and notes, archives and deletes from the run page, which then offers Restore', async () => {
+    const { page, problems } = await openPage(browser, served, { hash: `#/runs/${second}` })
+    const meta = page.getByTestId('run-meta')
+    await meta.waitFor()
+    await meta.getByRole('button', { name: 'Edit name, tags and notes' }).click()
+    await page.locator('.dialog').getByLabel('Tags', { exact: true }).fill('gru, keeper')
+    await page.locator('.dialog').getByLabel('Notes', { exact: true }).fill('best of the sweep')
+    await page.getByRole('button', { name: 'Save' }).click()
+    await expect.poll(() => meta.textContent()).toContain('best of the sweep')
+    expect(await meta.locator('.tag').allTextContents()).toEqual(['gru', 'keeper'])
+    await meta.getByRole('button', { name: 'Archive' }).click()
+    await expect.poll(() => meta.textContent()).toContain('archived')
+    await meta.getByRole('button', { name: 'Unarchive' }).click()
+    await expect.poll(() => meta.textContent()).not.toContain('archived')
+    await shoot(page, 'run-hub-1280x800-light')
+    await meta.getByRole('button', { name: 'Delete' }).click()
+    await expect
+      .poll(() => page.getByTestId('run-not-found').textContent())
+      .toContain(`Run #${second} “second bi-gru” was deleted`)
+    await page.getByRole('button', { name: `Restore run #${second}` }).click()
+    await expect.poll(() => meta.textContent()).toContain('best of the sweep')
+    expect(problems).toEqual([])
+  })
+
   it('says why a run without a checkpoint cannot be tried, instead of showing a pad', async () => {
     for (const look of [
       { width: 1280, height: 800, colorScheme: 'light' as const },

@@ -18,6 +18,9 @@ import { findControlCharacter } from './format'
 import { show } from './fields'
 import { normalizeDatasetSpec, type DatasetPreview, type DatasetSpec } from './datasets'
 import type { ModelSummary } from './model'
+import type { RunHparams } from './hparams'
+
+export type { RunHparams } from './hparams'
 
 export type RunId = number
 export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted'
@@ -64,6 +67,10 @@ export interface RunSummary {
   error: string | null
   /** Why a completed run ended before its planned epochs (early stopping), if it did. */
   stopReason: string | null
+  /** Hyperparameters read from its config (learning rate, batch, units, dropout…), for columns and the filter. */
+  hparams: RunHparams
+  /** Validation accuracy of each finished epoch (null where it has none), for the table's sparkline. */
+  valAccuracyCurve: (number | null)[]
 }
 
 export interface EpochMetrics {

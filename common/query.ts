@@ -56,6 +56,12 @@ const FIELDS = {
   duration: { kind: 'number', get: (r) => r.durationSeconds },
   tags: { kind: 'list', get: (r) => r.tags },
   notes: { kind: 'text', get: (r) => r.notes },
+  optimizer: { kind: 'text', get: (r) => r.hparams.optimizer },
+  lr: { kind: 'number', get: (r) => r.hparams.learningRate },
+  batch: { kind: 'number', get: (r) => r.hparams.batchSize },
+  units: { kind: 'number', get: (r) => (r.hparams.units.length ? Math.max(...r.hparams.units) : null) },
+  dropout: { kind: 'number', get: (r) => r.hparams.dropout },
+  seed: { kind: 'number', get: (r) => r.hparams.seed },
   ...Object.fromEntries(
     Object.entries(metricFields).flatMap(([name, figures]) => [
       [name, { kind: 'number', get: (r: RunSummary) => figures(r).best }],

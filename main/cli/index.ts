@@ -10,7 +10,7 @@ import { asksForHelp, parseCommandArgs, UsageError } from './args'
 import type { Command, Context } from './command'
 import { compare } from './compare'
 import { exportModel, predict } from './onnx'
-import { metrics, remove, runs, show } from './runs'
+import { metrics, purge, remove, restore, runs, show, trash } from './runs'
 import { serve } from './serve'
 import { summary } from './summary'
 import { sweep, sweeps } from './sweep'
@@ -25,6 +25,9 @@ const commands: Record<string, Command> = {
   compare,
   metrics,
   delete: remove,
+  trash,
+  restore,
+  purge,
   export: exportModel,
   predict,
   sweep,

@@ -1,7 +1,7 @@
-// The run database from a terminal: list runs, show one, print its metrics, delete one.
+// The run database from a terminal: list runs, show one, print its metrics, delete one; the Trash: list, restore, purge.
 import { existsSync } from 'node:fs'
 import { errorMessage, type RunSummary } from '../../common/contract'
-import { count, displayText, duration } from '../../common/format'
+import { count, displayText, duration, formatBytes } from '../../common/format'
 import { compileQuery } from '../../common/query'
 import { UsageError } from './args'
 import { command, runIds } from './command'
@@ -112,12 +112,80 @@ export const metrics = command({
 
 export const remove = command({
   usage: 'rnnlab delete <run>',
-  summary: 'delete a run (hidden from lists; its data is kept until purged)',
+  summary: 'delete a run: it goes to the Trash, where it can be restored until it is purged',
   options: {},
   run: async (args, ctx) => {
     const [id] = runIds(args, ctx, 1, 1, remove.usage)
-    await ctx.services().handlers.deleteRun({ id })
-    ctx.out(args.values.json ? JSON.stringify({ deleted: id }) : `Deleted run ${id}.`)
+    const services = ctx.services()
+    await services.handlers.deleteRun({ id })
+    ctx.out(
+      args.values.json
+        ? JSON.stringify({ deleted: id })
+        : `Deleted run ${id}. It stays in the Trash for ${services.retentionDays} days: rnnlab restore ${id} brings it back.`
+    )
+    return 0
+  }
+})
+
+/** Run ids of the Trash named on the command line (deleted runs have no name lookup: ids only). */
+function trashIds(args: { positionals: string[] }, usage: string): number[] {
+  if (args.positionals.length === 0) throw new UsageError(`usage: ${usage}`)
+  return args.positionals.map((p) => {
+    if (!/^\d+$/.test(p)) throw new UsageError(`${p}: give the run's number (rnnlab trash lists them)`)
+    return Number(p)
+  })
+}
+
+export const trash = command({
+  usage: 'rnnlab trash [--json]',
+  summary: 'list the deleted runs, with their size and the day each is purged',
+  options: {},
+  run: async (args, ctx) => {
+    if (args.positionals.length > 0) throw new UsageError(`usage: ${trash.usage}`)
+    const t = await ctx.services().handlers.listTrash(undefined)
+    if (args.values.json) ctx.out(JSON.stringify(t, null, 2))
+    else if (t.runs.length === 0) ctx.out('The Trash is empty.')
+    else
+      for (const r of t.runs)
+        ctx.out(
+          `${r.id}  ${r.name}  [${r.status}] · deleted ${r.deletedAt} · purged after ${r.purgeAt} · ${formatBytes(r.bytes)}`
+        )
+    return 0
+  }
+})
+
+export const restore = command({
+  usage: 'rnnlab restore <run>...',
+  summary: 'bring deleted runs back from the Trash',
+  options: {},
+  run: async (args, ctx) => {
+    const ids = trashIds(args, restore.usage)
+    const { handlers } = ctx.services()
+    for (const id of ids) await handlers.restoreRun({ id })
+    ctx.out(
+      args.values.json ? JSON.stringify({ restored: ids }) : `Restored ${ids.map((id) => `run ${id}`).join(', ')}.`
+    )
+    return 0
+  }
+})
+
+export const purge = command({
+  usage: 'rnnlab purge <run>... | --all',
+  summary: 'delete runs in the Trash for good, with their checkpoints (--all: empty the Trash)',
+  options: { all: { type: 'boolean' } },
+  run: async (args, ctx) => {
+    const { handlers } = ctx.services()
+    const all = args.values.all === true
+    if (all && args.positionals.length) throw new UsageError(`usage: ${purge.usage}`)
+    const ids = all ? (await handlers.listTrash(undefined)).runs.map((r) => r.id) : trashIds(args, purge.usage)
+    const report = ids.length ? await handlers.purgeRuns({ ids }) : { purged: [], bytes: 0 }
+    ctx.out(
+      args.values.json
+        ? JSON.stringify(report)
+        : report.purged.length === 0
+          ? 'The Trash is empty.'
+          : `Deleted ${report.purged.map((id) => `run ${id}`).join(', ')} for good; ${formatBytes(report.bytes)} freed.`
+    )
     return 0
   }
 })

@@ -17,6 +17,15 @@ import type {
 } from '../../common/contract'
 import { faultPoint } from '../fault-point'
 import { migrate } from './migrations'
+import { runHparams } from '../../common/hparams'
+
+function parseConfig(json: string): unknown {
+  try {
+    return JSON.parse(json)
+  } catch {
+    return null
+  }
+}
 
 export interface NewRun {
   name: string
@@ -727,7 +736,11 @@ export class RunStore {
       startedAt: r.started_at,
       endedAt: r.ended_at,
       error: r.error,
-      stopReason: r.stop_reason
+      stopReason: r.stop_reason,
+      hparams: runHparams(parseConfig(r.config_json)),
+      valAccuracyCurve: epochs.map((e) =>
+        e.val_accuracy !== null && Number.isFinite(e.val_accuracy) ? e.val_accuracy : null
+      )
     }
   }
 

@@ -73,7 +73,7 @@ describe('runs page in Chromium', () => {
       const gruRow = rows.nth(0)
       expect(await gruRow.getAttribute('data-run-id')).toBe(String(gru))
       expect(await gruRow.textContent()).toMatch(
-        /bi-gru sibling.*completed.*gru.*bidirectional.*70,610.*3\/3.*96\.00%\s*@3/s
+        /bi-gru sibling.*completed.*Bi-GRU.*70,610.*0\.001.*64.*3\/3.*96\.00%\s*@3/s
       )
       const lstmRow = rows.nth(1)
       expect(await lstmRow.getAttribute('data-run-id')).toBe(String(lstm))

@@ -10,7 +10,7 @@ import { RunStore } from '../../main/runs/store'
 import { launchBrowser, serve, type Served } from '../helpers/browser'
 import { seedCompletedRun } from '../helpers/seed'
 import { tempDir } from '../helpers/tmp'
-import { openPage, shoot } from './page'
+import { looks, openPage, shoot } from './page'
 
 let browser: Browser
 let dir: ReturnType<typeof tempDir>
@@ -142,6 +142,30 @@ describe('the Trash in Chromium', () => {
     expect(problems).toEqual([])
   })
 
+  it('edits tags and notes, archives and deletes from the run page, which then offers Restore', async () => {
+    const { page, problems } = await openPage(browser, served, { hash: `#/runs/${second}` })
+    const meta = page.getByTestId('run-meta')
+    await meta.waitFor()
+    await meta.getByRole('button', { name: 'Edit name, tags and notes' }).click()
+    await page.locator('.dialog').getByLabel('Tags', { exact: true }).fill('gru, keeper')
+    await page.locator('.dialog').getByLabel('Notes', { exact: true }).fill('best of the sweep')
+    await page.getByRole('button', { name: 'Save' }).click()
+    await expect.poll(() => meta.textContent()).toContain('best of the sweep')
+    expect(await meta.locator('.tag').allTextContents()).toEqual(['gru', 'keeper'])
+    await meta.getByRole('button', { name: 'Archive' }).click()
+    await expect.poll(() => meta.textContent()).toContain('archived')
+    await meta.getByRole('button', { name: 'Unarchive' }).click()
+    await expect.poll(() => meta.textContent()).not.toContain('archived')
+    await shoot(page, 'run-hub-1280x800-light')
+    await meta.getByRole('button', { name: 'Delete' }).click()
+    await expect
+      .poll(() => page.getByTestId('run-not-found').textContent())
+      .toContain(`Run #${second} “second bi-gru” was deleted`)
+    await page.getByRole('button', { name: `Restore run #${second}` }).click()
+    await expect.poll(() => meta.textContent()).toContain('best of the sweep')
+    expect(problems).toEqual([])
+  })
+
   it('says why a run without a checkpoint cannot be tried, instead of showing a pad', async () => {
     for (const look of [
       { width: 1280, height: 800, colorScheme: 'light' as const },
@@ -160,6 +184,25 @@ describe('the Trash in Chromium', () => {
       await page.getByRole('heading', { level: 1, name: /dense head of 5/ }).waitFor()
       expect(problems).toEqual([])
       await page.context().close()
+    }
+  })
+
+  it('looks right at both sizes in both themes: the Trash with a run in it, and a missing run', async () => {
+    const { page } = await openPage(browser, served)
+    await page.getByTestId('runs-table').waitFor()
+    await page.getByLabel(`Select run ${failed} dense head of 5`).check()
+    await page.getByRole('button', { name: 'Delete' }).click()
+    await expect.poll(() => rowIds(page)).not.toContain(failed)
+    await page.context().close()
+    for (const look of looks) {
+      const trash = await openPage(browser, served, { ...look, hash: '#/trash' })
+      await trash.page.getByTestId('trash-table').waitFor()
+      await shoot(trash.page, `trash-${look.width}x${look.height}-${look.colorScheme}`)
+      await trash.page.goto(`${served.url}#/runs/${failed}`)
+      await trash.page.getByRole('button', { name: `Restore run #${failed}` }).waitFor()
+      await shoot(trash.page, `run-in-trash-${look.width}x${look.height}-${look.colorScheme}`)
+      expect(trash.problems).toEqual([])
+      await trash.page.context().close()
     }
   })
 })

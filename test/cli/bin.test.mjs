@@ -26,6 +26,9 @@ test('--help lists every command of the design', () => {
     'compare',
     'metrics',
     'delete',
+    'trash',
+    'restore',
+    'purge',
     'export',
     'predict',
     'serve'

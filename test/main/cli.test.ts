@@ -112,8 +112,26 @@ describe('rnnlab CLI', () => {
     expect((await rnnlab('runs', '--filter', 'cell = rnn_x and')).err).toMatch(/^rnnlab: --filter: /)
     expect((await rnnlab('runs', '--filter', 'cell = transformer')).out).toBe('No runs match.')
 
-    expect((await rnnlab('delete', String(b))).out).toBe(`Deleted run ${b}.`)
+    expect((await rnnlab('delete', String(b))).out).toBe(
+      `Deleted run ${b}. It stays in the Trash for 30 days: rnnlab restore ${b} brings it back.`
+    )
     expect(JSON.parse((await rnnlab('runs', '--json')).out).map((r: { id: number }) => r.id)).toEqual([a])
+
+    // The Trash: listed, restored, deleted again and purged for good.
+    expect((await rnnlab('trash')).out).toMatch(
+      new RegExp(`^${b}  bigru  \\[completed\\] · deleted .* · purged after .* · 0\\.00 B$`)
+    )
+    expect((await rnnlab('restore', String(b))).out).toBe(`Restored run ${b}.`)
+    expect((await rnnlab('trash')).out).toBe('The Trash is empty.')
+    await rnnlab('delete', String(b))
+    expect(await rnnlab('purge', 'bigru')).toMatchObject({
+      code: 2,
+      err: "rnnlab: bigru: give the run's number (rnnlab trash lists them)"
+    })
+    expect(await rnnlab('purge', String(a))).toMatchObject({ code: 1, err: `rnnlab: run ${a} is not in the Trash` })
+    expect((await rnnlab('purge', '--all')).out).toBe(`Deleted run ${b} for good; 0.00 B freed.`)
+    expect((await rnnlab('trash', '--json')).out).toContain('"runs": []')
+    expect(await rnnlab('restore', String(b))).toMatchObject({ code: 1, err: `rnnlab: run ${b} not found` })
   })
 
   it('fails with one line naming the bad input', async () => {
@@ -273,6 +291,9 @@ describe('rnnlab command lines', () => {
     compare: { typo: '--jsn', meant: '--json', valueFlag: '--db' },
     metrics: { typo: '--csvs', meant: '--csv', valueFlag: '--db' },
     delete: { typo: '--dbb', meant: '--db', valueFlag: '--db' },
+    trash: { typo: '--jsonn', meant: '--json', valueFlag: '--db' },
+    restore: { typo: '--dbb', meant: '--db', valueFlag: '--db' },
+    purge: { typo: '--al', meant: '--all', valueFlag: '--db' },
     export: { typo: '--checkpiont', meant: '--checkpoint', valueFlag: '--out' },
     predict: { typo: '--inputs', meant: '--input', valueFlag: '--engine' },
     serve: { typo: '--ports', meant: '--port', valueFlag: '--port' },

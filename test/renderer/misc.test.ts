@@ -1,10 +1,8 @@
-// The hash routes, the compare view's readable config differences, and sorting the runs table.
+// The hash routes and the compare view's readable config differences.
 import { describe, expect, it } from 'vitest'
 import { parseRoute, routeHref } from '../../renderer/src/lib/route'
 import { alignLayers, configDifferenceGroups, describeStack, groupDifferences } from '../../renderer/src/lib/stackDiff'
-import { sortRuns } from '../../renderer/src/lib/sortRuns'
 import { configDifferences } from '../../common/diff'
-import type { RunSummary } from '../../common/contract'
 import tutorial from '../../examples/seed-bilstm-mnist.json'
 
 describe('routes', () => {
@@ -16,7 +14,18 @@ describe('routes', () => {
     expect(parseRoute('#/new?from=3')).toEqual({ name: 'new', from: 3 })
     expect(parseRoute('#/compare?ids=3,1,x,3')).toEqual({ name: 'compare', ids: [3, 1] })
     expect(parseRoute('#/runs/abc')).toEqual({ name: 'not-found', path: '/runs/abc' })
-    for (const h of ['#/runs', '#/runs/7', '#/new', '#/new?from=2', '#/compare?ids=1,2', '#/compare'])
+    expect(parseRoute('#/runs?sort=-lr&group=cell')).toEqual({ name: 'runs', query: 'sort=-lr&group=cell' })
+    expect(parseRoute('#/trash')).toEqual({ name: 'trash' })
+    for (const h of [
+      '#/runs',
+      '#/runs?filter=cell%3Dgru',
+      '#/trash',
+      '#/runs/7',
+      '#/new',
+      '#/new?from=2',
+      '#/compare?ids=1,2',
+      '#/compare'
+    ])
       expect(routeHref(parseRoute(h))).toBe(h)
   })
 })
@@ -95,17 +104,5 @@ describe('config differences made readable', () => {
       })
     ).toBe('←GRU(8) → Bi-SimpleRNN(4, sum, shared)')
     expect(describeStack(null)).toBe('—')
-  })
-})
-
-describe('sorting runs', () => {
-  const r = (id: number, paramCount: number | null, name: string) =>
-    ({ id, paramCount, name, valAccuracy: { best: null } }) as unknown as RunSummary
-  const runs = [r(1, 100, 'b'), r(2, null, 'a'), r(3, 50, 'C')]
-  it('sorts both ways with missing values last', () => {
-    expect(sortRuns(runs, 'params', true).map((x) => x.id)).toEqual([1, 3, 2])
-    expect(sortRuns(runs, 'params', false).map((x) => x.id)).toEqual([3, 1, 2])
-    expect(sortRuns(runs, 'name', false).map((x) => x.id)).toEqual([2, 1, 3])
-    expect(sortRuns(runs, 'id', true).map((x) => x.id)).toEqual([3, 2, 1])
   })
 })

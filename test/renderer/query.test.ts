@@ -30,6 +30,17 @@ function run(over: Partial<RunSummary>): RunSummary {
     endedAt: null,
     error: null,
     stopReason: null,
+    hparams: {
+      optimizer: 'adam',
+      learningRate: 0.001,
+      batchSize: 64,
+      units: [50, 50],
+      dropout: 0.2,
+      stack: 'Bi-LSTM 50 → Dropout 0.2 → Bi-LSTM 50 → Dropout 0.2 → Dense 10',
+      seed: 42,
+      patience: null
+    },
+    valAccuracyCurve: [0.97, 0.98],
     ...over
   }
 }
@@ -38,6 +49,16 @@ const gru = run({
   id: 2,
   name: 'bi-gru',
   cell: 'gru',
+  hparams: {
+    optimizer: 'sgd',
+    learningRate: 0.01,
+    batchSize: 128,
+    units: [32, 64],
+    dropout: 0,
+    stack: 'Bi-GRU 32 → Bi-GRU 64 → Dense 10',
+    seed: 7,
+    patience: 3
+  },
   paramCount: 70_610,
   valAccuracy: figures(0.972),
   tags: ['sibling', 'Fast']
@@ -77,6 +98,13 @@ describe('query language', () => {
     expect(ids("name ~ 'bi-'")).toEqual([1, 2])
     expect(ids('status = failed')).toEqual([3])
     expect(ids('name = "tutorial bi-lstm"')).toEqual([1])
+  })
+
+  it('filters by hyperparameters read from the config', () => {
+    expect(ids('lr < 0.005')).toEqual([1, 3])
+    expect(ids('optimizer = sgd and batch >= 128')).toEqual([2])
+    expect(ids('units = 64')).toEqual([2])
+    expect(ids('dropout > 0 and seed = 42')).toEqual([1, 3])
   })
 
   it('compares numbers, with % and k suffixes; a missing metric never passes a comparison', () => {

@@ -2,7 +2,7 @@
 // #/compare?ids=1,2, #/trash (deleted runs, restorable until purged).
 
 export type Route =
-  | { name: 'runs' }
+  | { name: 'runs'; query?: string }
   | { name: 'new'; from?: number }
   | { name: 'run'; id: number }
   | { name: 'try'; id: number }
@@ -15,7 +15,9 @@ export function parseRoute(hash: string): Route {
   const [path, queryString = ''] = raw.split('?')
   const query = new URLSearchParams(queryString)
   const parts = path.split('/').filter(Boolean)
-  if (parts.length === 0 || (parts.length === 1 && parts[0] === 'runs')) return { name: 'runs' }
+  // The runs table keeps its sort, filter, columns and grouping in the query (renderer/src/lib/runsTable.ts).
+  if (parts.length === 0 || (parts.length === 1 && parts[0] === 'runs'))
+    return queryString ? { name: 'runs', query: queryString } : { name: 'runs' }
   if (parts[0] === 'runs' && parts.length === 2 && /^\d+$/.test(parts[1])) return { name: 'run', id: Number(parts[1]) }
   if (parts[0] === 'runs' && parts.length === 3 && /^\d+$/.test(parts[1]) && parts[2] === 'try')
     return { name: 'try', id: Number(parts[1]) }
@@ -37,7 +39,7 @@ export function parseRoute(hash: string): Route {
 export function routeHref(route: Route): string {
   switch (route.name) {
     case 'runs':
-      return '#/runs'
+      return route.query ? `#/runs?${route.query}` : '#/runs'
     case 'new':
       return route.from ? `#/new?from=${route.from}` : '#/new'
     case 'run':

@@ -158,8 +158,6 @@ export interface ExportRequest {
   runId: RunId
   /** Absent: the best checkpoint, or the last when the run has no best (it had no validation set). */
   checkpoint?: 'best' | 'last'
-  /** Where to write the file; the service picks a path under the home folder when absent. */
-  out?: string
 }
 
 /** One batch of an export's parity check: onnxruntime against the engine at one batch size and sequence length. */
@@ -419,11 +417,13 @@ export const calls = {
       if (checkpoint !== undefined && checkpoint !== 'best' && checkpoint !== 'last') {
         throw new ContractError('request.checkpoint', `expected "best" or "last", got ${JSON.stringify(checkpoint)}`)
       }
-      return {
-        runId: readInteger(o.runId, 'request.runId', 1),
-        checkpoint,
-        out: optional(o.out, (v) => readString(v, 'request.out', 1, 4096))
-      }
+      // The file goes into the run's folder in the lab home; a page never names where the app writes.
+      if (o.out !== undefined)
+        throw new ContractError(
+          'request.out',
+          "not accepted: exports are written to the run's folder (use Save for a copy)"
+        )
+      return { runId: readInteger(o.runId, 'request.runId', 1), checkpoint }
     }
   },
   'inference:predict': {

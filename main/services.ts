@@ -13,6 +13,7 @@ import type {
 import { configDifferences } from '../common/diff'
 import { readFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
+import { datasetPaths, FileAccess } from './files'
 import { defaultDbPath, findAppRoot } from './paths'
 import { nodeWorkerSpawner, TrainingHost, type SpawnWorker } from './training/host'
 import { RunStore } from './runs/store'
@@ -36,6 +37,11 @@ export interface ServicesOptions {
   engine?: () => EngineInfo
   /** How training workers are started (Electron passes a utilityProcess spawner). */
   spawnWorker?: SpawnWorker
+  /**
+   * The folders the handlers may read for a door (the page): see files.ts. Absent: any path (the CLI's commands,
+   * whose paths the person typed); `rnnlab serve` and Electron confine it.
+   */
+  files?: FileAccess
 }
 
 export class Services {
@@ -47,7 +53,11 @@ export class Services {
   readonly inference = new InferenceService()
   private readonly emitter = new EventEmitter()
 
+  /** See ServicesOptions.files; `rnnlab serve` sets it with confineFiles before it opens its door. */
+  private files: FileAccess | undefined
+
   constructor(readonly opts: ServicesOptions) {
+    this.files = opts.files
     this.dbPath = opts.dbPath ?? defaultDbPath(opts.home)
     this.store = new RunStore(this.dbPath, { nativeBinding: opts.sqliteBinding })
     // Runs left 'running' by a process that died are found at every start and marked interrupted.
@@ -67,6 +77,38 @@ export class Services {
   on<K extends EventKey>(event: K, listener: (payload: EventPayloads[K]) => void): () => void {
     this.emitter.on(event, listener)
     return () => this.emitter.off(event, listener)
+  }
+
+  /** From now on, the handlers read only what `files` allows (the CLI's commands call them unconfined before this). */
+  confineFiles(files: FileAccess): void {
+    this.files = files
+  }
+
+  /** Throws naming the field when a path of the dataset is one the page may not read. */
+  private checkDataset(spec: DatasetSpec, baseDir?: string): void {
+    for (const { field, path } of datasetPaths(spec)) this.files?.check(path, field, baseDir)
+  }
+
+  /**
+   * Exports a run's checkpoint to `out` (any path: the CLI's `--out`); the page's export:onnx writes only into the
+   * run's folder in the lab home.
+   */
+  async exportOnnxTo({ runId, checkpoint, out }: { runId: number; checkpoint?: 'best' | 'last'; out?: string }) {
+    const store = this.store
+    // No checkpoint asked for: the best, or the last when the run kept no best (it had no validation set).
+    const kind = checkpoint ?? (store.checkpoint(runId, 'best') ? 'best' : 'last')
+    const path = out ?? join(this.opts.home, 'runs', String(runId), 'exports', `run-${runId}-${kind}.onnx`)
+    const loadData = (spec: DatasetSpec) => loadDataset(spec, { home: this.opts.home })
+    return (
+      await exportRun({
+        store,
+        runId,
+        checkpoint: kind,
+        out: path,
+        loadDataset: loadData,
+        inference: this.inference
+      })
+    ).report
   }
 
   emit<K extends EventKey>(event: K, payload: EventPayloads[K]): void {
@@ -116,18 +158,23 @@ export class Services {
         return { runs, differences: configDifferences(runs.map((r) => r.config)) }
       },
       metricsCsv: ({ ids }) => metricsCsv(ids.map((id) => store.getRun(id))),
-      summarizeModel: async ({ config }) => summarizeRunConfig(normalizeRunConfig(config), this.opts.home),
-      previewDataset: ({ dataset }) => previewDataset(dataset, { home: this.opts.home }),
-      startTraining: ({ config, resume, threads, baseDir, initFrom }) => ({
-        runId:
-          resume !== undefined
-            ? this.training.resume(resume, { threads })
-            : this.training.start(normalizeRunConfig(config, undefined, { memoryLimitBytes: machineMemoryLimit() }), {
-                threads,
-                baseDir,
-                initFrom
-              })
-      }),
+      summarizeModel: async ({ config }) => {
+        const normalized = normalizeRunConfig(config)
+        // Without an input shape the summary reads the data: the same rule as a preview.
+        if (!inferInputShape(normalized)) this.checkDataset(normalized.dataset)
+        return summarizeRunConfig(normalized, this.opts.home)
+      },
+      previewDataset: ({ dataset }) => {
+        this.checkDataset(dataset)
+        return previewDataset(dataset, { home: this.opts.home })
+      },
+      startTraining: ({ config, resume, threads, baseDir, initFrom }) => {
+        if (resume !== undefined) return { runId: this.training.resume(resume, { threads }) }
+        const normalized = normalizeRunConfig(config, undefined, { memoryLimitBytes: machineMemoryLimit() })
+        this.checkDataset(normalized.dataset, baseDir)
+        if (initFrom !== undefined) this.files?.check(initFrom, 'initFrom', baseDir)
+        return { runId: this.training.start(normalized, { threads, baseDir, initFrom }) }
+      },
       cancelTraining: ({ runId }) => this.training.cancel(runId),
       activeTraining: () => this.training.activeProgress(),
       getRunArtifacts: ({ id }) => ({
@@ -170,22 +217,8 @@ export class Services {
         }
         return { fileName: basename(path), base64: bytes.toString('base64') }
       },
-      exportOnnx: async ({ runId, checkpoint, out }) => {
-        // No checkpoint asked for: the best, or the last when the run kept no best (it had no validation set).
-        const kind = checkpoint ?? (store.checkpoint(runId, 'best') ? 'best' : 'last')
-        const path = out ?? join(this.opts.home, 'exports', `run-${runId}-${kind}.onnx`)
-        const loadData = (spec: DatasetSpec) => loadDataset(spec, { home: this.opts.home })
-        return (
-          await exportRun({
-            store,
-            runId,
-            checkpoint: kind,
-            out: path,
-            loadDataset: loadData,
-            inference: this.inference
-          })
-        ).report
-      },
+      // The page never names the file: it goes into the run's folder, and Save copies it out (a download).
+      exportOnnx: ({ runId, checkpoint }) => this.exportOnnxTo({ runId, checkpoint }),
       predict: async ({ runId, modelPath, input }) => {
         const n = input.length
         const T = input[0]?.length ?? 0
@@ -202,6 +235,7 @@ export class Services {
             x.set(step, (i * T + t) * F)
           })
         })
+        if (modelPath !== undefined) this.files?.check(modelPath, 'request.modelPath')
         const target = modelPath ?? String(runId)
         const result = await predictWith({ target, store, engine: 'onnx', inference: this.inference }, { x, n, T, F })
         const row = result.data.length / n

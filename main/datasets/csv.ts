@@ -60,7 +60,18 @@ export async function readCsv(
     const label = Number(labelText)
     if (labelText === '' || !Number.isInteger(label) || label < 0 || label > 2 ** 31 - 1) {
       const hint = lineNumber === 1 ? ' (set "header": true if the first line names the columns)' : ''
-      failAt(file, place, `label ${JSON.stringify(labelText)} is not a class id (a non-negative integer)${hint}`)
+      // What is wrong, never the text itself: the file may be anything the person (or a page) named.
+      const kind =
+        labelText === ''
+          ? 'it is empty'
+          : !/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(labelText)
+            ? 'it is text'
+            : label < 0
+              ? 'it is negative'
+              : !Number.isInteger(label)
+                ? 'it is not a whole number'
+                : 'it is above 2147483647'
+      failAt(file, place, `label (column ${labelAt + 1}) is not a class id (a non-negative integer): ${kind}${hint}`)
     }
     if (layout.numClasses !== undefined && label >= layout.numClasses) {
       failAt(file, place, `label ${label} is out of range 0..${layout.numClasses - 1}`)
@@ -110,7 +121,7 @@ function badValue(file: DataFile, line: string, text: string, i: number, feature
   if (text === '') failAt(file, line, `empty value ${where}`)
   if (/^[+-]?nan$/i.test(text)) failAt(file, line, `NaN ${where}`)
   if (/^[+-]?inf(inity)?$/i.test(text) || !Number.isNaN(Number(text))) failAt(file, line, `Infinity ${where}`)
-  failAt(file, line, `value ${JSON.stringify(text.slice(0, 40))} ${where} is not a number`)
+  failAt(file, line, `value ${where} is not a number (text)`)
 }
 
 function failAt(file: DataFile, line: string, place: string): never {

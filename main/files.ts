@@ -1,10 +1,19 @@
 // What the page may make the app read, through a door (Electron's IPC, `rnnlab serve`'s WebSocket): the lab's own
-// folder ($RNNLAB_HOME), folders the person named when starting the server (`rnnlab serve --allow-dir DIR`), and files
+// folder ($RNNLAB_HOME), folders the person named when starting the app or the server (RNNLAB_ALLOW_DIRS, and
+// `rnnlab serve --allow-dir DIR`), and files
 // or folders the person chose since the app started (Electron's open dialog registers them). Anything else is refused
 // before it is opened, whatever the page sends. The CLI's own commands are not confined: the person typed the path.
 import { realpathSync } from 'node:fs'
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
+import { basename, delimiter, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import type { DatasetSpec } from '../common/datasets'
+
+/** The folders RNNLAB_ALLOW_DIRS names (separated as PATH is), for the desktop app and `rnnlab serve`. */
+export function allowedDirsFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
+  return (env.RNNLAB_ALLOW_DIRS ?? '')
+    .split(delimiter)
+    .filter((d) => d.trim() !== '')
+    .map((d) => resolve(d))
+}
 
 export class FileAccess {
   private readonly roots: { real: string; shown: string }[]
@@ -30,7 +39,7 @@ export class FileAccess {
     for (const c of this.chosen) if (inside(real, c)) return
     const folders = this.roots.map((r) => r.shown).join(', ')
     throw new Error(
-      `${what}: ${path} is outside the folders this page may read (${folders}); choose the file in the app, or start rnnlab serve with --allow-dir FOLDER`
+      `${what}: ${path} is outside the folders this page may read (${folders}); add its folder to RNNLAB_ALLOW_DIRS, or start rnnlab serve with --allow-dir FOLDER`
     )
   }
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { errorMessage } from '../common/contract'
 import { forwardEvents, registerIpc } from './doors/ipc'
-import { FileAccess } from './files'
+import { allowedDirsFromEnv, FileAccess } from './files'
 import { contentSecurityPolicy } from './doors/csp'
 import { resolveHome } from './paths'
 import { pickSqliteBinding } from './runs/sqlite-binding'
@@ -99,8 +99,8 @@ export async function startApp(): Promise<void> {
   try {
     services = new Services({
       home: resolveHome(),
-      // The page reads datasets and models only in the lab folder (files.ts).
-      files: new FileAccess([resolveHome()]),
+      // The page reads datasets and models only in the lab folder and the RNNLAB_ALLOW_DIRS folders (files.ts).
+      files: new FileAccess([resolveHome(), ...allowedDirsFromEnv()]),
       door: 'electron',
       version: app.getVersion(),
       spawnWorker: utilityWorkerSpawner(join(__dirname, 'worker.js')),

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { delimiter, join, resolve } from 'node:path'
 import { startServer } from '../doors/server'
-import { FileAccess } from '../files'
+import { allowedDirsFromEnv, FileAccess } from '../files'
 import { UsageError } from './args'
 import { command } from './command'
 
@@ -21,7 +21,7 @@ export const serve = command({
     for (const dir of allowed) {
       if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--allow-dir: ${dir} is not a folder`)
     }
-    const folders = [ctx.home, ...allowed.map((d) => resolve(d))]
+    const folders = [ctx.home, ...allowedDirsFromEnv(), ...allowed.map((d) => resolve(d))]
     const rendererDir = join(ctx.appRoot, 'out', 'renderer')
     try {
       readFileSync(join(rendererDir, 'index.html'))

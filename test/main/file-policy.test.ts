@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 
 import { join, resolve } from 'node:path'
 import { normalizeRunConfig } from '../../common/config'
 import { dispatch } from '../../common/contract'
-import { FileAccess } from '../../main/files'
+import { allowedDirsFromEnv, FileAccess } from '../../main/files'
 import { encodeNpy } from '../../main/onnx/npy'
 import { Services } from '../../main/services'
 import { tempDir } from '../helpers/tmp'
@@ -80,7 +80,7 @@ describe('inference:predict reads a model only inside the allowed folders', () =
     const reply = await dispatch(services.handlers, 'inference:predict', { modelPath: model, input })
     expect(reply).toEqual({
       ok: false,
-      error: `request.modelPath: ${model} is outside the folders this page may read (${home.path}); choose the file in the app, or start rnnlab serve with --allow-dir FOLDER`
+      error: `request.modelPath: ${model} is outside the folders this page may read (${home.path}); add its folder to RNNLAB_ALLOW_DIRS, or start rnnlab serve with --allow-dir FOLDER`
     })
   })
 
@@ -175,6 +175,16 @@ describe('dataset paths from the page: datasets:preview, training:start, models:
       expect(JSON.stringify(reply)).not.toContain('hunter2')
     }
   })
+})
+
+test('RNNLAB_ALLOW_DIRS names more folders the page may read (the desktop app and rnnlab serve)', () => {
+  const dirs = allowedDirsFromEnv({ RNNLAB_ALLOW_DIRS: `${outside.path}:relative/data::` })
+  expect(dirs).toEqual([outside.path, resolve('relative/data')])
+  const access = new FileAccess([home.path, ...dirs])
+  expect(() => access.check(join(outside.path, 'x.npy'), 'dataset.train.x')).not.toThrow()
+  expect(() => access.check('/etc/passwd', 'dataset.train.x')).toThrow(
+    `dataset.train.x: /etc/passwd is outside the folders this page may read (${[home.path, ...dirs].join(', ')})`
+  )
 })
 
 test('rnnlab serve --allow-dir refuses a folder that is not there, before serving', () => {

@@ -286,6 +286,8 @@ export interface Calls {
   'export:onnx': (request: ExportRequest) => ExportReport
   'export:file': (arg: { exportId: number }) => ExportFile
   'inference:predict': (request: PredictRequest) => Prediction
+  /** The desktop app's open dialog: the file (or folder) chosen becomes readable by the other calls; null: cancelled. */
+  'files:choose': (arg: { folder?: boolean }) => { path: string | null }
 }
 
 export interface TrainingEpoch {
@@ -449,6 +451,13 @@ export const calls = {
         throw new ContractError('request', 'give exactly one of runId or modelPath')
       }
       return request
+    }
+  },
+  'files:choose': {
+    method: 'chooseFile',
+    validate: (arg) => {
+      const o = arg === undefined || arg === null ? {} : readObject(arg, 'argument')
+      return { folder: optional(o.folder, (v) => readBoolean(v, 'folder')) }
     }
   }
 } as const satisfies { [K in CallName]: CallSpec<K> }

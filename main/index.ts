@@ -101,6 +101,13 @@ export async function startApp(): Promise<void> {
       home: resolveHome(),
       // The page reads datasets and models only in the lab folder and the RNNLAB_ALLOW_DIRS folders (files.ts).
       files: new FileAccess([resolveHome(), ...allowedDirsFromEnv()]),
+      // The open dialog runs here, in main: the page gets the path the person picked, which becomes readable.
+      chooseFile: async (folder) => {
+        const options: Electron.OpenDialogOptions = { properties: [folder ? 'openDirectory' : 'openFile'] }
+        const window = BrowserWindow.getFocusedWindow()
+        const result = window ? await dialog.showOpenDialog(window, options) : await dialog.showOpenDialog(options)
+        return result.canceled || result.filePaths.length === 0 ? null : result.filePaths[0]
+      },
       door: 'electron',
       version: app.getVersion(),
       spawnWorker: utilityWorkerSpawner(join(__dirname, 'worker.js')),

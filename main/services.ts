@@ -42,6 +42,8 @@ export interface ServicesOptions {
    * whose paths the person typed); `rnnlab serve` and Electron confine it.
    */
   files?: FileAccess
+  /** The desktop app's open dialog: the path chosen, or null when cancelled. A browser has none. */
+  chooseFile?: (folder: boolean) => Promise<string | null>
 }
 
 export class Services {
@@ -205,6 +207,16 @@ export class Services {
           classNames: data.classNames ?? null,
           samples
         }
+      },
+      chooseFile: async ({ folder }) => {
+        if (!this.opts.chooseFile)
+          throw new Error(
+            'choosing a file needs the desktop app; here, type a path inside the lab folder or an --allow-dir folder'
+          )
+        const path = await this.opts.chooseFile(folder ?? false)
+        // What the person chose in the dialog is theirs to read, from now on (files.ts).
+        if (path !== null) this.files?.choose(path)
+        return { path }
       },
       getExportFile: ({ exportId }) => {
         // Only files the exports table names can be read this way: the page never passes a path.

@@ -34,6 +34,7 @@ export function sampleArgs(runId: number): Record<CallName, unknown> {
     'runs:samples': { id: runId, offset: 0, count: 2 },
     'export:onnx': { runId, checkpoint: 'best' },
     'export:file': { exportId: 1 },
-    'inference:predict': { runId, input: [[[0, 1]]] }
+    'inference:predict': { runId, input: [[[0, 1]]] },
+    'files:choose': { folder: false }
   }
 }

@@ -177,6 +177,39 @@ describe('dataset paths from the page: datasets:preview, training:start, models:
   })
 })
 
+test('files:choose: what the person picks in the desktop app’s open dialog becomes readable; a browser has no dialog', async () => {
+  const picked = npyPair(outside.path, 'picked')
+  const answers: (string | null)[] = [null, picked.x, picked.y]
+  // The stand-in for Electron's dialog.showOpenDialog: the person cancels, then picks x, then y.
+  const app = new Services({
+    home: home.path,
+    door: 'electron',
+    version: 'test',
+    files: new FileAccess([home.path]),
+    chooseFile: async () => answers.shift() ?? null
+  })
+  try {
+    const dataset = { source: 'npy', train: picked }
+    const before = await dispatch(app.handlers, 'datasets:preview', { dataset })
+    expect(before.ok ? '' : before.error).toMatch(/^dataset\.train\.x: .* is outside the folders this page may read/)
+    expect(await dispatch(app.handlers, 'files:choose', {})).toEqual({ ok: true, value: { path: null } })
+    expect(await dispatch(app.handlers, 'files:choose', {})).toEqual({ ok: true, value: { path: picked.x } })
+    const half = await dispatch(app.handlers, 'datasets:preview', { dataset })
+    expect(half.ok ? '' : half.error).toMatch(/^dataset\.train\.y: .* is outside the folders this page may read/)
+    expect(await dispatch(app.handlers, 'files:choose', { folder: false })).toEqual({
+      ok: true,
+      value: { path: picked.y }
+    })
+    expect(await dispatch(app.handlers, 'datasets:preview', { dataset })).toMatchObject({ ok: true })
+  } finally {
+    app.close()
+  }
+  expect(await dispatch(services.handlers, 'files:choose', {})).toEqual({
+    ok: false,
+    error: 'choosing a file needs the desktop app; here, type a path inside the lab folder or an --allow-dir folder'
+  })
+})
+
 test('RNNLAB_ALLOW_DIRS names more folders the page may read (the desktop app and rnnlab serve)', () => {
   const dirs = allowedDirsFromEnv({ RNNLAB_ALLOW_DIRS: `${outside.path}:relative/data::` })
   expect(dirs).toEqual([outside.path, resolve('relative/data')])

@@ -39,7 +39,7 @@ export class FileAccess {
     for (const c of this.chosen) if (inside(real, c)) return
     const folders = this.roots.map((r) => r.shown).join(', ')
     throw new Error(
-      `${what}: ${path} is outside the folders this page may read (${folders}); add its folder to RNNLAB_ALLOW_DIRS, or start rnnlab serve with --allow-dir FOLDER`
+      `${what}: ${path} is outside the folders this page may read (${folders}); pick it with Browse… in the desktop app, add its folder to RNNLAB_ALLOW_DIRS, or start rnnlab serve with --allow-dir FOLDER`
     )
   }
 }

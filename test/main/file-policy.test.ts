@@ -80,7 +80,7 @@ describe('inference:predict reads a model only inside the allowed folders', () =
     const reply = await dispatch(services.handlers, 'inference:predict', { modelPath: model, input })
     expect(reply).toEqual({
       ok: false,
-      error: `request.modelPath: ${model} is outside the folders this page may read (${home.path}); add its folder to RNNLAB_ALLOW_DIRS, or start rnnlab serve with --allow-dir FOLDER`
+      error: `request.modelPath: ${model} is outside the folders this page may read (${home.path}); pick it with Browse… in the desktop app, add its folder to RNNLAB_ALLOW_DIRS, or start rnnlab serve with --allow-dir FOLDER`
     })
   })
 

@@ -211,8 +211,6 @@ export interface ExportRequest {
   runId: RunId
   /** Absent: the best checkpoint, or the last when the run has no best (it had no validation set). */
   checkpoint?: 'best' | 'last'
-  /** Where to write the file; the service picks a path under the home folder when absent. */
-  out?: string
 }
 
 /** One batch of an export's parity check: onnxruntime against the engine at one batch size and sequence length. */
@@ -416,6 +414,8 @@ export interface Calls {
   'sweeps:create': (request: SweepCreateRequest) => { sweepId: number }
   'sweeps:cancel': (arg: { id: number }) => void
   'sweeps:resume': (arg: { id: number; parallel?: number; threadsPerTrial?: number }) => void
+  /** The desktop app's open dialog: the file (or folder) chosen becomes readable by the other calls; null: cancelled. */
+  'files:choose': (arg: { folder?: boolean }) => { path: string | null }
 }
 
 export interface TrainingEpoch {
@@ -558,11 +558,13 @@ export const calls = {
       if (checkpoint !== undefined && checkpoint !== 'best' && checkpoint !== 'last') {
         throw new ContractError('request.checkpoint', `expected "best" or "last", got ${JSON.stringify(checkpoint)}`)
       }
-      return {
-        runId: readInteger(o.runId, 'request.runId', 1),
-        checkpoint,
-        out: optional(o.out, (v) => readString(v, 'request.out', 1, 4096))
-      }
+      // The file goes into the run's folder in the lab home; a page never names where the app writes.
+      if (o.out !== undefined)
+        throw new ContractError(
+          'request.out',
+          "not accepted: exports are written to the run's folder (use Save for a copy)"
+        )
+      return { runId: readInteger(o.runId, 'request.runId', 1), checkpoint }
     }
   },
   'inference:predict': {
@@ -614,6 +616,13 @@ export const calls = {
         parallel: optional(o.parallel, (v) => readInteger(v, 'parallel', 1, 256)),
         threadsPerTrial: optional(o.threadsPerTrial, (v) => readInteger(v, 'threadsPerTrial', 1, 1024))
       }
+    }
+  },
+  'files:choose': {
+    method: 'chooseFile',
+    validate: (arg) => {
+      const o = arg === undefined || arg === null ? {} : readObject(arg, 'argument')
+      return { folder: optional(o.folder, (v) => readBoolean(v, 'folder')) }
     }
   }
 } as const satisfies { [K in CallName]: CallSpec<K> }

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { errorMessage } from '../common/contract'
 import { forwardEvents, registerIpc } from './doors/ipc'
+import { allowedDirsFromEnv, FileAccess } from './files'
 import { contentSecurityPolicy } from './doors/csp'
 import { resolveHome } from './paths'
 import { pickSqliteBinding } from './runs/sqlite-binding'
@@ -98,6 +99,15 @@ export async function startApp(): Promise<void> {
   try {
     services = new Services({
       home: resolveHome(),
+      // The page reads datasets and models only in the lab folder and the RNNLAB_ALLOW_DIRS folders (files.ts).
+      files: new FileAccess([resolveHome(), ...allowedDirsFromEnv()]),
+      // The open dialog runs here, in main: the page gets the path the person picked, which becomes readable.
+      chooseFile: async (folder) => {
+        const options: Electron.OpenDialogOptions = { properties: [folder ? 'openDirectory' : 'openFile'] }
+        const window = BrowserWindow.getFocusedWindow()
+        const result = window ? await dialog.showOpenDialog(window, options) : await dialog.showOpenDialog(options)
+        return result.canceled || result.filePaths.length === 0 ? null : result.filePaths[0]
+      },
       door: 'electron',
       version: app.getVersion(),
       spawnWorker: utilityWorkerSpawner(join(__dirname, 'worker.js')),

@@ -15,6 +15,7 @@ import type {
 import { configDifferences } from '../common/diff'
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { basename, join, relative, isAbsolute } from 'node:path'
+import { datasetPaths, FileAccess } from './files'
 import { defaultDbPath, findAppRoot } from './paths'
 import { nodeWorkerSpawner, TrainingHost, type SpawnWorker } from './training/host'
 import { removeUnreferenced } from './training/checkpoints'
@@ -48,6 +49,13 @@ export interface ServicesOptions {
   dbRetryLimitMs?: number
   /** Days a deleted run stays in the Trash before it is purged (default trashRetentionDays). */
   trashRetentionDays?: number
+  /**
+   * The folders the handlers may read for a door (the page): see files.ts. Absent: any path (the CLI's commands,
+   * whose paths the person typed); `rnnlab serve` and Electron confine it.
+   */
+  files?: FileAccess
+  /** The desktop app's open dialog: the path chosen, or null when cancelled. A browser has none. */
+  chooseFile?: (folder: boolean) => Promise<string | null>
 }
 
 /** Days a deleted run stays in the Trash, restorable, before it and its files are removed for good. */
@@ -69,7 +77,11 @@ export class Services {
   private readonly retentionTimer: ReturnType<typeof setInterval>
   readonly retentionDays: number
 
+  /** See ServicesOptions.files; `rnnlab serve` sets it with confineFiles before it opens its door. */
+  private files: FileAccess | undefined
+
   constructor(readonly opts: ServicesOptions) {
+    this.files = opts.files
     this.dbPath = opts.dbPath ?? defaultDbPath(opts.home)
     this.store = new RunStore(this.dbPath, { nativeBinding: opts.sqliteBinding, mustExist: opts.mustExist })
     // Runs left 'running' by a process that died are found at every start and marked interrupted, and the files
@@ -156,6 +168,38 @@ export class Services {
     return () => this.emitter.off(event, listener)
   }
 
+  /** From now on, the handlers read only what `files` allows (the CLI's commands call them unconfined before this). */
+  confineFiles(files: FileAccess): void {
+    this.files = files
+  }
+
+  /** Throws naming the field when a path of the dataset is one the page may not read. */
+  private checkDataset(spec: DatasetSpec, baseDir?: string): void {
+    for (const { field, path } of datasetPaths(spec)) this.files?.check(path, field, baseDir)
+  }
+
+  /**
+   * Exports a run's checkpoint to `out` (any path: the CLI's `--out`); the page's export:onnx writes only into the
+   * run's folder in the lab home.
+   */
+  async exportOnnxTo({ runId, checkpoint, out }: { runId: number; checkpoint?: 'best' | 'last'; out?: string }) {
+    const store = this.store
+    // No checkpoint asked for: the best, or the last when the run kept no best (it had no validation set).
+    const kind = checkpoint ?? (store.checkpoint(runId, 'best') ? 'best' : 'last')
+    const path = out ?? join(this.opts.home, 'runs', String(runId), 'exports', `run-${runId}-${kind}.onnx`)
+    const loadData = (spec: DatasetSpec) => loadDataset(spec, { home: this.opts.home })
+    return (
+      await exportRun({
+        store,
+        runId,
+        checkpoint: kind,
+        out: path,
+        loadDataset: loadData,
+        inference: this.inference
+      })
+    ).report
+  }
+
   emit<K extends EventKey>(event: K, payload: EventPayloads[K]): void {
     this.emitter.emit(event, payload)
   }
@@ -238,18 +282,23 @@ export class Services {
         per === 'step'
           ? stepsCsv(ids.map((id) => ({ run: store.getSummary(id), steps: store.getBatches(id) })))
           : metricsCsv(ids.map((id) => store.getRun(id))),
-      summarizeModel: async ({ config }) => summarizeRunConfig(normalizeRunConfig(config), this.opts.home),
-      previewDataset: ({ dataset }) => previewDataset(dataset, { home: this.opts.home }),
-      startTraining: ({ config, resume, threads, baseDir, initFrom }) => ({
-        runId:
-          resume !== undefined
-            ? this.training.resume(resume, { threads })
-            : this.training.start(normalizeRunConfig(config, undefined, { memoryLimitBytes: machineMemoryLimit() }), {
-                threads,
-                baseDir,
-                initFrom
-              })
-      }),
+      summarizeModel: async ({ config }) => {
+        const normalized = normalizeRunConfig(config)
+        // Without an input shape the summary reads the data: the same rule as a preview.
+        if (!inferInputShape(normalized)) this.checkDataset(normalized.dataset)
+        return summarizeRunConfig(normalized, this.opts.home)
+      },
+      previewDataset: ({ dataset }) => {
+        this.checkDataset(dataset)
+        return previewDataset(dataset, { home: this.opts.home })
+      },
+      startTraining: ({ config, resume, threads, baseDir, initFrom }) => {
+        if (resume !== undefined) return { runId: this.training.resume(resume, { threads }) }
+        const normalized = normalizeRunConfig(config, undefined, { memoryLimitBytes: machineMemoryLimit() })
+        this.checkDataset(normalized.dataset, baseDir)
+        if (initFrom !== undefined) this.files?.check(initFrom, 'initFrom', baseDir)
+        return { runId: this.training.start(normalized, { threads, baseDir, initFrom }) }
+      },
       cancelTraining: ({ runId }) => {
         // Trained by another process: that process stops it when it sees the request in the database, unless it
         // is dead (then the run is marked interrupted here, and there is nothing to stop).
@@ -298,6 +347,16 @@ export class Services {
           samples
         }
       },
+      chooseFile: async ({ folder }) => {
+        if (!this.opts.chooseFile)
+          throw new Error(
+            'choosing a file needs the desktop app; here, type a path inside the lab folder or an --allow-dir folder'
+          )
+        const path = await this.opts.chooseFile(folder ?? false)
+        // What the person chose in the dialog is theirs to read, from now on (files.ts).
+        if (path !== null) this.files?.choose(path)
+        return { path }
+      },
       getExportFile: ({ exportId }) => {
         // Only files the exports table names can be read this way: the page never passes a path.
         const path = store.exportPath(exportId)
@@ -309,22 +368,8 @@ export class Services {
         }
         return { fileName: basename(path), base64: bytes.toString('base64') }
       },
-      exportOnnx: async ({ runId, checkpoint, out }) => {
-        // No checkpoint asked for: the best, or the last when the run kept no best (it had no validation set).
-        const kind = checkpoint ?? (store.checkpoint(runId, 'best') ? 'best' : 'last')
-        const path = out ?? join(this.opts.home, 'exports', `run-${runId}-${kind}.onnx`)
-        const loadData = (spec: DatasetSpec) => loadDataset(spec, { home: this.opts.home })
-        return (
-          await exportRun({
-            store,
-            runId,
-            checkpoint: kind,
-            out: path,
-            loadDataset: loadData,
-            inference: this.inference
-          })
-        ).report
-      },
+      // The page never names the file: it goes into the run's folder, and Save copies it out (a download).
+      exportOnnx: ({ runId, checkpoint }) => this.exportOnnxTo({ runId, checkpoint }),
       predict: async ({ runId, modelPath, input }) => {
         const n = input.length
         const T = input[0]?.length ?? 0
@@ -341,6 +386,7 @@ export class Services {
             x.set(step, (i * T + t) * F)
           })
         })
+        if (modelPath !== undefined) this.files?.check(modelPath, 'request.modelPath')
         const target = modelPath ?? String(runId)
         const result = await predictWith({ target, store, engine: 'onnx', inference: this.inference }, { x, n, T, F })
         const row = result.data.length / n

@@ -401,7 +401,7 @@ export function badCases() {
         })
       },
       spec: csv('train-text.csv'),
-      message: 'train-text.csv:2:64: value "abc" at step 1, feature 0 (field 5) is not a number'
+      message: 'train-text.csv:2:64: value at step 1, feature 0 (field 5) is not a number (text)'
     },
     {
       name: 'csv: an empty value',
@@ -430,7 +430,7 @@ export function badCases() {
       files: { 'train-header.csv': enc(csvText(csvRows, csvHeader)) },
       spec: csv('train-header.csv'),
       message:
-        'train-header.csv:1:1: label "label" is not a class id (a non-negative integer) (set "header": true if the first line names the columns)'
+        'train-header.csv:1:1: label (field 1) is not a class id (a non-negative integer): it is text (set "header": true if the first line names the columns)'
     },
     {
       name: 'csv: negative label',
@@ -441,7 +441,7 @@ export function badCases() {
         })
       },
       spec: csv('train-neg.csv'),
-      message: 'train-neg.csv:6:1: label "-2" is not a class id (a non-negative integer)'
+      message: 'train-neg.csv:6:1: label (field 1) is not a class id (a non-negative integer): it is negative'
     },
     {
       name: 'csv: label out of the declared range',

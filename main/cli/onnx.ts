@@ -16,7 +16,7 @@ export const exportModel = command({
       throw new UsageError(`--checkpoint: expected best or last, got ${checkpoint}`)
     }
     if (!args.values.json) ctx.err(`Exporting run ${runId} and checking it against the engine in onnxruntime…`)
-    const report = await ctx.services().handlers.exportOnnx({ runId, checkpoint, out })
+    const report = await ctx.services().exportOnnxTo({ runId, checkpoint, out })
     if (args.values.json) ctx.out(JSON.stringify(report, null, 2))
     else {
       ctx.out(formatParityReport(report))

@@ -73,7 +73,20 @@ export async function readCsv(
     const label = DECIMAL.test(labelText) ? Number(labelText) : NaN
     if (!Number.isInteger(label) || label < 0 || label > 2 ** 31 - 1) {
       const hint = lineNumber === 1 ? ' (set "header": true if the first line names the columns)' : ''
-      failAt(file, at(labelAt), `label ${JSON.stringify(labelText)} is not a class id (a non-negative integer)${hint}`)
+      // What is wrong, never the text itself: the file may be anything the person (or a page) named.
+      const kind =
+        labelText === ''
+          ? 'it is empty'
+          : !DECIMAL.test(labelText)
+            ? /^[+-]?\d/.test(labelText)
+              ? 'it is not a decimal number'
+              : 'it is text'
+            : label < 0
+              ? 'it is negative'
+              : !Number.isInteger(label)
+                ? 'it is not a whole number'
+                : 'it is above 2147483647'
+      failAt(file, at(labelAt), `label (field ${labelAt + 1}) is not a class id (a non-negative integer): ${kind}${hint}`)
     }
     if (layout.numClasses !== undefined && label >= layout.numClasses) {
       failAt(file, place, `label ${label} is out of range 0..${layout.numClasses - 1}`)
@@ -119,15 +132,15 @@ export async function readCsv(
 }
 
 function badValue(file: DataFile, at: string, text: string, i: number, features: number, field: number): never {
+  // What is wrong, never the text itself: the file may be anything the person (or a page) named.
   const where = `at step ${Math.floor(i / features)}, feature ${i % features} (field ${field})`
   if (text === '') failAt(file, at, `empty value ${where}`)
   if (/^[+-]?nan$/i.test(text)) failAt(file, at, `NaN ${where}`)
   if (/^[+-]?inf(inity)?$/i.test(text) || DECIMAL.test(text)) failAt(file, at, `Infinity ${where}`)
-  const quoted = JSON.stringify(text.slice(0, 40))
   if (!Number.isNaN(Number(text)) || /^[+-]?\d/.test(text)) {
-    failAt(file, at, `value ${quoted} ${where} is not a decimal number (write numbers as 16, -0.5 or 1e-3)`)
+    failAt(file, at, `value ${where} is not a decimal number (write numbers as 16, -0.5 or 1e-3)`)
   }
-  failAt(file, at, `value ${quoted} ${where} is not a number`)
+  failAt(file, at, `value ${where} is not a number (text)`)
 }
 
 function failAt(file: DataFile, line: string, place: string): never {

@@ -196,6 +196,9 @@ async function readPart(
   return { x: x.data, labels: toClassIds(y, yFile, x.shape), count, timeSteps, features, yFile }
 }
 
+/** The most classes a dataset's labels may imply when it does not declare numClasses (the largest label + 1). */
+export const MAX_INFERRED_CLASSES = 100_000
+
 /** Settles the class count, checks every label against it, and applies validationSplit. */
 function assemble(
   source: DatasetSource,
@@ -231,7 +234,22 @@ function assemble(
     }
     numClasses ??= width
   }
-  numClasses ??= Math.max(maxLabel(train.labels.ids), validation ? maxLabel(validation.labels.ids) : -1) + 1
+  if (numClasses === undefined) {
+    let inferred = 0
+    // Inferred from the largest label: bounded, so that one wild label (2147483646) cannot make every count below it
+    // a class to allocate, count and send; a declared numClasses (up to 1,000,000) says more classes are meant.
+    for (const part of [train, validation]) {
+      const largest = part ? maxLabel(part.labels.ids) : -1
+      if (largest >= MAX_INFERRED_CLASSES) {
+        fail(
+          part!.yFile ?? { path: '', display: source },
+          `the largest label is ${largest}, which would make ${largest + 1} classes; RNN Lab infers at most ${MAX_INFERRED_CLASSES.toLocaleString('en-US')} classes from the labels (labels are class ids 0, 1, 2, …; set numClasses to declare more)`
+        )
+      }
+      inferred = Math.max(inferred, largest + 1)
+    }
+    numClasses = inferred
+  }
   for (const part of [train, validation]) {
     if (part)
       checkClassRange(
@@ -290,8 +308,11 @@ export async function previewDataset(
 export function previewOf(data: LoadedDataset, nSamples = 8): DatasetPreview {
   const { timeSteps, features, numClasses, labelsPerStep } = data
   const info = (split: Split): SplitInfo => {
-    const classCounts = new Array<number>(numClasses).fill(0)
-    for (let i = 0; i < split.y.length; i++) classCounts[split.y[i]]++
+    // Counted in a Map (as many entries as classes present), then laid out by class id up to numClasses, which is
+    // bounded (inferred: MAX_INFERRED_CLASSES; declared: the contract's 1,000,000).
+    const counts = new Map<number, number>()
+    for (let i = 0; i < split.y.length; i++) counts.set(split.y[i], (counts.get(split.y[i]) ?? 0) + 1)
+    const classCounts = Array.from({ length: numClasses }, (_, c) => counts.get(c) ?? 0)
     return { count: split.count, shape: [split.count, timeSteps, features], classCounts }
   }
   const picked: number[] = []

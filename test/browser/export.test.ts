@@ -54,7 +54,7 @@ describe('checkpoints and exports on run detail', () => {
     const text = (await item.textContent()) ?? ''
     expect(text).toContain('last checkpoint, epoch 2')
     expect(text).toMatch(/argmax agreement\s*100\.00%/)
-    expect(text).toContain(join(dir.path, 'exports', `run-${runId}-last.onnx`))
+    expect(text).toContain(join(dir.path, 'runs', String(runId), 'exports', `run-${runId}-last.onnx`))
     expect(Number((await item.getByTestId('parity-max').textContent())!.replace('—', 'NaN'))).toBeLessThan(1e-4)
     await shoot(page, 'run-exports-1280x800-light', true)
 
@@ -69,7 +69,9 @@ describe('checkpoints and exports on run detail', () => {
     expect(saved[0]).toBe(0x08)
     expect(saved[2]).toBe(0x12)
     expect(saved.subarray(4, 4 + saved[3]).toString()).toBe('RNN Lab')
-    expect(saved.equals(readFileSync(join(dir.path, 'exports', `run-${runId}-last.onnx`)))).toBe(true)
+    expect(saved.equals(readFileSync(join(dir.path, 'runs', String(runId), 'exports', `run-${runId}-last.onnx`)))).toBe(
+      true
+    )
     expect(problems).toEqual([])
 
     // The panel as the other looks show it.

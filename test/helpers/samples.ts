@@ -57,6 +57,7 @@ export function sampleArgs(runId: number): Record<CallName, unknown> {
       parallel: 1
     },
     'sweeps:cancel': { id: 1 },
-    'sweeps:resume': { id: 1 }
+    'sweeps:resume': { id: 1 },
+    'files:choose': { folder: false }
   }
 }

@@ -76,7 +76,7 @@ describe('services', () => {
       value: { ok: true, runId, checkpoint: 'last', epoch: 1, argmaxAgreement: 1 }
     })
     const report = (exported as { value: { path: string; maxAbsDiff: number } }).value
-    expect(report.path).toBe(join(dir.path, 'exports', `run-${runId}-last.onnx`))
+    expect(report.path).toBe(join(dir.path, 'runs', String(runId), 'exports', `run-${runId}-last.onnx`))
     expect(report.maxAbsDiff).toBeLessThanOrEqual(1e-5)
     const digit = Array.from({ length: 28 }, (_, t) => Array.from({ length: 28 }, (_, f) => ((t * 28 + f) % 17) / 17))
     const byFile = await dispatch(services.handlers, 'inference:predict', {

@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { spawnSync } from 'node:child_process'
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import * as ort from 'onnxruntime-node'
 import { dispatch } from '../../common/contract'
+import { sessionOptions } from '../../main/onnx/inference'
 import { loadInitWeights } from '../../main/onnx/service'
 import { encodeNpy } from '../../main/onnx/npy'
 import { Services } from '../../main/services'
@@ -205,4 +207,41 @@ test('a copy of the exploit beside the canary, named relative to it, is refused 
   expect(run.status).toBe(1)
   expect(run.stderr).toMatch(/^rnnlab: model\.onnx: .*sparse tensor values stores its data outside the file/)
   expect(existsSync(join(cwd.path, 'sub', 'out.npy'))).toBe(false)
+})
+
+describe('the second wall: onnxruntime itself, should a file get past the validator', () => {
+  let before: string
+  const empty = tempDir('rnnlab-hostile-empty-')
+  beforeAll(() => {
+    before = process.cwd()
+    process.chdir(cwd.path)
+  })
+  afterAll(() => {
+    process.chdir(before)
+    empty.remove()
+  })
+  const run = async (file: string, options: ort.InferenceSession.SessionOptions) => {
+    const session = await ort.InferenceSession.create(readFileSync(join(corpus, file)), options)
+    try {
+      const out = await session.run({ input: new ort.Tensor('float32', new Float32Array(8).fill(0.5), [1, 1, 8]) })
+      return Buffer.from((out.leak.data as Float32Array).buffer).toString('latin1')
+    } finally {
+      await session.release()
+    }
+  }
+
+  test('the probe’s exploit, given as bytes without our options, reads the canary from the working directory', async () => {
+    expect(
+      await run('constant-sparse-values-external.onnx', { executionProviders: ['cpu'], logSeverityLevel: 4 })
+    ).toBe(CANARY)
+  })
+
+  test.each(['constant-sparse-values-external.onnx', 'initializer-external.onnx', 'if-branch-external.onnx'])(
+    'with the service’s options (external data only from an empty folder) %s reads nothing',
+    async (file) => {
+      await expect(run(file, sessionOptions({ externalDataFolder: empty.path }))).rejects.toThrow(
+        /External data path does not exist/
+      )
+    }
+  )
 })

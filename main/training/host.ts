@@ -188,6 +188,9 @@ export class TrainingHost {
     run.outcome = { status: end.status, error: end.error ?? null, stopReason: end.stopReason ?? null }
     run.forced = true
     run.handle.stop(true)
+    // A sweep detaching (its process is stopping) records the end now, not once the worker has exited: this process
+    // may be gone by then. The first write is made before settle's first wait, so the row is updated on return.
+    if (end.status === 'interrupted') void this.settle(run, null, null)
   }
 
   /**
@@ -537,6 +540,8 @@ export class TrainingHost {
     if (run.failure !== null) {
       status = 'failed'
       error = run.failure
+    } else if (run.forced && run.outcome) {
+      ;({ status, error, stopReason } = run.outcome)
     } else if (run.deleted) {
       status = 'cancelled'
       stopReason = 'the run was deleted while it trained'

@@ -304,8 +304,9 @@ export async function train(
           return false
         }
         const now = Date.now()
-        // At most ~10 reports a second, and always the last batch.
-        if (now - lastSent >= 100 || p.batch === p.batches) {
+        // At most ~10 reports a second, and always an epoch's first and last batch (so that each epoch's curve has
+        // its start and its end, however fast it trains).
+        if (now - lastSent >= 100 || p.batch === 1 || p.batch === p.batches) {
           lastSent = now
           const step = window.take(p)
           send({

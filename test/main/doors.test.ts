@@ -198,7 +198,8 @@ describe('browser server door', () => {
     // runs:delete goes last so that the calls before it still find the run.
     const order = [...callNames.filter((c) => c !== 'runs:delete'), 'runs:delete' as const]
     order.forEach((channel, i) => ws.send(JSON.stringify({ id: i, call: channel, arg: samples[channel] })))
-    await vi.waitFor(() => expect(replies.size).toBe(order.length), { timeout: 10_000 })
+    // Two calls read mnist-sample: on a loaded machine that takes tens of seconds, so the wait is generous.
+    await vi.waitFor(() => expect(replies.size).toBe(order.length), { timeout: 100_000, interval: 50 })
     order.forEach((channel, i) => {
       const reply = replies.get(i)!
       expect(reply.ok ? 'ok' : reply.error, channel).not.toMatch(/unknown call|expected|must be/)
@@ -208,7 +209,7 @@ describe('browser server door', () => {
     })
     ws.close()
     services.store.restoreRun(runId)
-  })
+  }, 120_000)
 
   it('pushes events to connected browsers', async () => {
     const ws = await connect()

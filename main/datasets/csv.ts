@@ -86,7 +86,11 @@ export async function readCsv(
               : !Number.isInteger(label)
                 ? 'it is not a whole number'
                 : 'it is above 2147483647'
-      failAt(file, at(labelAt), `label (field ${labelAt + 1}) is not a class id (a non-negative integer): ${kind}${hint}`)
+      failAt(
+        file,
+        at(labelAt),
+        `label (field ${labelAt + 1}) is not a class id (a non-negative integer): ${kind}${hint}`
+      )
     }
     if (layout.numClasses !== undefined && label >= layout.numClasses) {
       failAt(file, place, `label ${label} is out of range 0..${layout.numClasses - 1}`)

@@ -375,7 +375,7 @@ describe('runs page', () => {
     const { page, problems } = await openPage(browser, served, { hash: '#/runs' })
     const row = page.locator(`tr[data-run-id="${ids.evil}"]`)
     await row.waitFor(slow)
-    const name = (await row.locator('td.name a').textContent()) ?? ''
+    const name = (await row.locator('td.col-name a').textContent()) ?? ''
     expect(name).toBe('evil␛[31m red␍␊forged row')
     await page.goto(`${served.url}#/runs/${ids.evil}`)
     await expect.poll(() => page.locator('#run-title').textContent(), slow).toContain('evil␛[31m red␍␊forged row')

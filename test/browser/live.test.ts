@@ -87,7 +87,7 @@ describe('live across processes', () => {
     const progress = detail.page.getByTestId('training-progress')
 
     // Every epoch count the list shows, in order, until the run completes.
-    const epochCell = row.locator('td').nth(8)
+    const epochCell = row.locator('td.col-epochs')
     const seenEpochs: string[] = []
     let sawProgress = false
     let shotList = false
@@ -108,8 +108,8 @@ describe('live across processes', () => {
       if (!shotList && text === '1/3') {
         shotList = true
         // While it trains, the row shows its best validation accuracy so far and how long it has run.
-        expect(await row.locator('td').nth(9).textContent()).toMatch(/%/)
-        expect(await row.locator('td').nth(10).textContent()).toMatch(/\d s/)
+        expect(await row.locator('td.col-valAccuracy').textContent()).toMatch(/%/)
+        expect(await row.locator('td.col-duration').textContent()).toMatch(/\d s/)
         await shoot(list.page, 'live-cli-runs-1280x800-light')
       }
       // Once epoch 1 is stored, the run page draws every step of it (live progress from another process comes about
@@ -132,7 +132,7 @@ describe('live across processes', () => {
     expect(sawProgress).toBe(true)
     expect(stepsFilled).toBe(true)
     // The best validation accuracy arrived with the epochs, not with a reload.
-    expect(await row.locator('td').nth(9).textContent()).toMatch(/%/)
+    expect(await row.locator('td.col-valAccuracy').textContent()).toMatch(/%/)
 
     // The run page follows to the end: completed, every epoch in its table, no Cancel left.
     await expect

@@ -63,8 +63,12 @@ describe('CSV numbers are decimal', () => {
 
   it('reads a label written 3.0, refuses one written 0x1, naming its column', async () => {
     expect(Array.from((await load(csvWith('1', '1.0'))).train.y)).toEqual([0, 1, 2])
-    await expect(load(csvWith('1', '0x1'))).rejects.toThrow('x.csv:2:1: label (field 1) is not a class id (a non-negative integer): it is not a decimal number')
-    await expect(load(csvWith('1', '  1e'))).rejects.toThrow('x.csv:2:3: label (field 1) is not a class id (a non-negative integer): it is not a decimal number')
+    await expect(load(csvWith('1', '0x1'))).rejects.toThrow(
+      'x.csv:2:1: label (field 1) is not a class id (a non-negative integer): it is not a decimal number'
+    )
+    await expect(load(csvWith('1', '  1e'))).rejects.toThrow(
+      'x.csv:2:3: label (field 1) is not a class id (a non-negative integer): it is not a decimal number'
+    )
   })
 })
 

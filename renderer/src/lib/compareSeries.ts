@@ -8,9 +8,17 @@ export type CompareAxis = 'epoch' | 'step' | 'wall'
 const epochKey = { val_accuracy: 'valAccuracy', val_loss: 'valLoss', accuracy: 'accuracy', loss: 'loss' } as const
 
 /**
+ * Per-step series longer than this are drawn without breaks. A break is a NaN point, and chart.js's LTTB decimation
+ * cannot take one, so a chart with breaks falls back to min-max, which draws ~16 times the points: ten runs of 9,380
+ * steps took over a minute to pan (see POINTS_PER_PIXEL in lineChart.ts). At that length an epoch spans many pixels and
+ * its break is a fraction of one, so nothing visible is lost; shorter series keep their breaks.
+ */
+export const BREAKS_UP_TO = 2000
+
+/**
  * Train metrics against step or wall time use the per-step figures (each the mean over the batches since the previous
- * report), with a break (a NaN point) between epochs; validation metrics exist once an epoch, placed at the epoch's
- * last step or its end in wall time.
+ * report), with a break (a NaN point) between epochs up to BREAKS_UP_TO points; validation metrics exist once an
+ * epoch, placed at the epoch's last step or its end in wall time.
  */
 export function metricSeries(
   run: RunDetail,
@@ -22,13 +30,14 @@ export function metricSeries(
   const perBatch = (metric === 'loss' || metric === 'accuracy') && axis !== 'epoch' && batches.length > 0
   if (perBatch) {
     const out: Point[] = []
+    const breaks = batches.length <= BREAKS_UP_TO
     let epoch = 0
     for (const b of batches) {
       const y = metric === 'loss' ? b.loss : b.accuracy
       if (y === null) continue
       const x = axis === 'step' ? b.step : b.wallSeconds
       const last = out[out.length - 1]
-      if (b.epoch !== epoch && last) out.push({ x: (last.x + x) / 2, y: NaN })
+      if (b.epoch !== epoch && last && breaks) out.push({ x: (last.x + x) / 2, y: NaN })
       epoch = b.epoch
       out.push({ x, y })
     }

@@ -132,6 +132,9 @@ describe('run page as the hub', () => {
 
       // Resume from the page: the same run trains on here, the page follows it live, and it completes.
       const resume = page.getByTestId('resume-training')
+      await resume.waitFor()
+      await shoot(page, 'run-cancelled-resume-1280x800-light')
+      await shoot(dark.page, 'run-cancelled-resume-1280x800-dark')
       await resume.click()
       await expect
         .poll(() => page.locator('#run-title .status').textContent(), { timeout: 30_000 })

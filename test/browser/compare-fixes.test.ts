@@ -338,6 +338,7 @@ describe('a cancelled run', () => {
     const loss = page.locator('.metric-chart').first()
     const drawnBefore = Number(await loss.getAttribute('data-points'))
     await page.getByTestId('cancel-training').click()
+    await page.getByTestId('confirm-cancel').click()
     await expect.poll(() => page.locator('#run-title .status').textContent(), slow).toBe('cancelled')
     await page.waitForTimeout(500)
     // The x axis still reaches into epoch 2, and every point drawn before is still in view.

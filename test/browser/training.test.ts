@@ -147,6 +147,7 @@ describe('training in Chromium', () => {
 
     // Cancel from the second tab; both see it stop.
     await second.page.getByTestId('cancel-training').click()
+    await second.page.getByTestId('confirm-cancel').click()
     await expect
       .poll(() => second.page.locator('#run-title .status').textContent(), { timeout: 15_000 })
       .toBe('cancelled')

@@ -3,16 +3,13 @@
 // 1280×800 (B21), with long run names.
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { RunStore } from '../../main/runs/store'
 import { launchBrowser, serve, trainTinyRun, type Served } from '../helpers/browser'
 import { seedCompletedRun } from '../helpers/seed'
 import { tempDir } from '../helpers/tmp'
-import { openPage, shoot } from './page'
-
-const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8')
+import { axeFindings, openPage, shoot } from './page'
 
 let browser: Browser
 let dir: ReturnType<typeof tempDir>
@@ -96,26 +93,6 @@ const screens = (): Screen[] => [
   { name: 'run-missing', hash: '#/runs/999', ready: (p) => p.getByTestId('run-not-found').waitFor() },
   { name: 'nowhere', hash: '#/nowhere', ready: (p) => p.getByRole('heading', { level: 1 }).waitFor() }
 ]
-
-/** axe-core's serious and critical findings on the page, one line each: rule, impact, where, why. */
-async function axeFindings(page: Page): Promise<string[]> {
-  await page.evaluate(axeSource)
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<AxeResults> } }).axe
-    interface AxeResults {
-      violations: { id: string; impact: string; nodes: { target: string[]; failureSummary: string }[] }[]
-    }
-    const r = await axe.run(document, { resultTypes: ['violations'] })
-    return r.violations
-  })
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .flatMap((v) =>
-      v.nodes.map(
-        (n) => `${v.id} (${v.impact}) ${n.target.join(' ')}: ${n.failureSummary.split('\n').slice(1).join(' ')}`
-      )
-    )
-}
 
 /** How far the page, or any table inside its panel, scrolls sideways (0 when everything fits). */
 const sideways = (page: Page) =>

@@ -1,5 +1,6 @@
 // Shared by the browser tests: a page on `rnnlab serve` that records console errors, and screenshots by name.
 /// <reference lib="dom" />
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { screenshotDir, type Served } from '../helpers/browser'
@@ -58,4 +59,29 @@ export function inkedPixels(page: Page, index = 0): Promise<number> {
     for (let p = 3; p < data.length; p += 4) if (data[p] > 0) n++
     return n
   }, index)
+}
+
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8')
+
+/**
+ * axe-core's serious and critical findings on the page, or inside the element `selector` names, one line each: rule,
+ * impact, where, why.
+ */
+export async function axeFindings(page: Page, selector?: string): Promise<string[]> {
+  await page.evaluate(axeSource)
+  const violations = await page.evaluate(async (within) => {
+    interface AxeResults {
+      violations: { id: string; impact: string; nodes: { target: string[]; failureSummary: string }[] }[]
+    }
+    const axe = (window as unknown as { axe: { run: (ctx: unknown, o: object) => Promise<AxeResults> } }).axe
+    const r = await axe.run(within ?? document, { resultTypes: ['violations'] })
+    return r.violations
+  }, selector)
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .flatMap((v) =>
+      v.nodes.map(
+        (n) => `${v.id} (${v.impact}) ${n.target.join(' ')}: ${n.failureSummary.split('\n').slice(1).join(' ')}`
+      )
+    )
 }

@@ -4,28 +4,13 @@
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { spawn } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { RunStore } from '../../main/runs/store'
 import { appRoot, launchBrowser, serve, type Served } from '../helpers/browser'
 import { tempDir } from '../helpers/tmp'
-import { openPage, shoot } from './page'
-
-const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8')
-
-/** axe-core's serious and critical findings inside the Cancel question, one line each. */
-async function dialogFindings(page: Page): Promise<string[]> {
-  await page.evaluate(axeSource)
-  return page.evaluate(async () => {
-    type Found = { id: string; impact: string; nodes: { target: string[] }[] }
-    const axe = (window as unknown as { axe: { run: (c: string, o: object) => Promise<{ violations: Found[] }> } }).axe
-    const r = await axe.run('[data-testid="cancel-dialog"]', { resultTypes: ['violations'] })
-    return r.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)
-  })
-}
+import { axeFindings, openPage, shoot } from './page'
 
 let browser: Browser
 let dir: ReturnType<typeof tempDir>
@@ -111,12 +96,12 @@ describe('run page as the hub', () => {
       await dark.page.getByTestId('cancel-training').click()
       await dark.page.getByRole('alertdialog').waitFor()
       await shoot(dark.page, 'run-cancel-confirm-1280x800-dark')
-      expect(await dialogFindings(dark.page)).toEqual([])
+      expect(await axeFindings(dark.page, '[data-testid="cancel-dialog"]')).toEqual([])
       await dark.page.getByRole('button', { name: 'Keep training' }).click()
       await cancel.click()
       await dialog.waitFor()
       await shoot(page, 'run-cancel-confirm-1280x800-light')
-      expect(await dialogFindings(page)).toEqual([])
+      expect(await axeFindings(page, '[data-testid="cancel-dialog"]')).toEqual([])
 
       // Confirmed: the CLI process sees the request in the database, stops and exits; the page shows cancelled.
       await page.getByTestId('confirm-cancel').click()

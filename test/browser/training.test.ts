@@ -98,14 +98,14 @@ describe('training in Chromium', () => {
 
   it('shows the live run to a second tab and after leaving and coming back; cancel stops it', async () => {
     const { page, problems } = await openPage(browser, served, { hash: '#/new' })
-    await loadConfig(page, config('long-bilstm', 8000, 32, 30))
+    await loadConfig(page, config('long-bilstm', 8000, 32, 300))
     await page.getByTestId('start-training').click()
     await page.waitForURL(/#\/runs\/\d+$/)
     const id = runIdOf(page)
     const progress = page.getByTestId('training-progress')
     await expect
       .poll(() => progress.textContent(), { timeout: 30_000 })
-      .toMatch(/Epoch \d+\/30.*batch \d+\/\d+.*samples\/s.*ETA/s)
+      .toMatch(/Epoch \d+\/300.*batch \d+\/\d+.*samples\/s.*ETA/s)
     await expect.poll(() => inkedPixels(page, 0)).toBeGreaterThan(300)
     await shoot(page, 'run-live-1280x800-light')
 
@@ -115,12 +115,12 @@ describe('training in Chromium', () => {
     expect(await page.locator(`tr[data-run-id="${id}"]`).textContent()).toContain('running')
     await expect
       .poll(() => page.locator(`tr[data-run-id="${id}"] .run-progress`).textContent(), { timeout: 10_000 })
-      .toMatch(/epoch \d+\/30 · \d+%/)
+      .toMatch(/epoch \d+\/300 · \d+%/)
     await shoot(page, 'runs-running-1280x800-light')
     await page.goBack()
     await expect
       .poll(() => page.getByTestId('training-progress').textContent(), { timeout: 10_000 })
-      .toMatch(/Epoch \d+\/30/)
+      .toMatch(/Epoch \d+\/300/)
 
     // A second tab joins it, live.
     const second = await openPage(browser, served, {
@@ -130,7 +130,7 @@ describe('training in Chromium', () => {
       hash: `#/runs/${id}`
     })
     const progress2 = second.page.getByTestId('training-progress')
-    await expect.poll(() => progress2.textContent(), { timeout: 10_000 }).toMatch(/Epoch \d+\/30.*batch \d+/s)
+    await expect.poll(() => progress2.textContent(), { timeout: 10_000 }).toMatch(/Epoch \d+\/300.*batch \d+/s)
     const before = await progress2.textContent()
     await expect.poll(() => progress2.textContent(), { timeout: 10_000 }).not.toBe(before)
     await expect.poll(() => inkedPixels(second.page, 0)).toBeGreaterThan(300)

@@ -84,7 +84,8 @@ describe('sweeps', { timeout: 240_000 }, () => {
   })
 
   it('a sweep whose process stops is interrupted, found again from its config, and resumed to the end', async () => {
-    const config = sweepConfig({ 'model.layers.0.units': [4, 6] })
+    // The first trial is long enough not to finish between its first epoch and the stop, even on a quick machine.
+    const config = sweepConfig({ 'training.epochs': [60, 3] })
     const id = services.sweeps.create(config, { parallel: 1, threadsPerTrial: 1 })
     await until(() => services.sweepStore.get(id).trialList[0].epochsDone >= 1, 'a first epoch')
     services.close() // the app quits: the trial is interrupted, not cancelled
@@ -98,7 +99,7 @@ describe('sweeps', { timeout: 240_000 }, () => {
     expect(await services.sweeps.finished(id)).toBe('completed')
     const done = services.sweepStore.get(id)
     expect(done.trialList.map((t) => [t.state, t.epochsDone])).toEqual([
-      ['completed', 3],
+      ['completed', 60],
       ['completed', 3]
     ])
     const attempts = services.store.db

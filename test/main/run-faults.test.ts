@@ -222,6 +222,8 @@ describe('stopping a run from another process', () => {
 })
 
 describe('resume', () => {
+  // Killed when epoch 2 is reported: the run has epochs enough that its worker cannot finish them all before the kill
+  // lands, even on a quick machine.
   async function failedRun(epochs: number, seed = 9): Promise<number> {
     const pids: number[] = []
     const host = services.training as unknown as { spawn: () => { pid: number } }
@@ -247,8 +249,8 @@ describe('resume', () => {
   }
 
   it('refuses a checkpoint swapped for another run’s, naming it', async () => {
-    const a = await failedRun(4)
-    const b = await failedRun(4, 10)
+    const a = await failedRun(12)
+    const b = await failedRun(12, 10)
     const last = services.store.checkpoint(a, 'last')!
     copyFileSync(services.store.checkpoint(b, 'last')!.path, last.path)
     expect(() => services.training.resume(a)).toThrow(
@@ -257,14 +259,14 @@ describe('resume', () => {
   })
 
   it('falls back to the newest whole checkpoint on disk when the recorded one is gone', async () => {
-    const a = await failedRun(4)
+    const a = await failedRun(12)
     const last = services.store.checkpoint(a, 'last')!
     const best = services.store.checkpoint(a, 'best')!
     rmSync(last.path)
     services.training.resume(a)
     expect(await services.training.finished(a)).toBe('completed')
     const run = services.store.getRun(a)
-    expect(run.epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4])
+    expect(run.epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])
     // Training went on from the epoch of the checkpoint it found (the best one's).
     expect(best.epoch).toBeLessThanOrEqual(last.epoch)
   })

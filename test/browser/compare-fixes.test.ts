@@ -204,8 +204,9 @@ describe('Compare', () => {
     expect(await page.locator('.error-banner').count()).toBe(0)
     // The step axis asks for per-batch figures of the runs that exist only.
     await page.getByLabel('X axis').selectOption('step')
-    await page.getByLabel('Metric').selectOption('loss')
-    await expect.poll(() => page.locator('.metric-chart').getAttribute('data-points'), slow).toBe('120')
+    await expect
+      .poll(() => page.getByTestId('compare-panel-loss').locator('.metric-chart').getAttribute('data-points'), slow)
+      .toBe('120')
     expect(await page.locator('.error-banner').count()).toBe(0)
     await shoot(page, 'compare-missing-id-1280x800-light')
     // Only missing ids: one line saying so.
@@ -274,8 +275,7 @@ describe('Compare', () => {
       hash: `#/compare?ids=${ids.biLstm},${ids.forward},${ids.biGru}`
     })
     await page.getByTestId('compare-figures').waitFor(slow)
-    await page.getByLabel('Metric').selectOption('val_loss')
-    const canvas = page.locator('.metric-chart canvas')
+    const canvas = page.getByTestId('compare-panel-val_loss').locator('canvas')
     await expect.poll(() => canvas.getAttribute('data-y-ticks'), slow).toMatch(/\d/)
     for (const axis of ['data-y-ticks', 'data-x-ticks']) {
       const labels = ((await canvas.getAttribute(axis)) ?? '').split('|')

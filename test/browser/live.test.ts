@@ -180,7 +180,6 @@ describe('live across processes', () => {
       { width: 1920, height: 1080, colorScheme: 'dark' as const }
     ]) {
       const { page, problems } = await openPage(browser, served, { ...look, hash: `#/compare?ids=${ids.join(',')}` })
-      await page.getByLabel('Metric').selectOption('loss')
       await page.getByLabel('X axis').selectOption('step')
       await page.getByRole('checkbox', { name: 'Smoothing' }).check()
       await expect

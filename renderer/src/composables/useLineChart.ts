@@ -101,6 +101,7 @@ export function useLineChart(
       c.canvas.dataset.xTicks = c.scales.x.ticks.map((t) => String(t.label)).join('|')
       c.canvas.dataset.yTicks = c.scales.y.ticks.map((t) => String(t.label)).join('|')
       c.canvas.dataset.yScale = c.scales.y.type
+      c.canvas.dataset.colors = c.data.datasets.map((d) => String(d.borderColor)).join('|')
       const a = c.chartArea
       c.canvas.dataset.area = [a.left, a.top, a.right, a.bottom].map((n) => Math.round(n)).join(',')
       const shown = { min: c.scales.x.min, max: c.scales.x.max }

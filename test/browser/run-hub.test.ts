@@ -151,6 +151,72 @@ describe('run page as the hub', () => {
   }, 720_000)
 })
 
+describe('an interrupted run', () => {
+  // Small epochs, many of them: the kill lands mid-run even on a quick machine, and the resumed rest stays short.
+  const planned = 40
+  const killed = {
+    name: 'killed-then-resumed',
+    dataset: { source: 'mnist-sample', limit: 1000 },
+    model: {
+      layers: [
+        { type: 'lstm', units: 16 },
+        { type: 'dense', units: 10, activation: 'softmax' }
+      ]
+    },
+    training: { epochs: planned, batchSize: 50, seed: 11 }
+  }
+
+  it('shows a CLI training killed with SIGKILL as interrupted, live, and resumes it to completed with its epochs kept', async () => {
+    const file = join(dir.path, `${killed.name}.json`)
+    writeFileSync(file, JSON.stringify(killed))
+    const child = spawn(process.execPath, [join(appRoot, 'bin', 'rnnlab.js'), 'train', file, '--db', db], {
+      cwd: appRoot,
+      env: { ...process.env, RNNLAB_HOME: dir.path },
+      stdio: 'ignore'
+    })
+    const exited = new Promise<string | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)))
+    const reader = new RunStore(db, { readonly: true })
+    try {
+      let runId = 0
+      await expect
+        .poll(() => (runId = reader.listRuns().find((r) => r.name === killed.name)?.id ?? 0), { timeout: 60_000 })
+        .toBeGreaterThan(0)
+      const { page, problems } = await openPage(browser, served, { hash: `#/runs/${runId}` })
+      await expect.poll(() => page.locator('#run-title .status').textContent(), { timeout: 60_000 }).toBe('running')
+      // An epoch stored (and its checkpoint), then the process is killed: it cannot mark the run itself.
+      await expect.poll(() => reader.getRun(runId).epochs.length, { timeout: 120_000 }).toBeGreaterThanOrEqual(1)
+      child.kill('SIGKILL')
+      expect(await exited).toBe('SIGKILL')
+      const kept = reader.getRun(runId).epochs
+      expect(kept.length, 'the run finished before the kill').toBeLessThan(planned)
+
+      // The open page sees the run end as interrupted, without a reload, and offers Resume.
+      await expect.poll(() => page.locator('#run-title .status').textContent(), { timeout: 30_000 }).toBe('interrupted')
+      const resume = page.getByTestId('resume-training')
+      await resume.waitFor()
+      expect(await page.getByTestId('cancel-training').count()).toBe(0)
+      await shoot(page, 'run-interrupted-resume-1280x800-light')
+      await resume.click()
+      await expect.poll(() => page.locator('#run-title .status').textContent(), { timeout: 300_000 }).toBe('completed')
+      await expect.poll(() => page.getByTestId('epoch-table').locator('tbody tr').count()).toBe(planned)
+      const after = reader.getRun(runId)
+      expect(after.status).toBe('completed')
+      expect(after.epochs.map((e) => e.epoch)).toEqual(Array.from({ length: planned }, (_, i) => i + 1))
+      // The epochs finished before the kill are kept as they were.
+      for (const e of kept) {
+        const now = after.epochs.find((x) => x.epoch === e.epoch)!
+        expect(now.loss).toBe(e.loss)
+        expect(now.valAccuracy).toBe(e.valAccuracy)
+      }
+      expect(problems).toEqual([])
+      await page.context().close()
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+      reader.close()
+    }
+  }, 480_000)
+})
+
 describe('run page downloads', () => {
   it('downloads the metrics per epoch and per step as CSV, as `rnnlab metrics --csv [--steps]` prints them', async () => {
     const store = new RunStore(db)

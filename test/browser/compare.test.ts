@@ -222,7 +222,7 @@ describe('compare in Chromium', () => {
       .getByTestId('compare-differences')
       .screenshot({ path: join(screenshotDir, 'compare-4-differences-dark.png') })
     expect(problems).toEqual([])
-  })
+  }, 180_000)
 
   it('says what to do with fewer than two runs, and names a missing run beside the others', async () => {
     const home = join(dir.path, 'empty')

@@ -92,3 +92,15 @@ function controlSymbol(c: string): string {
 export function terminalSafe(s: string): string {
   return s.replace(CONTROL, (c) => (c === '\n' || c === '\t' ? c : controlSymbol(c)))
 }
+
+/** A CSV cell (RFC 4180): empty for a missing value, quoted when it holds a quote, comma or line break. */
+export function csvCell(v: unknown): string {
+  if (v === null || v === undefined) return ''
+  const s = String(v)
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
+}
+
+/** CSV text: the header, then a line per row, each line ended by \n (as `rnnlab metrics --csv` prints it). */
+export function csvText(header: readonly string[], rows: unknown[][]): string {
+  return [header.join(','), ...rows.map((r) => r.map(csvCell).join(','))].join('\n') + '\n'
+}

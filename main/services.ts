@@ -119,7 +119,8 @@ export class Services {
         epoch: (runId, metrics) => this.emit('onTrainingEpoch', { runId, metrics }),
         progress: (p) => this.emit('onTrainingProgress', p)
       },
-      (runId) => this.training.isTraining(runId)
+      (runId) => this.training.isTraining(runId),
+      () => this.store.recoverInterrupted(isProcessAlive, hostname(), { startedOnly: true })
     )
     this.sweeps = new SweepRunner(this.store, this.sweepStore, this.training, isProcessAlive, () => ({
       memoryLimitBytes: machineMemoryLimit()

@@ -1,5 +1,6 @@
 // Metrics of one or more runs as CSV: one row per run and epoch, or per run and reported step.
 import type { BatchMetrics, RunDetail, RunSummary } from '../../common/contract'
+import { csvCell as cell } from '../../common/format'
 
 const columns = [
   'run_id',
@@ -13,12 +14,6 @@ const columns = [
   'seconds',
   'samples_per_second'
 ] as const
-
-function cell(v: unknown): string {
-  if (v === null || v === undefined) return ''
-  const s = String(v)
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
-}
 
 export function metricsCsv(runs: RunDetail[]): string {
   const lines = [columns.join(',')]

@@ -480,13 +480,18 @@ export class RunStore {
    * Marks as interrupted every run left 'running' by a process that no longer exists on this host
    * (killed, crashed, power lost), deleted runs included (restoring one shows how it ended). Returns the ids it marked.
    */
-  recoverInterrupted(isAlive: (pid: number) => boolean, host: string): RunId[] {
+  recoverInterrupted(
+    isAlive: (pid: number) => boolean,
+    host: string,
+    /** Only runs whose process started and is gone: a run another process created has no pid until it starts. */
+    opts: { startedOnly?: boolean } = {}
+  ): RunId[] {
     const stale = this.db.prepare(`SELECT id, pid, host FROM runs WHERE status IN ('running', 'queued')`).all() as {
       id: number
       pid: number | null
       host: string | null
     }[]
-    const dead = stale.filter((r) => r.host === host && (r.pid === null || !isAlive(r.pid)))
+    const dead = stale.filter((r) => r.host === host && (r.pid === null ? !opts.startedOnly : !isAlive(r.pid)))
     for (const r of dead) this.finishRun(r.id, 'interrupted', 'the training process stopped without finishing the run')
     return dead.map((r) => r.id)
   }

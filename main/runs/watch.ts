@@ -28,18 +28,27 @@ interface Known {
   progress: string | null
 }
 
+/** Ticks between two looks for runs whose process died (2 s at the default 250 ms a tick). */
+const REAP_EVERY = 8
+
 export class RunWatcher {
   private cursor: number
   private dataVersion: number
   private totalChanges: number
   private readonly known = new Map<RunId, Known>()
   private timer: NodeJS.Timeout | null = null
+  private ticks = 0
 
   constructor(
     private readonly store: RunStore,
     private readonly events: WatchEvents,
     /** Whether this process trains the run (its host reports it as it goes). */
-    private readonly isLocal: (runId: RunId) => boolean
+    private readonly isLocal: (runId: RunId) => boolean,
+    /**
+     * Marks as interrupted the runs whose training process on this machine is gone (killed, crashed): called every
+     * REAP_EVERY ticks, so that an open window sees such a run end (and offers Resume) without a restart.
+     */
+    private readonly reapDead: () => void = () => undefined
   ) {
     this.cursor = store.lastChange()
     this.dataVersion = store.dataVersion()
@@ -51,6 +60,7 @@ export class RunWatcher {
     if (this.timer) return
     this.timer = setInterval(() => {
       try {
+        if (++this.ticks % REAP_EVERY === 0) this.reapDead()
         this.poll()
       } catch {
         // The database is busy or closing: the next tick reads the same changes, the cursor has not moved.

@@ -204,8 +204,9 @@ describe('Compare', () => {
     expect(await page.locator('.error-banner').count()).toBe(0)
     // The step axis asks for per-batch figures of the runs that exist only.
     await page.getByLabel('X axis').selectOption('step')
-    await page.getByLabel('Metric').selectOption('loss')
-    await expect.poll(() => page.locator('.metric-chart').getAttribute('data-points'), slow).toBe('120')
+    await expect
+      .poll(() => page.getByTestId('compare-panel-loss').locator('.metric-chart').getAttribute('data-points'), slow)
+      .toBe('120')
     expect(await page.locator('.error-banner').count()).toBe(0)
     await shoot(page, 'compare-missing-id-1280x800-light')
     // Only missing ids: one line saying so.
@@ -274,8 +275,7 @@ describe('Compare', () => {
       hash: `#/compare?ids=${ids.biLstm},${ids.forward},${ids.biGru}`
     })
     await page.getByTestId('compare-figures').waitFor(slow)
-    await page.getByLabel('Metric').selectOption('val_loss')
-    const canvas = page.locator('.metric-chart canvas')
+    const canvas = page.getByTestId('compare-panel-val_loss').locator('canvas')
     await expect.poll(() => canvas.getAttribute('data-y-ticks'), slow).toMatch(/\d/)
     for (const axis of ['data-y-ticks', 'data-x-ticks']) {
       const labels = ((await canvas.getAttribute(axis)) ?? '').split('|')
@@ -285,7 +285,49 @@ describe('Compare', () => {
   })
 })
 
+/** The WCAG contrast of two colours given as [r, g, b]. */
+function contrastOf(a: number[], b: number[]): number {
+  const lum = (c: number[]) => {
+    const [r, g, bl] = c.map((v) => {
+      const x = v / 255
+      return x <= 0.04045 ? x / 12.92 : Math.pow((x + 0.055) / 1.055, 2.4)
+    })
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl
+  }
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x)
+  return (hi + 0.05) / (lo + 0.05)
+}
+
 describe('run page charts', () => {
+  for (const colorScheme of ['light', 'dark'] as const) {
+    it(`B22: the faint per-step line under the epoch curve can be seen on the ${colorScheme} panel`, async () => {
+      const { page, problems } = await openPage(browser, served, {
+        colorScheme,
+        width: colorScheme === 'light' ? 1280 : 1920,
+        height: colorScheme === 'light' ? 800 : 1080,
+        hash: `#/runs/${ids.biLstm}`
+      })
+      const canvas = page.locator('.metric-chart canvas').first()
+      await expect.poll(() => canvas.getAttribute('data-colors'), slow).toMatch(/rgba/)
+      const { labels, colors, panel } = await canvas.evaluate((c) => ({
+        labels: ((c as HTMLCanvasElement & { series?: { label: string }[] }).series ?? []).map((s) => s.label),
+        colors: (c as HTMLCanvasElement).dataset.colors!.split('|'),
+        panel: getComputedStyle(document.documentElement).getPropertyValue('--panel').trim()
+      }))
+      const faint = colors[labels.indexOf('train (per step)')]
+      const [r, g, b, a] = /rgba\((\d+), (\d+), (\d+), ([\d.]+)\)/.exec(faint)!.slice(1).map(Number)
+      const bg = [1, 3, 5].map((i) => parseInt(panel.slice(i, i + 2), 16))
+      const drawn = [r, g, b].map((c, i) => c * a + bg[i] * (1 - a))
+      // Dark: 3:1 against the panel (half opacity of the mid blue was 1.8:1); light: half opacity as before (2:1).
+      expect(contrastOf(drawn, bg)).toBeGreaterThanOrEqual(colorScheme === 'dark' ? 3 : 2)
+      expect(a).toBeLessThan(1)
+      await page.waitForTimeout(300)
+      await page.getByTestId('run-charts').screenshot({
+        path: join(__dirname, '..', '..', 'test-results', 'screenshots', `run-faint-line-${colorScheme}.png`)
+      })
+      expect(problems).toEqual([])
+    })
+  }
   for (const colorScheme of ['light', 'dark'] as const) {
     it(`B3, B24: one epoch: clean y ticks, the last epoch's markers drawn whole (${colorScheme})`, async () => {
       const { page, problems } = await openPage(browser, served, {

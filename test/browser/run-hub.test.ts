@@ -3,12 +3,13 @@
 // in the served process, and the page follows it live to completed with its earlier epochs kept.
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { spawn } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { spawn, spawnSync } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
 import { RunStore } from '../../main/runs/store'
 import { appRoot, launchBrowser, serve, type Served } from '../helpers/browser'
+import { tutorialConfig } from '../helpers/seed'
 import { tempDir } from '../helpers/tmp'
 import { axeFindings, openPage, shoot } from './page'
 
@@ -148,4 +149,141 @@ describe('run page as the hub', () => {
       reader.close()
     }
   }, 720_000)
+})
+
+describe('an interrupted run', () => {
+  // Small epochs, many of them: the kill lands mid-run even on a quick machine, and the resumed rest stays short.
+  const planned = 40
+  const killed = {
+    name: 'killed-then-resumed',
+    dataset: { source: 'mnist-sample', limit: 1000 },
+    model: {
+      layers: [
+        { type: 'lstm', units: 16 },
+        { type: 'dense', units: 10, activation: 'softmax' }
+      ]
+    },
+    training: { epochs: planned, batchSize: 50, seed: 11 }
+  }
+
+  it('shows a CLI training killed with SIGKILL as interrupted, live, and resumes it to completed with its epochs kept', async () => {
+    const file = join(dir.path, `${killed.name}.json`)
+    writeFileSync(file, JSON.stringify(killed))
+    const child = spawn(process.execPath, [join(appRoot, 'bin', 'rnnlab.js'), 'train', file, '--db', db], {
+      cwd: appRoot,
+      env: { ...process.env, RNNLAB_HOME: dir.path },
+      stdio: 'ignore'
+    })
+    const exited = new Promise<string | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)))
+    const reader = new RunStore(db, { readonly: true })
+    try {
+      let runId = 0
+      await expect
+        .poll(() => (runId = reader.listRuns().find((r) => r.name === killed.name)?.id ?? 0), { timeout: 60_000 })
+        .toBeGreaterThan(0)
+      const { page, problems } = await openPage(browser, served, { hash: `#/runs/${runId}` })
+      await expect.poll(() => page.locator('#run-title .status').textContent(), { timeout: 60_000 }).toBe('running')
+      // An epoch stored (and its checkpoint), then the process is killed: it cannot mark the run itself.
+      await expect.poll(() => reader.getRun(runId).epochs.length, { timeout: 120_000 }).toBeGreaterThanOrEqual(1)
+      child.kill('SIGKILL')
+      expect(await exited).toBe('SIGKILL')
+      const kept = reader.getRun(runId).epochs
+      expect(kept.length, 'the run finished before the kill').toBeLessThan(planned)
+
+      // The open page sees the run end as interrupted, without a reload, and offers Resume.
+      await expect.poll(() => page.locator('#run-title .status').textContent(), { timeout: 30_000 }).toBe('interrupted')
+      const resume = page.getByTestId('resume-training')
+      await resume.waitFor()
+      expect(await page.getByTestId('cancel-training').count()).toBe(0)
+      await shoot(page, 'run-interrupted-resume-1280x800-light')
+      await resume.click()
+      await expect.poll(() => page.locator('#run-title .status').textContent(), { timeout: 300_000 }).toBe('completed')
+      await expect.poll(() => page.getByTestId('epoch-table').locator('tbody tr').count()).toBe(planned)
+      const after = reader.getRun(runId)
+      expect(after.status).toBe('completed')
+      expect(after.epochs.map((e) => e.epoch)).toEqual(Array.from({ length: planned }, (_, i) => i + 1))
+      // The epochs finished before the kill are kept as they were.
+      for (const e of kept) {
+        const now = after.epochs.find((x) => x.epoch === e.epoch)!
+        expect(now.loss).toBe(e.loss)
+        expect(now.valAccuracy).toBe(e.valAccuracy)
+      }
+      expect(problems).toEqual([])
+      await page.context().close()
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+      reader.close()
+    }
+  }, 480_000)
+})
+
+describe('run page downloads', () => {
+  it('downloads the metrics per epoch and per step as CSV, as `rnnlab metrics --csv [--steps]` prints them', async () => {
+    const store = new RunStore(db)
+    const runId = store.createRun({
+      name: 'csv, "quoted"',
+      config: { ...tutorialConfig, name: 'csv, "quoted"' },
+      dataset: 'mnist-sample',
+      seed: 1,
+      paramCount: 1000,
+      cell: 'lstm',
+      direction: 'bidirectional',
+      layerCount: 5,
+      epochsPlanned: 2
+    })
+    store.markStarted(runId, { engineVersion: 'test', threads: 2, cpu: 'test', pid: process.pid, host: 'test-host' })
+    for (let e = 1; e <= 2; e++)
+      store.recordEpochResult(
+        runId,
+        {
+          epoch: e,
+          loss: 1 / e,
+          accuracy: 0.5 + e / 10,
+          valLoss: 1.1 / e,
+          valAccuracy: 0.45 + e / 10,
+          learningRate: 0.001,
+          seconds: 2,
+          samplesPerSecond: 1000
+        },
+        [],
+        Array.from({ length: 5 }, (_, b) => ({
+          step: (e - 1) * 5 + b + 1,
+          epoch: e,
+          batch: (b + 1) * 4,
+          batches: 4,
+          loss: 2 / (e + b),
+          accuracy: 0.3 + b / 20,
+          wallSeconds: ((e - 1) * 5 + b + 1) * 0.25
+        }))
+      )
+    store.finishRun(runId, 'completed')
+    store.close()
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, [join(appRoot, 'bin', 'rnnlab.js'), 'metrics', String(runId), ...args, '--db', db], {
+        cwd: appRoot,
+        env: { ...process.env, RNNLAB_HOME: dir.path },
+        encoding: 'utf8'
+      }).stdout
+
+    const { page, problems } = await openPage(browser, served, { hash: `#/runs/${runId}` })
+    const download = async (testId: string) => {
+      const [d] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testId).click()])
+      return { file: d.suggestedFilename(), text: readFileSync((await d.path())!, 'utf8') }
+    }
+    const steps = await download('csv-steps')
+    expect(steps.file).toBe(`run-${runId}-steps.csv`)
+    const lines = steps.text.trimEnd().split('\n')
+    expect(lines[0]).toBe('run_id,run_name,step,epoch,batch,batches,loss,accuracy,wall_seconds')
+    expect(lines).toHaveLength(11)
+    expect(lines[1]).toBe(`${runId},"csv, ""quoted""",1,1,4,4,2,0.3,0.25`)
+    // The same text as the CLI's.
+    expect(steps.text.trimEnd()).toBe(cli('--csv', '--steps').trimEnd())
+    const perEpoch = await download('csv-epochs')
+    expect(perEpoch.file).toBe(`run-${runId}-metrics.csv`)
+    expect(perEpoch.text.trimEnd().split('\n')).toHaveLength(3)
+    expect(perEpoch.text.trimEnd()).toBe(cli('--csv').trimEnd())
+    await page.getByTestId('csv-steps').scrollIntoViewIfNeeded()
+    await shoot(page, 'run-csv-buttons-1280x800-light')
+    expect(problems).toEqual([])
+  })
 })

@@ -14,6 +14,7 @@ import { looks, openPage, shoot } from './page'
 let browser: Browser
 let dir: ReturnType<typeof tempDir>
 let served: Served
+let db: string
 const ids: Record<string, number> = {}
 
 /** A completed run of the tutorial's model with a given seed, learning rate and validation accuracy per epoch. */
@@ -63,7 +64,7 @@ function seed(
 beforeAll(async () => {
   dir = tempDir()
   browser = await launchBrowser()
-  const db = join(dir.path, 'rnnlab.db')
+  db = join(dir.path, 'rnnlab.db')
   const store = new RunStore(db)
   ids.s1 = seed(store, { name: 'tutorial seed 1', seed: 1, val: [0.9, 0.95, 0.96] })
   ids.s2 = seed(store, { name: 'tutorial seed 2', seed: 2, val: [0.92, 0.96, 0.97] })
@@ -228,5 +229,48 @@ describe('runs table in Chromium', () => {
       expect(problems).toEqual([])
       await page.context().close()
     }
+  })
+
+  // Last: it adds a running run to the table the tests above count.
+  it('shows the Duration column a link names, counting up while a run trains', async () => {
+    const store = new RunStore(db)
+    const running = store.createRun({
+      name: 'still training',
+      config: { ...tutorialConfig, name: 'still training' },
+      dataset: 'mnist-sample',
+      seed: 9,
+      paramCount: 93_010,
+      cell: 'lstm',
+      direction: 'bidirectional',
+      layerCount: 5,
+      epochsPlanned: 50
+    })
+    // Trained on another machine sharing the database: it stays running here.
+    store.markStarted(running, { engineVersion: 'test', threads: 2, cpu: 'test', pid: 1, host: 'another-host' })
+    store.close()
+    const { page, problems } = await openPage(browser, served, { hash: '#/runs?cols=id,name,status,duration' })
+    await page.getByTestId('runs-table').waitFor()
+    expect(await headers(page)).toEqual(['#', 'Name', 'Status', 'Duration'])
+    const cell = page.locator(`tr[data-run-id="${running}"] td.col-duration`)
+    await cell.waitFor()
+    const seconds = async () => {
+      const text = (await cell.textContent()) ?? ''
+      const m = /^(?:(\d+) min )?(\d+(?:\.\d)?) s$/.exec(text.trim())
+      if (!m) throw new Error(`duration cell reads "${text}"`)
+      return Number(m[1] ?? 0) * 60 + Number(m[2])
+    }
+    const first = await seconds()
+    await expect.poll(seconds, { timeout: 30_000 }).toBeGreaterThan(first)
+    // A finished run's duration is the stored one.
+    expect(await page.locator(`tr[data-run-id="${ids.s1}"] td.col-duration`).textContent()).toMatch(/ s$/)
+    // Chosen from the column menu, the same column and the same address.
+    const { page: other } = await openPage(browser, served, { hash: '#/runs?cols=id,name,status' })
+    await other.getByTestId('runs-table').waitFor()
+    await other.locator('summary', { hasText: 'Columns' }).click()
+    await other.getByTestId('column-menu').getByLabel('Duration').check()
+    await expect.poll(() => headers(other)).toEqual(['#', 'Name', 'Status', 'Duration'])
+    expect(await other.evaluate(() => location.hash)).toBe('#/runs?cols=id%2Cname%2Cstatus%2Cduration')
+    await shoot(page, 'runs-duration-running-1280x800-light')
+    expect(problems).toEqual([])
   })
 })

@@ -143,6 +143,31 @@ describe('RunStore', () => {
     expect(store.getRun(other).status).toBe('running')
   })
 
+  it('marks a run killed while others watch (startedOnly, as the watcher does every 2 s); a live one trains on', () => {
+    const make = (name: string, pid: number) => {
+      const id = store.createRun({
+        name,
+        config: tutorialConfig,
+        dataset: 'mnist-sample',
+        seed: 1,
+        paramCount: 93010,
+        cell: 'lstm',
+        direction: 'bidirectional',
+        layerCount: 5,
+        epochsPlanned: 10
+      })
+      store.markStarted(id, { engineVersion: null, threads: 1, cpu: null, pid, host: 'box' })
+      return id
+    }
+    const killed = make('killed', 999_999_998)
+    const alive = make('alive', process.pid)
+    expect(store.recoverInterrupted((pid) => pid === process.pid, 'box', { startedOnly: true })).toEqual([killed])
+    expect(store.getRun(killed).status).toBe('interrupted')
+    expect(store.getRun(alive).status).toBe('running')
+    // Already marked: the next look finds nothing.
+    expect(store.recoverInterrupted((pid) => pid === process.pid, 'box', { startedOnly: true })).toEqual([])
+  })
+
   it('commits the record naming a new checkpoint with synchronous=FULL (it survives a power cut), then NORMAL again', () => {
     const id = seedCompletedRun(store, { name: 'durable', epochs: 1 })
     const seen: number[] = []

@@ -1,6 +1,12 @@
 // The hash routes and the compare view's readable config differences.
 import { describe, expect, it } from 'vitest'
 import { parseRoute, routeHref } from '../../renderer/src/lib/route'
+import {
+  compareViewQuery,
+  defaultView,
+  parseCompareView,
+  type CompareViewState
+} from '../../renderer/src/lib/compareView'
 import { alignLayers, configDifferenceGroups, describeStack, groupDifferences } from '../../renderer/src/lib/stackDiff'
 import { configDifferences } from '../../common/diff'
 import tutorial from '../../examples/seed-bilstm-mnist.json'
@@ -24,9 +30,25 @@ describe('routes', () => {
       '#/new',
       '#/new?from=2',
       '#/compare?ids=1,2',
+      '#/compare?ids=1,2&panels=loss&x=step&log=1',
       '#/compare'
     ])
       expect(routeHref(parseRoute(h))).toBe(h)
+    expect(parseRoute('#/compare?ids=1,2&x=wall')).toEqual({ name: 'compare', ids: [1, 2], view: 'x=wall' })
+  })
+})
+
+describe("compare view's address", () => {
+  it('round-trips every setting and leaves defaults out', () => {
+    const s: CompareViewState = { panels: ['val_loss', 'loss'], axis: 'step', smoothing: 0.8, log: true, solo: 3 }
+    const q = compareViewQuery(s)
+    expect(q).toBe('panels=loss,val_loss&x=step&smooth=0.8&log=1&solo=3')
+    expect(parseCompareView(q)).toEqual({ ...s, panels: ['loss', 'val_loss'] })
+    expect(compareViewQuery(defaultView())).toBe('')
+    expect(parseCompareView('')).toEqual(defaultView())
+  })
+  it('ignores what it cannot read', () => {
+    expect(parseCompareView('panels=nope&x=sideways&smooth=7&log=yes&solo=x')).toEqual(defaultView())
   })
 })
 

@@ -97,6 +97,17 @@ describe('the table state in the address', () => {
     expect(queryToState('sort=curve').sort).toBe('id')
     expect(queryToState('').columns).toEqual([...defaultColumns])
   })
+
+  it("reads the Duration column and the filter language's names of columns", () => {
+    expect(queryToState('cols=id,name,status,duration').columns).toEqual(['id', 'name', 'status', 'duration'])
+    const s = queryToState('cols=status,val_accuracy,val_loss,last_accuracy,duration_seconds&sort=-val_accuracy')
+    expect(s.columns).toEqual(['id', 'name', 'status', 'valAccuracy', 'valLoss', 'accuracy', 'duration'])
+    expect([s.sort, s.desc]).toEqual(['valAccuracy', true])
+    // Written back with the table's own keys.
+    expect(new URLSearchParams(stateToQuery(s)).get('cols')).toBe(
+      'id,name,status,valAccuracy,valLoss,accuracy,duration'
+    )
+  })
 })
 
 describe('groups with mean ± std', () => {

@@ -4,8 +4,19 @@
 import { describe, expect, it } from 'vitest'
 import { Chart } from 'chart.js'
 import { decimateMean, extent, smooth, type Point } from '../../renderer/src/lib/series'
-import { decimationFor, lineChartConfig, POINTS_PER_PIXEL, toDataset } from '../../renderer/src/lib/lineChart'
-import { metricSeries, secondsPerEpoch } from '../../renderer/src/lib/compareSeries'
+import {
+  contrast,
+  decimationFor,
+  FAINT_DARK_CONTRAST,
+  faintColor,
+  lineChartConfig,
+  logTickLabel,
+  nearestIndex,
+  POINTS_PER_PIXEL,
+  toDataset,
+  valueLabel
+} from '../../renderer/src/lib/lineChart'
+import { metricSeries, palette, secondsPerEpoch } from '../../renderer/src/lib/compareSeries'
 import type { BatchMetrics, RunDetail } from '../../common/contract'
 
 const line = (n: number, f: (i: number) => number): Point[] => Array.from({ length: n }, (_, i) => ({ x: i, y: f(i) }))
@@ -69,7 +80,7 @@ function drawn(series: Point[][], view?: { min: number; max: number }): Point[][
   config.options!.scales!.x!.max = view?.max
   config.options!.plugins!.decimation = decimationFor(list)
   const chart = new Chart(blankCanvas(1000, 400), config)
-  chart.data.datasets = list.map(toDataset)
+  chart.data.datasets = list.map((s) => toDataset(s))
   chart.update('none')
   const data = chart.data.datasets.map((d) => d.data)
   chart.destroy()
@@ -186,5 +197,46 @@ describe('compare series', () => {
       { x: 2, y: 0.5 }
     ])
     expect(secondsPerEpoch(run)).toBe(2)
+  })
+})
+
+describe('chart looks and reading', () => {
+  const panels = { light: '#ffffff', dark: '#1a2030' }
+  it('draws a faint line at half opacity on a light panel, and with 3:1 contrast on a dark one', () => {
+    expect(faintColor('#2f6fde', panels.light)).toBe('rgba(47, 111, 222, 0.50)')
+    for (const color of palette) {
+      const m = /rgba\((\d+), (\d+), (\d+), ([\d.]+)\)/.exec(faintColor(color, panels.dark))!
+      const [r, g, b, a] = m.slice(1).map(Number)
+      const bg = [26, 32, 48]
+      const drawn = [r, g, b].map((c, i) => c * a + bg[i] * (1 - a))
+      expect(contrast(drawn, panels.dark), color).toBeGreaterThanOrEqual(FAINT_DARK_CONTRAST)
+      // Still fainter than the full line: translucent.
+      expect(a).toBeLessThan(1)
+    }
+    expect(toDataset({ label: 'x', color: '#2f6fde', points: [], faint: true }, panels.dark).borderColor).toBe(
+      faintColor('#2f6fde', panels.dark)
+    )
+  })
+  it('labels a log axis at 1, 2 and 5 of each decade, or every tick inside one decade', () => {
+    const label = (v: number) => String(v)
+    const ticks = [0.6, 0.7, 0.8, 0.9, 1, 2, 3]
+    expect(ticks.map((t) => logTickLabel(t, ticks, label))).toEqual(['', '', '', '', '1', '2', ''])
+    const narrow = [0.6, 0.7, 0.8, 0.9]
+    expect(narrow.map((t) => logTickLabel(t, narrow, label))).toEqual(['0.6', '0.7', '0.8', '0.9'])
+    expect(logTickLabel(0, ticks, label)).toBe('')
+  })
+  it('finds the point nearest the pointer in each series, skipping breaks', () => {
+    const els = [{ x: 10 }, { x: 20, skip: true }, { x: 30 }, { x: 40 }]
+    expect(nearestIndex(els, 0)).toBe(0)
+    expect(nearestIndex(els, 19)).toBe(0)
+    expect(nearestIndex(els, 21)).toBe(2)
+    expect(nearestIndex(els, 36)).toBe(3)
+    expect(nearestIndex(els, 99)).toBe(3)
+    expect(nearestIndex([], 5)).toBe(-1)
+  })
+  it('formats tooltip values', () => {
+    expect(valueLabel(0.82, true)).toBe('82.00%')
+    expect(valueLabel(0.123456, false)).toBe('0.1235')
+    expect(valueLabel(NaN, false)).toBe('—')
   })
 })

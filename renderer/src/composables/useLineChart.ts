@@ -13,7 +13,15 @@ import {
   ZOOM_SPEED,
   type Range
 } from '../lib/chartView'
-import { decimationFor, lineChartConfig, toDataset, type ChartOptions, type ChartSeries } from '../lib/lineChart'
+import {
+  decimationFor,
+  lineChartConfig,
+  logTickLabel,
+  toDataset,
+  valueLabel,
+  type ChartOptions,
+  type ChartSeries
+} from '../lib/lineChart'
 import type { Point } from '../lib/series'
 
 const MIN_INTERVAL_MS = 100
@@ -48,6 +56,8 @@ export function useLineChart(
   let home: { min?: number; max?: number } = {}
   const drawn = ref(0)
   const zoomable = !!options().zoomable
+  /** True while an image of the chart is being made: the legend is drawn even when the page shows its own. */
+  let exporting = false
 
   /** The scales' options of this chart (as handed to a plugin hook or kept here). */
   const axes = (c: { options: { scales?: object } }) => c.options.scales as Record<'x' | 'y', Axis>
@@ -82,10 +92,16 @@ export function useLineChart(
       x.ticks.includeBounds = v === null
       c.canvas.dataset.view = v ? `${v.min.toPrecision(6)},${v.max.toPrecision(6)}` : 'all'
     },
+    afterTooltipDraw(c, { tooltip }) {
+      // What the tooltip lists, for tests and tools: its title, then a line per series.
+      c.canvas.dataset.tooltip = [...tooltip.title, ...tooltip.body.flatMap((b) => b.lines)].join('\n')
+    },
     afterUpdate(c) {
       // What the axes read and where the plot is, for tests and tools (a canvas has no text to query).
       c.canvas.dataset.xTicks = c.scales.x.ticks.map((t) => String(t.label)).join('|')
       c.canvas.dataset.yTicks = c.scales.y.ticks.map((t) => String(t.label)).join('|')
+      c.canvas.dataset.yScale = c.scales.y.type
+      c.canvas.dataset.colors = c.data.datasets.map((d) => String(d.borderColor)).join('|')
       const a = c.chartArea
       c.canvas.dataset.area = [a.left, a.top, a.right, a.bottom].map((n) => Math.round(n)).join(',')
       const shown = { min: c.scales.x.min, max: c.scales.x.max }
@@ -115,7 +131,8 @@ export function useLineChart(
     if (!chart) return
     const list = series()
     const opts = options()
-    chart.data.datasets = list.map(toDataset)
+    const panel = cssVar('--panel')
+    chart.data.datasets = list.map((s) => toDataset(s, /^#[0-9a-f]{6}$/i.test(panel) ? panel : '#ffffff'))
     // The series drawn, on the canvas element: what a test (or the browser's console) reads of the chart.
     ;(el as HTMLCanvasElement & { series?: ChartSeries[] }).series = list
     chart.options.plugins!.decimation = decimationFor(list)
@@ -140,13 +157,33 @@ export function useLineChart(
       axis.grid.color = grid
     }
     // Enough decimals that neighbouring ticks read differently (16.2%, 16.4%, … rather than 16%, 16%).
-    scales.y.ticks.callback = opts.yPercent
-      ? (v: number | string) => `${Number((Number(v) * 100).toFixed(2))}%`
-      : tickLabel
+    const percentLabel = (v: number | string) => `${Number((Number(v) * 100).toFixed(2))}%`
+    const yLabel = opts.yPercent ? percentLabel : tickLabel
+    ;(scales.y as Axis & { type: string }).type = opts.yLog ? 'logarithmic' : 'linear'
+    // A log axis has a tick at every mantissa: only 1, 2 and 5 of each decade are labelled.
+    scales.y.ticks.callback = opts.yLog
+      ? (v: number | string, _i: number, ticks: { value: number }[]) =>
+          logTickLabel(
+            Number(v),
+            ticks.map((t) => t.value),
+            yLabel
+          )
+      : yLabel
     scales.x.ticks.callback = tickLabel
     const legend = chart.options.plugins!.legend!
+    legend.display = !opts.noLegend || exporting
     legend.labels!.color = muted
-    legend.labels!.filter = (item) => !list[item.datasetIndex ?? 0]?.hideInLegend
+    legend.labels!.filter = (item) => {
+      const s = list[item.datasetIndex ?? 0]
+      return !s?.hideInLegend && !(exporting && s?.hidden)
+    }
+    const tooltip = chart.options.plugins!.tooltip!
+    // The raw curve under a smoothed one is not listed: the smoothed value names the run.
+    tooltip.filter = (item) => !list[item.datasetIndex]?.hideInLegend
+    tooltip.callbacks = {
+      title: (items) => (items.length ? `${opts.xTitle} ${tickLabel(items[0].parsed.x ?? NaN)}` : ''),
+      label: (item) => `${item.dataset.label}: ${valueLabel(item.parsed.y ?? NaN, !!opts.yPercent)}`
+    }
     chart.update('none')
   }
 
@@ -155,6 +192,39 @@ export function useLineChart(
     if (timer) return
     const wait = Math.max(0, MIN_INTERVAL_MS - (performance.now() - lastDraw))
     timer = setTimeout(apply, wait)
+  }
+
+  /**
+   * The chart as a PNG data URL, as it is on screen (zoom and hidden series included), on the panel's colour rather
+   * than transparent (a dark theme's light text stays readable), with `title` above it and the legend below.
+   */
+  function image(title: string): string | null {
+    if (!chart || !el) return null
+    if (timer) {
+      clearTimeout(timer)
+      timer = null
+    }
+    exporting = true
+    try {
+      apply()
+      const scale = el.width / Math.max(1, el.clientWidth)
+      const head = Math.round(28 * scale)
+      const out = document.createElement('canvas')
+      out.width = el.width
+      out.height = el.height + head
+      const ctx = out.getContext('2d')!
+      ctx.fillStyle = cssVar('--panel')
+      ctx.fillRect(0, 0, out.width, out.height)
+      ctx.fillStyle = cssVar('--text')
+      ctx.font = `600 ${Math.round(14 * scale)}px system-ui, sans-serif`
+      ctx.textBaseline = 'middle'
+      ctx.fillText(title, Math.round(10 * scale), head / 2)
+      ctx.drawImage(el, 0, head)
+      return out.toDataURL('image/png')
+    } finally {
+      exporting = false
+      apply()
+    }
   }
 
   onMounted(() => {
@@ -190,5 +260,5 @@ export function useLineChart(
     chart?.destroy()
     chart = null
   })
-  return { drawn }
+  return { drawn, image }
 }

@@ -6,7 +6,7 @@ export type Route =
   | { name: 'new'; from?: number }
   | { name: 'run'; id: number }
   | { name: 'try'; id: number }
-  | { name: 'compare'; ids: number[] }
+  | { name: 'compare'; ids: number[]; view?: string }
   | { name: 'trash' }
   | { name: 'not-found'; path: string }
 
@@ -31,7 +31,12 @@ export function parseRoute(hash: string): Route {
       .split(',')
       .filter((s) => /^\d+$/.test(s))
       .map(Number)
-    return { name: 'compare', ids: [...new Set(ids)] }
+    // The rest of the query is what the view shows (renderer/src/lib/compareView.ts).
+    const view = queryString
+      .split('&')
+      .filter((p) => p && !p.startsWith('ids='))
+      .join('&')
+    return view ? { name: 'compare', ids: [...new Set(ids)], view } : { name: 'compare', ids: [...new Set(ids)] }
   }
   return { name: 'not-found', path }
 }
@@ -47,7 +52,10 @@ export function routeHref(route: Route): string {
     case 'try':
       return `#/runs/${route.id}/try`
     case 'compare':
-      return route.ids.length ? `#/compare?ids=${route.ids.join(',')}` : '#/compare'
+      return `#/compare${[route.ids.length ? `ids=${route.ids.join(',')}` : '', route.view ?? '']
+        .filter(Boolean)
+        .join('&')
+        .replace(/^(?=.)/, '?')}`
     case 'trash':
       return '#/trash'
     case 'not-found':

@@ -1,4 +1,4 @@
-// The runs table's columns, its state in the address (#/runs?sort=-val_acc&cols=…&group=cell&filter=…), and its
+// The runs table's columns, its state in the address (#/runs?sort=-valAccuracy&cols=…&group=cell&filter=…), and its
 // groups with mean ± std over each group (seeds of one config, runs of one cell…). Pure, so it is tested without a page.
 import type { RunSummary } from '../../../common/contract'
 import { count, duration, percent } from '../../../common/format'
@@ -285,17 +285,46 @@ export function stateToQuery(s: TableState): string {
   return q.toString()
 }
 
+/**
+ * The filter language's names of the columns whose key differs (`val_accuracy` in `val_accuracy > 0.9`): a link
+ * written with them (cols=…,val_accuracy,duration or sort=-val_accuracy) names the same columns.
+ */
+const columnAliases: Record<string, ColumnKey> = {
+  val_accuracy: 'valAccuracy',
+  val_acc: 'valAccuracy',
+  val_loss: 'valLoss',
+  last_accuracy: 'accuracy',
+  duration_seconds: 'duration',
+  durationSeconds: 'duration',
+  learning_rate: 'lr',
+  learningRate: 'lr',
+  batch_size: 'batch',
+  batchSize: 'batch',
+  params_count: 'params',
+  paramCount: 'params',
+  created_at: 'created',
+  createdAt: 'created'
+}
+/** A column key as the address may spell it: the key itself, or the filter language's name for it. */
+export function columnKeyOf(name: string): ColumnKey | null {
+  if (columnByKey.has(name as ColumnKey)) return name as ColumnKey
+  return columnAliases[name] ?? null
+}
+
 /** Reads the state from an address query; unknown columns or keys are dropped rather than refused. */
 export function queryToState(query: string): TableState {
   const q = new URLSearchParams(query)
   const sortText = q.get('sort') ?? ''
-  const sortKey = sortText.replace(/^-/, '') as ColumnKey
+  const sortKey = (columnKeyOf(sortText.replace(/^-/, '')) ?? '') as ColumnKey
   const sortable = columnByKey.get(sortKey)?.value !== undefined
   const cols = q.get('cols')
   const chosen =
     cols === null
       ? [...defaultColumns]
-      : (cols.split(',').filter((k) => columnByKey.has(k as ColumnKey)) as ColumnKey[])
+      : cols.split(',').flatMap((k) => {
+          const key = columnKeyOf(k.trim())
+          return key ? [key] : []
+        })
   // The id and the name are always there, in front.
   const fixedFirst = columns.filter((c) => c.fixed).map((c) => c.key)
   const group = q.get('group')

@@ -21,7 +21,8 @@ import { defaultDbPath, findAppRoot } from './paths'
 import { nodeWorkerSpawner, TrainingHost, type SpawnWorker, type TrainingEvents } from './training/host'
 import { removeUnreferenced } from './training/checkpoints'
 import { RunNotFoundError, RunStore } from './runs/store'
-import { SweepRunner, type RemoteExecutorFactory } from './sweeps/runner'
+import type { Redis } from 'ioredis'
+import { SweepRunner, type RemoteExecutorFactory, type RemoteRunOptions, type SweepEvent } from './sweeps/runner'
 import { RemoteTrials, sweepKey, type RedisTraffic } from './sweeps/remote-owner'
 import { connectRedis, redactRedisUrl } from './sweeps/remote'
 import { expandSweep, normalizeSweepConfig } from '../common/sweep'
@@ -144,8 +145,17 @@ export class Services {
   }
 
   /** A sweep's trials through Redis: connects (a wrong address or password is one line), then takes the queues. */
-  private readonly remoteExecutor: RemoteExecutorFactory = async (sweepId, opts, emit) => {
+  private readonly remoteExecutor: RemoteExecutorFactory = async (opts) => {
     const connection = await connectRedis(opts.redis)
+    return (sweepId, emit) => this.remoteTrials(connection, sweepId, opts, emit)
+  }
+
+  private async remoteTrials(
+    connection: Redis,
+    sweepId: number,
+    opts: RemoteRunOptions,
+    emit: (e: SweepEvent) => void
+  ): Promise<RemoteTrials> {
     const detail = this.sweepStore.get(sweepId)
     const exec = new RemoteTrials({
       sweepId,

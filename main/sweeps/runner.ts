@@ -47,12 +47,13 @@ export interface TrialExecutor {
   label?: string
 }
 
-/** Makes the executor of a sweep run through Redis (connecting and checking the address first). */
+/**
+ * Connects to Redis (a wrong address or password is one line, before anything is created), then makes the executor
+ * of a sweep run through it.
+ */
 export type RemoteExecutorFactory = (
-  sweepId: number,
-  opts: RemoteRunOptions,
-  emit: (e: SweepEvent) => void
-) => Promise<TrialExecutor>
+  opts: RemoteRunOptions
+) => Promise<(sweepId: number, emit: (e: SweepEvent) => void) => Promise<TrialExecutor>>
 
 /** Trials at once by default: half the cores (the other half for the rest of the machine), at least 1. */
 export function defaultParallel(cores = availableParallelism()): number {
@@ -118,15 +119,11 @@ export class SweepRunner {
   async createRemote(input: unknown, opts: RemoteRunOptions & { baseDir?: string; file?: string }): Promise<number> {
     const sweep = normalizeSweepConfig(input, opts.file)
     const trials = expandSweep(sweep, this.normalizeOptions(), opts.file)
+    if (!this.remoteExecutor) throw new Error('this process cannot run sweeps through Redis')
     // Connects (a wrong address or password is one line) before the sweep is created.
+    const make = await this.remoteExecutor(opts)
     const id = this.sweeps.create(sweep, trials, opts.baseDir ?? null)
-    try {
-      await this.resumeRemote(id, opts)
-    } catch (e) {
-      this.sweeps.markCancelled(id)
-      for (const t of this.sweeps.trials(id)) this.cancelTrial(id, t)
-      throw e
-    }
+    await this.runRemote(id, make)
     return id
   }
 
@@ -137,7 +134,14 @@ export class SweepRunner {
     const status = this.sweeps.status(id)
     if (status === 'completed' || status === 'cancelled')
       throw new Error(`sweep ${id} has ${status === 'completed' ? 'completed' : 'been cancelled'}; nothing to resume`)
-    const exec = await this.remoteExecutor(id, opts, (e) => this.emit(e))
+    await this.runRemote(id, await this.remoteExecutor(opts))
+  }
+
+  private async runRemote(
+    id: number,
+    make: (sweepId: number, emit: (e: SweepEvent) => void) => Promise<TrialExecutor>
+  ): Promise<void> {
+    const exec = await make(id, (e) => this.emit(e))
     const trials = this.sweeps.trials(id)
     try {
       // Every trial left goes to the queue at once: the workers are the limit.

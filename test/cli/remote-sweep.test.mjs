@@ -230,7 +230,12 @@ test(
 )
 
 test('a forged job is refused by a worker, naming the field, without retrying it', { timeout: 120_000 }, async () => {
-  const connection = () => new Redis(redis.url, { maxRetriesPerRequest: null })
+  const connections = []
+  const connection = () => {
+    const c = new Redis(redis.url, { maxRetriesPerRequest: null })
+    connections.push(c)
+    return c
+  }
   const queue = new Queue('rnnlab-trials', { connection: connection() })
   const events = new QueueEvents('rnnlab-trials', { connection: connection() })
   await events.waitUntilReady()
@@ -276,6 +281,7 @@ test('a forged job is refused by a worker, naming the field, without retrying it
   } finally {
     await events.close()
     await queue.close()
+    for (const c of connections) c.disconnect()
   }
 })
 

@@ -154,7 +154,15 @@ async function follow(ctx: Context, id: number, early: SweepEvent[], json: boole
   const summary = () => services.sweepStore.list().find((s) => s.id === id)!
   const s0 = services.sweepStore.get(id)
   if (json)
-    ctx.out(JSON.stringify({ event: 'started', sweepId: id, name: s0.name, trials: s0.trials, remote: s0.remote }))
+    ctx.out(
+      JSON.stringify({
+        event: 'started',
+        sweepId: id,
+        name: s0.name,
+        trials: s0.trials,
+        ...(s0.remote ? { remote: s0.remote } : {})
+      })
+    )
   else if (s0.remote)
     ctx.err(
       `Sweep ${id}: ${s0.name} — ${s0.trials} trial${s0.trials === 1 ? '' : 's'} queued on ${s0.remote} for the workers ` +
@@ -293,7 +301,7 @@ export const sweep = command({
     const { handlers } = services
     if (sub === 'show') {
       const d = await handlers.getSweep({ id: sweepId(second) })
-      if (json) ctx.out(JSON.stringify(d, null, 2))
+      if (json) ctx.out(JSON.stringify({ ...d, workers: await handlers.sweepWorkers({ id: d.id }) }, null, 2))
       else {
         ctx.out(
           `Sweep ${d.id}: ${d.name}  [${d.status}]  ${d.method} · objective ${d.objective} (${d.goal})` +

@@ -223,9 +223,13 @@ export class SweepStore {
       .run(id, name)
   }
 
-  /** The workers the sweep's owner saw, newest first; one without a heartbeat for WORKER_GONE_MS is gone. */
+  /**
+   * The workers the sweep's owner saw, in the order it first saw them; one without a heartbeat for WORKER_GONE_MS is
+   * gone; once no process runs the sweep, none trains one of its trials.
+   */
   workers(id: number, nowMs = Date.now()): SweepWorker[] {
-    this.row(id)
+    // A sweep no process runs has no trial in training: what its workers were doing at the last look is over.
+    const running = this.row(id).status === 'running'
     const rows = this.db
       .prepare(
         `SELECT w.*, t.run_id FROM sweep_workers w
@@ -235,14 +239,15 @@ export class SweepStore {
       .all(id) as WorkerRow[]
     return rows.map((r) => {
       const gone = nowMs - Date.parse(r.heartbeat_at) > WORKER_GONE_MS
+      const current = !gone && running
       return {
         name: r.name,
         host: r.host,
         pid: r.pid,
-        state: gone ? 'gone' : r.state,
-        trial: gone ? null : r.trial,
-        runId: gone ? null : r.run_id,
-        epoch: gone ? null : r.epoch,
+        state: gone ? 'gone' : running || r.state !== 'training' ? r.state : 'idle',
+        trial: current ? r.trial : null,
+        runId: current ? r.run_id : null,
+        epoch: current ? r.epoch : null,
         trialsDone: r.trials_done,
         firstSeen: r.first_seen,
         lastHeartbeat: r.heartbeat_at

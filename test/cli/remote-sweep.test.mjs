@@ -226,6 +226,30 @@ test(
     })
     assert.equal(show.status, 0, show.stderr)
     assert.match(show.stdout, /WORKER\s+STATE\s+TRIAL\s+EPOCH\s+TRIALS DONE\s+LAST HEARTBEAT/)
+    // The same through the contract call a page makes (sweeps:workers), as `sweep show --json` gives it.
+    const shown = spawnSync(process.execPath, [bin, 'sweep', 'show', String(finished.sweepId), '--db', db, '--json'], {
+      env: { ...process.env, RNNLAB_HOME: ownerHome },
+      encoding: 'utf8'
+    })
+    const detail = JSON.parse(shown.stdout)
+    assert.equal(detail.remote, `redis://:***@127.0.0.1:${redis.port}`)
+    assert.equal(detail.workers.length, 3)
+    for (const w of detail.workers) {
+      assert.deepEqual(Object.keys(w).sort(), [
+        'epoch',
+        'firstSeen',
+        'host',
+        'lastHeartbeat',
+        'name',
+        'pid',
+        'runId',
+        'state',
+        'trial',
+        'trialsDone'
+      ])
+      assert.ok(['idle', 'gone'].includes(w.state), w.state)
+    }
+    assert.equal(detail.trialList.find((t) => t.trial === job.trial).attempts, 2)
   }
 )
 

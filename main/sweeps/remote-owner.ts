@@ -79,7 +79,7 @@ interface RemoteTrial {
   resolve: (s: RunStatus) => void
 }
 
-const POLL_MS = 1000
+const POLL_MS = 2000
 
 async function netBytes(connection: Redis): Promise<{ input: number; output: number }> {
   const info = await connection.info('stats')
@@ -335,8 +335,10 @@ export class RemoteTrials implements TrialExecutor {
     const dir = this.runDir(t.runId)
     mkdirSync(dir, { recursive: true })
     const out: CheckpointRecord[] = []
+    const last = list.find((c) => c.kind === 'last')
     for (const c of list) {
-      const bytes = Buffer.from(c.base64, 'base64')
+      if (c.sameAsLast && (!last || last.epoch !== c.epoch)) continue
+      const bytes = Buffer.from(c.sameAsLast ? last!.base64 : c.base64, 'base64')
       if (!isIntactCheckpoint(bytes)) continue
       const path = join(dir, `${c.kind}-${c.epoch}.ckpt`)
       const tmp = `${path}.writing`
@@ -347,7 +349,7 @@ export class RemoteTrials implements TrialExecutor {
     return out
   }
 
-  /** Every second: jobs that failed in the queue (refused, stalled too often), and the workers' heartbeats. */
+  /** Every two seconds: jobs that failed in the queue (refused, stalled too often), and the workers' heartbeats. */
   private async check(): Promise<void> {
     if (this.polling || this.closed) return
     this.polling = true

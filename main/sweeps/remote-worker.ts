@@ -80,6 +80,15 @@ function trainJob(
     epoch: c.epoch,
     base64: readFileSync(c.path).toString('base64')
   })
+  /** The checkpoints to send; a best one of the same epoch as the last one is the same bytes: sent once. */
+  const pack = (list: { kind: 'last' | 'best'; epoch: number; path: string }[]): TravellingCheckpoint[] => {
+    const last = list.find((c) => c.kind === 'last')
+    return list.map((c) =>
+      c.kind === 'best' && last && last.epoch === c.epoch
+        ? { kind: 'best', epoch: c.epoch, base64: '', sameAsLast: true }
+        : read(c.kind, c)
+    )
+  }
   return new Promise((resolve, reject) => {
     let settled = false
     const finish = (f: () => void) => {
@@ -114,10 +123,10 @@ function trainJob(
         send({
           type: 'epoch',
           metrics: m.metrics,
-          checkpoints: trial.checkpoints === 'epoch' ? m.checkpoints.map((c) => read(c.kind, c)) : []
+          checkpoints: trial.checkpoints === 'epoch' ? pack(m.checkpoints) : []
         })
       } else if (m.type === 'done') {
-        const checkpoints = trial.checkpoints === 'end' ? [...latest].map(([kind, c]) => read(kind, c)) : []
+        const checkpoints = trial.checkpoints === 'end' ? pack([...latest].map(([kind, c]) => ({ kind, ...c }))) : []
         send({ type: 'done', reason: m.reason, checkpoints })
         finish(() => resolve({ reason: m.reason, stopped: false }))
       } else if (m.type === 'failed') {

@@ -182,7 +182,9 @@ export function readTrialJob(data: unknown): TrialJob {
 export interface TravellingCheckpoint {
   kind: 'last' | 'best'
   epoch: number
+  /** The bytes; empty for a best checkpoint of the same epoch as the last one sent with it (the same bytes). */
   base64: string
+  sameAsLast?: boolean
 }
 
 /** What a worker sends back on the results queue; `start` is BullMQ's count of starts of the job (attemptsStarted). */
@@ -197,6 +199,13 @@ function readCheckpoints(v: unknown, field: string): TravellingCheckpoint[] {
   return readArray(v ?? [], field, 2).map((c, i) => {
     const o = readObject(c, `${field}[${i}]`)
     if (o.kind !== 'last' && o.kind !== 'best') throw new ContractError(`${field}[${i}].kind`, 'expected last or best')
+    if (o.kind === 'best' && o.sameAsLast === true)
+      return {
+        kind: 'best',
+        epoch: readInteger(o.epoch, `${field}[${i}].epoch`, 1, 1_000_000),
+        base64: '',
+        sameAsLast: true
+      }
     const base64 = readString(o.base64, `${field}[${i}].base64`, 1, MAX_CHECKPOINT_CHARS)
     if (!/^[A-Za-z0-9+/]+=*$/.test(base64)) throw new ContractError(`${field}[${i}].base64`, 'expected base64')
     return { kind: o.kind, epoch: readInteger(o.epoch, `${field}[${i}].epoch`, 1, 1_000_000), base64 }

@@ -183,6 +183,11 @@ test(
     assert.ok(finished.redis.ignored >= 1, 'the late message was counted as ignored')
     assert.equal(finished.redis.attempts, 10, 'nine first starts and one takeover')
     assert.ok(finished.redis.inputBytes > 0 && finished.redis.bytesPerTrial > 0)
+    // The figures a person reads in the summary (for the record, not asserted beyond the above).
+    console.log(
+      `remote sweep: ${finished.counts.completed} trials, ${finished.redis.attempts} starts, ` +
+        `${finished.redis.ignored} messages ignored, ${Math.round(finished.redis.bytesPerTrial / 1024)} KiB of Redis traffic a trial`
+    )
 
     // Every trial: all its epochs, once each, in the owner's database; the killed trial kept the epochs up to the
     // checkpoint it continued from (not trained again), and counts two starts.

@@ -346,6 +346,8 @@ export interface SweepTrial {
   objective: number | null
   stopReason: string | null
   error: string | null
+  /** How many times its run was started: 1, plus one per resume or per worker that took it over. */
+  attempts: number
 }
 
 export interface SweepSummary {
@@ -367,6 +369,28 @@ export interface SweepSummary {
   /** The process that runs it (while running). */
   pid: number | null
   host: string | null
+  /** Run through Redis by workers on other machines: the Redis address, password hidden; null when run here. */
+  remote: string | null
+}
+
+/**
+ * A worker seen by a sweep run through Redis. state: training one of this sweep's trials, idle, busy with another
+ * sweep's trial, or gone (no heartbeat for 15 s: stopped, killed, or out of reach).
+ */
+export interface SweepWorker {
+  /** host:pid, unique per worker process. */
+  name: string
+  host: string
+  pid: number | null
+  state: 'idle' | 'training' | 'busy' | 'gone'
+  /** This sweep's trial it trains now (null when not training one of them), and the trial's run and last epoch. */
+  trial: number | null
+  runId: RunId | null
+  epoch: number | null
+  /** How many of this sweep's trials it finished. */
+  trialsDone: number
+  firstSeen: string
+  lastHeartbeat: string
 }
 
 export interface SweepDetail extends SweepSummary {
@@ -383,6 +407,13 @@ export interface SweepCreateRequest {
   threadsPerTrial?: number
   /** Where relative dataset paths in the base config start (the CLI gives the sweep file's folder). */
   baseDir?: string
+  /**
+   * Run the trials on workers through Redis (redis://[user:pass@]host:port[/db], rediss:// for TLS) instead of here;
+   * parallel and threadsPerTrial are then the workers' own.
+   */
+  redis?: string
+  /** Remote trials: checkpoints sent back every epoch (the default; a lost worker costs at most an epoch) or at the end. */
+  checkpoints?: 'epoch' | 'end'
 }
 
 /** The calls the UI can make. Every call takes one argument (or none) and answers asynchronously. */
@@ -413,7 +444,15 @@ export interface Calls {
   'sweeps:get': (arg: { id: number }) => SweepDetail
   'sweeps:create': (request: SweepCreateRequest) => { sweepId: number }
   'sweeps:cancel': (arg: { id: number }) => void
-  'sweeps:resume': (arg: { id: number; parallel?: number; threadsPerTrial?: number }) => void
+  'sweeps:resume': (arg: {
+    id: number
+    parallel?: number
+    threadsPerTrial?: number
+    redis?: string
+    checkpoints?: 'epoch' | 'end'
+  }) => void
+  /** The workers a sweep run through Redis has seen (empty for a sweep run here). */
+  'sweeps:workers': (arg: { id: number }) => SweepWorker[]
   /** The desktop app's open dialog: the file (or folder) chosen becomes readable by the other calls; null: cancelled. */
   'files:choose': (arg: { folder?: boolean }) => { path: string | null }
 }
@@ -448,6 +487,12 @@ interface CallSpec<K extends CallName> {
   method: string
   /** Checks an argument that crossed a process or network boundary; throws ContractError naming the field. */
   validate: (arg: unknown) => CallArg<K>
+}
+
+function readCheckpointsEvery(v: unknown, field: string): 'epoch' | 'end' {
+  if (v !== 'epoch' && v !== 'end')
+    throw new ContractError(field, `expected "epoch" or "end", got ${JSON.stringify(v)}`)
+  return v
 }
 
 const runIdArg = (arg: unknown) => {
@@ -602,7 +647,9 @@ export const calls = {
         config: readUnknown(o.config, 'request.config'),
         parallel: optional(o.parallel, (v) => readInteger(v, 'request.parallel', 1, 256)),
         threadsPerTrial: optional(o.threadsPerTrial, (v) => readInteger(v, 'request.threadsPerTrial', 1, 1024)),
-        baseDir: optional(o.baseDir, (v) => readString(v, 'request.baseDir', 1, 4096))
+        baseDir: optional(o.baseDir, (v) => readString(v, 'request.baseDir', 1, 4096)),
+        redis: optional(o.redis, (v) => readString(v, 'request.redis', 1, 4096)),
+        checkpoints: optional(o.checkpoints, (v) => readCheckpointsEvery(v, 'request.checkpoints'))
       }
     }
   },
@@ -614,10 +661,13 @@ export const calls = {
       return {
         id: readInteger(o.id, 'id', 1),
         parallel: optional(o.parallel, (v) => readInteger(v, 'parallel', 1, 256)),
-        threadsPerTrial: optional(o.threadsPerTrial, (v) => readInteger(v, 'threadsPerTrial', 1, 1024))
+        threadsPerTrial: optional(o.threadsPerTrial, (v) => readInteger(v, 'threadsPerTrial', 1, 1024)),
+        redis: optional(o.redis, (v) => readString(v, 'redis', 1, 4096)),
+        checkpoints: optional(o.checkpoints, (v) => readCheckpointsEvery(v, 'checkpoints'))
       }
     }
   },
+  'sweeps:workers': { method: 'sweepWorkers', validate: runIdArg },
   'files:choose': {
     method: 'chooseFile',
     validate: (arg) => {

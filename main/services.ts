@@ -1,6 +1,7 @@
 // Builds the services behind the contract once; the Electron shell, the CLI and the browser server are doors to them.
 import { EventEmitter } from 'node:events'
 import { hostname } from 'node:os'
+import { errorMessage } from '../common/contract'
 import type {
   AppInfo,
   EngineInfo,
@@ -17,10 +18,14 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs
 import { basename, join, relative, isAbsolute } from 'node:path'
 import { datasetPaths, FileAccess } from './files'
 import { defaultDbPath, findAppRoot } from './paths'
-import { nodeWorkerSpawner, TrainingHost, type SpawnWorker } from './training/host'
+import { nodeWorkerSpawner, TrainingHost, type SpawnWorker, type TrainingEvents } from './training/host'
 import { removeUnreferenced } from './training/checkpoints'
 import { RunNotFoundError, RunStore } from './runs/store'
-import { SweepRunner } from './sweeps/runner'
+import type { Redis } from 'ioredis'
+import { SweepRunner, type RemoteExecutorFactory, type RemoteRunOptions, type SweepEvent } from './sweeps/runner'
+import { RemoteTrials, sweepKey, type RedisTraffic } from './sweeps/remote-owner'
+import { connectRedis, redactRedisUrl } from './sweeps/remote'
+import { expandSweep, normalizeSweepConfig } from '../common/sweep'
 import { SweepStore } from './sweeps/store'
 import { RunWatcher } from './runs/watch'
 import { metricsCsv, stepsCsv } from './runs/csv'
@@ -69,6 +74,8 @@ export class Services {
   readonly sweepStore: SweepStore
   /** The sweeps this process runs. */
   readonly sweeps: SweepRunner
+  /** Redis traffic of each sweep this process ran through Redis, once it stopped running it. */
+  readonly remoteTraffic = new Map<number, RedisTraffic>()
   /** onnxruntime sessions, cached; they run in a worker thread so the event loop stays free. */
   readonly inference = new InferenceService()
   private readonly emitter = new EventEmitter()
@@ -76,6 +83,9 @@ export class Services {
   private readonly watcher: RunWatcher
   private readonly retentionTimer: ReturnType<typeof setInterval>
   readonly retentionDays: number
+
+  /** What the training host reports (remote sweep trials report the same). */
+  private readonly trainingEvents: TrainingEvents
 
   /** See ServicesOptions.files; `rnnlab serve` sets it with confineFiles before it opens its door. */
   private files: FileAccess | undefined
@@ -92,25 +102,22 @@ export class Services {
     this.sweepStore.recoverInterrupted(isProcessAlive, hostname())
     this.emitter.setMaxListeners(100)
     const spawn = opts.spawnWorker ?? nodeWorkerSpawner(join(findAppRoot(__dirname), 'out', 'main', 'worker.js'))
-    this.training = new TrainingHost(
-      this.store,
-      spawn,
-      opts.home,
-      {
-        progress: (p) => this.emit('onTrainingProgress', p),
-        epoch: (runId, metrics) => {
-          this.watcher.noteEpoch(runId, metrics.epoch)
-          this.emit('onTrainingEpoch', { runId, metrics })
-          this.sweeps.onEpoch(runId, metrics)
-        },
-        note: (runId, text) => this.emit('onTrainingNote', { runId, text }),
-        status: (runId, status, error) => {
-          this.watcher.noteStatus(runId, status)
-          this.emit('onRunStatus', { runId, status, error })
-        }
+    this.trainingEvents = {
+      progress: (p) => this.emit('onTrainingProgress', p),
+      epoch: (runId, metrics) => {
+        this.watcher.noteEpoch(runId, metrics.epoch)
+        this.emit('onTrainingEpoch', { runId, metrics })
+        this.sweeps.onEpoch(runId, metrics)
       },
-      { dbRetryLimitMs: opts.dbRetryLimitMs }
-    )
+      note: (runId, text) => this.emit('onTrainingNote', { runId, text }),
+      status: (runId, status, error) => {
+        this.watcher.noteStatus(runId, status)
+        this.emit('onRunStatus', { runId, status, error })
+      }
+    }
+    this.training = new TrainingHost(this.store, spawn, opts.home, this.trainingEvents, {
+      dbRetryLimitMs: opts.dbRetryLimitMs
+    })
     this.watcher = new RunWatcher(
       this.store,
       {
@@ -122,15 +129,62 @@ export class Services {
       (runId) => this.training.isTraining(runId),
       () => this.store.recoverInterrupted(isProcessAlive, hostname(), { startedOnly: true })
     )
-    this.sweeps = new SweepRunner(this.store, this.sweepStore, this.training, isProcessAlive, () => ({
-      memoryLimitBytes: machineMemoryLimit()
-    }))
+    this.sweeps = new SweepRunner(
+      this.store,
+      this.sweepStore,
+      this.training,
+      isProcessAlive,
+      () => ({ memoryLimitBytes: machineMemoryLimit() }),
+      this.remoteExecutor
+    )
     this.handlers = this.buildHandlers()
     // The retention rule: runs deleted more than retentionDays ago are purged at start, then every hour.
     this.retentionDays = opts.trashRetentionDays ?? trashRetentionDays
     if (!opts.mustExist) this.purgeExpired()
     this.retentionTimer = setInterval(() => this.purgeExpired(), 3_600_000)
     this.retentionTimer.unref()
+  }
+
+  /** A sweep's trials through Redis: connects (a wrong address or password is one line), then takes the queues. */
+  private readonly remoteExecutor: RemoteExecutorFactory = async (opts) => {
+    const connection = await connectRedis(opts.redis)
+    return (sweepId, emit) => this.remoteTrials(connection, sweepId, opts, emit)
+  }
+
+  private async remoteTrials(
+    connection: Redis,
+    sweepId: number,
+    opts: RemoteRunOptions,
+    emit: (e: SweepEvent) => void
+  ): Promise<RemoteTrials> {
+    const detail = this.sweepStore.get(sweepId)
+    const exec = new RemoteTrials({
+      sweepId,
+      key: sweepKey(hostname(), this.dbPath, sweepId, detail.createdAt),
+      connection,
+      runs: this.store,
+      sweeps: this.sweepStore,
+      home: this.opts.home,
+      checkpoints: opts.checkpoints ?? 'epoch',
+      label: redactRedisUrl(opts.redis),
+      events: {
+        epoch: (runId, metrics) => this.trainingEvents.epoch(runId, metrics),
+        status: (runId, status, error) => this.trainingEvents.status(runId, status, error)
+      },
+      emit
+    })
+    try {
+      await exec.init()
+    } catch (e) {
+      connection.disconnect()
+      throw e
+    }
+    const close = exec.close.bind(exec)
+    exec.close = async (ended) => {
+      await close(ended)
+      if (exec.traffic) this.remoteTraffic.set(sweepId, exec.traffic)
+    }
+    return exec
   }
 
   /** Purges the runs whose time in the Trash is over; a failure is left for the next pass, never thrown. */
@@ -314,11 +368,28 @@ export class Services {
       },
       listSweeps: () => this.sweepStore.list(),
       getSweep: ({ id }) => this.sweepStore.get(id),
-      createSweep: ({ config, parallel, threadsPerTrial, baseDir }) => ({
-        sweepId: this.sweeps.create(config, { parallel, threadsPerTrial, baseDir })
-      }),
+      createSweep: async ({ config, parallel, threadsPerTrial, baseDir, redis, checkpoints }) => {
+        // Through a door, every trial's dataset paths obey the file policy, as a run config's do.
+        if (this.files) {
+          const trials = expandSweep(normalizeSweepConfig(config), { memoryLimitBytes: machineMemoryLimit() })
+          for (const t of trials) {
+            try {
+              this.checkDataset(t.config.dataset, baseDir)
+            } catch (e) {
+              throw new Error(`trial ${t.index + 1}: ${errorMessage(e)}`, { cause: e })
+            }
+          }
+        }
+        if (redis !== undefined)
+          return { sweepId: await this.sweeps.createRemote(config, { redis, checkpoints, baseDir }) }
+        return { sweepId: this.sweeps.create(config, { parallel, threadsPerTrial, baseDir }) }
+      },
       cancelSweep: ({ id }) => this.sweeps.cancel(id),
-      resumeSweep: ({ id, parallel, threadsPerTrial }) => this.sweeps.resume(id, { parallel, threadsPerTrial }),
+      resumeSweep: async ({ id, parallel, threadsPerTrial, redis, checkpoints }) => {
+        if (redis !== undefined) await this.sweeps.resumeRemote(id, { redis, checkpoints })
+        else this.sweeps.resume(id, { parallel, threadsPerTrial })
+      },
+      sweepWorkers: ({ id }) => this.sweepStore.workers(id),
       getRunArtifacts: ({ id }) => ({
         checkpoints: (['best', 'last'] as const).flatMap((kind) => {
           const c = store.checkpoint(id, kind)

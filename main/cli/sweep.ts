@@ -2,7 +2,7 @@
 // `rnnlab sweep show|cancel|resume <id>` and `rnnlab sweeps`.
 import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import type { SweepDetail, SweepStatus, SweepSummary, SweepTrial } from '../../common/contract'
+import type { SweepDetail, SweepStatus, SweepSummary, SweepTrial, SweepWorker } from '../../common/contract'
 import { percent } from '../../common/format'
 import { isObject } from '../../common/fields'
 import { describeParams, expandSweep, normalizeSweepConfig } from '../../common/sweep'
@@ -131,19 +131,61 @@ function readSweepFile(file: string, epochs: number | undefined): unknown {
   return json
 }
 
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`
+
+function workersTable(list: SweepWorker[]): string {
+  return table(
+    ['WORKER', 'STATE', 'TRIAL', 'EPOCH', 'TRIALS DONE', 'LAST HEARTBEAT'],
+    list.map((w) => [
+      w.name,
+      w.state,
+      w.trial === null ? '—' : String(w.trial),
+      w.epoch === null ? '—' : String(w.epoch),
+      String(w.trialsDone),
+      w.lastHeartbeat.replace('T', ' ').slice(0, 19)
+    ]),
+    [2, 3, 4]
+  )
+}
+
 /** Follows a sweep run by this process until it ends, printing a line per trial start and end. */
 async function follow(ctx: Context, id: number, early: SweepEvent[], json: boolean): Promise<number> {
   const services = ctx.services()
   const summary = () => services.sweepStore.list().find((s) => s.id === id)!
   const s0 = services.sweepStore.get(id)
-  if (json) ctx.out(JSON.stringify({ event: 'started', sweepId: id, name: s0.name, trials: s0.trials }))
+  if (json)
+    ctx.out(
+      JSON.stringify({
+        event: 'started',
+        sweepId: id,
+        name: s0.name,
+        trials: s0.trials,
+        ...(s0.remote ? { remote: s0.remote } : {})
+      })
+    )
+  else if (s0.remote)
+    ctx.err(
+      `Sweep ${id}: ${s0.name} — ${s0.trials} trial${s0.trials === 1 ? '' : 's'} queued on ${s0.remote} for the workers ` +
+        `(rnnlab worker --redis …); objective ${s0.objective} (${s0.goal})`
+    )
   else
     ctx.err(
       `Sweep ${id}: ${s0.name} — ${s0.trials} trial${s0.trials === 1 ? '' : 's'}, ${s0.parallel} at once, ` +
         `${s0.threadsPerTrial} engine thread${s0.threadsPerTrial === 1 ? '' : 's'} each; objective ${s0.objective} (${s0.goal})`
     )
   const print = (e: SweepEvent) => {
-    if (e.sweepId !== id || e.type !== 'trial') return
+    if (e.sweepId !== id) return
+    if (e.type === 'attempt') {
+      if (json) ctx.out(JSON.stringify({ event: 'attempt', ...e }))
+      else
+        ctx.err(
+          `trial ${e.trial} on worker ${e.worker}` +
+            (e.start > 1 ? ` (start ${e.start}, the worker before it was lost)` : '') +
+            (e.fromEpoch > 0 ? `, from the checkpoint of epoch ${e.fromEpoch}` : '')
+        )
+      return
+    }
+    if (e.type !== 'trial') return
     const t: SweepTrial = e.trial
     if (json) {
       ctx.out(JSON.stringify({ event: 'trial', sweepId: id, ...t }))
@@ -175,13 +217,35 @@ async function follow(ctx: Context, id: number, early: SweepEvent[], json: boole
     off()
   }
   const d = services.sweepStore.get(id)
+  const traffic = services.remoteTraffic.get(id)
+  const redis = traffic && {
+    ...traffic,
+    bytesPerTrial: d.trials > 0 ? Math.round((traffic.inputBytes + traffic.outputBytes) / d.trials) : null,
+    attempts: d.trialList.reduce((n, t) => n + t.attempts, 0)
+  }
   if (json) {
-    ctx.out(JSON.stringify({ event: 'finished', sweepId: id, status, counts: d.counts, best: d.best }))
+    ctx.out(
+      JSON.stringify({
+        event: 'finished',
+        sweepId: id,
+        status,
+        counts: d.counts,
+        best: d.best,
+        ...(redis ? { redis } : {})
+      })
+    )
   } else {
     ctx.out(trialsTable(d))
     ctx.out('')
     ctx.out(countsTable(d))
-    if (status === 'interrupted') ctx.err(`Sweep ${id} interrupted; continue it with: rnnlab sweep resume ${id}`)
+    if (redis)
+      ctx.err(
+        `Redis traffic: ${kb(redis.inputBytes)} in, ${kb(redis.outputBytes)} out` +
+          (redis.bytesPerTrial !== null ? ` (${kb(redis.bytesPerTrial)} a trial)` : '') +
+          `; ${redis.attempts} trial starts for ${d.trials} trials; ${redis.ignored} late or foreign messages ignored`
+      )
+    if (status === 'interrupted')
+      ctx.err(`Sweep ${id} interrupted; continue it with: rnnlab sweep resume ${id}${d.remote ? ' --redis URL' : ''}`)
     else
       ctx.err(
         `Sweep ${id} ${status}.` +
@@ -195,10 +259,13 @@ async function follow(ctx: Context, id: number, early: SweepEvent[], json: boole
 
 export const sweep = command({
   usage:
-    'rnnlab sweep <sweep.json> [--parallel N] [--threads-per-trial N] [--epochs N] [--new] [--json]  |  rnnlab sweep show|cancel|resume <id>',
-  summary: 'run a sweep of trials (grid or random) on this machine, N at once; show, cancel or resume one',
+    'rnnlab sweep <sweep.json> [--parallel N] [--threads-per-trial N] [--redis URL [--checkpoints epoch|end]] [--epochs N] [--new] [--json]  |  rnnlab sweep show|cancel|resume <id>',
+  summary:
+    'run a sweep of trials (grid or random) on this machine, N at once, or on workers through Redis; show, cancel or resume one',
   options: {
     parallel: { type: 'string' },
+    redis: { type: 'string' },
+    checkpoints: { type: 'string' },
     'threads-per-trial': { type: 'string' },
     epochs: { type: 'string' },
     new: { type: 'boolean' }
@@ -211,8 +278,19 @@ export const sweep = command({
     const parallel = positiveInteger('parallel', args.values.parallel)
     const threadsFlag = positiveInteger('threads-per-trial', args.values['threads-per-trial'])
     const epochs = positiveInteger('epochs', args.values.epochs)
+    const redisUrl = args.values.redis
+    const checkpointsFlag = args.values.checkpoints
+    if (checkpointsFlag !== undefined && checkpointsFlag !== 'epoch' && checkpointsFlag !== 'end')
+      throw new UsageError(`--checkpoints: expected epoch or end, got ${checkpointsFlag}`)
+    if (checkpointsFlag !== undefined && redisUrl === undefined)
+      throw new UsageError('--checkpoints is for sweeps run through Redis (--redis URL)')
+    if (redisUrl !== undefined && (parallel !== undefined || threadsFlag !== undefined))
+      throw new UsageError(
+        `--${parallel !== undefined ? 'parallel' : 'threads-per-trial'} is the workers' own with --redis (rnnlab worker --concurrency N --threads N)`
+      )
+    const checkpoints = checkpointsFlag as 'epoch' | 'end' | undefined
     if (sub === 'show' || sub === 'cancel') {
-      const extra = (['parallel', 'threads-per-trial', 'epochs', 'new'] as const).find(
+      const extra = (['parallel', 'threads-per-trial', 'epochs', 'new', 'redis', 'checkpoints'] as const).find(
         (f) => args.values[f] !== undefined && args.values[f] !== false
       )
       if (extra) throw new UsageError(`--${extra} is not an option of rnnlab sweep ${sub}`)
@@ -223,7 +301,7 @@ export const sweep = command({
     const { handlers } = services
     if (sub === 'show') {
       const d = await handlers.getSweep({ id: sweepId(second) })
-      if (json) ctx.out(JSON.stringify(d, null, 2))
+      if (json) ctx.out(JSON.stringify({ ...d, workers: await handlers.sweepWorkers({ id: d.id }) }, null, 2))
       else {
         ctx.out(
           `Sweep ${d.id}: ${d.name}  [${d.status}]  ${d.method} · objective ${d.objective} (${d.goal})` +
@@ -236,6 +314,11 @@ export const sweep = command({
         ctx.out(countsTable(d))
         ctx.out('')
         ctx.out(trialsTable(d))
+        if (d.remote) {
+          const workers = await handlers.sweepWorkers({ id: d.id })
+          ctx.out('')
+          ctx.out(workers.length > 0 ? workersTable(workers) : `No worker has taken a trial from ${d.remote} yet.`)
+        }
       }
       return 0
     }
@@ -251,7 +334,7 @@ export const sweep = command({
     try {
       if (sub === 'resume') {
         id = sweepId(second)
-        await handlers.resumeSweep({ id, parallel, threadsPerTrial: threadsFlag })
+        await handlers.resumeSweep({ id, parallel, threadsPerTrial: threadsFlag, redis: redisUrl, checkpoints })
       } else {
         const file = first
         const input = readSweepFile(file, epochs)
@@ -264,12 +347,19 @@ export const sweep = command({
         if (unfinished !== null) {
           id = unfinished
           // Refused, naming the process, when another live process runs it.
-          await handlers.resumeSweep({ id, parallel: p, threadsPerTrial })
+          await handlers.resumeSweep(
+            redisUrl !== undefined ? { id, redis: redisUrl, checkpoints } : { id, parallel: p, threadsPerTrial }
+          )
           if (!json)
             ctx.err(`Sweep ${id} from this file did not finish; continuing it (--new starts another sweep instead)`)
         } else {
+          const baseDir = dirname(resolve(file))
           id = (
-            await handlers.createSweep({ config: input, parallel: p, threadsPerTrial, baseDir: dirname(resolve(file)) })
+            await handlers.createSweep(
+              redisUrl !== undefined
+                ? { config: input, baseDir, redis: redisUrl, checkpoints }
+                : { config: input, parallel: p, threadsPerTrial, baseDir }
+            )
           ).sweepId
         }
       }

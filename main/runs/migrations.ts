@@ -162,6 +162,24 @@ export const migrations: readonly string[] = [
     wall_s    REAL,
     PRIMARY KEY (run_id, step)
   );
+  `,
+  // 7: sweeps run through Redis: the (password-hidden) address, and the workers the owner saw while it ran the sweep,
+  // with each one's last heartbeat, what it trains, and how many of the sweep's trials it finished.
+  `
+  ALTER TABLE sweeps ADD COLUMN remote TEXT;
+  CREATE TABLE sweep_workers (
+    sweep_id      INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+    name          TEXT NOT NULL,
+    host          TEXT NOT NULL,
+    pid           INTEGER,
+    state         TEXT NOT NULL CHECK (state IN ('idle','training','busy')),
+    trial         INTEGER,
+    epoch         INTEGER,
+    trials_done   INTEGER NOT NULL DEFAULT 0,
+    first_seen    TEXT NOT NULL,
+    heartbeat_at  TEXT NOT NULL,
+    PRIMARY KEY (sweep_id, name)
+  );
   `
 ]
 

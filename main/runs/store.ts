@@ -338,6 +338,27 @@ export class RunStore {
     }
   }
 
+  /** Records checkpoints without an epoch's metrics (a remote trial's, sent at its end). */
+  recordCheckpoints(id: RunId, checkpoints: CheckpointRecord[]): void {
+    const upsert = this.db.prepare(
+      `INSERT OR REPLACE INTO checkpoints (run_id, kind, epoch, path, sha256, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`
+    )
+    this.db.transaction(() => {
+      for (const c of checkpoints) upsert.run(id, c.kind, c.epoch, c.path, c.sha256, c.bytes, now())
+    })()
+  }
+
+  /**
+   * Removes the epochs after `epoch` (and their steps): a remote trial continues on another worker from the checkpoint
+   * of `epoch`, so the epochs trained after it by the worker that was lost will be trained again.
+   */
+  dropEpochsAfter(id: RunId, epoch: number): void {
+    this.db.transaction(() => {
+      this.db.prepare(`DELETE FROM epoch_metrics WHERE run_id = ? AND epoch > ?`).run(id, epoch)
+      this.db.prepare(`DELETE FROM step_metrics WHERE run_id = ? AND epoch > ?`).run(id, epoch)
+    })()
+  }
+
   /** Every checkpoint file the database names for a run (deleted runs' too: their data is kept until purged). */
   checkpointPaths(id: RunId): string[] {
     return (this.db.prepare(`SELECT path FROM checkpoints WHERE run_id = ?`).all(id) as { path: string }[]).map(

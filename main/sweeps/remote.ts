@@ -1,6 +1,16 @@
-// Trials on other machines, through a BullMQ queue on Redis: the Redis address, the connection (with errors a person
-// can act on), and the trial job as a worker receives it — checked like any config from outside, since anyone who can
-// write to the queue can forge one.
+// Trials on other machines, through BullMQ queues on Redis: the Redis address, the connection (with errors a person
+// can act on), the trial job as a worker receives it and the messages a worker sends back — each checked like any
+// input from outside, since anyone who can write to the queues can forge one.
+//
+// What travels (and nothing else; the run database never leaves the sweep's owner):
+// - queue `rnnlab-trials`, one job per trial attempt (job id `<sweep key>-t<trial>-<attempt>`): the trial's run config,
+//   the owner's attempt id, the queue to answer on, how often to send checkpoints, and the checkpoint to resume from
+//   (the owner replaces it in the job's data with every checkpoint it receives, so that a worker that picks the job up
+//   after BullMQ found it stalled continues from there);
+// - queue `rnnlab-results-<sweep key>`, the answers, read in order by the owner alone: started (which worker, which
+//   BullMQ start of the job, from which epoch), epoch (metrics, and the checkpoints written, base64), done, failed;
+// - `rnnlab:stop:<job id>`: the owner asks the worker to stop a trial (pruned by the median rule, cancelled);
+// - `rnnlab:worker:<host:pid>`: each worker's heartbeat (state, current trials), expiring when the worker is gone.
 import { Redis } from 'ioredis'
 import { normalizeRunConfig, type RunConfig } from '../../common/config'
 import type { EpochMetrics } from '../../common/contract'
@@ -9,6 +19,16 @@ import { machineMemoryLimit } from '../config-file'
 
 /** The queue the sweep's owner fills and workers pull trials from. */
 export const TRIAL_QUEUE = 'rnnlab-trials'
+/** Results queues are named this plus the sweep's key; a job may name no other queue to answer on. */
+export const RESULTS_PREFIX = 'rnnlab-results-'
+const RESULTS_QUEUE = /^rnnlab-results-[A-Za-z0-9_-]{1,64}$/
+/** The key a worker's heartbeat is kept under (it expires when the worker stops refreshing it). */
+export const WORKER_KEY_PREFIX = 'rnnlab:worker:'
+/** The key by which the owner asks a worker to stop a trial's job. */
+export const stopKey = (jobId: string): string => `rnnlab:stop:${jobId}`
+/** A worker refreshes its heartbeat this often, and it expires after HEARTBEAT_TTL_MS. */
+export const HEARTBEAT_MS = 2_000
+export const HEARTBEAT_TTL_MS = 15_000
 
 /** The largest checkpoint a job may carry (base64 text). */
 const MAX_CHECKPOINT_CHARS = 256 * 1024 * 1024
@@ -87,6 +107,10 @@ export interface TrialJob {
   trial: number
   /** The owner's id for this attempt: results of another attempt are ignored by the owner. */
   attempt: string
+  /** The queue the worker sends its results to (rnnlab-results-<sweep key>). */
+  replyTo: string
+  /** Send the checkpoints every epoch (a worker that dies loses at most an epoch), or only at the end (less traffic). */
+  checkpoints: 'epoch' | 'end'
   config: RunConfig
   resume?: { checkpoint: Buffer; epoch: number; history: EpochMetrics[] }
 }
@@ -119,6 +143,17 @@ export function readTrialJob(data: unknown): TrialJob {
     sweepId: readInteger(o.sweepId, 'job.sweepId', 1),
     trial: readInteger(o.trial, 'job.trial', 1),
     attempt: readString(o.attempt, 'job.attempt', 1, 100),
+    replyTo: (() => {
+      const q = readString(o.replyTo, 'job.replyTo', 1, 100)
+      if (!RESULTS_QUEUE.test(q)) throw new ContractError('job.replyTo', `expected ${RESULTS_PREFIX}<key>, got ${q}`)
+      return q
+    })(),
+    checkpoints: (() => {
+      const c = o.checkpoints ?? 'epoch'
+      if (c !== 'epoch' && c !== 'end')
+        throw new ContractError('job.checkpoints', `expected "epoch" or "end", got ${JSON.stringify(c)}`)
+      return c
+    })(),
     config: (() => {
       try {
         return normalizeRunConfig(o.config, undefined, { memoryLimitBytes: machineMemoryLimit() })
@@ -141,4 +176,86 @@ export function readTrialJob(data: unknown): TrialJob {
     }
   })
   return job
+}
+
+/** A checkpoint as it travels: which, of which epoch, and its bytes in base64. */
+export interface TravellingCheckpoint {
+  kind: 'last' | 'best'
+  epoch: number
+  /** The bytes; empty for a best checkpoint of the same epoch as the last one sent with it (the same bytes). */
+  base64: string
+  sameAsLast?: boolean
+}
+
+/** What a worker sends back on the results queue; `start` is BullMQ's count of starts of the job (attemptsStarted). */
+export type TrialMessageBody =
+  | { type: 'started'; host: string; fromEpoch: number }
+  | { type: 'epoch'; metrics: EpochMetrics; checkpoints: TravellingCheckpoint[] }
+  | { type: 'done'; reason: string | null; checkpoints: TravellingCheckpoint[] }
+  | { type: 'failed'; message: string }
+export type TrialMessage = { jobId: string; attempt: string; start: number; worker: string } & TrialMessageBody
+
+function readCheckpoints(v: unknown, field: string): TravellingCheckpoint[] {
+  return readArray(v ?? [], field, 2).map((c, i) => {
+    const o = readObject(c, `${field}[${i}]`)
+    if (o.kind !== 'last' && o.kind !== 'best') throw new ContractError(`${field}[${i}].kind`, 'expected last or best')
+    if (o.kind === 'best' && o.sameAsLast === true)
+      return {
+        kind: 'best',
+        epoch: readInteger(o.epoch, `${field}[${i}].epoch`, 1, 1_000_000),
+        base64: '',
+        sameAsLast: true
+      }
+    const base64 = readString(o.base64, `${field}[${i}].base64`, 1, MAX_CHECKPOINT_CHARS)
+    if (!/^[A-Za-z0-9+/]+=*$/.test(base64)) throw new ContractError(`${field}[${i}].base64`, 'expected base64')
+    return { kind: o.kind, epoch: readInteger(o.epoch, `${field}[${i}].epoch`, 1, 1_000_000), base64 }
+  })
+}
+
+/** Checks a message from the results queue (the owner trusts no more than the worker trusts a job). */
+export function readTrialMessage(data: unknown): TrialMessage {
+  const o = readObject(data, 'message')
+  const head = {
+    jobId: readString(o.jobId, 'message.jobId', 1, 200),
+    attempt: readString(o.attempt, 'message.attempt', 1, 100),
+    start: readInteger(o.start, 'message.start', 0),
+    worker: readString(o.worker, 'message.worker', 1, 300)
+  }
+  switch (o.type) {
+    case 'started':
+      return {
+        ...head,
+        type: 'started',
+        host: readString(o.host, 'message.host', 1, 300),
+        fromEpoch: readInteger(o.fromEpoch, 'message.fromEpoch', 0)
+      }
+    case 'epoch':
+      return {
+        ...head,
+        type: 'epoch',
+        metrics: readEpoch(o.metrics, 'message.metrics'),
+        checkpoints: readCheckpoints(o.checkpoints, 'message.checkpoints')
+      }
+    case 'done':
+      return {
+        ...head,
+        type: 'done',
+        reason: o.reason === null || o.reason === undefined ? null : readString(o.reason, 'message.reason', 0, 10_000),
+        checkpoints: readCheckpoints(o.checkpoints, 'message.checkpoints')
+      }
+    case 'failed':
+      return { ...head, type: 'failed', message: readString(o.message, 'message.message', 0, 10_000) }
+    default:
+      throw new ContractError('message.type', `expected started, epoch, done or failed, got ${JSON.stringify(o.type)}`)
+  }
+}
+
+/** A worker's heartbeat, as kept under WORKER_KEY_PREFIX + name. */
+export interface WorkerHeartbeat {
+  name: string
+  host: string
+  pid: number
+  state: 'idle' | 'training'
+  jobs: { jobId: string; sweepId: number; trial: number; epoch: number }[]
+  at: string
 }

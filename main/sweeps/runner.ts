@@ -18,8 +18,42 @@ export interface SweepRunOptions {
   threadsPerTrial?: number
 }
 
+export interface RemoteRunOptions {
+  /** redis://[user:pass@]host:port[/db] or rediss://. */
+  redis: string
+  checkpoints?: 'epoch' | 'end'
+}
+
 export type SweepEvent =
-  { type: 'trial'; sweepId: number; trial: SweepTrial } | { type: 'finished'; sweepId: number; status: SweepStatus }
+  | { type: 'trial'; sweepId: number; trial: SweepTrial }
+  | { type: 'finished'; sweepId: number; status: SweepStatus }
+  /** A remote trial was picked up by a worker: its first start, or a later one after a worker was lost. */
+  | { type: 'attempt'; sweepId: number; trial: number; runId: RunId; worker: string; start: number; fromEpoch: number }
+
+/**
+ * Who trains a sweep's trials: training processes here (the training host), or workers through Redis. A trial's run
+ * settles through it once (finished() resolves with its final status).
+ */
+export interface TrialExecutor {
+  /** Starts a trial's run; an interrupted one with a checkpoint continues from it. Counts the attempt. */
+  launch(t: SweepTrial, opts: { threads: number; baseDir: string | undefined }): void
+  finished(runId: RunId): Promise<RunStatus>
+  /** Ends a run now with this status (pruned: completed with its stop reason; the owner stopping: interrupted). */
+  end(runId: RunId, end: { status: 'completed' | 'interrupted'; error?: string; stopReason?: string }): void
+  cancel(runId: RunId): void
+  /** Lets go of what it holds once the sweep stops here; `ended`: the sweep will not run again. */
+  close?(ended: boolean): Promise<void>
+  /** Where the trials run, for people (the Redis address, password hidden). */
+  label?: string
+}
+
+/**
+ * Connects to Redis (a wrong address or password is one line, before anything is created), then makes the executor
+ * of a sweep run through it.
+ */
+export type RemoteExecutorFactory = (
+  opts: RemoteRunOptions
+) => Promise<(sweepId: number, emit: (e: SweepEvent) => void) => Promise<TrialExecutor>>
 
 /** Trials at once by default: half the cores (the other half for the rest of the machine), at least 1. */
 export function defaultParallel(cores = availableParallelism()): number {
@@ -33,6 +67,7 @@ export function defaultThreadsPerTrial(parallel: number, cores = availableParall
 
 interface ActiveSweep {
   id: number
+  exec: TrialExecutor
   sweep: SweepConfig
   baseDir: string | undefined
   parallel: number
@@ -57,9 +92,64 @@ export class SweepRunner {
     private readonly sweeps: SweepStore,
     private readonly training: TrainingHost,
     private readonly isAlive: (pid: number) => boolean,
-    private readonly normalizeOptions: () => NormalizeOptions = () => ({})
+    private readonly normalizeOptions: () => NormalizeOptions = () => ({}),
+    private readonly remoteExecutor?: RemoteExecutorFactory
   ) {
     this.emitter.setMaxListeners(100)
+  }
+
+  /** Trials trained here, each in a training process of its own. */
+  private localExecutor(id: number): TrialExecutor {
+    const training = this.training
+    return {
+      launch: (t, opts) => {
+        this.sweeps.countAttempt(id, t.trial)
+        const run = this.runs.getRun(t.runId)
+        if (run.status === 'running') throw new Error(`run ${t.runId} is still running in another process`)
+        if (run.status === 'interrupted' && this.runs.checkpoint(t.runId, 'last')) training.resume(t.runId, opts)
+        else training.startCreated(t.runId, run.config as RunConfig, opts)
+      },
+      finished: (runId) => training.finished(runId),
+      end: (runId, end) => training.end(runId, end),
+      cancel: (runId) => training.cancel(runId)
+    }
+  }
+
+  /** Checks a sweep config and creates the sweep with a queued run per trial, then runs it through Redis. */
+  async createRemote(input: unknown, opts: RemoteRunOptions & { baseDir?: string; file?: string }): Promise<number> {
+    const sweep = normalizeSweepConfig(input, opts.file)
+    const trials = expandSweep(sweep, this.normalizeOptions(), opts.file)
+    if (!this.remoteExecutor) throw new Error('this process cannot run sweeps through Redis')
+    // Connects (a wrong address or password is one line) before the sweep is created.
+    const make = await this.remoteExecutor(opts)
+    const id = this.sweeps.create(sweep, trials, opts.baseDir ?? null)
+    await this.runRemote(id, make)
+    return id
+  }
+
+  /** Runs a sweep that no live process runs, through Redis: its trials go to the queue, workers train them. */
+  async resumeRemote(id: number, opts: RemoteRunOptions): Promise<void> {
+    if (!this.remoteExecutor) throw new Error('this process cannot run sweeps through Redis')
+    if (this.active.has(id)) throw new Error(`sweep ${id} is already running in this process`)
+    const status = this.sweeps.status(id)
+    if (status === 'completed' || status === 'cancelled')
+      throw new Error(`sweep ${id} has ${status === 'completed' ? 'completed' : 'been cancelled'}; nothing to resume`)
+    await this.runRemote(id, await this.remoteExecutor(opts))
+  }
+
+  private async runRemote(
+    id: number,
+    make: (sweepId: number, emit: (e: SweepEvent) => void) => Promise<TrialExecutor>
+  ): Promise<void> {
+    const exec = await make(id, (e) => this.emit(e))
+    const trials = this.sweeps.trials(id)
+    try {
+      // Every trial left goes to the queue at once: the workers are the limit.
+      this.start(id, { parallel: Math.max(1, trials.length), threadsPerTrial: 1 }, exec)
+    } catch (e) {
+      await exec.close?.(false)
+      throw e
+    }
   }
 
   on(listener: (e: SweepEvent) => void): () => void {
@@ -78,14 +168,20 @@ export class SweepRunner {
 
   /** Runs a sweep that no live process runs: interrupted trials first (from their last checkpoint), then queued ones. */
   resume(id: number, opts: SweepRunOptions = {}): void {
+    this.start(id, opts, null)
+  }
+
+  private start(id: number, opts: SweepRunOptions, remote: TrialExecutor | null): void {
     if (this.active.has(id)) throw new Error(`sweep ${id} is already running in this process`)
     const parallel = opts.parallel ?? defaultParallel()
     const threads = opts.threadsPerTrial ?? defaultThreadsPerTrial(parallel)
     this.sweeps.claim(id, { pid: process.pid, host: hostname(), parallel, threadsPerTrial: threads }, this.isAlive)
     const { sweep, baseDir } = this.sweeps.config(id)
     const trials = this.sweeps.trials(id)
+    this.sweeps.setRemote(id, remote?.label ?? null)
     const s: ActiveSweep = {
       id,
+      exec: remote ?? this.localExecutor(id),
       sweep,
       baseDir: baseDir ?? undefined,
       parallel,
@@ -147,7 +243,7 @@ export class SweepRunner {
   detach(s: ActiveSweep): void {
     s.stopping = 'detach'
     for (const runId of [...s.running.keys()]) {
-      this.training.end(runId, {
+      s.exec.end(runId, {
         status: 'interrupted',
         error: `the sweep stopped before this trial ended; \`rnnlab sweep resume ${s.id}\` continues it`
       })
@@ -165,7 +261,7 @@ export class SweepRunner {
     const d = medianDecision(s.sweep.pruner, goal, this.curve(runId, s.sweep), metrics.epoch, s.completedCurves)
     if (!d.prune) return
     const f = (x: number | null) => (x === null ? '?' : x.toFixed(4))
-    this.training.end(runId, {
+    s.exec.end(runId, {
       status: 'completed',
       stopReason: `${PRUNED_PREFIX} by the median rule at epoch ${metrics.epoch}: best ${s.sweep.objective} ${f(d.best)} is worse than the median ${f(d.median)} of ${d.compared} completed trial${d.compared === 1 ? '' : 's'}`
     })
@@ -187,7 +283,7 @@ export class SweepRunner {
     s.stopping = 'cancel'
     for (const t of s.queue) this.cancelTrial(s.id, t)
     s.queue = []
-    for (const runId of [...s.running.keys()]) this.training.cancel(runId)
+    for (const runId of [...s.running.keys()]) s.exec.cancel(runId)
     if (s.running.size === 0) this.end(s, 'cancelled')
   }
 
@@ -206,11 +302,7 @@ export class SweepRunner {
   private launch(s: ActiveSweep, t: SweepTrial): void {
     const opts = { threads: s.threads, baseDir: s.baseDir }
     try {
-      this.sweeps.countAttempt(s.id, t.trial)
-      const run = this.runs.getRun(t.runId)
-      if (run.status === 'running') throw new Error(`run ${t.runId} is still running in another process`)
-      if (run.status === 'interrupted' && this.runs.checkpoint(t.runId, 'last')) this.training.resume(t.runId, opts)
-      else this.training.startCreated(t.runId, run.config as RunConfig, opts)
+      s.exec.launch(t, opts)
     } catch (e) {
       this.runs.finishRun(t.runId, 'failed', errorMessage(e))
       this.trialEnded(s, t, 'failed')
@@ -218,7 +310,7 @@ export class SweepRunner {
     }
     s.running.set(t.runId, t.trial)
     this.emit({ type: 'trial', sweepId: s.id, trial: this.trial(s.id, t.trial) ?? { ...t, state: 'running' } })
-    void this.training.finished(t.runId).then((status) => {
+    void s.exec.finished(t.runId).then((status) => {
       s.running.delete(t.runId)
       if (s.stopping === 'detach') return
       this.trialEnded(s, t, status)
@@ -243,8 +335,17 @@ export class SweepRunner {
     clearInterval(s.poll)
     this.active.delete(s.id)
     this.sweeps.finish(s.id, status)
-    this.emit({ type: 'finished', sweepId: s.id, status })
-    s.resolve(status)
+    const done = () => {
+      this.emit({ type: 'finished', sweepId: s.id, status })
+      s.resolve(status)
+    }
+    // A remote sweep lets go of its queues first (its trials' jobs removed, workers asked to stop them).
+    if (s.exec.close)
+      void s.exec
+        .close(status !== 'interrupted')
+        .catch(() => {})
+        .then(done)
+    else done()
   }
 
   private emit(e: SweepEvent): void {

@@ -1,6 +1,14 @@
 // Sweeps in the run database: the sweep (its config, status and owner process) and its trials, each a run created
 // queued with the sweep, with its trial number and parameter values. A trial's outcome is written once.
-import type { RunStatus, SweepDetail, SweepStatus, SweepSummary, SweepTrial, TrialState } from '../../common/contract'
+import type {
+  RunStatus,
+  SweepDetail,
+  SweepStatus,
+  SweepSummary,
+  SweepTrial,
+  SweepWorker,
+  TrialState
+} from '../../common/contract'
 import { trialStates } from '../../common/contract'
 import { modelFacts } from '../../common/model'
 import { objectiveGoal, type SweepConfig, type TrialPlan } from '../../common/sweep'
@@ -26,6 +34,34 @@ interface SweepRow {
   ended_at: string | null
   pid: number | null
   host: string | null
+  remote: string | null
+}
+
+/** A worker is shown gone when its last heartbeat is older than this. */
+export const WORKER_GONE_MS = 15_000
+
+interface WorkerRow {
+  name: string
+  host: string
+  pid: number | null
+  state: 'idle' | 'training' | 'busy'
+  trial: number | null
+  epoch: number | null
+  trials_done: number
+  first_seen: string
+  heartbeat_at: string
+  run_id: number | null
+}
+
+/** A worker as its heartbeat says, for upsertWorker. */
+export interface WorkerSeen {
+  name: string
+  host: string
+  pid: number | null
+  state: 'idle' | 'training' | 'busy'
+  trial: number | null
+  epoch: number | null
+  heartbeatAt: string
 }
 
 interface TrialRow {
@@ -43,6 +79,7 @@ interface TrialRow {
   epochs_done: number
   best_acc: number | null
   best_loss: number | null
+  attempts: number
 }
 
 export class SweepNotFoundError extends Error {
@@ -162,6 +199,70 @@ export class SweepStore {
     return info.changes > 0
   }
 
+  /** Marks the sweep as run through Redis (the address with its password hidden), or here (null). */
+  setRemote(id: number, remote: string | null): void {
+    this.db.prepare(`UPDATE sweeps SET remote = ? WHERE id = ?`).run(remote, id)
+  }
+
+  /** Records what a worker's heartbeat said (the owner polls them while it runs the sweep through Redis). */
+  upsertWorker(id: number, w: WorkerSeen): void {
+    this.db
+      .prepare(
+        `INSERT INTO sweep_workers (sweep_id, name, host, pid, state, trial, epoch, first_seen, heartbeat_at)
+         VALUES (@id, @name, @host, @pid, @state, @trial, @epoch, @t, @at)
+         ON CONFLICT (sweep_id, name) DO UPDATE SET host = @host, pid = @pid, state = @state, trial = @trial,
+           epoch = @epoch, heartbeat_at = @at`
+      )
+      .run({ id, ...w, t: w.heartbeatAt, at: w.heartbeatAt })
+  }
+
+  /** Counts a trial of the sweep that the worker finished. */
+  countWorkerTrial(id: number, name: string): void {
+    this.db
+      .prepare(`UPDATE sweep_workers SET trials_done = trials_done + 1 WHERE sweep_id = ? AND name = ?`)
+      .run(id, name)
+  }
+
+  /**
+   * The workers the sweep's owner saw, in the order it first saw them; one without a heartbeat for WORKER_GONE_MS is
+   * gone; once no process runs the sweep, none trains one of its trials.
+   */
+  workers(id: number, nowMs = Date.now()): SweepWorker[] {
+    // A sweep no process runs has no trial in training: what its workers were doing at the last look is over.
+    const running = this.row(id).status === 'running'
+    const rows = this.db
+      .prepare(
+        `SELECT w.*, t.run_id FROM sweep_workers w
+         LEFT JOIN sweep_trials t ON t.sweep_id = w.sweep_id AND t.trial = w.trial
+         WHERE w.sweep_id = ? ORDER BY w.first_seen, w.name`
+      )
+      .all(id) as WorkerRow[]
+    return rows.map((r) => {
+      const gone = nowMs - Date.parse(r.heartbeat_at) > WORKER_GONE_MS
+      const current = !gone && running
+      return {
+        name: r.name,
+        host: r.host,
+        pid: r.pid,
+        state: gone ? 'gone' : running || r.state !== 'training' ? r.state : 'idle',
+        trial: current ? r.trial : null,
+        runId: current ? r.run_id : null,
+        epoch: current ? r.epoch : null,
+        trialsDone: r.trials_done,
+        firstSeen: r.first_seen,
+        lastHeartbeat: r.heartbeat_at
+      }
+    })
+  }
+
+  /** The trial's run id. */
+  runIdOf(id: number, trial: number): number {
+    const r = this.db.prepare(`SELECT run_id FROM sweep_trials WHERE sweep_id = ? AND trial = ?`).get(id, trial) as
+      { run_id: number } | undefined
+    if (!r) throw new Error(`sweep ${id} has no trial ${trial}`)
+    return r.run_id
+  }
+
   status(id: number): SweepStatus {
     return this.row(id).status
   }
@@ -245,7 +346,7 @@ export class SweepStore {
   private trialRows(id: number): TrialRow[] {
     return this.db
       .prepare(
-        `SELECT t.trial, t.run_id, t.params_json, t.repeat, t.outcome, r.seed, r.status, r.epochs_planned,
+        `SELECT t.trial, t.run_id, t.params_json, t.repeat, t.outcome, t.attempts, r.seed, r.status, r.epochs_planned,
                 r.stop_reason, r.error, r.config_json,
                 (SELECT COUNT(*) FROM epoch_metrics e WHERE e.run_id = t.run_id) AS epochs_done,
                 (SELECT MAX(val_accuracy) FROM epoch_metrics e WHERE e.run_id = t.run_id) AS best_acc,
@@ -283,7 +384,8 @@ export class SweepStore {
       startedAt: r.started_at,
       endedAt: r.ended_at,
       pid: r.pid,
-      host: r.host
+      host: r.host,
+      remote: r.remote
     }
   }
 }
@@ -305,6 +407,7 @@ function toTrial(t: TrialRow, objective: 'val_accuracy' | 'val_loss'): SweepTria
     epochsPlanned: t.epochs_planned,
     objective: objective === 'val_accuracy' ? t.best_acc : t.best_loss,
     stopReason: t.stop_reason,
-    error: t.error
+    error: t.error,
+    attempts: t.attempts
   }
 }

@@ -58,6 +58,7 @@ export function sampleArgs(runId: number): Record<CallName, unknown> {
     },
     'sweeps:cancel': { id: 1 },
     'sweeps:resume': { id: 1 },
+    'sweeps:workers': { id: 1 },
     'files:choose': { folder: false }
   }
 }

@@ -57,6 +57,9 @@ export interface RunDiff {
   onlyB: { index: number; label: number; a: number; b: number; probabilitiesA: number[]; probabilitiesB: number[] }[]
   /** Samples both get wrong. */
   bothWrong: number
+  /** Each run's confusion matrix, [true][predicted]. */
+  matrixA: number[][]
+  matrixB: number[][]
   /** The confusion cells whose counts differ, the largest change first. */
   changedCells: ConfusionCellChange[]
 }

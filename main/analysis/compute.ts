@@ -179,6 +179,8 @@ export async function runAnalysis(job: AnalysisJob, services: AnalysisServices):
       }
       ;(ra ? onlyA : onlyB).push(row)
     }
+    const matrixA = confusionMatrix(v.y, a.predicted, a.classes)
+    const matrixB = confusionMatrix(v.y, b.predicted, b.classes)
     const side = (m: AnalysisModel, o: Outcomes) => ({
       runId: m.runId,
       checkpoint: m.checkpoint.kind,
@@ -196,10 +198,9 @@ export async function runAnalysis(job: AnalysisJob, services: AnalysisServices):
         onlyA,
         onlyB,
         bothWrong,
-        changedCells: changedCells(
-          confusionMatrix(v.y, a.predicted, a.classes),
-          confusionMatrix(v.y, b.predicted, b.classes)
-        )
+        matrixA,
+        matrixB,
+        changedCells: changedCells(matrixA, matrixB)
       }
     }
   }

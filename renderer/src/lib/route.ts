@@ -1,5 +1,5 @@
 // The app's hash routes: #/runs, #/new, #/runs/<id> (detail, or the live view while it trains), #/runs/<id>/try,
-// #/compare?ids=1,2, #/trash (deleted runs, restorable until purged).
+// #/compare?ids=1,2, #/diff?a=1&b=2 (two runs' validation outcomes), #/trash (deleted runs, restorable until purged).
 
 export type Route =
   | { name: 'runs'; query?: string }
@@ -7,6 +7,7 @@ export type Route =
   | { name: 'run'; id: number }
   | { name: 'try'; id: number }
   | { name: 'compare'; ids: number[] }
+  | { name: 'diff'; a: number | null; b: number | null }
   | { name: 'trash' }
   | { name: 'not-found'; path: string }
 
@@ -33,6 +34,10 @@ export function parseRoute(hash: string): Route {
       .map(Number)
     return { name: 'compare', ids: [...new Set(ids)] }
   }
+  if (parts[0] === 'diff' && parts.length === 1) {
+    const id = (v: string | null) => (v && /^\d+$/.test(v) ? Number(v) : null)
+    return { name: 'diff', a: id(query.get('a')), b: id(query.get('b')) }
+  }
   return { name: 'not-found', path }
 }
 
@@ -48,6 +53,8 @@ export function routeHref(route: Route): string {
       return `#/runs/${route.id}/try`
     case 'compare':
       return route.ids.length ? `#/compare?ids=${route.ids.join(',')}` : '#/compare'
+    case 'diff':
+      return route.a !== null && route.b !== null ? `#/diff?a=${route.a}&b=${route.b}` : '#/diff'
     case 'trash':
       return '#/trash'
     case 'not-found':

@@ -19,8 +19,10 @@ import { show } from './fields'
 import { normalizeDatasetSpec, type DatasetPreview, type DatasetSpec } from './datasets'
 import type { ModelSummary } from './model'
 import type { RunHparams } from './hparams'
+import type { AnalysisProgress, ConfusionReport, PrefixCurve, RunDiff } from './analysis'
 
 export type { RunHparams } from './hparams'
+export type { AnalysisProgress, ConfusionReport, PrefixCurve, RunDiff } from './analysis'
 
 export type RunId = number
 export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted'
@@ -453,8 +455,25 @@ export interface Calls {
   }) => void
   /** The workers a sweep run through Redis has seen (empty for a sweep run here). */
   'sweeps:workers': (arg: { id: number }) => SweepWorker[]
+  /**
+   * Analyses of a checkpoint (default: the best, else the last) on the validation split, computed in a worker
+   * process; `analysisId` names it for analysis:cancel and the analysis:progress events.
+   */
+  'analysis:confusion': (arg: AnalysisRequest) => ConfusionReport
+  'analysis:diff': (arg: { a: RunId; b: RunId; checkpoint?: 'best' | 'last'; analysisId?: string }) => RunDiff
+  /** The run's stored prefix-accuracy curve, computed (and stored) first when it has none or `recompute`. */
+  'analysis:prefix': (arg: { runId: RunId; recompute?: boolean; analysisId?: string }) => PrefixCurve
+  /** The stored prefix curves of runs (null for a run without one), computing nothing. */
+  'analysis:prefixStored': (arg: { ids: RunId[] }) => (PrefixCurve | null)[]
+  'analysis:cancel': (arg: { analysisId: string }) => void
   /** The desktop app's open dialog: the file (or folder) chosen becomes readable by the other calls; null: cancelled. */
   'files:choose': (arg: { folder?: boolean }) => { path: string | null }
+}
+
+export interface AnalysisRequest {
+  runId: RunId
+  checkpoint?: 'best' | 'last'
+  analysisId?: string
 }
 
 export interface TrainingEpoch {
@@ -475,6 +494,7 @@ export interface Events {
   'training:note': TrainingNote
   'runs:status': RunStatusChange
   'runs:changed': RunsChanged
+  'analysis:progress': AnalysisProgress
 }
 
 export type CallName = keyof Calls
@@ -508,6 +528,13 @@ const runIdsArg = (arg: unknown) => {
   // A run named twice is read once.
   return { ids: [...new Set(ids)] }
 }
+const readCheckpoint = (v: unknown): 'best' | 'last' | undefined => {
+  if (v === undefined || v === null) return undefined
+  if (v !== 'best' && v !== 'last') throw new ContractError('checkpoint', `expected "best" or "last", got ${show(v)}`)
+  return v
+}
+const readAnalysisId = (o: Record<string, unknown>) =>
+  optional(o.analysisId, (v) => readString(v, 'analysisId', 1, 100))
 const configArg = (arg: unknown) => ({ config: readUnknown(readObject(arg, 'argument').config, 'config') })
 const noArg = (arg: unknown): undefined => {
   if (arg !== undefined && arg !== null) throw new ContractError('argument', 'this call takes no argument')
@@ -668,6 +695,45 @@ export const calls = {
     }
   },
   'sweeps:workers': { method: 'sweepWorkers', validate: runIdArg },
+  'analysis:confusion': {
+    method: 'analyzeConfusion',
+    validate: (arg) => {
+      const o = readObject(arg, 'argument')
+      return {
+        runId: readInteger(o.runId, 'runId', 1),
+        checkpoint: readCheckpoint(o.checkpoint),
+        analysisId: readAnalysisId(o)
+      }
+    }
+  },
+  'analysis:diff': {
+    method: 'analyzeDiff',
+    validate: (arg) => {
+      const o = readObject(arg, 'argument')
+      return {
+        a: readInteger(o.a, 'a', 1),
+        b: readInteger(o.b, 'b', 1),
+        checkpoint: readCheckpoint(o.checkpoint),
+        analysisId: readAnalysisId(o)
+      }
+    }
+  },
+  'analysis:prefix': {
+    method: 'analyzePrefix',
+    validate: (arg) => {
+      const o = readObject(arg, 'argument')
+      return {
+        runId: readInteger(o.runId, 'runId', 1),
+        recompute: optional(o.recompute, (v) => readBoolean(v, 'recompute')),
+        analysisId: readAnalysisId(o)
+      }
+    }
+  },
+  'analysis:prefixStored': { method: 'storedPrefixCurves', validate: runIdsArg },
+  'analysis:cancel': {
+    method: 'cancelAnalysis',
+    validate: (arg) => ({ analysisId: readString(readObject(arg, 'argument').analysisId, 'analysisId', 1, 100) })
+  },
   'files:choose': {
     method: 'chooseFile',
     validate: (arg) => {
@@ -682,7 +748,8 @@ export const events = {
   'training:epoch': { method: 'onTrainingEpoch' },
   'training:note': { method: 'onTrainingNote' },
   'runs:status': { method: 'onRunStatus' },
-  'runs:changed': { method: 'onRunsChanged' }
+  'runs:changed': { method: 'onRunsChanged' },
+  'analysis:progress': { method: 'onAnalysisProgress' }
 } as const satisfies { [K in EventName]: { method: string } }
 
 /** Events by the name main uses for them: the method name the page subscribes with (`onTrainingProgress`). */

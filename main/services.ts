@@ -37,6 +37,9 @@ import { machineMemoryLimit } from './config-file'
 import { normalizeRunConfig, type RunConfig } from '../common/config'
 import { formatSummary, inferInputShape, summarize } from '../common/model'
 import type { DatasetSpec } from '../common/datasets'
+import { PREFIX_VERSION, stableJson, type CheckpointKind, type PrefixCurve } from '../common/analysis'
+import { AnalysisHost } from './analysis/host'
+import type { AnalysisModel } from './analysis/compute'
 
 export interface ServicesOptions {
   home: string
@@ -78,6 +81,8 @@ export class Services {
   readonly remoteTraffic = new Map<number, RedisTraffic>()
   /** onnxruntime sessions, cached; they run in a worker thread so the event loop stays free. */
   readonly inference = new InferenceService()
+  /** Analyses of trained runs (confusion, diff, prefix accuracy), each in a worker process of its own. */
+  readonly analyses: AnalysisHost
   private readonly emitter = new EventEmitter()
   /** What every process writes to the database, as events; started by the doors (see watchDatabase). */
   private readonly watcher: RunWatcher
@@ -137,6 +142,7 @@ export class Services {
       () => ({ memoryLimitBytes: machineMemoryLimit() }),
       this.remoteExecutor
     )
+    this.analyses = new AnalysisHost(spawn, (p) => this.emit('onAnalysisProgress', p))
     this.handlers = this.buildHandlers()
     // The retention rule: runs deleted more than retentionDays ago are purged at start, then every hour.
     this.retentionDays = opts.trashRetentionDays ?? trashRetentionDays
@@ -273,6 +279,7 @@ export class Services {
     // A sweep running here stays resumable: its trials are interrupted, not cancelled.
     this.sweeps.detachAll()
     this.training.stopAll()
+    this.analyses.stopAll()
     void this.inference.close()
     this.emitter.removeAllListeners()
     this.store.close()
@@ -290,6 +297,29 @@ export class Services {
       if (this.datasetCache === cached) this.datasetCache = null
     })
     return cached.data
+  }
+
+  /** A run's checkpoint (default the best, else the last) as an analysis job takes it. */
+  analysisModel(runId: RunId, kind?: CheckpointKind): AnalysisModel {
+    const run = this.store.getRun(runId)
+    const chosen = kind ?? (this.store.checkpoint(runId, 'best') ? 'best' : 'last')
+    const checkpoint = this.store.checkpoint(runId, chosen)
+    if (!checkpoint)
+      throw new Error(`run ${runId} has no ${chosen} checkpoint (it ended before its first epoch finished)`)
+    return {
+      runId,
+      config: normalizeRunConfig(run.config, `run ${runId} config`),
+      checkpoint: { kind: chosen, epoch: checkpoint.epoch, path: checkpoint.path },
+      recordedAccuracy: run.epochs.find((e) => e.epoch === checkpoint.epoch)?.valAccuracy ?? null
+    }
+  }
+
+  /** A stored prefix curve still describes the run: same computation, and the checkpoint it read is unchanged. */
+  private freshPrefix(runId: RunId): PrefixCurve | null {
+    const c = this.store.prefixCurve(runId)
+    if (!c || c.version !== PREFIX_VERSION) return null
+    const checkpoint = this.store.checkpoint(runId, c.checkpoint)
+    return checkpoint && checkpoint.epoch === c.epoch ? c : null
   }
 
   private buildHandlers(): Handlers {
@@ -418,6 +448,37 @@ export class Services {
           classNames: data.classNames ?? null,
           samples
         }
+      },
+      analyzeConfusion: async ({ runId, checkpoint, analysisId }) => {
+        const model = this.analysisModel(runId, checkpoint)
+        const result = await this.analyses.run({ kind: 'confusion', home: this.opts.home, models: [model] }, analysisId)
+        if (result.kind !== 'confusion') throw new Error('the analysis worker answered another question')
+        return result.report
+      },
+      analyzeDiff: async ({ a, b, checkpoint, analysisId }) => {
+        const [ma, mb] = [this.analysisModel(a, checkpoint), this.analysisModel(b, checkpoint)]
+        if (stableJson(ma.config.dataset) !== stableJson(mb.config.dataset))
+          throw new Error(
+            `runs ${a} and ${b} do not share their validation data (dataset ${stableJson(ma.config.dataset)} and ${stableJson(mb.config.dataset)}); a diff compares the same samples`
+          )
+        const result = await this.analyses.run({ kind: 'diff', home: this.opts.home, models: [ma, mb] }, analysisId)
+        if (result.kind !== 'diff') throw new Error('the analysis worker answered another question')
+        return result.diff
+      },
+      analyzePrefix: async ({ runId, recompute, analysisId }) => {
+        const stored = recompute ? null : this.freshPrefix(runId)
+        if (stored) return stored
+        const model = this.analysisModel(runId)
+        const result = await this.analyses.run({ kind: 'prefix', home: this.opts.home, models: [model] }, analysisId)
+        if (result.kind !== 'prefix') throw new Error('the analysis worker answered another question')
+        const curve: PrefixCurve = { ...result.curve, createdAt: new Date().toISOString() }
+        store.savePrefixCurve(curve)
+        return curve
+      },
+      storedPrefixCurves: ({ ids }) => ids.map((id) => this.freshPrefix(id)),
+      cancelAnalysis: ({ analysisId }) => {
+        if (!this.analyses.cancel(analysisId))
+          throw new Error(`analysisId ${analysisId}: no analysis of that id is running`)
       },
       chooseFile: async ({ folder }) => {
         if (!this.opts.chooseFile)

@@ -6,6 +6,7 @@ import { loadDataset } from './datasets'
 import { loadInitWeights } from './onnx/service'
 import type { HostMessage, WorkerMessage } from './training/protocol'
 import { train } from './training/worker'
+import { runAnalysis } from './analysis/compute'
 
 interface Port {
   send(message: WorkerMessage): void
@@ -41,6 +42,18 @@ function main(): void {
   // resumable) and ends this process itself; dying here first would make the run look crashed.
   process.on('SIGINT', () => {})
   port.onMessage((message) => {
+    if (message.type === 'analyze') {
+      // Progress is sent between the engine's passes; the yield lets the message leave before the next pass.
+      const progress = (done: number, total: number) => {
+        port.send({ type: 'analysis-progress', done, total })
+        return new Promise<void>((resolve) => setImmediate(resolve))
+      }
+      runAnalysis(message.job, { loadDataset, progress }).then(
+        (result) => port.send({ type: 'analysis-result', result }),
+        (e) => port.send({ type: 'failed', message: errorMessage(e) })
+      )
+      return
+    }
     if (message.type !== 'start') return
     // When the work ends the host closes the channel, and this process ends with it.
     train(message.job, (m) => port.send(m), { loadDataset, loadInitWeights }).catch((e) =>

@@ -8,6 +8,7 @@ import { defaultDbPath, findAppRoot, resolveHome } from '../paths'
 import { Services } from '../services'
 import { asksForHelp, parseCommandArgs, UsageError } from './args'
 import type { Command, Context } from './command'
+import { confusion, diff, prefix } from './analysis'
 import { compare } from './compare'
 import { exportModel, predict } from './onnx'
 import { metrics, purge, remove, restore, runs, show, trash } from './runs'
@@ -23,6 +24,9 @@ const commands: Record<string, Command> = {
   runs,
   show,
   compare,
+  confusion,
+  prefix,
+  diff,
   metrics,
   delete: remove,
   trash,

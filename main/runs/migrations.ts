@@ -180,6 +180,22 @@ export const migrations: readonly string[] = [
     heartbeat_at  TEXT NOT NULL,
     PRIMARY KEY (sweep_id, name)
   );
+  `,
+  // 8: prefix accuracy (common/analysis.ts): a run's validation accuracy given only the first k steps (first_json) and
+  // only the last k (last_json), k = 1…time_steps, of the checkpoint named; version is the computation's
+  // (PREFIX_VERSION), so a curve of another version is computed again rather than shown.
+  `
+  CREATE TABLE prefix_accuracy (
+    run_id      INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+    checkpoint  TEXT NOT NULL CHECK (checkpoint IN ('best','last')),
+    epoch       INTEGER NOT NULL,
+    version     INTEGER NOT NULL,
+    time_steps  INTEGER NOT NULL,
+    samples     INTEGER NOT NULL,
+    first_json  TEXT NOT NULL,
+    last_json   TEXT NOT NULL,
+    created_at  TEXT NOT NULL
+  );
   `
 ]
 

@@ -1,4 +1,5 @@
 // The run store: every run, its per-epoch and per-batch metrics, checkpoints and exports, in one SQLite file.
+import type { PrefixCurve } from '../../common/analysis'
 import Database from 'better-sqlite3'
 import { existsSync, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
@@ -416,6 +417,56 @@ export class RunStore {
       .prepare(`INSERT INTO exports (run_id, checkpoint, path, ok, report_json, created_at) VALUES (?, ?, ?, ?, ?, ?)`)
       .run(runId, e.checkpoint, e.path, e.ok ? 1 : 0, JSON.stringify(e.report), now())
     return Number(info.lastInsertRowid)
+  }
+
+  /** Keeps a run's prefix-accuracy curve (one a run: a new one replaces the old). */
+  savePrefixCurve(c: PrefixCurve): void {
+    this.db
+      .prepare(
+        `INSERT OR REPLACE INTO prefix_accuracy
+           (run_id, checkpoint, epoch, version, time_steps, samples, first_json, last_json, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+      )
+      .run(
+        c.runId,
+        c.checkpoint,
+        c.epoch,
+        c.version,
+        c.timeSteps,
+        c.size,
+        JSON.stringify(c.first),
+        JSON.stringify(c.last),
+        c.createdAt
+      )
+  }
+
+  /** A run's stored prefix-accuracy curve, or null. */
+  prefixCurve(runId: RunId): PrefixCurve | null {
+    const r = this.db.prepare(`SELECT * FROM prefix_accuracy WHERE run_id = ?`).get(runId) as
+      | {
+          run_id: number
+          checkpoint: 'best' | 'last'
+          epoch: number
+          version: number
+          time_steps: number
+          samples: number
+          first_json: string
+          last_json: string
+          created_at: string
+        }
+      | undefined
+    if (!r) return null
+    return {
+      runId: r.run_id,
+      checkpoint: r.checkpoint,
+      epoch: r.epoch,
+      version: r.version,
+      timeSteps: r.time_steps,
+      size: r.samples,
+      first: JSON.parse(r.first_json) as number[],
+      last: JSON.parse(r.last_json) as number[],
+      createdAt: r.created_at
+    }
   }
 
   /** A run's exports, newest first, with their reports. */

@@ -1,6 +1,7 @@
 // Messages between the training host (in the app or CLI process) and the training worker process.
 import type { RunConfig } from '../../common/config'
 import type { EpochMetrics, RunId } from '../../common/contract'
+import type { AnalysisJob, AnalysisResult } from '../analysis/compute'
 
 export interface TrainingJob {
   runId: RunId
@@ -17,7 +18,8 @@ export interface TrainingJob {
   resume?: { checkpoint: string; epoch: number; history: EpochMetrics[] }
 }
 
-export type HostMessage = { type: 'start'; job: TrainingJob }
+/** Train a run, or (analyze) compute an analysis of trained runs (main/analysis). */
+export type HostMessage = { type: 'start'; job: TrainingJob } | { type: 'analyze'; job: AnalysisJob }
 
 export interface CheckpointWritten {
   kind: 'last' | 'best'
@@ -58,3 +60,5 @@ export type WorkerMessage =
   | { type: 'epoch'; metrics: EpochMetrics; checkpoints: CheckpointWritten[] }
   | { type: 'done'; reason: string | null }
   | { type: 'failed'; message: string }
+  | { type: 'analysis-progress'; done: number; total: number }
+  | { type: 'analysis-result'; result: AnalysisResult }

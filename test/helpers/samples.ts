@@ -59,6 +59,11 @@ export function sampleArgs(runId: number): Record<CallName, unknown> {
     'sweeps:cancel': { id: 1 },
     'sweeps:resume': { id: 1 },
     'sweeps:workers': { id: 1 },
+    'analysis:confusion': { runId, checkpoint: 'best', analysisId: 'sample-confusion' },
+    'analysis:diff': { a: runId, b: runId, checkpoint: 'last' },
+    'analysis:prefix': { runId, recompute: false },
+    'analysis:prefixStored': { ids: [runId] },
+    'analysis:cancel': { analysisId: 'sample-confusion' },
     'files:choose': { folder: false }
   }
 }

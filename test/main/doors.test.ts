@@ -144,6 +144,7 @@ describe('Electron IPC door', () => {
     })
     services.emit('onTrainingNote', { runId, text: 'loading data' })
     services.emit('onRunsChanged', { runs: [], removed: [runId] })
+    services.emit('onAnalysisProgress', { analysisId: 'a1', kind: 'prefix', runIds: [runId], done: 1, total: 55 })
     expect(sent.sort()).toEqual([...eventNames].sort())
     off()
   })

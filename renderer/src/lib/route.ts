@@ -1,5 +1,5 @@
 // The app's hash routes: #/runs, #/new, #/runs/<id> (detail, or the live view while it trains), #/runs/<id>/try,
-// #/compare?ids=1,2, #/trash (deleted runs, restorable until purged).
+// #/compare?ids=1,2, #/diff?a=1&b=2 (two runs' validation outcomes), #/trash (deleted runs, restorable until purged).
 
 export type Route =
   | { name: 'runs'; query?: string }
@@ -7,6 +7,7 @@ export type Route =
   | { name: 'run'; id: number }
   | { name: 'try'; id: number }
   | { name: 'compare'; ids: number[]; view?: string }
+  | { name: 'diff'; a: number | null; b: number | null }
   | { name: 'trash' }
   | { name: 'not-found'; path: string }
 
@@ -38,6 +39,10 @@ export function parseRoute(hash: string): Route {
       .join('&')
     return view ? { name: 'compare', ids: [...new Set(ids)], view } : { name: 'compare', ids: [...new Set(ids)] }
   }
+  if (parts[0] === 'diff' && parts.length === 1) {
+    const id = (v: string | null) => (v && /^\d+$/.test(v) ? Number(v) : null)
+    return { name: 'diff', a: id(query.get('a')), b: id(query.get('b')) }
+  }
   return { name: 'not-found', path }
 }
 
@@ -56,6 +61,8 @@ export function routeHref(route: Route): string {
         .filter(Boolean)
         .join('&')
         .replace(/^(?=.)/, '?')}`
+    case 'diff':
+      return route.a !== null && route.b !== null ? `#/diff?a=${route.a}&b=${route.b}` : '#/diff'
     case 'trash':
       return '#/trash'
     case 'not-found':

@@ -1,0 +1,251 @@
+// The analyses themselves, run in a worker process (main/worker.ts), never in the app's or the CLI's own process:
+// each loads the run's data and checkpoint into the native engine and predicts its validation split.
+import type { RunConfig } from '../../common/config'
+import {
+  argmax,
+  changedCells,
+  confusionMatrix,
+  PREFIX_VERSION,
+  type CheckpointKind,
+  type ConfusionReport,
+  type PrefixCurve,
+  type RunDiff,
+  type SampleOutcome
+} from '../../common/analysis'
+import type { RunId } from '../../common/contract'
+import type { loadDataset, LoadedDataset } from '../datasets'
+import { loadEngine } from '../engine'
+import { engineSpec } from '../engine/spec'
+
+/** One run's checkpoint, as the host found it in the database. */
+export interface AnalysisModel {
+  runId: RunId
+  config: RunConfig
+  checkpoint: { kind: CheckpointKind; epoch: number; path: string }
+  /** The validation accuracy recorded at the checkpoint's epoch. */
+  recordedAccuracy: number | null
+}
+
+export interface AnalysisJob {
+  kind: 'confusion' | 'diff' | 'prefix'
+  home: string
+  threads?: number
+  /** One model; two for a diff (A, then B). */
+  models: AnalysisModel[]
+}
+
+export type AnalysisResult =
+  | { kind: 'confusion'; report: ConfusionReport }
+  | { kind: 'diff'; diff: RunDiff }
+  | { kind: 'prefix'; curve: Omit<PrefixCurve, 'createdAt'> }
+
+export interface AnalysisServices {
+  loadDataset: typeof loadDataset
+  /** Work done of total (prefix: one step count of 2T); called between passes. */
+  progress: (done: number, total: number) => void | Promise<void>
+}
+
+/** The validation split, and the class count the model's head gives. */
+interface Validation {
+  data: LoadedDataset
+  x: Float32Array
+  y: Int32Array
+  n: number
+  T: number
+  F: number
+}
+
+async function validationOf(model: AnalysisModel, home: string, services: AnalysisServices): Promise<Validation> {
+  const data = await services.loadDataset(model.config.dataset, { home })
+  if (data.validation.count === 0)
+    throw new Error(
+      `run ${model.runId}: its dataset has no validation split (give validationSplit or validation files)`
+    )
+  if (data.labelsPerStep)
+    throw new Error(`run ${model.runId}: its labels are per time step; this analysis needs one class per sample`)
+  return {
+    data,
+    x: data.validation.x,
+    y: data.validation.y,
+    n: data.validation.count,
+    T: data.timeSteps,
+    F: data.features
+  }
+}
+
+/** Class probabilities [n, classes] of x [n, steps, F], the model built for `steps`. */
+function predict(model: AnalysisModel, x: Float32Array, n: number, steps: number, F: number, threads?: number) {
+  const engine = loadEngine()
+  const m = new engine.Model(engineSpec(model.config, [steps, F], threads))
+  m.loadCheckpoint(model.checkpoint.path)
+  const out = m.predict(x, n, { batchSize: 256 })
+  const classes = out.length / n
+  return { probabilities: out, classes }
+}
+
+function headClasses(model: AnalysisModel, classes: number, v: Validation): void {
+  if (!Number.isInteger(classes) || classes < 2)
+    throw new Error(`run ${model.runId}: its model gives ${classes} outputs per sample; a class per sample is needed`)
+  if (classes < v.data.numClasses)
+    throw new Error(`run ${model.runId}: its model gives ${classes} classes but the data has ${v.data.numClasses}`)
+}
+
+interface Outcomes {
+  probabilities: Float32Array
+  predicted: Int32Array
+  classes: number
+  correct: number
+}
+
+function outcomes(model: AnalysisModel, v: Validation, threads?: number): Outcomes {
+  const { probabilities, classes } = predict(model, v.x, v.n, v.T, v.F, threads)
+  headClasses(model, classes, v)
+  const predicted = new Int32Array(v.n)
+  let correct = 0
+  for (let i = 0; i < v.n; i++) {
+    predicted[i] = argmax(probabilities, i * classes, classes)
+    if (predicted[i] === v.y[i]) correct++
+  }
+  return { probabilities, predicted, classes, correct }
+}
+
+const rounded = (p: Float32Array, start: number, length: number) =>
+  Array.from(p.subarray(start, start + length), (v) => Math.round(v * 1e5) / 1e5)
+
+export function confusion(model: AnalysisModel, v: Validation, o: Outcomes): ConfusionReport {
+  const errors: SampleOutcome[] = []
+  for (let i = 0; i < v.n; i++) {
+    if (o.predicted[i] === v.y[i]) continue
+    errors.push({
+      index: i,
+      label: v.y[i],
+      predicted: o.predicted[i],
+      probabilities: rounded(o.probabilities, i * o.classes, o.classes)
+    })
+  }
+  // The most confident mistakes first.
+  errors.sort((a, b) => b.probabilities[b.predicted] - a.probabilities[a.predicted] || a.index - b.index)
+  return {
+    runId: model.runId,
+    checkpoint: model.checkpoint.kind,
+    epoch: model.checkpoint.epoch,
+    size: v.n,
+    numClasses: o.classes,
+    classNames: v.data.classNames ?? null,
+    matrix: confusionMatrix(v.y, o.predicted, o.classes),
+    accuracy: o.correct / v.n,
+    recordedAccuracy: model.recordedAccuracy,
+    predicted: Array.from(o.predicted),
+    labels: Array.from(v.y),
+    errors
+  }
+}
+
+/** Runs one analysis job; `progress` is called as the work advances. */
+export async function runAnalysis(job: AnalysisJob, services: AnalysisServices): Promise<AnalysisResult> {
+  const [first] = job.models
+  if (job.kind === 'confusion') {
+    const v = await validationOf(first, job.home, services)
+    await services.progress(0, 1)
+    const report = confusion(first, v, outcomes(first, v, job.threads))
+    await services.progress(1, 1)
+    return { kind: 'confusion', report }
+  }
+  if (job.kind === 'diff') {
+    const second = job.models[1]
+    const v = await validationOf(first, job.home, services)
+    await services.progress(0, 2)
+    const a = outcomes(first, v, job.threads)
+    await services.progress(1, 2)
+    const b = outcomes(second, v, job.threads)
+    await services.progress(2, 2)
+    if (a.classes !== b.classes)
+      throw new Error(`runs ${first.runId} and ${second.runId} give ${a.classes} and ${b.classes} classes`)
+    const onlyA: RunDiff['onlyA'] = []
+    const onlyB: RunDiff['onlyB'] = []
+    let bothWrong = 0
+    for (let i = 0; i < v.n; i++) {
+      const ra = a.predicted[i] === v.y[i]
+      const rb = b.predicted[i] === v.y[i]
+      if (!ra && !rb) bothWrong++
+      if (ra === rb) continue
+      const row = {
+        index: i,
+        label: v.y[i],
+        a: a.predicted[i],
+        b: b.predicted[i],
+        probabilitiesA: rounded(a.probabilities, i * a.classes, a.classes),
+        probabilitiesB: rounded(b.probabilities, i * b.classes, b.classes)
+      }
+      ;(ra ? onlyA : onlyB).push(row)
+    }
+    const matrixA = confusionMatrix(v.y, a.predicted, a.classes)
+    const matrixB = confusionMatrix(v.y, b.predicted, b.classes)
+    const side = (m: AnalysisModel, o: Outcomes) => ({
+      runId: m.runId,
+      checkpoint: m.checkpoint.kind,
+      epoch: m.checkpoint.epoch,
+      accuracy: o.correct / v.n
+    })
+    return {
+      kind: 'diff',
+      diff: {
+        a: side(first, a),
+        b: side(second, b),
+        size: v.n,
+        numClasses: a.classes,
+        classNames: v.data.classNames ?? null,
+        onlyA,
+        onlyB,
+        bothWrong,
+        matrixA,
+        matrixB,
+        changedCells: changedCells(matrixA, matrixB)
+      }
+    }
+  }
+  // Prefix accuracy: the model given x[:, :k] (the backward direction of a bidirectional layer then starts at step
+  // k), and x[:, T−k:], for k = 1…T. k = T is the whole sequence, predicted once for both curves.
+  const v = await validationOf(first, job.home, services)
+  const { n, T, F } = v
+  const total = 2 * T - 1
+  let done = 0
+  await services.progress(done, total)
+  const accuracyOf = (x: Float32Array, k: number) => {
+    const { probabilities, classes } = predict(first, x, n, k, F, job.threads)
+    headClasses(first, classes, v)
+    let correct = 0
+    for (let i = 0; i < n; i++) if (argmax(probabilities, i * classes, classes) === v.y[i]) correct++
+    return correct / n
+  }
+  const firstCurve = new Array<number>(T)
+  const lastCurve = new Array<number>(T)
+  for (let k = 1; k <= T; k++) {
+    const head = new Float32Array(n * k * F)
+    const tail = new Float32Array(n * k * F)
+    for (let i = 0; i < n; i++) {
+      head.set(v.x.subarray(i * T * F, (i * T + k) * F), i * k * F)
+      tail.set(v.x.subarray((i * T + T - k) * F, (i + 1) * T * F), i * k * F)
+    }
+    firstCurve[k - 1] = accuracyOf(head, k)
+    await services.progress(++done, total)
+    if (k === T) lastCurve[k - 1] = firstCurve[k - 1]
+    else {
+      lastCurve[k - 1] = accuracyOf(tail, k)
+      await services.progress(++done, total)
+    }
+  }
+  return {
+    kind: 'prefix',
+    curve: {
+      runId: first.runId,
+      checkpoint: first.checkpoint.kind,
+      epoch: first.checkpoint.epoch,
+      timeSteps: T,
+      size: n,
+      first: firstCurve,
+      last: lastCurve,
+      version: PREFIX_VERSION
+    }
+  }
+}

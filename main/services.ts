@@ -27,6 +27,7 @@ import { metricsCsv, stepsCsv } from './runs/csv'
 import { loadDataset, previewDataset, type LoadedDataset } from './datasets'
 import { loadEngine } from './engine'
 import { exportRun, predictWith } from './onnx/service'
+import { inspectRun } from './inspect/service'
 import { InferenceService } from './onnx/inference'
 import { machineMemoryLimit } from './config-file'
 import { normalizeRunConfig, type RunConfig } from '../common/config'
@@ -67,6 +68,8 @@ export class Services {
   readonly dbPath: string
   readonly training: TrainingHost
   readonly sweepStore: SweepStore
+  /** How worker processes are started: training, and the inspection pass. */
+  private readonly spawn: SpawnWorker
   /** The sweeps this process runs. */
   readonly sweeps: SweepRunner
   /** onnxruntime sessions, cached; they run in a worker thread so the event loop stays free. */
@@ -92,6 +95,7 @@ export class Services {
     this.sweepStore.recoverInterrupted(isProcessAlive, hostname())
     this.emitter.setMaxListeners(100)
     const spawn = opts.spawnWorker ?? nodeWorkerSpawner(join(findAppRoot(__dirname), 'out', 'main', 'worker.js'))
+    this.spawn = spawn
     this.training = new TrainingHost(
       this.store,
       spawn,
@@ -357,6 +361,7 @@ export class Services {
         if (path !== null) this.files?.choose(path)
         return { path }
       },
+      inspectRun: (request) => inspectRun({ store, spawn: this.spawn, home: this.opts.home }, request),
       getExportFile: ({ exportId }) => {
         // Only files the exports table names can be read this way: the page never passes a path.
         const path = store.exportPath(exportId)

@@ -3,6 +3,7 @@
 import { explainEngineError } from '../common/config'
 import { errorMessage } from '../common/contract'
 import { loadDataset } from './datasets'
+import { runInspectJob } from './inspect/worker'
 import { loadInitWeights } from './onnx/service'
 import type { HostMessage, WorkerMessage } from './training/protocol'
 import { train } from './training/worker'
@@ -41,6 +42,13 @@ function main(): void {
   // resumable) and ends this process itself; dying here first would make the run look crashed.
   process.on('SIGINT', () => {})
   port.onMessage((message) => {
+    if (message.type === 'inspect') {
+      runInspectJob(message.job, { loadDataset }).then(
+        (result) => port.send({ type: 'inspected', result }),
+        (e) => port.send({ type: 'failed', message: errorMessage(e) })
+      )
+      return
+    }
     if (message.type !== 'start') return
     // When the work ends the host closes the channel, and this process ends with it.
     train(message.job, (m) => port.send(m), { loadDataset, loadInitWeights }).catch((e) =>

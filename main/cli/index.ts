@@ -9,6 +9,7 @@ import { Services } from '../services'
 import { asksForHelp, parseCommandArgs, UsageError } from './args'
 import type { Command, Context } from './command'
 import { compare } from './compare'
+import { inspect } from './inspect'
 import { exportModel, predict } from './onnx'
 import { metrics, purge, remove, restore, runs, show, trash } from './runs'
 import { serve } from './serve'
@@ -30,6 +31,7 @@ const commands: Record<string, Command> = {
   purge,
   export: exportModel,
   predict,
+  inspect,
   sweep,
   sweeps,
   worker,

@@ -1,6 +1,7 @@
 // Messages between the training host (in the app or CLI process) and the training worker process.
 import type { RunConfig } from '../../common/config'
 import type { EpochMetrics, RunId } from '../../common/contract'
+import type { InspectHostMessage, InspectWorkerMessage } from '../inspect/protocol'
 
 export interface TrainingJob {
   runId: RunId
@@ -17,7 +18,7 @@ export interface TrainingJob {
   resume?: { checkpoint: string; epoch: number; history: EpochMetrics[] }
 }
 
-export type HostMessage = { type: 'start'; job: TrainingJob }
+export type HostMessage = { type: 'start'; job: TrainingJob } | InspectHostMessage
 
 export interface CheckpointWritten {
   kind: 'last' | 'best'
@@ -58,3 +59,4 @@ export type WorkerMessage =
   | { type: 'epoch'; metrics: EpochMetrics; checkpoints: CheckpointWritten[] }
   | { type: 'done'; reason: string | null }
   | { type: 'failed'; message: string }
+  | InspectWorkerMessage

@@ -111,7 +111,8 @@ Inspection inspect(Model<float>& model, const float* x, long n) {
               const long gd = ((((start + b) * (long)D + d) * G + g) * T + t) * H;  // (n, D, G, T, H)
               std::copy(cache + (long)g * H, cache + (long)(g + 1) * H, r.gate_values.data() + gd);
             }
-            if (!r.c.empty()) std::copy(cache + (long)LSTM_GATES * H, cache + (long)(LSTM_GATES + 1) * H, r.c.data() + dst);
+            if (!r.c.empty())
+              std::copy(cache + (long)LSTM_GATES * H, cache + (long)(LSTM_GATES + 1) * H, r.c.data() + dst);
           }
     }
   }

@@ -28,6 +28,7 @@
         "src/spec.cpp",
         "src/engine.cpp",
         "src/inspect.cpp",
+        "src/health.cpp",
         "src/checkpoint.cpp",
         "src/threads.cpp",
         "src/kernels/simd.cpp"

@@ -170,6 +170,12 @@ export interface Inspection {
   output: { layer: number; perStep: boolean; steps: number; units: number; values: Float32Array }
 }
 
+export interface GradientFlow {
+  /** Training samples the means are over (0: no step since the last call). */
+  samples: number
+  layers: { layer: number; directions: ('forward' | 'backward')[]; /** [D][T] */ norms: number[][] }[]
+}
+
 /** Labels: Int32Array of class ids [n] or [n, T]; targets: Float32Array [n, (T,) units] (mse, or one-hot). */
 export type Targets = Int32Array | Float32Array
 
@@ -187,6 +193,13 @@ export interface EngineModel {
    * and gates. At most 256 samples and 4,194,304 values recorded per call; past that it throws, naming the limit.
    */
   inspect(x: Float32Array, n: number): Inspection
+  /**
+   * The gradient flow through time since the last call, then starts again: per recurrent layer, direction and step
+   * t, the mean over the training samples of ‖∂l/∂h_t‖ (l: a sample's own loss; through the output and later steps).
+   */
+  gradientFlow(): GradientFlow
+  /** Whether training steps record the gradient flow (on by default; it costs a pass over the states' gradients). */
+  setGradientFlow(on: boolean): void
   getWeights(): Weights
   setWeights(weights: Weights): void
   saveCheckpoint(path: string): void

@@ -68,6 +68,8 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
                         InstanceMethod("trainEpoch", &ModelWrap::TrainEpoch),
                         InstanceMethod("evaluate", &ModelWrap::Evaluate), InstanceMethod("predict", &ModelWrap::Predict),
                         InstanceMethod("inspect", &ModelWrap::Inspect),
+                        InstanceMethod("gradientFlow", &ModelWrap::GradientFlow),
+                        InstanceMethod("setGradientFlow", &ModelWrap::SetGradientFlow),
                         InstanceMethod("getWeights", &ModelWrap::GetWeights),
                         InstanceMethod("setWeights", &ModelWrap::SetWeights),
                         InstanceMethod("saveCheckpoint", &ModelWrap::SaveCheckpoint),
@@ -343,6 +345,42 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
       out.Set("output", output);
       return out;
     });
+  }
+
+  // The gradient flow through time since the last call (Engine::take_gradient_flow), and starts again.
+  Napi::Value GradientFlow(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() -> Napi::Value {
+      Napi::Env env = info.Env();
+      const Engine::GradientFlow flow = engine_->take_gradient_flow();
+      Napi::Object out = Napi::Object::New(env);
+      out.Set("samples", double(flow.samples));
+      Napi::Array layers = Napi::Array::New(env, flow.layers.size());
+      for (size_t k = 0; k < flow.layers.size(); k++) {
+        const Engine::GradientFlow::Layer& l = flow.layers[k];
+        Napi::Object o = Napi::Object::New(env);
+        o.Set("layer", l.layer);
+        const bool backwards = engine_->model.spec().layers[l.layer].go_backwards;
+        Napi::Array dirs = Napi::Array::New(env, l.D), norms = Napi::Array::New(env, l.D);
+        for (int d = 0; d < l.D; d++) {
+          dirs.Set(uint32_t(d), d == 1 || backwards ? "backward" : "forward");
+          Napi::Array row = Napi::Array::New(env, l.T);
+          for (int t = 0; t < l.T; t++) row.Set(uint32_t(t), l.norms[(size_t)d * l.T + t]);
+          norms.Set(uint32_t(d), row);
+        }
+        o.Set("directions", dirs);
+        o.Set("norms", norms);
+        layers.Set(uint32_t(k), o);
+      }
+      out.Set("layers", layers);
+      return out;
+    });
+  }
+
+  Napi::Value SetGradientFlow(const Napi::CallbackInfo& info) {
+    if (info.Length() < 1 || !info[0].IsBoolean())
+      bad_argument(info.Env(), "setGradientFlow(on): on must be true or false");
+    engine_->record_gradient_flow = info[0].As<Napi::Boolean>().Value();
+    return info.Env().Undefined();
   }
 
   static Napi::Array dims_array(Napi::Env env, const std::vector<int>& dims) {

@@ -125,6 +125,8 @@ class Model {
     const S* h[2] = {nullptr, nullptr};
     const S* cache[2] = {nullptr, nullptr};
     const S* y = nullptr;
+    // after backward(): the whole gradient on each state, dL/dh_t (through the output and the later steps)
+    const S* dh[2] = {nullptr, nullptr};
   };
   Recorded recorded(int k) const {
     const Layer& L = layers_.at(k);
@@ -138,6 +140,7 @@ class Model {
     for (int d = 0; d < L.D; d++) {
       r.h[d] = L.h[d].data();
       r.cache[d] = L.cache[d].data();
+      r.dh[d] = L.dh[d].data();
     }
     return r;
   }

@@ -24,6 +24,16 @@ interface CellFields {
   returnSequences?: boolean
 }
 
+/** A value added to one state during the forward: h_t of unit j, sample b, direction d of layer k (its index). */
+export interface Perturbation {
+  layer: number
+  direction: number
+  t: number
+  sample: number
+  unit: number
+  by: number
+}
+
 /** Every recurrent layer's states for x [n, T, F]; the stack stops at the first dense layer. */
 export function referenceStates(
   config: RunConfig,
@@ -33,6 +43,63 @@ export function referenceStates(
   T: number,
   F: number
 ): ReferenceLayer[] {
+  return referenceForward(config, weights, x, n, T, F).layers
+}
+
+/**
+ * Each sample's own loss (categorical cross-entropy of a softmax head, the mean over its steps for a per-step head),
+ * with an optional perturbation of one state: finite differences of it give ∂l/∂h_t.
+ */
+export function referenceLosses(
+  config: RunConfig,
+  weights: Weights,
+  x: Float32Array,
+  labels: Int32Array,
+  n: number,
+  T: number,
+  F: number,
+  perturbation?: Perturbation
+): Float64Array {
+  const { output, steps, features } = referenceForward(config, weights, x, n, T, F, perturbation)
+  let input = output
+  let I = features
+  for (const [k, layer] of config.model.layers.entries()) {
+    if (layer.type !== 'dense') continue
+    const W = weights[`layers.${k}.W`].data
+    const B = weights[`layers.${k}.B`].data
+    const U = layer.units
+    const next = new Float64Array(n * steps * U)
+    for (let r = 0; r < n * steps; r++)
+      for (let u = 0; u < U; u++) {
+        let v = B[u]
+        for (let i = 0; i < I; i++) v += input[r * I + i] * W[i * U + u]
+        next[r * U + u] = layer.activation === 'tanh' ? Math.tanh(v) : layer.activation === 'relu' ? Math.max(0, v) : v
+      }
+    input = next
+    I = U
+  }
+  const losses = new Float64Array(n)
+  for (let b = 0; b < n; b++)
+    for (let q = 0; q < steps; q++) {
+      const row = input.subarray((b * steps + q) * I, (b * steps + q + 1) * I)
+      const max = Math.max(...row)
+      const sum = row.reduce((a, v) => a + Math.exp(v - max), 0)
+      const label = labels[steps > 1 ? b * steps + q : b]
+      losses[b] += -(row[label] - max - Math.log(sum)) / steps
+    }
+  return losses
+}
+
+function referenceForward(
+  config: RunConfig,
+  weights: Weights,
+  x: Float32Array,
+  n: number,
+  T: number,
+  F: number,
+  perturbation?: Perturbation
+): { layers: ReferenceLayer[]; output: Float64Array; steps: number; features: number } {
+  let steps = T
   let input = Float64Array.from(x) // [n, steps, I]; steps = T while the stack runs sequences
   let I = F
   const out: ReferenceLayer[] = []
@@ -113,6 +180,8 @@ export function referenceStates(
               next[j] = cell.activation === 'relu' ? Math.max(0, a) : Math.tanh(a)
             }
           }
+          const p = perturbation
+          if (p && p.layer === k && p.direction === d && p.sample === b && p.t === t) next[p.unit] += p.by
           h.set(next, at)
           prev = next
         }
@@ -122,7 +191,7 @@ export function referenceStates(
     // The layer's output, the next layer's input: every step (a lone go_backwards layer in reading order), or the last.
     const merge = bidirectional ? layer.mergeMode : 'concat'
     const U = D === 2 && merge === 'concat' ? 2 * H : H
-    const steps = cell.returnSequences ? T : 1
+    steps = cell.returnSequences ? T : 1
     const next = new Float64Array(n * steps * U)
     for (let b = 0; b < n; b++)
       for (let q = 0; q < steps; q++)
@@ -145,5 +214,5 @@ export function referenceStates(
     I = U
     if (!cell.returnSequences) break
   }
-  return out
+  return { layers: out, output: input, steps, features: I }
 }

@@ -27,7 +27,7 @@ import { metricsCsv, stepsCsv } from './runs/csv'
 import { loadDataset, previewDataset, type LoadedDataset } from './datasets'
 import { loadEngine } from './engine'
 import { exportRun, predictWith } from './onnx/service'
-import { inspectRun } from './inspect/service'
+import { InspectionService } from './inspect/service'
 import { InferenceService } from './onnx/inference'
 import { machineMemoryLimit } from './config-file'
 import { normalizeRunConfig, type RunConfig } from '../common/config'
@@ -68,8 +68,8 @@ export class Services {
   readonly dbPath: string
   readonly training: TrainingHost
   readonly sweepStore: SweepStore
-  /** How worker processes are started: training, and the inspection pass. */
-  private readonly spawn: SpawnWorker
+  /** The inspection pass, in a worker process of its own (kept a while for the next sample). */
+  readonly inspection: InspectionService
   /** The sweeps this process runs. */
   readonly sweeps: SweepRunner
   /** onnxruntime sessions, cached; they run in a worker thread so the event loop stays free. */
@@ -95,7 +95,7 @@ export class Services {
     this.sweepStore.recoverInterrupted(isProcessAlive, hostname())
     this.emitter.setMaxListeners(100)
     const spawn = opts.spawnWorker ?? nodeWorkerSpawner(join(findAppRoot(__dirname), 'out', 'main', 'worker.js'))
-    this.spawn = spawn
+    this.inspection = new InspectionService(this.store, spawn, opts.home)
     this.training = new TrainingHost(
       this.store,
       spawn,
@@ -222,6 +222,7 @@ export class Services {
     // A sweep running here stays resumable: its trials are interrupted, not cancelled.
     this.sweeps.detachAll()
     this.training.stopAll()
+    this.inspection.close()
     void this.inference.close()
     this.emitter.removeAllListeners()
     this.store.close()
@@ -361,7 +362,7 @@ export class Services {
         if (path !== null) this.files?.choose(path)
         return { path }
       },
-      inspectRun: (request) => inspectRun({ store, spawn: this.spawn, home: this.opts.home }, request),
+      inspectRun: (request) => this.inspection.inspect(request),
       getExportFile: ({ exportId }) => {
         // Only files the exports table names can be read this way: the page never passes a path.
         const path = store.exportPath(exportId)

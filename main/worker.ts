@@ -43,9 +43,10 @@ function main(): void {
   process.on('SIGINT', () => {})
   port.onMessage((message) => {
     if (message.type === 'inspect') {
+      const { id } = message
       runInspectJob(message.job, { loadDataset }).then(
-        (result) => port.send({ type: 'inspected', result }),
-        (e) => port.send({ type: 'failed', message: errorMessage(e) })
+        (result) => port.send({ type: 'inspected', id, result }),
+        (e) => port.send({ type: 'inspectFailed', id, message: errorMessage(e) })
       )
       return
     }

@@ -4,7 +4,7 @@ import { datasetClassNames } from '../../common/datasets'
 import type { InspectedLayer, RunInspection } from '../../common/contract'
 import { count } from '../../common/format'
 import type { loadDataset } from '../datasets'
-import { loadEngine, type Inspection } from '../engine'
+import { loadEngine, type EngineModel, type Inspection } from '../engine'
 import { engineSpec } from '../engine/spec'
 import type { InspectJob } from './protocol'
 
@@ -32,12 +32,23 @@ export function inspectedLayers(inspection: Inspection): InspectedLayer[] {
   }))
 }
 
+/** The last data set and model used: the next job on the same run (another sample) reuses them. */
+let dataCache: { key: string; data: ReturnType<typeof loadDataset> } | null = null
+let modelCache: { key: string; model: EngineModel } | null = null
+
 export async function runInspectJob(
   job: InspectJob,
   services: { loadDataset: typeof loadDataset }
 ): Promise<RunInspection> {
   const { config, sample } = job
-  const data = await services.loadDataset(config.dataset, { home: job.home })
+  const dataKey = JSON.stringify([config.dataset, job.home])
+  if (dataCache?.key !== dataKey)
+    dataCache = { key: dataKey, data: services.loadDataset(config.dataset, { home: job.home }) }
+  const cached = dataCache
+  const data = await cached.data.catch((e: unknown) => {
+    if (dataCache === cached) dataCache = null
+    throw e
+  })
   const split = data.validation.count > 0 ? data.validation : data.train
   const splitName = data.validation.count > 0 ? 'validation' : 'train'
   if (sample >= split.count)
@@ -46,8 +57,15 @@ export async function runInspectJob(
     )
   const T = data.timeSteps
   const F = data.features
-  const model = new (loadEngine().Model)(engineSpec(config, [T, F]))
-  model.loadCheckpoint(job.checkpoint.path)
+  const spec = engineSpec(config, [T, F])
+  const modelKey = JSON.stringify([spec, job.checkpoint.path, job.checkpoint.sha256])
+  if (modelCache?.key !== modelKey) {
+    modelCache = null
+    const model = new (loadEngine().Model)(spec)
+    model.loadCheckpoint(job.checkpoint.path)
+    modelCache = { key: modelKey, model }
+  }
+  const model = modelCache.model
   const x = split.x.slice(sample * T * F, (sample + 1) * T * F)
   const started = performance.now()
   const inspection = model.inspect(x, 1)

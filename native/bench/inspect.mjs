@@ -1,6 +1,6 @@
 // One inspection call on the tutorial's model (2 × BiLSTM(50) over 28 × 28, dense 10), median of 5 after a warm-up:
 // the engine's pass for 1 and 64 samples (random weights and data: the time does not depend on them), and with a run,
-// the whole `runs:inspect` call (worker process start, data loading, checkpoint, pass) through the services.
+// the runs:inspect call through the services: the first (worker start, data, checkpoint, pass) and the next samples.
 // node native/bench/inspect.mjs [runId]   (a run of the tutorial's config in $RNNLAB_HOME's database, for the second)
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
@@ -35,17 +35,25 @@ for (const n of [1, 64]) {
 }
 const runId = process.argv[2]
 if (runId !== undefined) {
-  const { main } = require(join(root, 'out', 'main', 'cli.js'))
-  const times = []
-  for (let k = 0; k < 5; k++) {
+  // The services of the built app (npm run build), as the CLI and the app use them.
+  const { readdirSync } = await import('node:fs')
+  const chunks = join(root, 'out', 'main', 'chunks')
+  const { Services } = require(join(chunks, readdirSync(chunks).find((f) => f.startsWith('services-'))))
+  const home = process.env.RNNLAB_HOME ?? join(process.env.HOME, '.rnnlab')
+  const services = new Services({ home, door: 'cli', version: 'bench', mustExist: true })
+  const id = services.store.resolve(runId)
+  const call = async (sample) => {
     const t0 = performance.now()
-    let seconds = 0
-    await main(['inspect', runId, '--sample', String(k), '--json'], {
-      out: (s) => (seconds = JSON.parse(s).seconds),
-      err: (s) => console.error(s)
-    })
-    times.push(performance.now() - t0)
-    if (k === 0) console.log(`  (the pass inside the worker: ${(seconds * 1000).toFixed(2)} ms)`)
+    const r = await services.handlers.inspectRun({ id, sample })
+    return { ms: performance.now() - t0, pass: r.seconds * 1000 }
   }
-  console.log(`rnnlab inspect ${runId} (worker start, data, checkpoint, pass): ${median(times).toFixed(0)} ms (median of 5)`)
+  const first = await call(0)
+  console.log(`runs:inspect, first call (worker start, data, checkpoint, pass): ${first.ms.toFixed(0)} ms`)
+  const next = []
+  for (let k = 1; k <= 5; k++) next.push(await call(k))
+  console.log(
+    `runs:inspect, next samples (the worker kept): ${median(next.map((c) => c.ms)).toFixed(1)} ms, of which the ` +
+      `engine's pass ${median(next.map((c) => c.pass)).toFixed(2)} ms (medians of 5)`
+  )
+  services.close()
 }

@@ -38,7 +38,12 @@ if (runId !== undefined) {
   // The services of the built app (npm run build), as the CLI and the app use them.
   const { readdirSync } = await import('node:fs')
   const chunks = join(root, 'out', 'main', 'chunks')
-  const { Services } = require(join(chunks, readdirSync(chunks).find((f) => f.startsWith('services-'))))
+  const { Services } = require(
+    join(
+      chunks,
+      readdirSync(chunks).find((f) => f.startsWith('services-'))
+    )
+  )
   const home = process.env.RNNLAB_HOME ?? join(process.env.HOME, '.rnnlab')
   const services = new Services({ home, door: 'cli', version: 'bench', mustExist: true })
   const id = services.store.resolve(runId)

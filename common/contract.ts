@@ -342,6 +342,29 @@ export interface RunInspection {
   seconds: number
 }
 
+/**
+ * A training epoch's health (version 1), kept with the run: the gradient flow through time, the mean over the
+ * epoch's training samples of ‖∂l/∂h_t‖ (l: a sample's own loss) per recurrent layer, direction and step; and the
+ * saturation of each sigmoid gate on validation samples, the share of its activations below 0.1 and above 0.9
+ * (Karpathy et al. 2015), per layer and direction.
+ */
+export interface TrainingHealth {
+  version: 1
+  epoch: number
+  gradientFlow: {
+    samples: number
+    layers: { layer: number; directions: { direction: 'forward' | 'backward'; norms: number[] }[] }[]
+  }
+  /** null without a validation set (or gates: a SimpleRNN has none). */
+  saturation: {
+    samples: number
+    layers: {
+      layer: number
+      directions: { direction: 'forward' | 'backward'; gates: { name: string; low: number; high: number }[] }[]
+    }[]
+  } | null
+}
+
 /** A new run from a config, or (`resume`) an earlier run continued from its last checkpoint. */
 export interface TrainingStartRequest {
   config: unknown

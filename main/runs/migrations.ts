@@ -162,6 +162,17 @@ export const migrations: readonly string[] = [
     wall_s    REAL,
     PRIMARY KEY (run_id, step)
   );
+  `,
+  // 7: training health per epoch (common/contract.ts TrainingHealth): the gradient flow through time and the gates'
+  // saturation on validation samples. health_json's own layout is numbered by version (1 now).
+  `
+  CREATE TABLE training_health (
+    run_id       INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    epoch        INTEGER NOT NULL,
+    version      INTEGER NOT NULL,
+    health_json  TEXT NOT NULL,
+    PRIMARY KEY (run_id, epoch)
+  );
   `
 ]
 

@@ -1,6 +1,6 @@
 // Messages between the training host (in the app or CLI process) and the training worker process.
 import type { RunConfig } from '../../common/config'
-import type { EpochMetrics, RunId } from '../../common/contract'
+import type { EpochMetrics, RunId, TrainingHealth } from '../../common/contract'
 import type { InspectHostMessage, InspectWorkerMessage } from '../inspect/protocol'
 
 export interface TrainingJob {
@@ -56,7 +56,7 @@ export type WorkerMessage =
       samplesPerSecond: number
       seconds: number
     }
-  | { type: 'epoch'; metrics: EpochMetrics; checkpoints: CheckpointWritten[] }
+  | { type: 'epoch'; metrics: EpochMetrics; checkpoints: CheckpointWritten[]; health?: TrainingHealth }
   | { type: 'done'; reason: string | null }
   | { type: 'failed'; message: string }
   | InspectWorkerMessage

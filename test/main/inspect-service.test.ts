@@ -53,3 +53,20 @@ test('samples asked at once come back each with its own states', async () => {
     checkpoint: 'last'
   })
 }, 60_000)
+
+test('each epoch keeps its training health: the gradient flow through time and the gates’ saturation', () => {
+  const [health, ...more] = services.store.getHealth(runId)
+  expect(more).toEqual([])
+  expect(health).toMatchObject({ version: 1, epoch: 1, gradientFlow: { samples: 150 }, saturation: { samples: 32 } })
+  const [flow] = health.gradientFlow.layers
+  expect(flow.layer).toBe(0)
+  expect(flow.directions.map((d) => d.direction)).toEqual(['backward'])
+  const norms = flow.directions[0].norms
+  expect(norms).toHaveLength(28)
+  for (const v of norms) expect(Number.isFinite(v) && v >= 0).toBe(true)
+  // Read backwards with only its last state used, the layer's first input step (t = 0) is nearest the loss.
+  expect(norms[0]).toBeGreaterThan(0)
+  const gates = health.saturation!.layers[0].directions[0].gates
+  expect(gates.map((g) => g.name)).toEqual(['i', 'o', 'f'])
+  for (const g of gates) expect(g.low >= 0 && g.high >= 0 && g.low + g.high <= 1).toBe(true)
+})

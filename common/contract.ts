@@ -482,6 +482,8 @@ export interface Calls {
   'runs:samples': (arg: { id: RunId; offset: number; count: number }) => RunSamples
   /** The inspection pass on one sample: every recurrent layer's states, cell states and gates per step. */
   'runs:inspect': (request: InspectRequest) => RunInspection
+  /** Each finished epoch's training health: the gradient flow through time and the gates' saturation. */
+  'runs:health': (arg: { id: RunId }) => TrainingHealth[]
   'export:onnx': (request: ExportRequest) => ExportReport
   'export:file': (arg: { exportId: number }) => ExportFile
   'inference:predict': (request: PredictRequest) => Prediction
@@ -636,6 +638,7 @@ export const calls = {
       }
     }
   },
+  'runs:health': { method: 'getRunHealth', validate: runIdArg },
   'export:file': {
     method: 'getExportFile',
     validate: (arg) => ({ exportId: readInteger(readObject(arg, 'argument').exportId, 'exportId', 1) })

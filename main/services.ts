@@ -363,6 +363,7 @@ export class Services {
         return { path }
       },
       inspectRun: (request) => this.inspection.inspect(request),
+      getRunHealth: ({ id }) => store.getHealth(id),
       getExportFile: ({ exportId }) => {
         // Only files the exports table names can be read this way: the page never passes a path.
         const path = store.exportPath(exportId)

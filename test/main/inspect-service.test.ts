@@ -54,8 +54,8 @@ test('samples asked at once come back each with its own states', async () => {
   })
 }, 60_000)
 
-test('each epoch keeps its training health: the gradient flow through time and the gates’ saturation', () => {
-  const [health, ...more] = services.store.getHealth(runId)
+test('each epoch keeps its training health: the gradient flow through time and the gates’ saturation', async () => {
+  const [health, ...more] = await services.handlers.getRunHealth({ id: runId })
   expect(more).toEqual([])
   expect(health).toMatchObject({ version: 1, epoch: 1, gradientFlow: { samples: 150 }, saturation: { samples: 32 } })
   const [flow] = health.gradientFlow.layers

@@ -293,6 +293,80 @@ export interface RunSamples {
   samples: { index: number; label: number | number[]; x: number[][] }[]
 }
 
+/** Inspect one sample of a run's validation set (its training set when it has none) with a checkpoint's weights. */
+export interface InspectRequest {
+  id: RunId
+  /** The sample's index in that set, from 0. */
+  sample: number
+  /** Default 'best', falling back to 'last' when the run kept no best (no validation set). */
+  checkpoint?: 'best' | 'last'
+}
+
+/** One direction of a recurrent layer, every array [T][units] in input time order (forward and backward alike). */
+export interface InspectedDirection {
+  direction: 'forward' | 'backward'
+  /** h_t: the state after reading step t. */
+  h: number[][]
+  /** LSTM only: the cell state c_t. */
+  c?: number[][]
+  /**
+   * The activated gates in ONNX's order, named as common/cells.ts names them: LSTM i, o, f, c (c is the candidate
+   * c̃), GRU z, r, h (h is the candidate h̃); none for SimpleRNN.
+   */
+  gates: { name: string; values: number[][] }[]
+}
+
+export interface InspectedLayer {
+  /** Index in the config's model.layers. */
+  layer: number
+  cell: string
+  units: number
+  directions: InspectedDirection[]
+}
+
+/** What the engine's inspection pass recorded for one sample (computed in a worker process, never in main). */
+export interface RunInspection {
+  runId: RunId
+  checkpoint: 'best' | 'last'
+  epoch: number
+  split: 'validation' | 'train'
+  sample: number
+  /** Samples in that split. */
+  total: number
+  timeSteps: number
+  features: number
+  label: number | number[] | null
+  classNames: string[] | null
+  layers: InspectedLayer[]
+  /** The model's output: [steps][units] (one step unless the head is per step); probabilities for softmax. */
+  output: { layer: number; perStep: boolean; values: number[][] }
+  /** The engine's time for the pass, in seconds (the worker's start and data loading not counted). */
+  seconds: number
+}
+
+/**
+ * A training epoch's health (version 1), kept with the run: the gradient flow through time, the mean over the
+ * epoch's training samples of ‖∂l/∂h_t‖ (l: a sample's own loss) per recurrent layer, direction and step; and the
+ * saturation of each sigmoid gate on validation samples, the share of its activations below 0.1 and above 0.9
+ * (Karpathy et al. 2015), per layer and direction.
+ */
+export interface TrainingHealth {
+  version: 1
+  epoch: number
+  gradientFlow: {
+    samples: number
+    layers: { layer: number; directions: { direction: 'forward' | 'backward'; norms: number[] }[] }[]
+  }
+  /** null without a validation set (or gates: a SimpleRNN has none). */
+  saturation: {
+    samples: number
+    layers: {
+      layer: number
+      directions: { direction: 'forward' | 'backward'; gates: { name: string; low: number; high: number }[] }[]
+    }[]
+  } | null
+}
+
 /** A new run from a config, or (`resume`) an earlier run continued from its last checkpoint. */
 export interface TrainingStartRequest {
   config: unknown
@@ -439,6 +513,10 @@ export interface Calls {
   'training:active': () => TrainingProgress[]
   'runs:artifacts': (arg: { id: RunId }) => RunArtifacts
   'runs:samples': (arg: { id: RunId; offset: number; count: number }) => RunSamples
+  /** The inspection pass on one sample: every recurrent layer's states, cell states and gates per step. */
+  'runs:inspect': (request: InspectRequest) => RunInspection
+  /** Each finished epoch's training health: the gradient flow through time and the gates' saturation. */
+  'runs:health': (arg: { id: RunId }) => TrainingHealth[]
   'export:onnx': (request: ExportRequest) => ExportReport
   'export:file': (arg: { exportId: number }) => ExportFile
   'inference:predict': (request: PredictRequest) => Prediction
@@ -618,6 +696,21 @@ export const calls = {
       }
     }
   },
+  'runs:inspect': {
+    method: 'inspectRun',
+    validate: (arg) => {
+      const o = readObject(arg, 'request')
+      const checkpoint = o.checkpoint ?? undefined
+      if (checkpoint !== undefined && checkpoint !== 'best' && checkpoint !== 'last')
+        throw new ContractError('request.checkpoint', `expected "best" or "last", got ${JSON.stringify(checkpoint)}`)
+      return {
+        id: readInteger(o.id, 'request.id', 1),
+        sample: readInteger(o.sample, 'request.sample', 0),
+        checkpoint
+      }
+    }
+  },
+  'runs:health': { method: 'getRunHealth', validate: runIdArg },
   'export:file': {
     method: 'getExportFile',
     validate: (arg) => ({ exportId: readInteger(readObject(arg, 'argument').exportId, 'exportId', 1) })

@@ -32,6 +32,7 @@ import { metricsCsv, stepsCsv } from './runs/csv'
 import { loadDataset, previewDataset, type LoadedDataset } from './datasets'
 import { loadEngine } from './engine'
 import { exportRun, predictWith } from './onnx/service'
+import { InspectionService } from './inspect/service'
 import { InferenceService } from './onnx/inference'
 import { machineMemoryLimit } from './config-file'
 import { normalizeRunConfig, type RunConfig } from '../common/config'
@@ -75,6 +76,8 @@ export class Services {
   readonly dbPath: string
   readonly training: TrainingHost
   readonly sweepStore: SweepStore
+  /** The inspection pass, in a worker process of its own (kept a while for the next sample). */
+  readonly inspection: InspectionService
   /** The sweeps this process runs. */
   readonly sweeps: SweepRunner
   /** Redis traffic of each sweep this process ran through Redis, once it stopped running it. */
@@ -107,6 +110,7 @@ export class Services {
     this.sweepStore.recoverInterrupted(isProcessAlive, hostname())
     this.emitter.setMaxListeners(100)
     const spawn = opts.spawnWorker ?? nodeWorkerSpawner(join(findAppRoot(__dirname), 'out', 'main', 'worker.js'))
+    this.inspection = new InspectionService(this.store, spawn, opts.home)
     this.trainingEvents = {
       progress: (p) => this.emit('onTrainingProgress', p),
       epoch: (runId, metrics) => {
@@ -280,6 +284,7 @@ export class Services {
     this.sweeps.detachAll()
     this.training.stopAll()
     this.analyses.stopAll()
+    this.inspection.close()
     void this.inference.close()
     this.emitter.removeAllListeners()
     this.store.close()
@@ -490,6 +495,8 @@ export class Services {
         if (path !== null) this.files?.choose(path)
         return { path }
       },
+      inspectRun: (request) => this.inspection.inspect(request),
+      getRunHealth: ({ id }) => store.getHealth(id),
       getExportFile: ({ exportId }) => {
         // Only files the exports table names can be read this way: the page never passes a path.
         const path = store.exportPath(exportId)

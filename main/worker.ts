@@ -3,6 +3,7 @@
 import { explainEngineError } from '../common/config'
 import { errorMessage } from '../common/contract'
 import { loadDataset } from './datasets'
+import { runInspectJob } from './inspect/worker'
 import { loadInitWeights } from './onnx/service'
 import type { HostMessage, WorkerMessage } from './training/protocol'
 import { train } from './training/worker'
@@ -51,6 +52,14 @@ function main(): void {
       runAnalysis(message.job, { loadDataset, progress }).then(
         (result) => port.send({ type: 'analysis-result', result }),
         (e) => port.send({ type: 'failed', message: errorMessage(e) })
+      )
+      return
+    }
+    if (message.type === 'inspect') {
+      const { id } = message
+      runInspectJob(message.job, { loadDataset }).then(
+        (result) => port.send({ type: 'inspected', id, result }),
+        (e) => port.send({ type: 'inspectFailed', id, message: errorMessage(e) })
       )
       return
     }

@@ -27,6 +27,8 @@
         "src/spec_js.cpp",
         "src/spec.cpp",
         "src/engine.cpp",
+        "src/inspect.cpp",
+        "src/health.cpp",
         "src/checkpoint.cpp",
         "src/threads.cpp",
         "src/kernels/simd.cpp"

@@ -10,6 +10,7 @@ import { asksForHelp, parseCommandArgs, UsageError } from './args'
 import type { Command, Context } from './command'
 import { confusion, diff, prefix } from './analysis'
 import { compare } from './compare'
+import { inspect } from './inspect'
 import { exportModel, predict } from './onnx'
 import { metrics, purge, remove, restore, runs, show, trash } from './runs'
 import { serve } from './serve'
@@ -34,6 +35,7 @@ const commands: Record<string, Command> = {
   purge,
   export: exportModel,
   predict,
+  inspect,
   sweep,
   sweeps,
   worker,

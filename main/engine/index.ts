@@ -143,6 +143,39 @@ export interface EngineInfo {
   hardwareThreads: number
 }
 
+/** One recurrent layer as the inspection pass recorded it (native/src/inspect.h). */
+export interface InspectedLayer {
+  /** Index in the model's layers. */
+  layer: number
+  cell: CellKind
+  units: number
+  /** One entry per direction, in the order of the arrays' D axis. */
+  directions: ('forward' | 'backward')[]
+  /** [n, D, T, units]: h_t of every direction, in input time order (h[t] is the state after reading x[t]). */
+  h: Float32Array
+  /** LSTM only: the cell state c_t, [n, D, T, units]. */
+  c?: Float32Array
+  /**
+   * The activated gates by name, in ONNX's order (common/cells.ts `gates`): LSTM i, o, f, c (the candidate c̃); GRU
+   * z, r, h (the candidate h̃); none for SimpleRNN. Each [n, D, T, units].
+   */
+  gates: Record<string, Float32Array>
+}
+
+export interface Inspection {
+  samples: number
+  steps: number
+  layers: InspectedLayer[]
+  /** The model's output: [n, steps, units] (steps = T when the head is per step, else 1); probabilities for softmax. */
+  output: { layer: number; perStep: boolean; steps: number; units: number; values: Float32Array }
+}
+
+export interface GradientFlow {
+  /** Training samples the means are over (0: no step since the last call). */
+  samples: number
+  layers: { layer: number; directions: ('forward' | 'backward')[]; /** [D][T] */ norms: number[][] }[]
+}
+
 /** Labels: Int32Array of class ids [n] or [n, T]; targets: Float32Array [n, (T,) units] (mse, or one-hot). */
 export type Targets = Int32Array | Float32Array
 
@@ -155,6 +188,18 @@ export interface EngineModel {
   evaluate(x: Float32Array, y: Targets, n: number, options?: { batchSize?: number }): Stats
   /** [n, outputSteps, outputFeatures]; probabilities for a softmax head */
   predict(x: Float32Array, n: number, options?: { batchSize?: number }): Float32Array
+  /**
+   * The inspection pass over x [n, T, F]: the model's own inference forward, recording every recurrent layer's states
+   * and gates. At most 256 samples and 4,194,304 values recorded per call; past that it throws, naming the limit.
+   */
+  inspect(x: Float32Array, n: number): Inspection
+  /**
+   * The gradient flow through time since the last call, then starts again: per recurrent layer, direction and step
+   * t, the mean over the training samples of ‖∂l/∂h_t‖ (l: a sample's own loss; through the output and later steps).
+   */
+  gradientFlow(): GradientFlow
+  /** Whether training steps record the gradient flow (on by default; it costs a pass over the states' gradients). */
+  setGradientFlow(on: boolean): void
   getWeights(): Weights
   setWeights(weights: Weights): void
   saveCheckpoint(path: string): void

@@ -45,6 +45,11 @@ export interface ExportRequest {
   /** The engine's tensors: `layers.<k>.W|R|B` in ONNX layout; dense `layers.<k>.W` [I, U], `.B` [U]. */
   weights: Weights
   metadata?: ExportMetadata
+  /**
+   * Also output every recurrent node's Y, all its states [time, D, batch, units], as `layers.<k>.Y` (the inspection
+   * tests compare the engine's recorded states with them). Off in the files users get.
+   */
+  exposeStates?: boolean
 }
 
 export class OnnxExportError extends Error {
@@ -124,6 +129,10 @@ export function buildOnnxModel(request: ExportRequest): onnx.ModelProto {
   let tensor = g.node('Transpose', [INPUT_NAME], { perm: [1, 0, 2] }, 'input.time_major')
   let sequence = true
   let features = F
+  const states: onnx.IValueInfoProto[] = []
+  const expose = request.exposeStates
+    ? (name: string, D: number, H: number) => states.push(valueInfo(name, ['time', D, 'batch', H]))
+    : undefined
   config.model.layers.forEach((layer, k) => {
     const where = `model.layers[${k}]`
     switch (layer.type) {
@@ -141,7 +150,7 @@ export function buildOnnxModel(request: ExportRequest): onnx.ModelProto {
         return
       }
       default: {
-        const out = recurrentLayer(g, tensor, layer, k, features, weights, where)
+        const out = recurrentLayer(g, tensor, layer, k, features, weights, where, expose)
         tensor = out.tensor
         sequence = out.sequence
         features = out.features
@@ -159,7 +168,10 @@ export function buildOnnxModel(request: ExportRequest): onnx.ModelProto {
     node: g.nodes,
     initializer: g.initializers,
     input: [valueInfo(INPUT_NAME, ['batch', 'time', F])],
-    output: [valueInfo(output, sequence ? ['batch', 'time', outShape[2] as number] : ['batch', outShape[1] as number])],
+    output: [
+      valueInfo(output, sequence ? ['batch', 'time', outShape[2] as number] : ['batch', outShape[1] as number]),
+      ...states
+    ],
     docString: `RNN Lab model ${JSON.stringify(config.name)}: input ${INPUT_LAYOUT}, trained on [${T}, ${F}]`
   }
   const meta = request.metadata ?? {}
@@ -201,7 +213,8 @@ function recurrentLayer(
   k: number,
   inputFeatures: number,
   weights: Weights,
-  where: string
+  where: string,
+  expose?: (name: string, D: number, H: number) => void
 ): { tensor: string; sequence: boolean; features: number } {
   const bidirectional = layer.type === 'bidirectional'
   const cell = bidirectional ? layer.layer : layer
@@ -234,6 +247,7 @@ function recurrentLayer(
   const mergeMode = bidirectional ? layer.mergeMode : 'concat'
   const features = bidirectional && mergeMode === 'concat' ? 2 * H : H
   const base = `layers.${k}`
+  expose?.(`${base}.Y`, D, H)
 
   if (cell.returnSequences) {
     // Y [T, D, N, H]: every direction's state, time-aligned with the input (ONNX and the engine agree).
@@ -253,7 +267,7 @@ function recurrentLayer(
     return { tensor: merge(g, Y, 1, mergeMode, base), sequence: true, features }
   }
   // Y_h [D, N, H]: forward's state after the last step; a reverse direction's after step 0 — the engine's "last".
-  const Yh = g.multi(op, [x, ...names], attrs, ['', `${base}.Y_h`], base)[1]
+  const Yh = g.multi(op, [x, ...names], attrs, [expose ? `${base}.Y` : '', `${base}.Y_h`], base)[1]
   if (D === 1) return { tensor: g.node('Squeeze', [Yh, g.ints([0])], {}, `${base}.last`), sequence: false, features }
   return { tensor: merge(g, Yh, 0, mergeMode, base), sequence: false, features }
 }

@@ -196,6 +196,17 @@ export const migrations: readonly string[] = [
     last_json   TEXT NOT NULL,
     created_at  TEXT NOT NULL
   );
+  `,
+  // 9: training health per epoch (common/contract.ts TrainingHealth): the gradient flow through time and the gates'
+  // saturation on validation samples. health_json's own layout is numbered by version (1 now).
+  `
+  CREATE TABLE training_health (
+    run_id       INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    epoch        INTEGER NOT NULL,
+    version      INTEGER NOT NULL,
+    health_json  TEXT NOT NULL,
+    PRIMARY KEY (run_id, epoch)
+  );
   `
 ]
 

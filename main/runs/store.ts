@@ -14,6 +14,7 @@ import type {
   RunStatus,
   RunSummary,
   RunUpdate,
+  TrainingHealth,
   TrainingProgress
 } from '../../common/contract'
 import { faultPoint } from '../fault-point'
@@ -619,6 +620,21 @@ export class RunStore {
    * Removes a deleted run for good: its row, metrics, checkpoints and export records (the files are the caller's).
    * Returns the paths of its exports and checkpoints, for the caller to remove. A run still training is refused.
    */
+  /** An epoch's training health (the gradient flow and gate saturation), replacing what that epoch had. */
+  recordHealth(id: RunId, health: TrainingHealth): void {
+    this.db
+      .prepare(`INSERT OR REPLACE INTO training_health (run_id, epoch, version, health_json) VALUES (?, ?, ?, ?)`)
+      .run(id, health.epoch, health.version, JSON.stringify(health))
+  }
+
+  /** A run's training health, epoch by epoch (the versions this RNN Lab reads). */
+  getHealth(id: RunId): TrainingHealth[] {
+    const rows = this.db
+      .prepare(`SELECT health_json FROM training_health WHERE run_id = ? AND version = 1 ORDER BY epoch`)
+      .all(id) as { health_json: string }[]
+    return rows.map((r) => JSON.parse(r.health_json) as TrainingHealth)
+  }
+
   purgeRun(id: RunId): { files: string[] } {
     return this.db
       .transaction(() => {

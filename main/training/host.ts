@@ -477,6 +477,13 @@ export class TrainingHost {
         const batches = this.batchRows.get(run.runId) ?? []
         this.batchRows.delete(run.runId)
         this.enqueue(run, () => this.recordEpoch(run, m.metrics, m.checkpoints, batches))
+        const health = m.health
+        if (health)
+          this.enqueue(run, () =>
+            run.failure !== null || run.settled
+              ? undefined
+              : this.write(run, `the health of epoch ${health.epoch}`, () => this.store.recordHealth(run.runId, health))
+          )
         break
       }
       case 'done':

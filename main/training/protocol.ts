@@ -1,7 +1,8 @@
 // Messages between the training host (in the app or CLI process) and the training worker process.
 import type { RunConfig } from '../../common/config'
-import type { EpochMetrics, RunId } from '../../common/contract'
+import type { EpochMetrics, RunId, TrainingHealth } from '../../common/contract'
 import type { AnalysisJob, AnalysisResult } from '../analysis/compute'
+import type { InspectHostMessage, InspectWorkerMessage } from '../inspect/protocol'
 
 export interface TrainingJob {
   runId: RunId
@@ -18,8 +19,11 @@ export interface TrainingJob {
   resume?: { checkpoint: string; epoch: number; history: EpochMetrics[] }
 }
 
-/** Train a run, or (analyze) compute an analysis of trained runs (main/analysis). */
-export type HostMessage = { type: 'start'; job: TrainingJob } | { type: 'analyze'; job: AnalysisJob }
+/** Train a run, (analyze) compute an analysis of trained runs (main/analysis), or inspect (main/inspect). */
+export type HostMessage =
+  | { type: 'start'; job: TrainingJob }
+  | { type: 'analyze'; job: AnalysisJob }
+  | InspectHostMessage
 
 export interface CheckpointWritten {
   kind: 'last' | 'best'
@@ -57,8 +61,9 @@ export type WorkerMessage =
       samplesPerSecond: number
       seconds: number
     }
-  | { type: 'epoch'; metrics: EpochMetrics; checkpoints: CheckpointWritten[] }
+  | { type: 'epoch'; metrics: EpochMetrics; checkpoints: CheckpointWritten[]; health?: TrainingHealth }
   | { type: 'done'; reason: string | null }
   | { type: 'failed'; message: string }
   | { type: 'analysis-progress'; done: number; total: number }
   | { type: 'analysis-result'; result: AnalysisResult }
+  | InspectWorkerMessage

@@ -17,6 +17,7 @@ import { loadEngine, type EngineModel } from '../engine'
 import { faultPoint } from '../fault-point'
 import { engineSpec } from '../engine/spec'
 import type { loadInitWeights } from '../onnx/service'
+import { epochHealth } from '../inspect/health'
 import type { CheckpointWritten, TrainingJob, WorkerMessage } from './protocol'
 
 /** What the training loop uses of the other services; the worker's entry (main/worker.ts) passes them in. */
@@ -358,7 +359,7 @@ export async function train(
       saveCheckpoint(bestPath(epoch), epoch, (tmp) => copyFileSync(lastPath(epoch), tmp))
       checkpoints.push(describeCheckpoint('best', epoch, bestPath(epoch)))
     } else waited++
-    send({ type: 'epoch', metrics, checkpoints })
+    send({ type: 'epoch', metrics, checkpoints, health: epochHealth(model, epoch, data.validation) })
     if (schedule && plateau) {
       const next = schedule.next(figure(metrics, plateau.monitor), lr)
       if (next !== lr) {

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "engine.h"
+#include "inspect.h"
 #include "spec_js.h"
 
 namespace rnnlab {
@@ -66,6 +67,9 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
                         InstanceMethod("trainBatch", &ModelWrap::TrainBatch),
                         InstanceMethod("trainEpoch", &ModelWrap::TrainEpoch),
                         InstanceMethod("evaluate", &ModelWrap::Evaluate), InstanceMethod("predict", &ModelWrap::Predict),
+                        InstanceMethod("inspect", &ModelWrap::Inspect),
+                        InstanceMethod("gradientFlow", &ModelWrap::GradientFlow),
+                        InstanceMethod("setGradientFlow", &ModelWrap::SetGradientFlow),
                         InstanceMethod("getWeights", &ModelWrap::GetWeights),
                         InstanceMethod("setWeights", &ModelWrap::SetWeights),
                         InstanceMethod("saveCheckpoint", &ModelWrap::SaveCheckpoint),
@@ -289,6 +293,94 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
       engine_->predict(out.Data(), d.x, d.n, batch_size);
       return out;
     });
+  }
+
+  // The inspection pass (inspect.h) on n samples: per recurrent layer its states, cell states and gates, labelled.
+  Napi::Value Inspect(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() -> Napi::Value {
+      Napi::Env env = info.Env();
+      Data d = data_args(info, false);
+      const Inspection r = inspect(engine_->model, d.x, d.n);
+      auto floats = [&](const std::vector<float>& v, size_t from, size_t count) {
+        Napi::Float32Array a = Napi::Float32Array::New(env, count);  // JS-owned copy
+        std::copy(v.begin() + from, v.begin() + from + count, a.Data());
+        return a;
+      };
+      Napi::Object out = Napi::Object::New(env);
+      out.Set("samples", double(r.n));
+      out.Set("steps", engine_->model.spec().steps);
+      Napi::Array layers = Napi::Array::New(env, r.layers.size());
+      for (size_t k = 0; k < r.layers.size(); k++) {
+        const InspectedLayer& l = r.layers[k];
+        const size_t per = l.h.size();
+        Napi::Object o = Napi::Object::New(env);
+        o.Set("layer", l.layer);
+        o.Set("cell", cell_info(l.cell).name);
+        o.Set("units", l.H);
+        Napi::Array dirs = Napi::Array::New(env, l.D);
+        for (int dd = 0; dd < l.D; dd++) dirs.Set(uint32_t(dd), dd == 1 || l.backwards ? "backward" : "forward");
+        o.Set("directions", dirs);
+        o.Set("h", floats(l.h, 0, per));
+        if (!l.c.empty()) o.Set("c", floats(l.c, 0, per));
+        // gate_values is (n, D, G, T, H): each gate becomes its own (n, D, T, H) array
+        const size_t G = l.gates.size(), block = (size_t)l.T * l.H;
+        Napi::Object gates = Napi::Object::New(env);
+        for (size_t g = 0; g < G; g++) {
+          Napi::Float32Array a = Napi::Float32Array::New(env, per);
+          for (size_t nd = 0; nd < per / block; nd++)
+            std::copy(l.gate_values.begin() + (nd * G + g) * block, l.gate_values.begin() + (nd * G + g + 1) * block,
+                      a.Data() + nd * block);
+          gates.Set(l.gates[g], a);
+        }
+        o.Set("gates", gates);
+        layers.Set(uint32_t(k), o);
+      }
+      out.Set("layers", layers);
+      Napi::Object output = Napi::Object::New(env);
+      output.Set("layer", double(engine_->model.spec().layers.size() - 1));
+      output.Set("perStep", r.per_step);
+      output.Set("steps", r.K);
+      output.Set("units", r.U);
+      output.Set("values", floats(r.output, 0, r.output.size()));
+      out.Set("output", output);
+      return out;
+    });
+  }
+
+  // The gradient flow through time since the last call (Engine::take_gradient_flow), and starts again.
+  Napi::Value GradientFlow(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() -> Napi::Value {
+      Napi::Env env = info.Env();
+      const Engine::GradientFlow flow = engine_->take_gradient_flow();
+      Napi::Object out = Napi::Object::New(env);
+      out.Set("samples", double(flow.samples));
+      Napi::Array layers = Napi::Array::New(env, flow.layers.size());
+      for (size_t k = 0; k < flow.layers.size(); k++) {
+        const Engine::GradientFlow::Layer& l = flow.layers[k];
+        Napi::Object o = Napi::Object::New(env);
+        o.Set("layer", l.layer);
+        const bool backwards = engine_->model.spec().layers[l.layer].go_backwards;
+        Napi::Array dirs = Napi::Array::New(env, l.D), norms = Napi::Array::New(env, l.D);
+        for (int d = 0; d < l.D; d++) {
+          dirs.Set(uint32_t(d), d == 1 || backwards ? "backward" : "forward");
+          Napi::Array row = Napi::Array::New(env, l.T);
+          for (int t = 0; t < l.T; t++) row.Set(uint32_t(t), l.norms[(size_t)d * l.T + t]);
+          norms.Set(uint32_t(d), row);
+        }
+        o.Set("directions", dirs);
+        o.Set("norms", norms);
+        layers.Set(uint32_t(k), o);
+      }
+      out.Set("layers", layers);
+      return out;
+    });
+  }
+
+  Napi::Value SetGradientFlow(const Napi::CallbackInfo& info) {
+    if (info.Length() < 1 || !info[0].IsBoolean())
+      bad_argument(info.Env(), "setGradientFlow(on): on must be true or false");
+    engine_->record_gradient_flow = info[0].As<Napi::Boolean>().Value();
+    return info.Env().Undefined();
   }
 
   static Napi::Array dims_array(Napi::Env env, const std::vector<int>& dims) {

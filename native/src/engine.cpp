@@ -124,6 +124,7 @@ Stats Engine::train_batch(const float* x, const Targets& y, const long* idx, int
   Stats st = batch_loss(out, B, true);
   model.zero_grads();
   model.backward(dout_.data(), false);  // no gradient on the data itself
+  if (record_gradient_flow) accumulate_gradient_flow(B);
   model.zero_frozen_grads();
   clip_gradients(model.grads, model.tensors(), model.spec().optimizer);
   optimizer.step(model.params.data(), model.grads.data(), (long)model.params.size());

@@ -62,6 +62,20 @@ class Engine {
   void save_checkpoint(const std::string& path) const;
   void load_checkpoint(const std::string& path);
 
+  // Gradient flow (on by default; health.cpp): after every training step, per recurrent layer, direction and step t,
+  // the norms ||dl_b/dh_t|| of the batch's samples are summed (l_b: the sample's own loss, dL/dh_t of the batch's
+  // mean loss times B). take_gradient_flow() gives their means since the last call, and starts again.
+  struct GradientFlow {
+    struct Layer {
+      int layer = 0, D = 1, T = 0;
+      std::vector<double> norms;  // (D, T): the mean over the samples of ||dl_b/dh_t||
+    };
+    std::vector<Layer> layers;
+    long samples = 0;
+  };
+  bool record_gradient_flow = true;
+  GradientFlow take_gradient_flow();
+
   Model<float> model;
   Optimizer optimizer;
   Rng dropout_rng, shuffle_rng;
@@ -73,6 +87,9 @@ class Engine {
 
   std::vector<float> xb_, tb_, dout_;  // (T, B, F) inputs, (rows, U) targets, (rows, U) output gradient
   std::vector<int32_t> lb_;            // (rows) labels
+  void accumulate_gradient_flow(int B);
+  std::vector<double> flow_sum_;  // the recurrent layers' (D, T) sums, in layer order
+  long flow_samples_ = 0;
   bool has_labels_ = false;
   int checked_batch_ = 0;
 };

@@ -116,6 +116,35 @@ class Model {
     return dx_.data();
   }
 
+  // What the last forward() left in layer k's buffers (the inspection pass, inspect.h, reads it; nothing is
+  // computed twice): a recurrent layer's states h (T, B, H) per direction, time-aligned (h[t] is the state after
+  // reading x[t], in input order for both directions), and its cache (T, B, C*H): the activated gates in ONNX order
+  // (CellInfo::gate_names), then LSTM's cell state c; every layer's output y, (steps, B, features).
+  struct Recorded {
+    int D = 0, T = 0, H = 0, C = 0;
+    const S* h[2] = {nullptr, nullptr};
+    const S* cache[2] = {nullptr, nullptr};
+    const S* y = nullptr;
+    // after backward(): the whole gradient on each state, dL/dh_t (through the output and the later steps)
+    const S* dh[2] = {nullptr, nullptr};
+  };
+  Recorded recorded(int k) const {
+    const Layer& L = layers_.at(k);
+    Recorded r;
+    r.y = L.y.data();
+    if (L.spec.kind != LayerKind::Recurrent) return r;
+    r.D = L.D;
+    r.T = L.in.steps;
+    r.H = L.spec.units;
+    r.C = cell_info(L.spec.cell).cache_per_unit;
+    for (int d = 0; d < L.D; d++) {
+      r.h[d] = L.h[d].data();
+      r.cache[d] = L.cache[d].data();
+      r.dh[d] = L.dh[d].data();
+    }
+    return r;
+  }
+
   // Refuses, before anything is allocated, a spec whose weights, gradients and Adam moments would not fit in
   // 80% of `memory_bytes` (0 = unknown: no check); names the largest layer's units.
   static void check_spec_memory(const ModelSpec& spec, double memory_bytes) {

@@ -34,6 +34,8 @@ export function sampleArgs(runId: number): Record<CallName, unknown> {
     'training:active': undefined,
     'runs:artifacts': { id: runId },
     'runs:samples': { id: runId, offset: 0, count: 2 },
+    'runs:inspect': { id: runId, sample: 0 },
+    'runs:health': { id: runId },
     'export:onnx': { runId, checkpoint: 'best' },
     'export:file': { exportId: 1 },
     'inference:predict': { runId, input: [[[0, 1]]] },

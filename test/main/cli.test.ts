@@ -296,6 +296,7 @@ describe('rnnlab command lines', () => {
     purge: { typo: '--al', meant: '--all', valueFlag: '--db' },
     export: { typo: '--checkpiont', meant: '--checkpoint', valueFlag: '--out' },
     predict: { typo: '--inputs', meant: '--input', valueFlag: '--engine' },
+    inspect: { typo: '--sampel', meant: '--sample', valueFlag: '--sample' },
     serve: { typo: '--ports', meant: '--port', valueFlag: '--port' },
     sweep: { typo: '--paralel', meant: '--parallel', valueFlag: '--parallel' },
     sweeps: { typo: '--jsn', meant: '--json', valueFlag: '--db' },

@@ -33,19 +33,25 @@ struct CellInfo {
   // whether the recurrent half of the bias (Rb) is trained; nullptr: never (Keras has one bias per gate)
   bool (*recurrent_bias)(const CellOptions&);
   CellKernel<S> reference, fast;
+  // the activated gates the forward keeps in its cache, in ONNX's order (common/cells.ts `gates`: LSTM c and GRU h
+  // are the candidates c~ and h~); LSTM's cache row then holds the cell state c (inspect.h reads both)
+  const char* gate_names[4];
 };
 
 template <typename S>
 inline constexpr CellInfo<S> CELLS[] = {
     {CellType::SimpleRnn, "simple_rnn", SIMPLE_RNN_GATES, SIMPLE_RNN_CACHE, -1, CELL_RELU, nullptr,
      {simple_rnn_scratch_size, simple_rnn_forward<S>, simple_rnn_backward<S>},
-     {fast_scratch_size<simple_rnn_fast_needs>, simple_rnn_fast_forward<S>, simple_rnn_fast_backward<S>}},
+     {fast_scratch_size<simple_rnn_fast_needs>, simple_rnn_fast_forward<S>, simple_rnn_fast_backward<S>},
+     {}},
     {CellType::Lstm, "lstm", LSTM_GATES, LSTM_CACHE, LSTM_FORGET_GATE, CELL_RECURRENT_ACTIVATION, nullptr,
      {lstm_scratch_size, lstm_forward<S>, lstm_backward<S>},
-     {fast_scratch_size<lstm_fast_needs>, lstm_fast_forward<S>, lstm_fast_backward<S>}},
+     {fast_scratch_size<lstm_fast_needs>, lstm_fast_forward<S>, lstm_fast_backward<S>},
+     {"i", "o", "f", "c"}},
     {CellType::Gru, "gru", GRU_GATES, GRU_CACHE, -1, CELL_RECURRENT_ACTIVATION | CELL_RESET_AFTER, gru_recurrent_bias,
      {gru_scratch_size, gru_forward<S>, gru_backward<S>},
-     {fast_scratch_size<gru_fast_needs>, gru_fast_forward<S>, gru_fast_backward<S>}},
+     {fast_scratch_size<gru_fast_needs>, gru_fast_forward<S>, gru_fast_backward<S>},
+     {"z", "r", "h"}},
 };
 
 constexpr int CELL_COUNT = static_cast<int>(CellType::Count);

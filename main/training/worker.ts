@@ -229,6 +229,13 @@ export async function train(
   const problem = preflightRun(config, { numClasses: data.numClasses, labelsPerStep: data.labelsPerStep, input })[0]
   if (problem) throw new Error(describePreflight(config.model.layers, problem))
   if (data.train.count === 0) throw new Error('dataset: the training set is empty')
+  const first = config.model.layers[0]
+  const vocabulary = data.text?.tokenizer.vocabulary.length
+  if (first?.type === 'embedding' && vocabulary !== undefined && first.inputDim < vocabulary) {
+    throw new Error(
+      `model.layers[0].inputDim: the vocabulary has ${vocabulary} tokens (ids 0..${vocabulary - 1}, built on the training split); set inputDim to at least ${vocabulary}, or cap the vocabulary with dataset.maxTokens`
+    )
+  }
 
   send({ type: 'status', phase: 'building the model' })
   const engine = loadEngine()

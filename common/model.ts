@@ -9,7 +9,7 @@ export type Shape = (number | null)[]
 
 /** One stored weight tensor. Recurrent layers use ONNX names and layout so export copies without converting. */
 export interface WeightTensor {
-  name: 'W' | 'R' | 'B' | 'kernel' | 'bias'
+  name: 'W' | 'R' | 'B' | 'kernel' | 'bias' | 'embeddings'
   shape: number[]
 }
 
@@ -54,7 +54,9 @@ const CLASS_NAMES: Record<LayerConfig['type'], string> = {
   ...(Object.fromEntries(CELL_LIST.map((cell) => [cell.type, cell.className])) as Record<CellType, string>),
   bidirectional: 'Bidirectional',
   dropout: 'Dropout',
-  dense: 'Dense'
+  dense: 'Dense',
+  embedding: 'Embedding',
+  masking: 'Masking'
 }
 
 /** [timeSteps, features]: the model's own `input`, else what the dataset spec tells, else unknown until data is read. */
@@ -102,6 +104,15 @@ export function resolveModel(model: ModelConfig, input: [number, number]): Resol
     switch (config.type) {
       case 'dropout':
         return { ...base, typeLabel: 'Dropout', outputShape: inputShape, params: 0, trainableParams: 0, weights: [] }
+      case 'masking':
+        return { ...base, typeLabel: 'Masking', outputShape: inputShape, params: 0, trainableParams: 0, weights: [] }
+      case 'embedding': {
+        // Keras: inputDim × outputDim. Its input is [batch, steps] of ids (ours [batch, steps, 1]).
+        const params = config.inputDim * config.outputDim
+        shape = [null, inputShape[1], config.outputDim]
+        const weights: WeightTensor[] = [{ name: 'embeddings', shape: [config.inputDim, config.outputDim] }]
+        return { ...base, typeLabel: 'Embedding', outputShape: shape, params, trainableParams: params, weights }
+      }
       case 'dense': {
         const params = last * config.units + (config.useBias ? config.units : 0)
         shape = [...inputShape.slice(0, -1), config.units]
@@ -311,6 +322,11 @@ export function estimateTrainingMemory(
     } else if (config.type === 'dense') {
       const I = layer.inputShape[layer.inputShape.length - 1] as number
       weights = I * config.units + config.units // the bias is stored whatever useBias says
+    } else if (config.type === 'embedding') {
+      weights = config.inputDim * config.outputDim
+      kept = 2 * output // output and its gradient
+    } else if (config.type === 'masking') {
+      kept = 2 * output
     }
     const weightBytes = FLOAT_BYTES * WEIGHT_COPIES * weights
     const activationBytes = FLOAT_BYTES * kept

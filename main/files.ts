@@ -76,6 +76,7 @@ export function datasetPaths(spec: DatasetSpec): { field: string; path: string }
       }
       break
     case 'csv':
+    case 'text':
       out.push({ field: 'dataset.train', path: spec.train })
       if (spec.validation !== undefined) out.push({ field: 'dataset.validation', path: spec.validation })
       break

@@ -15,6 +15,10 @@ export const RECURRENT_DEFAULTS = {
 
 export const BIDIRECTIONAL_DEFAULTS = { mergeMode: 'concat', sharedWeights: false } as const
 
+/** Keras's Embedding and Masking defaults. */
+export const EMBEDDING_DEFAULTS = { maskZero: false } as const
+export const MASKING_DEFAULTS = { maskValue: 0 } as const
+
 /** Keras's Dense has no activation (linear) unless given one. */
 export const DENSE_DEFAULTS = { activation: 'linear', useBias: true } as const
 

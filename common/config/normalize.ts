@@ -20,6 +20,7 @@ import {
   readArray,
   readBoolean,
   readEnum,
+  readNumber,
   readObject,
   readRange,
   readString,
@@ -32,6 +33,8 @@ import {
   DEFAULT_DATASET,
   DENSE_DEFAULTS,
   EARLY_STOPPING_DEFAULTS,
+  EMBEDDING_DEFAULTS,
+  MASKING_DEFAULTS,
   OPTIMIZER_DEFAULTS,
   RECURRENT_DEFAULTS,
   REDUCE_LR_ON_PLATEAU_DEFAULTS,
@@ -177,6 +180,9 @@ function readDataset(value: unknown): DatasetSpec {
 // ---------------------------------------------------------------------------------------------------------------
 // Layers
 
+/** An embedding's inputDim: token ids reach the engine as float32, exact up to 2^24. */
+const VOCABULARY = { min: 2, max: 1 << 24, integer: true }
+
 const RECURRENT_KEYS = [
   'type',
   'name',
@@ -236,6 +242,26 @@ function normalizeLayer(value: unknown, path: string): LayerConfig {
         useBias: readBoolean(o.useBias, join(path, 'useBias'), d.useBias)
       })
     }
+    case 'embedding': {
+      checkKeys(o, path, ['type', 'name', 'inputDim', 'outputDim', 'maskZero'])
+      const at = (key: string) => join(path, key)
+      if (o.inputDim === undefined) {
+        throw new FieldError(at('inputDim'), 'missing: give the vocabulary size (the largest token id + 1)')
+      }
+      if (o.outputDim === undefined) throw new FieldError(at('outputDim'), 'missing: give the vector size, e.g. 32')
+      return withName(o, path, {
+        type: 'embedding',
+        inputDim: readRange(o.inputDim, at('inputDim'), VOCABULARY),
+        outputDim: readRange(o.outputDim, at('outputDim'), LIMITS.units),
+        maskZero: readBoolean(o.maskZero, at('maskZero'), EMBEDDING_DEFAULTS.maskZero)
+      })
+    }
+    case 'masking':
+      checkKeys(o, path, ['type', 'name', 'maskValue'])
+      return withName(o, path, {
+        type: 'masking',
+        maskValue: readNumber(o.maskValue, join(path, 'maskValue'), MASKING_DEFAULTS.maskValue)
+      })
     default:
       return normalizeRecurrent(o, type, path)
   }

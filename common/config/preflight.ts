@@ -50,6 +50,8 @@ export interface PreflightProblem {
 export function layerTitle(layer: LayerConfig): string {
   if (layer.type === 'dropout') return 'Dropout'
   if (layer.type === 'dense') return 'Dense'
+  if (layer.type === 'embedding') return 'Embedding'
+  if (layer.type === 'masking') return 'Masking'
   if (layer.type === 'bidirectional') return `Bidirectional ${cellLabel(layer.layer.type)}`
   return cellLabel(layer.type)
 }
@@ -129,7 +131,20 @@ export function preflight(layers: LayerConfig[], facts: DataFacts = {}): Preflig
 
   const head = layers.length - 1
   const last = layers[head]
-  if (last.type === 'dense' && facts.numClasses !== undefined && last.units !== facts.numClasses) {
+  // A single sigmoid unit is the binary head (binary_crossentropy): the probability of class 1 of 2.
+  const binaryHead = last.type === 'dense' && last.activation === 'sigmoid' && last.units === 1
+  const fitsBinary = binaryHead && facts.numClasses === 2
+  const first = layers[0]
+  if (first.type === 'embedding' && facts.input !== undefined && facts.input[1] !== 1) {
+    problems.push({
+      layer: 0,
+      field: '',
+      message:
+        `An embedding reads one token id a step, but the data has ${facts.input[1]} features a step: ` +
+        'use a text dataset, or remove this layer.'
+    })
+  }
+  if (last.type === 'dense' && facts.numClasses !== undefined && last.units !== facts.numClasses && !fitsBinary) {
     const n = facts.numClasses
     problems.push({
       layer: head,

@@ -23,6 +23,14 @@ export function checkStack(layers: LayerConfig[], path: string): void {
       }
       names.set(layer.name, i)
     }
+    if ((layer.type === 'embedding' || layer.type === 'masking') && i > 0) {
+      throw new FieldError(
+        at,
+        layer.type === 'embedding'
+          ? 'an embedding layer reads the token ids of the data, so it must be the first layer'
+          : 'a masking layer reads the data, so it must be the first layer'
+      )
+    }
     const cell = cellOf(layer)
     if (cell !== undefined) {
       if (firstDense >= 0) {
@@ -46,23 +54,42 @@ export function checkStack(layers: LayerConfig[], path: string): void {
   })
 }
 
-/** We fuse softmax with cross-entropy (one stable kernel), so that loss needs a softmax head. */
+/**
+ * We fuse softmax with cross-entropy and sigmoid with binary cross-entropy (stable kernels), so those losses need
+ * that head.
+ */
 export function checkLossFitsModel(run: RunConfig): void {
-  if (run.training.loss !== 'categorical_crossentropy') return
+  const loss = run.training.loss
   const layers = run.model.layers
   const i = layers.length - 1
   const last = layers[i]
+  if (loss === 'binary_crossentropy') {
+    if (last.type !== 'dense') {
+      throw new FieldError(
+        `model.layers[${i}]`,
+        `binary_crossentropy needs the model to end in a dense layer with activation sigmoid, but the last layer is ${describeLayer(last)}`
+      )
+    }
+    if (last.activation !== 'sigmoid') {
+      throw new FieldError(
+        `model.layers[${i}].activation`,
+        `binary_crossentropy needs the last dense layer to use sigmoid (sigmoid and cross-entropy are computed together), got ${show(last.activation)}`
+      )
+    }
+    return
+  }
+  if (loss !== 'categorical_crossentropy' && loss !== 'sparse_categorical_crossentropy') return
   if (last.type !== 'dense') {
     throw new FieldError(
       `model.layers[${i}]`,
-      'categorical_crossentropy needs the model to end in a dense layer with activation softmax, ' +
+      `${loss} needs the model to end in a dense layer with activation softmax, ` +
         `but the last layer is ${describeLayer(last)}`
     )
   }
   if (last.activation !== 'softmax') {
     throw new FieldError(
       `model.layers[${i}].activation`,
-      'categorical_crossentropy needs the last dense layer to use softmax ' +
+      `${loss} needs the last dense layer to use softmax ` +
         `(softmax and cross-entropy are computed together), got ${show(last.activation)}`
     )
   }

@@ -8,7 +8,7 @@ import type { DatasetSpec } from '../datasets'
 
 export { CELL_TYPES, RECURRENT_ACTIVATIONS, type CellType, type RecurrentActivation } from '../cells'
 
-export const LAYER_TYPES = [...CELL_TYPES, 'bidirectional', 'dropout', 'dense'] as const
+export const LAYER_TYPES = [...CELL_TYPES, 'bidirectional', 'dropout', 'dense', 'embedding', 'masking'] as const
 export type LayerType = (typeof LAYER_TYPES)[number]
 
 export const DENSE_ACTIVATIONS = ['softmax', 'linear', 'relu', 'sigmoid', 'tanh'] as const
@@ -17,7 +17,12 @@ export type DenseActivation = (typeof DENSE_ACTIVATIONS)[number]
 export const MERGE_MODES = ['concat', 'sum', 'mul', 'ave'] as const
 export type MergeMode = (typeof MERGE_MODES)[number]
 
-export const LOSSES = ['categorical_crossentropy', 'mse'] as const
+export const LOSSES = [
+  'categorical_crossentropy',
+  'sparse_categorical_crossentropy',
+  'binary_crossentropy',
+  'mse'
+] as const
 export type Loss = (typeof LOSSES)[number]
 
 export const OPTIMIZER_TYPES = ['adam', 'sgd', 'rmsprop'] as const
@@ -76,7 +81,31 @@ export interface DenseLayerConfig {
   useBias: boolean
 }
 
-export type LayerConfig = RecurrentLayerConfig | BidirectionalLayerConfig | DropoutLayerConfig | DenseLayerConfig
+/** Keras's Embedding: token ids [batch, steps] (here [batch, steps, 1]) → vectors [batch, steps, outputDim]. */
+export interface EmbeddingLayerConfig {
+  type: 'embedding'
+  name?: string
+  /** The vocabulary size: ids 0 … inputDim − 1. */
+  inputDim: number
+  outputDim: number
+  /** Id 0 is padding: its steps are masked for the layers after (Keras mask_zero). */
+  maskZero: boolean
+}
+
+/** Keras's Masking: a step whose every feature equals maskValue is masked for the layers after. */
+export interface MaskingLayerConfig {
+  type: 'masking'
+  name?: string
+  maskValue: number
+}
+
+export type LayerConfig =
+  | RecurrentLayerConfig
+  | BidirectionalLayerConfig
+  | DropoutLayerConfig
+  | DenseLayerConfig
+  | EmbeddingLayerConfig
+  | MaskingLayerConfig
 
 export interface ModelConfig {
   /** [timeSteps, features]; taken from the dataset when absent. */
@@ -166,6 +195,8 @@ export type LayerInput =
   | BidirectionalLayerInput
   | InputOf<DropoutLayerConfig, 'type' | 'rate'>
   | InputOf<DenseLayerConfig, 'type' | 'units'>
+  | InputOf<EmbeddingLayerConfig, 'type' | 'inputDim' | 'outputDim'>
+  | InputOf<MaskingLayerConfig, 'type'>
 
 export interface ModelConfigInput {
   input?: [number, number]

@@ -8,8 +8,23 @@ import {
   type SplitInfo,
   datasetClassNames,
   MNIST_SAMPLE_VALIDATION_SPLIT,
+  NAMES_CLASS_NAMES,
+  NAMES_VALIDATION_SPLIT,
+  type NamesDatasetSpec,
+  type TextDatasetSpec,
   trainCountAfterSplit
 } from '../../common/datasets'
+import { loadNames } from './names'
+import {
+  buildTokenizer,
+  classIdsOf,
+  encodeTexts,
+  OOV_TOKEN,
+  readTextSamples,
+  textPreviewOf,
+  type TextSamples,
+  type Tokenizer
+} from './text'
 import { readCsv } from './csv'
 import { type Fetcher, httpsFetch } from './download'
 import { type DataFile, DatasetError, fail, formatShape } from './errors'
@@ -43,6 +58,8 @@ export interface LoadedDataset {
   train: Split
   /** Empty (count 0) when the spec gives neither a validation set nor a validationSplit. */
   validation: Split
+  /** Text sources: the tokenizer (its vocabulary built on the training split), and the training texts. */
+  text?: { tokenizer: Tokenizer & { lengths: number[] }; trainTexts: string[] }
 }
 
 export interface DatasetProgress {
@@ -165,6 +182,79 @@ export async function loadDataset(spec: DatasetSpec, opts: LoadDatasetOptions): 
       const validation = spec.validation ? await readPartCsv(spec.validation) : undefined
       return assemble(spec.source, train, validation, spec.validationSplit, spec.numClasses, classNames)
     }
+    case 'text':
+    case 'names':
+      return loadText(spec, file, progress)
+  }
+}
+
+/**
+ * Text: read the samples, settle the class ids, build the vocabulary on the training split only (the file's first
+ * share when validationSplit takes the rest), and encode every sample as [maxLength, 1] token ids.
+ */
+async function loadText(
+  spec: TextDatasetSpec | NamesDatasetSpec,
+  file: (path: string) => DataFile,
+  progress: (phase: string, done: number, total: number) => void
+): Promise<LoadedDataset> {
+  const where = spec.source === 'names' ? 'names' : spec.train
+  progress(`read ${where}`, 0, 1)
+  let train: TextSamples
+  let validation: TextSamples | undefined
+  let split: number | undefined
+  let declared: readonly string[] | undefined
+  if (spec.source === 'names') {
+    train = await loadNames()
+    split = spec.validationSplit ?? NAMES_VALIDATION_SPLIT
+    declared = NAMES_CLASS_NAMES
+  } else {
+    const read = (path: string) =>
+      readTextSamples(file(path), spec.format, spec.textColumn ?? 'text', spec.labelColumn ?? 'label')
+    train = await read(spec.train)
+    validation = spec.validation !== undefined ? await read(spec.validation) : undefined
+    split = spec.validationSplit
+    declared = spec.classNames
+  }
+  progress(`read ${where}`, 1, 1)
+  const classes = classIdsOf(train, validation, declared)
+  const trainCount = validation ? train.texts.length : trainCountAfterSplit(train.texts.length, split)
+  const trainTexts = train.texts.slice(0, trainCount)
+  const tokenizer = buildTokenizer(trainTexts, spec.source === 'names' ? { ...spec, level: 'char' } : spec)
+  const part = (samples: TextSamples, ids: Int32Array): Part => ({
+    x: encodeTexts(samples.texts, tokenizer),
+    labels: { ids, perStep: false },
+    count: samples.texts.length,
+    timeSteps: tokenizer.maxLength,
+    features: 1
+  })
+  const loaded = assemble(
+    spec.source,
+    part(train, classes.train),
+    validation ? part(validation, classes.validation!) : undefined,
+    validation ? undefined : split,
+    classes.classNames.length,
+    classes.classNames
+  )
+  return { ...loaded, text: { tokenizer, trainTexts } }
+}
+
+/** What a run keeps of a text dataset (`tokenizer.json` beside its checkpoints): enough to encode new text. */
+export function tokenizerRecord(data: LoadedDataset): Record<string, unknown> | undefined {
+  if (!data.text) return undefined
+  const { level, lowercase, truncating, maxLength, vocabulary } = data.text.tokenizer
+  return {
+    format: 'rnnlab-tokenizer-1',
+    level,
+    lowercase,
+    normalization: 'NFC',
+    truncating,
+    padding: 'post',
+    maxLength,
+    padId: 0,
+    oovId: 1,
+    oovToken: OOV_TOKEN,
+    classNames: data.classNames ?? null,
+    vocabulary
   }
 }
 
@@ -337,6 +427,12 @@ export function previewOf(data: LoadedDataset, nSamples = 8): DatasetPreview {
     const label = labelsPerStep
       ? Array.from(data.train.y.subarray(index * timeSteps, (index + 1) * timeSteps))
       : data.train.y[index]
+    if (data.text) {
+      const vocabulary = data.text.tokenizer.vocabulary
+      const tokens: string[] = []
+      for (const row of x) if (row[0] !== 0) tokens.push(vocabulary[row[0]] ?? OOV_TOKEN)
+      return { split: 'train', index, label, x, text: data.text.trainTexts[index].normalize('NFC'), tokens }
+    }
     return { split: 'train', index, label, x }
   })
   return {
@@ -348,6 +444,7 @@ export function previewOf(data: LoadedDataset, nSamples = 8): DatasetPreview {
     numClasses,
     labelsPerStep,
     ...(data.classNames ? { classNames: data.classNames } : {}),
-    samples
+    samples,
+    ...(data.text ? { text: textPreviewOf(data.text.tokenizer) } : {})
   }
 }

@@ -55,7 +55,14 @@ export interface DenseLayerSpec {
   useBias?: boolean
 }
 
-export type EngineLayerSpec = RecurrentLayerSpec | DropoutLayerSpec | DenseLayerSpec
+/** Keras Embedding: the input's one feature holds token ids 0 … inputDim − 1 (a float, exact below 2^24). */
+export interface EmbeddingLayerSpec {
+  kind: 'embedding'
+  inputDim: number
+  outputDim: number
+}
+
+export type EngineLayerSpec = RecurrentLayerSpec | DropoutLayerSpec | DenseLayerSpec | EmbeddingLayerSpec
 
 export interface OptimizerSpec {
   type?: 'adam' | 'sgd' | 'rmsprop'
@@ -76,7 +83,7 @@ export interface EngineSpec {
   /** [timeSteps, features] */
   input: [number, number]
   layers: EngineLayerSpec[]
-  loss?: 'categorical_crossentropy' | 'mse'
+  loss?: 'categorical_crossentropy' | 'sparse_categorical_crossentropy' | 'binary_crossentropy' | 'mse'
   optimizer?: OptimizerSpec
   /** Engine threads (the two directions of a bidirectional layer run at once). 0 or absent = all cores. 0..256. */
   threads?: number

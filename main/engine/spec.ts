@@ -47,6 +47,12 @@ function layer(l: LayerConfig, path: string): EngineLayerSpec {
       return { kind: 'dropout', rate: l.rate }
     case 'dense':
       return { kind: 'dense', units: l.units, activation: l.activation, useBias: l.useBias }
+    case 'embedding':
+      if (l.maskZero)
+        throw new EngineSpecError(`${path}.maskZero`, 'masking is not in the engine yet; set maskZero: false')
+      return { kind: 'embedding', inputDim: l.inputDim, outputDim: l.outputDim }
+    case 'masking':
+      throw new EngineSpecError(path, 'masking layers are not in the engine yet')
     default:
       return { ...recurrent(l, path), directions: 1 }
   }

@@ -40,7 +40,10 @@ export const EXPORT_OPS = new Set([
   'Relu',
   'Sigmoid',
   'Tanh',
-  'Identity'
+  'Identity',
+  // Embedding: token ids (float input) → int64 → rows of the table
+  'Cast',
+  'Gather'
 ])
 
 /**

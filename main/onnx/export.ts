@@ -138,6 +138,20 @@ export function buildOnnxModel(request: ExportRequest): onnx.ModelProto {
     switch (layer.type) {
       case 'dropout':
         return // identity at inference
+      case 'masking':
+        throw new OnnxExportError(`${where}: masking layers are not exported to ONNX yet`)
+      case 'embedding': {
+        if (layer.maskZero)
+          throw new OnnxExportError(`${where}.maskZero: masked embeddings are not exported to ONNX yet`)
+        // ids [T, N, 1] float → [T, N] int64 → rows of the table: [T, N, outputDim]
+        const E = take(weights, `layers.${k}.E`, [layer.inputDim, layer.outputDim])
+        const axes = g.ints([2])
+        const squeezed = g.node('Squeeze', [tensor, axes], {}, `layers.${k}.squeeze`)
+        const ids = g.node('Cast', [squeezed], { to: onnx.TensorProto.DataType.INT64 }, `layers.${k}.ids`)
+        tensor = g.node('Gather', [g.init(`layers.${k}.E`, E.dims, E.data), ids], { axis: 0 }, `layers.${k}.gather`)
+        features = layer.outputDim
+        return
+      }
       case 'dense': {
         const W = take(weights, `layers.${k}.W`, [features, layer.units])
         tensor = g.node('MatMul', [tensor, g.init(`layers.${k}.W`, W.dims, W.data)], {}, `layers.${k}.matmul`)
@@ -209,7 +223,7 @@ export function exportOnnx(request: ExportRequest): Uint8Array {
 function recurrentLayer(
   g: GraphBuilder,
   x: string,
-  layer: Exclude<LayerConfig, { type: 'dropout' | 'dense' }>,
+  layer: Exclude<LayerConfig, { type: 'dropout' | 'dense' | 'embedding' | 'masking' }>,
   k: number,
   inputFeatures: number,
   weights: Weights,

@@ -99,9 +99,22 @@ export function readOnnxWeights(
   }
   let r = 0
   let d = 0
+  let e = 0
+  const gatherNodes = nodes.filter((n) => n.opType === 'Gather' && initializers.has(n.input?.[0] ?? ''))
   let I = input[1]
   config.model.layers.forEach((layer: LayerConfig, k) => {
-    if (layer.type === 'dropout') return
+    if (layer.type === 'dropout' || layer.type === 'masking') return
+    if (layer.type === 'embedding') {
+      const label = `layer ${k} (Embedding)`
+      const node = gatherNodes[e++]
+      if (!node) return fail(`${label}: the graph has ${gatherNodes.length} embedding(s), the config more`)
+      const E = read(node.input![0], label)
+      if (E.dims.length !== 2 || E.dims[0] !== layer.inputDim || E.dims[1] !== layer.outputDim)
+        fail(`${label} table has shape [${E.dims.join(', ')}], the config says [${layer.inputDim}, ${layer.outputDim}]`)
+      weights[`layers.${k}.E`] = E
+      I = layer.outputDim
+      return
+    }
     if (layer.type === 'dense') {
       const label = `layer ${k} (Dense)`
       const node = denseNodes[d++]

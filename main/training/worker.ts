@@ -2,7 +2,17 @@
 // runs the native engine epoch by epoch, writes checkpoints atomically and reports to its host. A native fault here
 // ends this process only; the host marks the run failed. The process's entry is main/worker.ts.
 import { createHash } from 'node:crypto'
-import { closeSync, copyFileSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync } from 'node:fs'
+import {
+  closeSync,
+  copyFileSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync
+} from 'node:fs'
 import { dirname, join } from 'node:path'
 import {
   describePreflight,
@@ -12,7 +22,7 @@ import {
   type ReduceLrOnPlateauConfig
 } from '../../common/config'
 import type { EpochMetrics } from '../../common/contract'
-import type { loadDataset } from '../datasets'
+import { type loadDataset, tokenizerRecord } from '../datasets'
 import { loadEngine, type EngineModel } from '../engine'
 import { faultPoint } from '../fault-point'
 import { engineSpec } from '../engine/spec'
@@ -220,6 +230,13 @@ export async function train(
   const problem = preflightRun(config, { numClasses: data.numClasses, labelsPerStep: data.labelsPerStep, input })[0]
   if (problem) throw new Error(describePreflight(config.model.layers, problem))
   if (data.train.count === 0) throw new Error('dataset: the training set is empty')
+  const first = config.model.layers[0]
+  const vocabulary = data.text?.tokenizer.vocabulary.length
+  if (first?.type === 'embedding' && vocabulary !== undefined && first.inputDim < vocabulary) {
+    throw new Error(
+      `model.layers[0].inputDim: the vocabulary has ${vocabulary} tokens (ids 0..${vocabulary - 1}, built on the training split); set inputDim to at least ${vocabulary}, or cap the vocabulary with dataset.maxTokens`
+    )
+  }
 
   send({ type: 'status', phase: 'building the model' })
   const engine = loadEngine()
@@ -249,6 +266,9 @@ export async function train(
   })
 
   mkdirSync(job.runDir, { recursive: true })
+  // A text run keeps its tokenizer (vocabulary built on the training split) beside its checkpoints.
+  const tokenizer = tokenizerRecord(data)
+  if (tokenizer) writeFileSync(join(job.runDir, 'tokenizer.json'), JSON.stringify(tokenizer))
   // Each epoch's checkpoints get their own names; the host prunes old ones once the database points at the new
   // ones, so a crash between the file and the database never leaves a row naming a file with other contents.
   const lastPath = (epoch: number) => join(job.runDir, `last-${epoch}.ckpt`)

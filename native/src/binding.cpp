@@ -175,18 +175,32 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
                             std::to_string(m.spec().features) + " = " + std::to_string(want) + " values, got " +
                             std::to_string(x.ElementLength()));
     d.x = x.Data();
+    const LayerSpec& first = m.spec().layers.front();
+    if (first.kind == LayerKind::Embedding)  // token ids: whole numbers below inputDim
+      for (size_t k = 0; k < x.ElementLength(); k++) {
+        const float id = x[k];
+        if (!(id >= 0 && id < float(first.input_dim) && id == std::floor(id)))
+          bad_argument(env, "x[" + std::to_string(k) + "]: token id " + std::to_string(id) +
+                                " is outside 0.." + std::to_string(first.input_dim - 1) +
+                                " (layers[0].inputDim " + std::to_string(first.input_dim) + ")");
+      }
     if (!need_y) return d;
     const long K = m.out_steps(), U = m.out_features();
     if (info[1].IsTypedArray() && info[1].As<Napi::TypedArray>().TypedArrayType() == napi_int32_array) {
-      if (m.spec().loss != LossKind::CategoricalCrossentropy) bad_argument(env, "y: mse needs Float32Array targets");
+      const LossKind loss = m.spec().loss;
+      if (loss == LossKind::Mse) bad_argument(env, "y: mse needs Float32Array targets");
+      // one sigmoid output takes class ids 0 and 1 (binary_crossentropy)
+      const long classes = loss == LossKind::BinaryCrossentropy && U == 1 ? 2 : U;
+      if (loss == LossKind::BinaryCrossentropy && U != 1)
+        bad_argument(env, "y: binary_crossentropy with " + std::to_string(U) + " outputs needs Float32Array targets");
       Napi::Int32Array y = info[1].As<Napi::Int32Array>();
       if ((long)y.ElementLength() != d.n * K)
         bad_argument(env, "y: expected " + std::to_string(d.n * K) + " labels (n" + (K > 1 ? "*T" : "") + "), got " +
                               std::to_string(y.ElementLength()));
       for (size_t k = 0; k < y.ElementLength(); k++)
-        if (y[k] < 0 || y[k] >= U)
+        if (y[k] < 0 || y[k] >= classes)
           bad_argument(env, "y[" + std::to_string(k) + "]: label " + std::to_string(y[k]) + " is outside 0.." +
-                                std::to_string(U - 1));
+                                std::to_string(classes - 1));
       d.y.labels = y.Data();
     } else if (info[1].IsTypedArray() && info[1].As<Napi::TypedArray>().TypedArrayType() == napi_float32_array) {
       Napi::Float32Array y = info[1].As<Napi::Float32Array>();

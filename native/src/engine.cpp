@@ -13,6 +13,8 @@
 #include <limits>
 #include <numeric>
 
+#include "kernels/losses.h"
+
 namespace rnnlab {
 
 namespace {
@@ -103,7 +105,16 @@ Stats Engine::batch_loss(const float* out, int B, bool want_gradient) {
   st.samples = B;
   st.batches = 1;
   if (want_gradient) dout_.assign((long)rows * U, 0.f);
-  if (model.spec().loss == LossKind::CategoricalCrossentropy) {
+  const LossKind loss = model.spec().loss;
+  if (loss == LossKind::BinaryCrossentropy) {
+    const int32_t* labels = has_labels_ ? lb_.data() : nullptr;
+    const float* targets = has_labels_ ? nullptr : tb_.data();
+    const long n = (long)rows * U;
+    long hits = 0;
+    st.loss = binary_crossentropy_forward(&hits, out, labels, targets, n) / double(n);
+    st.accuracy = double(hits) / double(n);
+    if (want_gradient) binary_crossentropy_backward(dout_.data(), out, labels, targets, n, float(1.0 / double(n)));
+  } else if (loss == LossKind::CategoricalCrossentropy || loss == LossKind::SparseCategoricalCrossentropy) {
     const int32_t* labels = has_labels_ ? lb_.data() : nullptr;
     const float* targets = has_labels_ ? nullptr : tb_.data();
     long hits = 0;
@@ -189,6 +200,11 @@ void Engine::predict(float* out, const float* x, long n, int batch_size) {
     std::iota(idx.begin(), idx.begin() + B, start);
     gather(x, Targets{}, idx.data(), B);
     const float* y = model.forward(xb_.data(), B, false, nullptr);
+    if (model.logits_head()) {  // the fused binary head's logits become probabilities
+      sig_.assign(y, y + K * B * U);
+      for (float& v : sig_) v = sigmoid_of(v);
+      y = sig_.data();
+    }
     for (int b = 0; b < B; b++)
       for (long k = 0; k < K; k++)
         std::copy(y + (k * B + b) * U, y + (k * B + b + 1) * U, out + ((start + b) * K + k) * U);

@@ -90,6 +90,7 @@ class Engine {
   void accumulate_gradient_flow(int B);
   std::vector<double> flow_sum_;  // the recurrent layers' (D, T) sums, in layer order
   long flow_samples_ = 0;
+  std::vector<float> sig_;             // predict: a fused sigmoid head's probabilities
   bool has_labels_ = false;
   int checked_batch_ = 0;
 };

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "kernels/cells.h"
+#include "kernels/embedding.h"
 #include "kernels/layers.h"
 #include "rng.h"
 #include "spec.h"
@@ -55,6 +56,11 @@ class Model {
     const LayerSpec& l = spec_.layers.back();
     return l.kind == LayerKind::Dense && l.activation == Activation::Softmax;
   }
+  // binary_crossentropy fuses the sigmoid into the loss: forward() returns the head's logits (see sigmoid_outputs).
+  bool logits_head() const {
+    const LayerSpec& l = spec_.layers.back();
+    return spec_.loss == LossKind::BinaryCrossentropy && l.kind == LayerKind::Dense && l.activation == Activation::Sigmoid;
+  }
 
   // Keras initializers: glorot_uniform kernels, orthogonal recurrent kernels, zero biases, LSTM forget bias 1.
   void init(uint64_t seed) {
@@ -77,6 +83,9 @@ class Model {
       } else if (l.kind == LayerKind::Dense) {
         const double limit = std::sqrt(6.0 / (I + H));
         for (long k = 0; k < (long)I * H; k++) params[L.W + k] = S(rng.uniform(-limit, limit));
+      } else if (l.kind == LayerKind::Embedding) {
+        // Keras's Embedding initializer: uniform in [-0.05, 0.05]
+        for (long k = 0; k < (long)l.input_dim * H; k++) params[L.W + k] = S(rng.uniform(-0.05, 0.05));
       }
     }
   }
@@ -90,6 +99,8 @@ class Model {
     for (auto& L : layers_) {
       if (L.spec.kind == LayerKind::Recurrent) recurrent_forward(L, in, B, training, rng);
       else if (L.spec.kind == LayerKind::Dense) dense_layer_forward(L, in, B);
+      else if (L.spec.kind == LayerKind::Embedding)
+        embedding_forward(L.y.data(), in, &params[L.W], rows(L.in, B), L.spec.input_dim, L.spec.units);
       else dropout_layer_forward(L, in, B, training, rng);
       in = L.y.data();
     }
@@ -111,6 +122,8 @@ class Model {
       S* din = k ? layers_[k - 1].dy.data() : dx_.data();
       if (L.spec.kind == LayerKind::Recurrent) recurrent_backward(L, din, in, B);
       else if (L.spec.kind == LayerKind::Dense) dense_layer_backward(L, din, in, B);
+      else if (L.spec.kind == LayerKind::Embedding)
+        embedding_backward(&grads[L.W], L.dy.data(), in, rows(L.in, B), L.spec.input_dim, L.spec.units);
       else dropout_backward(din, L.dy.data(), L.mask.data(), (long)L.dy.size());
     }
     return dx_.data();
@@ -161,6 +174,8 @@ class Model {
         n = (l.shared_weights ? 1 : l.directions) * (GH * I + GH * H + 2 * GH);
       } else if (l.kind == LayerKind::Dense) {
         n = I * H + H;
+      } else if (l.kind == LayerKind::Embedding) {
+        n = double(l.input_dim) * H;
       }
       total += n;
       if (n > largest) { largest = n; largest_at = k; }
@@ -259,6 +274,8 @@ class Model {
         L.W = add(name + ".W", {I, H});
         L.Bias = add(name + ".B", {H});
         if (!L.spec.use_bias) frozen_.push_back({L.Bias, H});
+      } else if (L.spec.kind == LayerKind::Embedding) {
+        L.W = add(name + ".E", {L.spec.input_dim, H});
       }
       layers_.push_back(std::move(L));
       in = shapes_[k];
@@ -293,7 +310,7 @@ class Model {
       if (L.spec.shared_weights) f(L.dgrad1, (long)L.G * H * (I + H + 2));
     } else if (L.spec.kind == LayerKind::Dense) {
       f(L.scratch, out);
-    } else {
+    } else if (L.spec.kind == LayerKind::Dropout) {
       f(L.mask, out);
     }
   }
@@ -404,13 +421,18 @@ class Model {
         dense_forward(L.y.data() + (long)n0 * U, x + (long)n0 * I, &params[L.W], &params[L.Bias], n, I, U);
       });
     }
-    activation_forward(L.y.data(), N, U, L.spec.activation);
+    activation_forward(L.y.data(), N, U, head_activation(L));
+  }
+
+  // A fused sigmoid head (binary_crossentropy) leaves its logits: the loss applies the sigmoid.
+  Activation head_activation(const Layer& L) const {
+    return &L == &layers_.back() && logits_head() ? Activation::Linear : L.spec.activation;
   }
 
   void dense_layer_backward(Layer& L, S* dx, const S* x, int B) {
     const int N = (int)rows(L.in, B), I = L.in.features, U = L.spec.units;
     const S* d = L.scratch.data();
-    activation_backward(L.scratch.data(), L.dy.data(), L.y.data(), N, U, L.spec.activation);
+    activation_backward(L.scratch.data(), L.dy.data(), L.y.data(), N, U, head_activation(L));
     if ((double)N * I * U < DENSE_SPLIT_MIN)
       return dense_backward(dx, &grads[L.W], &grads[L.Bias], d, x, &params[L.W], N, I, U);
     const int row_tasks = (N + DENSE_ROWS - 1) / DENSE_ROWS;

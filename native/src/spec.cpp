@@ -37,6 +37,13 @@ std::vector<Shape> validate_spec(const ModelSpec& spec) {
       case LayerKind::Dropout:
         if (!(l.rate >= 0 && l.rate < 1)) fail(at + ".rate", "must be in [0, 1), got " + std::to_string(l.rate));
         break;
+      case LayerKind::Embedding:
+        if (k != 0) fail(at, "an embedding layer reads the token ids of the input, so it must be the first layer");
+        if (spec.features != 1) fail(at, "an embedding reads one token id a step, but the input has " + std::to_string(spec.features) + " features");
+        if (l.input_dim < 2 || l.input_dim > (1 << 24)) fail(at + ".inputDim", "must be an integer in 2.." + std::to_string(1 << 24) + ", got " + std::to_string(l.input_dim));
+        if (l.units < 1 || l.units > MAX_UNITS) fail(at + ".outputDim", "must be an integer in 1.." + std::to_string(MAX_UNITS) + ", got " + std::to_string(l.units));
+        out = Shape{in.steps, l.units};
+        break;
       case LayerKind::Dense:
         if (l.units < 1 || l.units > MAX_UNITS) fail(at + ".units", "must be an integer in 1.." + std::to_string(MAX_UNITS) + ", got " + std::to_string(l.units));
         if (l.activation == Activation::Softmax && k + 1 != spec.layers.size()) fail(at + ".activation", "softmax is supported on the last layer only (fused with categorical_crossentropy)");
@@ -49,6 +56,8 @@ std::vector<Shape> validate_spec(const ModelSpec& spec) {
   const LayerSpec& last = spec.layers.back();
   const bool softmax_head = last.kind == LayerKind::Dense && last.activation == Activation::Softmax;
   if (spec.loss == LossKind::CategoricalCrossentropy && !softmax_head) fail("loss", "categorical_crossentropy needs a last layer of kind dense with activation softmax");
+  if (spec.loss == LossKind::SparseCategoricalCrossentropy && !softmax_head) fail("loss", "sparse_categorical_crossentropy needs a last layer of kind dense with activation softmax");
+  if (spec.loss == LossKind::BinaryCrossentropy && !(last.kind == LayerKind::Dense && last.activation == Activation::Sigmoid)) fail("loss", "binary_crossentropy needs a last layer of kind dense with activation sigmoid");
   if (spec.loss == LossKind::Mse && softmax_head) fail("loss", "mse with a softmax output is not supported; use categorical_crossentropy");
   const OptimizerSpec& o = spec.optimizer;
   if (!(o.learning_rate > 0 && o.learning_rate < 1e3)) fail("optimizer.learningRate", "must be a positive number, got " + std::to_string(o.learning_rate));

@@ -11,15 +11,18 @@
 
 namespace rnnlab {
 
-enum class LayerKind { Recurrent, Dropout, Dense };
-enum class LossKind { CategoricalCrossentropy, Mse };
+enum class LayerKind { Recurrent, Dropout, Dense, Embedding };
+// SparseCategoricalCrossentropy is CategoricalCrossentropy on class ids (Keras's name); BinaryCrossentropy is fused
+// with a sigmoid head: the model outputs logits while training, and predict() applies the sigmoid.
+enum class LossKind { CategoricalCrossentropy, Mse, SparseCategoricalCrossentropy, BinaryCrossentropy };
 enum class OptimizerKind { Adam, Sgd, Rmsprop };
 
 struct LayerSpec {
   LayerKind kind = LayerKind::Dense;
   // recurrent
   CellType cell = CellType::Lstm;
-  int units = 0;                // recurrent and dense
+  int units = 0;                // recurrent and dense; an embedding's outputDim
+  int input_dim = 0;            // embedding: the vocabulary size (ids 0 .. input_dim - 1)
   int directions = 1;           // 1, or 2 for bidirectional
   bool shared_weights = false;  // bidirectional: both directions use one set of weights
   bool go_backwards = false;    // one direction, read back to front (Keras: outputs in reading order)

@@ -108,9 +108,15 @@ LayerSpec layer_from_js(const Napi::Value& v, const std::string& path) {
   {
     Fields probe(v, path, {"kind", "cell", "units", "directions", "sharedWeights", "goBackwards", "mergeMode",
                            "returnSequences", "activation", "recurrentActivation", "resetAfter", "useBias",
-                           "unitForgetBias", "dropout", "recurrentDropout", "rate"});
+                           "unitForgetBias", "dropout", "recurrentDropout", "rate", "inputDim", "outputDim"});
     l.kind = probe.word<LayerKind>("kind", {{"recurrent", LayerKind::Recurrent}, {"dropout", LayerKind::Dropout},
-                                            {"dense", LayerKind::Dense}}, nullptr);
+                                            {"dense", LayerKind::Dense}, {"embedding", LayerKind::Embedding}}, nullptr);
+  }
+  if (l.kind == LayerKind::Embedding) {
+    Fields f(v, path, {"kind", "inputDim", "outputDim"});
+    l.input_dim = f.integer("inputDim", 0, true);
+    l.units = f.integer("outputDim", 0, true);
+    return l;
   }
   if (l.kind == LayerKind::Recurrent) {
     Fields f(v, path, {"kind", "cell", "units", "directions", "sharedWeights", "goBackwards", "mergeMode",
@@ -180,6 +186,8 @@ ModelSpec spec_from_js(const Napi::Value& value) {
   for (uint32_t k = 0; k < arr.Length(); k++)
     spec.layers.push_back(layer_from_js(arr.Get(k), "layers[" + std::to_string(k) + "]"));
   spec.loss = f.word<LossKind>("loss", {{"categorical_crossentropy", LossKind::CategoricalCrossentropy},
+                                        {"sparse_categorical_crossentropy", LossKind::SparseCategoricalCrossentropy},
+                                        {"binary_crossentropy", LossKind::BinaryCrossentropy},
                                         {"mse", LossKind::Mse}}, "categorical_crossentropy");
   if (f.has("optimizer")) {
     Fields o(f.obj.Get("optimizer"), "optimizer", {"type", "learningRate", "beta1", "beta2", "epsilon", "momentum",

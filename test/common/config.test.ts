@@ -359,7 +359,7 @@ describe('errors name the file, the place and the field', () => {
     [
       'unknown layer type',
       (c) => (c.model.layers[2] = { type: 'conv1d', filters: 3 }),
-      'model.layers[2].type: unknown layer type "conv1d"; expected one of simple_rnn, lstm, gru, bidirectional, dropout, dense'
+      'model.layers[2].type: unknown layer type "conv1d"; expected one of simple_rnn, lstm, gru, bidirectional, dropout, dense, embedding, masking'
     ],
     [
       'Keras class name as type',
@@ -374,7 +374,7 @@ describe('errors name the file, the place and the field', () => {
     [
       'missing type',
       (c) => delete c.model.layers[3].type,
-      'model.layers[3].type: missing: expected one of simple_rnn, lstm, gru, bidirectional, dropout, dense'
+      'model.layers[3].type: missing: expected one of simple_rnn, lstm, gru, bidirectional, dropout, dense, embedding, masking'
     ],
     [
       'unknown activation',
@@ -506,8 +506,8 @@ describe('errors name the file, the place and the field', () => {
     ],
     [
       'unknown loss',
-      (c) => (c.training.loss = 'sparse_categorical_crossentropy'),
-      'training.loss: unknown loss "sparse_categorical_crossentropy"; expected one of categorical_crossentropy, mse'
+      (c) => (c.training.loss = 'hinge'),
+      'training.loss: unknown loss "hinge"; expected one of categorical_crossentropy, sparse_categorical_crossentropy, binary_crossentropy, mse'
     ],
     [
       'validationSplit in training',

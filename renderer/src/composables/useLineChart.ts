@@ -28,7 +28,7 @@ interface Axis {
   min?: number
   max?: number
   title: { text: string; color: string }
-  ticks: { color: string; includeBounds?: boolean; callback?: unknown }
+  ticks: { color: string; includeBounds?: boolean; callback?: unknown; precision?: number }
   grid: { color: string }
 }
 
@@ -144,6 +144,7 @@ export function useLineChart(
       ? (v: number | string) => `${Number((Number(v) * 100).toFixed(2))}%`
       : tickLabel
     scales.x.ticks.callback = tickLabel
+    scales.x.ticks.precision = opts.xWhole ? 0 : undefined
     const legend = chart.options.plugins!.legend!
     legend.labels!.color = muted
     legend.labels!.filter = (item) => !list[item.datasetIndex ?? 0]?.hideInLegend

@@ -42,6 +42,8 @@ export interface ChartOptions {
   xMax?: number
   /** Wheel (or +/-) zooms the x axis, dragging (or the arrow keys) pans it, double-click (or 0) resets. */
   zoomable?: boolean
+  /** Ticks on whole numbers only (epochs drawn per epoch: no 1.2, 1.4, …). */
+  xWhole?: boolean
 }
 
 export function toDataset(s: ChartSeries): ChartDataset<'line', Point[]> {

@@ -3,6 +3,7 @@
 // check of a sweep config typed or loaded in the page (the same checks `rnnlab sweep` and sweeps:create make).
 import type { SweepDetail, SweepSummary, SweepTrial, TrialState } from '../../../common/contract'
 import { configValue, fixed, percent } from '../../../common/format'
+import { jsonErrorOffset, linePlace } from './jsonPlace'
 import { expandSweep, normalizeSweepConfig, type ParameterValues, type SweepConfig } from '../../../common/sweep'
 
 export type Objective = SweepSummary['objective']
@@ -206,6 +207,16 @@ export function shortLabel(s: string, max = 22): string {
   return s.length > max ? `${s.slice(0, max - 1)}…` : s
 }
 
+/** An axis name in lines of about `width` characters, broken after its dots ("training.optimizer." / "type"). */
+export function wrapLabel(s: string, width = 16): string[] {
+  const lines: string[] = []
+  for (const part of s.split(/(?<=\.)/)) {
+    if (lines.length > 0 && lines[lines.length - 1].length + part.length <= width) lines[lines.length - 1] += part
+    else lines.push(part)
+  }
+  return lines.length ? lines : ['']
+}
+
 /** The best trial of the list by the goal, or null when none has an objective value. */
 export function bestTrial(trials: SweepTrial[], goal: Goal): SweepTrial | null {
   let best: SweepTrial | null = null
@@ -225,11 +236,12 @@ export type SweepCheck =
 export function checkSweepText(text: string, file = 'sweep.json'): SweepCheck {
   if (text.trim() === '')
     return { ok: false, error: 'Paste a sweep config, load a file or pick the preset.', path: null }
+  const body = text.replace(/^\uFEFF/, '')
   let config: unknown
   try {
-    config = JSON.parse(text.replace(/^\uFEFF/, ''))
+    config = JSON.parse(body)
   } catch (e) {
-    return { ok: false, error: `${file}: not valid JSON: ${jsonErrorText(e, text)}`, path: null }
+    return { ok: false, error: `${file}: not valid JSON: ${jsonErrorText(e, body)}`, path: null }
   }
   try {
     const sweep = normalizeSweepConfig(config, file)
@@ -245,15 +257,13 @@ export function checkSweepText(text: string, file = 'sweep.json'): SweepCheck {
   }
 }
 
-/** JSON.parse's message with the line and column of its position (some engines give only the offset). */
+/** JSON.parse's reason, with the line and column where the text goes wrong (main's config files read the same). */
 function jsonErrorText(e: unknown, text: string): string {
-  const message = e instanceof Error ? e.message : String(e)
-  const at = /at position (\d+)/.exec(message)
-  if (!at || /line \d+/.test(message)) return message
-  const before = text.replace(/^\uFEFF/, '').slice(0, Number(at[1]))
-  const line = before.split('\n').length
-  const column = before.length - before.lastIndexOf('\n')
-  return `${message} (line ${line} column ${column})`
+  const reason = (e instanceof Error ? e.message : String(e))
+    .replace(/ in JSON at position \d+.*$/, '')
+    .replace(/\s*\(line \d+ column \d+\)$/, '')
+  const at = jsonErrorOffset(text)
+  return at === null ? reason : `${linePlace(text, at)}: ${reason}`
 }
 
 /** "27 trials: grid over $cell (3) × model.layers (9); objective val_accuracy (max); median pruner". */

@@ -216,7 +216,9 @@ describe('sweeps pages', () => {
     await shoot(list.page, 'sweeps-list-1280x800-light')
     expect(await axeFindings(list.page)).toEqual([])
 
-    await shoot(page, 'sweeps-sweep-1280x800-light', true)
+    await shoot(page, 'sweeps-sweep-1280x800-light')
+    await page.evaluate(() => document.querySelector('.app-main')!.scrollTo(0, 1e6))
+    await shoot(page, 'sweeps-sweep-end-1280x800-light')
     expect(await axeFindings(page)).toEqual([])
     const dark = await openPage(browser, served, {
       hash: `#/sweeps/${sweepId}`,
@@ -226,8 +228,13 @@ describe('sweeps pages', () => {
     })
     await expect.poll(() => dark.page.getByTestId('sweep-pcp').locator('canvas').getAttribute('data-lines')).toBe('4')
     await dark.page.waitForTimeout(300) // the plot redraws at most every 200 ms
-    await shoot(dark.page, 'sweeps-sweep-1920x1080-dark', true)
+    await shoot(dark.page, 'sweeps-sweep-1920x1080-dark')
+    await dark.page.evaluate(() => document.querySelector('.app-main')!.scrollTo(0, 1e6))
+    await shoot(dark.page, 'sweeps-sweep-end-1920x1080-dark')
     expect(await axeFindings(dark.page)).toEqual([])
+    await dark.page.evaluate(() => (location.hash = '#/sweeps'))
+    await dark.page.locator(`tr[data-sweep-id="${sweepId}"]`).waitFor()
+    await shoot(dark.page, 'sweeps-list-1920x1080-dark')
     expect(dark.problems).toEqual([])
     await dark.page.context().close()
 

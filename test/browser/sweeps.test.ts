@@ -169,6 +169,11 @@ describe('sweeps pages', () => {
     const bestTrial = trials.find((t) => t.best === best)!
     await expect.poll(() => page.locator('[data-state="best"] .stat-value').textContent()).toBe(percent(best))
     expect(await page.locator('[data-state="completed"] .stat-value').textContent()).toBe('4')
+    // Best first, then back in trial order.
+    await page.getByTestId('sort-objective').click()
+    expect(await table.locator('tbody tr').first().getAttribute('data-trial')).toBe(String(bestTrial.trial))
+    await table.getByRole('button', { name: 'Trial' }).click()
+    expect(await table.locator('tbody tr').first().getAttribute('data-trial')).toBe('1')
 
     // The per-parameter summary: for each value, its trials, the mean and the best of their objectives.
     const summary = page.getByTestId('param-summary')
@@ -255,8 +260,8 @@ describe('sweeps pages', () => {
 
   it('cancels a running sweep from its page; an interrupted sweep resumes from its page', async () => {
     const { page, problems } = await openPage(browser, served, { hash: '#/sweeps' })
-    // Many epochs, so that no trial ends before the cancel lands.
-    const sweepId = await startFromPage(page, tinySweep('to-cancel', 300, [32]), 1)
+    // Epochs enough that no trial ends before the cancel lands, on however quick a machine.
+    const sweepId = await startFromPage(page, tinySweep('to-cancel', 100_000, [32]), 1)
     await expect.poll(() => trialStates(page), { timeout: 60_000 }).toEqual(['running', 'queued'])
     await page.getByTestId('cancel-sweep').click()
     const dialog = page.getByRole('alertdialog')
@@ -268,7 +273,7 @@ describe('sweeps pages', () => {
     expect(await page.getByTestId('resume-sweep').count()).toBe(0)
 
     // A sweep whose process stopped (the server quits mid-trial) is interrupted; its page resumes it.
-    const second = await startFromPage(page, tinySweep('to-resume', 300, [32]), 1)
+    const second = await startFromPage(page, tinySweep('to-resume', 100_000, [32]), 1)
     await expect.poll(() => trialStates(page), { timeout: 60_000 }).toEqual(['running', 'queued'])
     await page.context().close()
     await served.stop()

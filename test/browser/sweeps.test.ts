@@ -4,10 +4,15 @@
 // database holds; picked trials open in the compare view; a running sweep is cancelled; an interrupted one resumes.
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import type { Browser, Page } from 'playwright-core'
 import { percent } from '../../common/format'
+import { expandSweep, normalizeSweepConfig } from '../../common/sweep'
+import { RunStore } from '../../main/runs/store'
+import { SweepStore } from '../../main/sweeps/store'
+import seedMatrix from '../../examples/sweeps/seed-matrix.json'
 import { launchBrowser, serve, type Served } from '../helpers/browser'
 import { tempDir } from '../helpers/tmp'
 import { axeFindings, inkedPixels, openPage, shoot } from './page'
@@ -16,6 +21,8 @@ let browser: Browser
 let dir: ReturnType<typeof tempDir>
 let served: Served
 let db: string
+/** Waits sized for a loaded, shared machine (a poll's own default is 1 s). */
+const slow = { timeout: 30_000 }
 
 beforeAll(async () => {
   dir = tempDir()
@@ -109,25 +116,27 @@ describe('sweeps pages', () => {
     // The preset: the seed's matrix, 3 cells × 9 stacks.
     await page.getByTestId('sweep-preset').click()
     expect(await page.getByTestId('sweep-json').inputValue()).toContain('"name": "seed-matrix"')
-    await expect.poll(() => check.textContent()).toMatch(/^27 trials: grid over \$cell \(3\) × model\.layers \(9\)/)
+    await expect
+      .poll(() => check.textContent(), slow)
+      .toMatch(/^27 trials: grid over \$cell \(3\) × model\.layers \(9\)/)
     expect(await start.textContent()).toContain('Start 27 trials')
 
     // Errors name the key: a misspelt sweep key, a parameter path into a key the run config does not have, bad JSON.
     const json = page.getByTestId('sweep-json')
     await json.fill(JSON.stringify({ ...tinySweep('bad', 3), methd: 'grid' }))
-    await expect.poll(() => check.textContent()).toMatch(/methd.*did you mean "method"/)
+    await expect.poll(() => check.textContent(), slow).toMatch(/methd.*did you mean "method"/)
     expect(await check.locator('code').textContent()).toBe('methd')
     expect(await start.isDisabled()).toBe(true)
     const badPath = tinySweep('bad', 3) as { parameters: Record<string, unknown> }
     badPath.parameters = { 'training.optimizr.type': ['adam', 'rmsprop'] }
     await json.fill(JSON.stringify(badPath))
-    await expect.poll(() => check.locator('code').textContent()).toBe('parameters["training.optimizr.type"]')
+    await expect.poll(() => check.locator('code').textContent(), slow).toBe('parameters["training.optimizr.type"]')
     expect(await check.textContent()).toMatch(/optimizr/)
     await json.fill('{ "name": "x",\n  "base": }')
-    await expect.poll(() => check.textContent()).toMatch(/^seed-matrix\.json: not valid JSON: line 2 column 11: /)
+    await expect.poll(() => check.textContent(), slow).toMatch(/^seed-matrix\.json: not valid JSON: line 2 column 11: /)
     expect(await start.isDisabled()).toBe(true)
     await json.fill(JSON.stringify({ ...tinySweep('bad', 3), methd: 'grid' }))
-    await expect.poll(() => check.locator('code').count()).toBe(1)
+    await expect.poll(() => check.locator('code').count(), slow).toBe(1)
     await shoot(page, 'sweeps-new-error-1280x800-light')
     expect(await axeFindings(page)).toEqual([])
 
@@ -167,7 +176,7 @@ describe('sweeps pages', () => {
     }
     const best = Math.max(...trials.map((t) => t.best!))
     const bestTrial = trials.find((t) => t.best === best)!
-    await expect.poll(() => page.locator('[data-state="best"] .stat-value').textContent()).toBe(percent(best))
+    await expect.poll(() => page.locator('[data-state="best"] .stat-value').textContent(), slow).toBe(percent(best))
     expect(await page.locator('[data-state="completed"] .stat-value').textContent()).toBe('4')
     // Best first, then back in trial order.
     await page.getByTestId('sort-objective').click()
@@ -194,9 +203,9 @@ describe('sweeps pages', () => {
 
     // The parallel-coordinates plot: four lines over the two parameters and the objective, drawn.
     const pcp = page.getByTestId('sweep-pcp').locator('canvas')
-    await expect.poll(() => pcp.getAttribute('data-lines')).toBe('4')
+    await expect.poll(() => pcp.getAttribute('data-lines'), slow).toBe('4')
     expect(await pcp.getAttribute('data-axes')).toBe('training.optimizer.type|training.batchSize|val_accuracy')
-    await expect.poll(() => inkedPixels(page, 0)).toBeGreaterThan(2000)
+    await expect.poll(() => inkedPixels(page, 0), slow).toBeGreaterThan(2000)
     // The curves: the best trial's against the three others, each of its 2 epochs.
     const curves = await page.evaluate(() =>
       (
@@ -231,7 +240,9 @@ describe('sweeps pages', () => {
       height: 1080,
       colorScheme: 'dark'
     })
-    await expect.poll(() => dark.page.getByTestId('sweep-pcp').locator('canvas').getAttribute('data-lines')).toBe('4')
+    await expect
+      .poll(() => dark.page.getByTestId('sweep-pcp').locator('canvas').getAttribute('data-lines'), slow)
+      .toBe('4')
     await dark.page.waitForTimeout(300) // the plot redraws at most every 200 ms
     await shoot(dark.page, 'sweeps-sweep-1920x1080-dark')
     await dark.page.evaluate(() => document.querySelector('.app-main')!.scrollTo(0, 1e6))
@@ -296,4 +307,85 @@ describe('sweeps pages', () => {
     expect(again.problems).toEqual([])
     await again.page.context().close()
   }, 300_000)
+
+  it("shows the seed matrix's 27 trials: stacks by name, pruned and running trials, the summary per cell and stack", async () => {
+    // A database holding the preset mid-way, written as the sweep runner writes it (no training: the layout is tested).
+    const home = tempDir()
+    const file = join(home.path, 'rnnlab.db')
+    const runs = new RunStore(file)
+    const sweeps = new SweepStore(runs)
+    const sweep = normalizeSweepConfig(seedMatrix, 'seed-matrix.json')
+    const plans = expandSweep(sweep)
+    const id = sweeps.create(sweep, plans, null)
+    sweeps.claim(id, { pid: process.pid, host: hostname(), parallel: 2, threadsPerTrial: 1 }, () => true)
+    const accuracy = (t: number, e: number) => 0.5 + 0.01 * (t % 9) + 0.05 * e
+    for (const [i, t] of sweeps.trials(id).entries()) {
+      if (i >= 22) break // the last five are queued
+      const epochs = i < 20 ? (i % 4 === 3 ? 2 : 5) : 1 // every fourth pruned at epoch 2; two running at epoch 1
+      runs.markStarted(t.runId, { engineVersion: 'test', threads: 1, cpu: 'test', pid: process.pid, host: hostname() })
+      for (let e = 1; e <= epochs; e++) {
+        const v = accuracy(i, e)
+        const m = { epoch: e, loss: 1 - v, accuracy: v, valLoss: 1.1 - v, valAccuracy: v, learningRate: 0.001 }
+        runs.recordEpochResult(t.runId, { ...m, seconds: 1, samplesPerSecond: 1000 }, [], [])
+      }
+      if (i >= 20) continue
+      const pruned = epochs === 2
+      runs.finishRun(t.runId, 'completed', null, pruned ? 'pruned by the median rule at epoch 2' : null)
+      sweeps.setOutcome(id, t.trial, pruned ? 'pruned' : 'completed')
+    }
+    const expected = sweeps.get(id)
+    runs.close()
+    const server = await serve(file, home.path)
+    try {
+      const { page, problems } = await openPage(browser, server, {
+        hash: `#/sweeps/${id}`,
+        width: 1920,
+        height: 1080,
+        colorScheme: 'dark'
+      })
+      const table = page.getByTestId('sweep-trials')
+      await expect.poll(() => table.locator('tbody tr').count(), slow).toBe(27)
+      const states = await trialStates(page)
+      expect(states.filter((s) => s === 'done')).toHaveLength(15)
+      expect(states.filter((s) => s === 'pruned')).toHaveLength(5)
+      expect(states.filter((s) => s === 'running')).toHaveLength(2)
+      expect(states.filter((s) => s === 'queued')).toHaveLength(5)
+      expect(await page.locator('[data-state="pruned"] .stat-value').textContent()).toBe('5')
+      expect(await page.locator('[data-state="best"] .stat-value').textContent()).toBe(percent(expected.best!.value))
+      // Trial 4 (pruned): its stack by name, its reason on hover.
+      const fourth = table.locator('tbody tr[data-trial="4"]')
+      expect(await fourth.textContent()).toContain(String(expected.trialList[3].params['model.layers']))
+      expect(await fourth.locator('[data-col="state"]').getAttribute('title')).toMatch(/^pruned by the median rule/)
+
+      // The summary: per cell and per stack, the trials that take each value and the mean and best of those scored.
+      for (const key of ['$cell', 'model.layers']) {
+        const values = [...new Set(expected.trialList.map((t) => String(t.params[key])))]
+        expect(await page.locator(`table[data-param="${key}"] tbody tr`).count()).toBe(values.length)
+        for (const value of values) {
+          const with_ = expected.trialList.filter((t) => String(t.params[key]) === value)
+          const scored = with_.filter((t) => t.objective !== null).map((t) => t.objective!)
+          const row = page.locator(`table[data-param="${key}"] tbody tr[data-value="${value}"]`)
+          const trialsText =
+            scored.length === with_.length ? String(with_.length) : `${with_.length} (${scored.length} scored)`
+          expect(await row.locator('[data-col="trials"]').textContent()).toBe(trialsText)
+          expect(await row.locator('[data-col="mean"]').textContent()).toBe(
+            scored.length ? percent(scored.reduce((a, b) => a + b, 0) / scored.length) : '—'
+          )
+        }
+      }
+      const pcp = page.getByTestId('sweep-pcp').locator('canvas')
+      await expect.poll(() => pcp.getAttribute('data-lines'), slow).toBe('22')
+      await page.waitForTimeout(300) // the plot redraws at most every 200 ms
+      expect(await inkedPixels(page, 0)).toBeGreaterThan(5000)
+      await shoot(page, 'sweeps-seed-matrix-1920x1080-dark')
+      await page.evaluate(() => document.querySelector('.app-main')!.scrollTo(0, 1e6))
+      await shoot(page, 'sweeps-seed-matrix-end-1920x1080-dark')
+      expect(await axeFindings(page)).toEqual([])
+      expect(problems).toEqual([])
+      await page.context().close()
+    } finally {
+      await server.stop()
+      home.remove()
+    }
+  }, 120_000)
 })

@@ -203,7 +203,7 @@ export function pcpData(detail: Pick<SweepDetail, 'config' | 'trialList' | 'obje
 }
 
 /** A category's tick label: cut to `max` characters. */
-export function shortLabel(s: string, max = 22): string {
+export function shortLabel(s: string, max = 24): string {
   return s.length > max ? `${s.slice(0, max - 1)}…` : s
 }
 

@@ -1,7 +1,8 @@
 // The Sweeps pages in Chromium, with real sweeps started from the page on `rnnlab serve` (tiny GRU trials on
 // mnist-sample): the new-sweep editor's checks name the key at fault; the list and the sweep page follow the trials
 // live; the parallel-coordinates plot draws; the per-parameter summary and the trials' objectives are what the
-// database holds; picked trials open in the compare view; a running sweep is cancelled; an interrupted one resumes.
+// database holds; picked trials open in the compare view; a trial is stopped, a running sweep cancelled, an
+// interrupted one resumed.
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hostname } from 'node:os'
@@ -269,11 +270,15 @@ describe('sweeps pages', () => {
     await list.page.context().close()
   }, 300_000)
 
-  it('cancels a running sweep from its page; an interrupted sweep resumes from its page', async () => {
+  it('stops a trial and cancels a running sweep from its page; an interrupted sweep resumes from its page', async () => {
     const { page, problems } = await openPage(browser, served, { hash: '#/sweeps' })
     // Epochs enough that no trial ends before the cancel lands, on however quick a machine.
     const sweepId = await startFromPage(page, tinySweep('to-cancel', 100_000, [32]), 1)
     await expect.poll(() => trialStates(page), { timeout: 60_000 }).toEqual(['running', 'queued'])
+    // One trial stopped: the sweep goes on with the next.
+    await page.getByRole('button', { name: 'Stop trial 1' }).click()
+    await expect.poll(() => trialStates(page), { timeout: 60_000 }).toEqual(['cancelled', 'running'])
+    expect(await page.getByTestId('sweep-status').textContent()).toBe('running')
     await page.getByTestId('cancel-sweep').click()
     const dialog = page.getByRole('alertdialog')
     await dialog.getByRole('button', { name: 'Cancel the sweep' }).click()

@@ -122,6 +122,12 @@ describe('sweeps pages', () => {
       .toMatch(/^27 trials: grid over \$cell \(3\) × model\.layers \(9\)/)
     expect(await start.textContent()).toContain('Start 27 trials')
 
+    // The builder's experiment as the base (empty in a new window: the check says what it lacks), its rate swept.
+    await page.getByTestId('sweep-from-builder').click()
+    expect(await page.getByTestId('sweep-json').inputValue()).toContain('"training.optimizer.learningRate": [')
+    await expect.poll(() => check.locator('code').textContent(), slow).toBe('base.model.layers')
+    expect(await check.textContent()).toMatch(/the model needs at least one layer/)
+
     // Errors name the key: a misspelt sweep key, a parameter path into a key the run config does not have, bad JSON.
     const json = page.getByTestId('sweep-json')
     await json.fill(JSON.stringify({ ...tinySweep('bad', 3), methd: 'grid' }))
@@ -134,7 +140,9 @@ describe('sweeps pages', () => {
     await expect.poll(() => check.locator('code').textContent(), slow).toBe('parameters["training.optimizr.type"]')
     expect(await check.textContent()).toMatch(/optimizr/)
     await json.fill('{ "name": "x",\n  "base": }')
-    await expect.poll(() => check.textContent(), slow).toMatch(/^seed-matrix\.json: not valid JSON: line 2 column 11: /)
+    await expect
+      .poll(() => check.textContent(), slow)
+      .toMatch(/^experiment-sweep\.json: not valid JSON: line 2 column 11: /)
     expect(await start.isDisabled()).toBe(true)
     await json.fill(JSON.stringify({ ...tinySweep('bad', 3), methd: 'grid' }))
     await expect.poll(() => check.locator('code').count(), slow).toBe(1)

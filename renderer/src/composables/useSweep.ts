@@ -33,7 +33,8 @@ export function useSweep(id: Ref<number>) {
       )
       if (mine !== generation) return
       if (read.length > 0) {
-        const next = new Map(known)
+        // Merged into the map as it is now: another reload may have added curves meanwhile.
+        const next = new Map(epochs.value)
         for (const r of read) if (r) next.set(r[0], r[1])
         epochs.value = next
       }

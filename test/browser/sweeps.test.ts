@@ -266,6 +266,25 @@ describe('sweeps pages', () => {
     // Pick two trials, Compare: the compare view with their runs.
     const picks = [trials[0], trials[3]]
     for (const t of picks) await page.getByRole('checkbox', { name: `Pick trial ${t.trial}` }).check()
+    // Picked, they are drawn in colour in the plot and the curves.
+    await expect
+      .poll(
+        async () =>
+          (
+            await page.evaluate(() =>
+              (
+                document.querySelectorAll('.metric-chart canvas')[1] as HTMLCanvasElement & {
+                  series: { label: string }[]
+                }
+              ).series.map((s) => s.label)
+            )
+          ).filter((l) => l.startsWith('trial ')).length,
+        slow
+      )
+      .toBe(picks.includes(bestTrial) ? 2 : 3)
+    await page.evaluate(() => document.querySelector('.app-main')!.scrollTo(0, 0))
+    await page.waitForTimeout(300) // the plot redraws at most every 200 ms
+    await shoot(page, 'sweeps-picked-1280x800-light')
     await page.getByTestId('compare-trials').click()
     await page.waitForFunction(() => location.hash.startsWith('#/compare'))
     expect(await page.evaluate(() => location.hash)).toBe(`#/compare?ids=${picks.map((t) => t.runId).join(',')}`)

@@ -10,6 +10,7 @@ import {
   mixColors,
   parameterSummary,
   pcpData,
+  pickColor,
   sweepParameters,
   wrapLabel
 } from '../../renderer/src/lib/sweeps'
@@ -182,5 +183,13 @@ describe('line colours', () => {
     expect(mixColors('#f00', '#00f', 0)).toBe('#ff0000')
     expect(mixColors('#f00', '#00f', 2)).toBe('#0000ff')
     expect(mixColors('red', '#00f', 0.5)).toBe('red')
+  })
+
+  it('gives picked trials the compare colours other than green (the best) and blue (the other lines)', () => {
+    const colors = Array.from({ length: 7 }, (_, i) => pickColor(i))
+    expect(new Set(colors).size).toBe(7)
+    expect(colors).not.toContain('#2a9d5b')
+    expect(colors).not.toContain('#2f6fde')
+    expect(pickColor(7)).toBe(colors[0])
   })
 })

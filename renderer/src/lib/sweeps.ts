@@ -3,6 +3,7 @@
 // check of a sweep config typed or loaded in the page (the same checks `rnnlab sweep` and sweeps:create make).
 import type { SweepDetail, SweepSummary, SweepTrial, TrialState } from '../../../common/contract'
 import { configValue, fixed, percent } from '../../../common/format'
+import { palette } from './compareSeries'
 import { jsonErrorOffset, linePlace } from './jsonPlace'
 import { expandSweep, normalizeSweepConfig, type ParameterValues, type SweepConfig } from '../../../common/sweep'
 
@@ -288,6 +289,15 @@ export function describeSweep(sweep: SweepConfig, trials: number): string {
     ? `median pruner after ${sweep.pruner.warmupTrials} trials and ${sweep.pruner.warmupEpochs} epochs`
     : 'no pruner'
   return `${trials} trial${trials === 1 ? '' : 's'}: ${how}${repeats}; objective ${sweep.objective} (${goal}); ${pruner}`
+}
+
+/**
+ * The colour of the `at`th picked trial, in the plot and the curves alike: the compare colours less the greens (the
+ * best trial is green) and the blue (the other lines in the plot are blue).
+ */
+export function pickColor(at: number): string {
+  const colors = palette.filter((c) => !['#2a9d5b', '#5a7d2a', '#2f6fde'].includes(c))
+  return colors[at % colors.length]
 }
 
 /** The colour `t` of the way from `a` to `b` (both #rgb or #rrggbb), as #rrggbb; `a` when either is not hex. */

@@ -119,13 +119,33 @@ export function describeParams(params: Record<string, TrialValue>): string {
 /** The error of a trial's run config, named by the parameter that set the place at fault, else by the base key. */
 function trialError(e: FieldError, sweep: SweepConfig, index: number, params: Record<string, TrialValue>): FieldError {
   const segments = e.path.replace(/\[(\d+)\]/g, '.$1').split('.')
-  const owner = [...sweep.parameters]
-    .reverse()
-    .find((p) => p.path !== null && p.path.every((s, i) => segments[i] === s))
+  const candidates = [...sweep.parameters].reverse()
+  // The parameter whose path holds the place at fault, else one whose path made that place (a misspelt key in its
+  // path, which the base does not have).
+  const owner =
+    candidates.find((p) => p.path !== null && p.path.every((s, i) => segments[i] === s)) ??
+    candidates.find(
+      (p) =>
+        p.path !== null &&
+        p.path.length > segments.length &&
+        segments.every((s, i) => p.path![i] === s) &&
+        valueAt(sweep.base, segments) === undefined
+    )
   const where = `trial ${index + 1} (${describeParams(params)})`
   return owner
     ? new FieldError(parameterPath(owner.key), `in ${where}, ${e.path}: ${e.detail}`)
     : new FieldError(e.path === '' ? 'base' : `base.${e.path}`, `${e.detail} (in ${where})`)
+}
+
+/** The value at a dotted path's segments in a config as written, or undefined. */
+function valueAt(config: unknown, segments: string[]): unknown {
+  let node = config
+  for (const s of segments) {
+    if (Array.isArray(node) && /^\d+$/.test(s)) node = node[Number(s)]
+    else if (isObject(node)) node = node[s]
+    else return undefined
+  }
+  return node
 }
 
 /**

@@ -5,5 +5,6 @@ import { createPinia } from 'pinia'
 import App from './App.vue'
 import './styles.css'
 import './styles-runs.css'
+import './styles-sweeps.css'
 
 createApp(App).use(createPinia()).mount('#app')

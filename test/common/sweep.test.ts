@@ -264,6 +264,10 @@ describe('bad sweep configs', () => {
     ).toBe(
       'sweep.json: parameters["training.optimizer.learningRate"]: training.optimizer is "adam" in this trial, not an object (write it as {"type": "adam"})'
     )
+    // A misspelt key in a parameter's path (the base has no such key) is the parameter's fault.
+    expect(refusal({ ...ok, parameters: { 'training.optimizr.type': ['adam', 'rmsprop'] } })).toBe(
+      'sweep.json: parameters["training.optimizr.type"]: in trial 1 (training.optimizr.type=adam), training.optimizr: unknown key (did you mean "optimizer"?)'
+    )
     // A base key at fault is named in the base.
     expect(refusal({ ...ok, base: { ...base(), training: { epochs: 0 } } })).toBe(
       'sweep.json: base.training.epochs: must be a positive integer, got 0 (in trial 1 (model.layers.0.units=4))'

@@ -22,6 +22,10 @@ describe('routes', () => {
     expect(parseRoute('#/runs/abc')).toEqual({ name: 'not-found', path: '/runs/abc' })
     expect(parseRoute('#/runs?sort=-lr&group=cell')).toEqual({ name: 'runs', query: 'sort=-lr&group=cell' })
     expect(parseRoute('#/trash')).toEqual({ name: 'trash' })
+    expect(parseRoute('#/sweeps')).toEqual({ name: 'sweeps' })
+    expect(parseRoute('#/sweeps/new')).toEqual({ name: 'new-sweep' })
+    expect(parseRoute('#/sweeps/4')).toEqual({ name: 'sweep', id: 4 })
+    expect(parseRoute('#/sweeps/x')).toEqual({ name: 'not-found', path: '/sweeps/x' })
     for (const h of [
       '#/runs',
       '#/runs?filter=cell%3Dgru',
@@ -31,7 +35,10 @@ describe('routes', () => {
       '#/new?from=2',
       '#/compare?ids=1,2',
       '#/compare?ids=1,2&panels=loss&x=step&log=1',
-      '#/compare'
+      '#/compare',
+      '#/sweeps',
+      '#/sweeps/new',
+      '#/sweeps/4'
     ])
       expect(routeHref(parseRoute(h))).toBe(h)
     expect(parseRoute('#/compare?ids=1,2&x=wall')).toEqual({ name: 'compare', ids: [1, 2], view: 'x=wall' })

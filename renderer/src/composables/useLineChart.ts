@@ -36,7 +36,7 @@ interface Axis {
   min?: number
   max?: number
   title: { text: string; color: string }
-  ticks: { color: string; includeBounds?: boolean; callback?: unknown }
+  ticks: { color: string; includeBounds?: boolean; callback?: unknown; precision?: number }
   grid: { color: string }
 }
 
@@ -170,6 +170,7 @@ export function useLineChart(
           )
       : yLabel
     scales.x.ticks.callback = tickLabel
+    scales.x.ticks.precision = opts.xWhole ? 0 : undefined
     const legend = chart.options.plugins!.legend!
     legend.display = !opts.noLegend || exporting
     legend.labels!.color = muted

@@ -109,6 +109,8 @@ export interface ChartOptions {
   yLog?: boolean
   /** Leave the legend out (a legend outside the chart names the series); an exported image still has one. */
   noLegend?: boolean
+  /** Ticks on whole numbers only (epochs drawn per epoch: no 1.2, 1.4, …). */
+  xWhole?: boolean
 }
 
 /** The WCAG contrast ratio of two colours given as #rrggbb or [r, g, b]. */

@@ -1,5 +1,6 @@
 // The app's hash routes: #/runs, #/new, #/runs/<id> (detail, or the live view while it trains), #/runs/<id>/try,
-// #/compare?ids=1,2, #/diff?a=1&b=2 (two runs' validation outcomes), #/trash (deleted runs, restorable until purged).
+// #/compare?ids=1,2, #/diff?a=1&b=2 (two runs' validation outcomes), #/trash (deleted runs, restorable until purged),
+// #/sweeps, #/sweeps/new, #/sweeps/<id>.
 
 export type Route =
   | { name: 'runs'; query?: string }
@@ -9,6 +10,9 @@ export type Route =
   | { name: 'compare'; ids: number[]; view?: string }
   | { name: 'diff'; a: number | null; b: number | null }
   | { name: 'trash' }
+  | { name: 'sweeps' }
+  | { name: 'new-sweep' }
+  | { name: 'sweep'; id: number }
   | { name: 'not-found'; path: string }
 
 export function parseRoute(hash: string): Route {
@@ -23,6 +27,11 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === 'runs' && parts.length === 3 && /^\d+$/.test(parts[1]) && parts[2] === 'try')
     return { name: 'try', id: Number(parts[1]) }
   if (parts[0] === 'trash' && parts.length === 1) return { name: 'trash' }
+  if (parts[0] === 'sweeps') {
+    if (parts.length === 1) return { name: 'sweeps' }
+    if (parts.length === 2 && parts[1] === 'new') return { name: 'new-sweep' }
+    if (parts.length === 2 && /^\d+$/.test(parts[1])) return { name: 'sweep', id: Number(parts[1]) }
+  }
   if (parts[0] === 'new' && parts.length === 1) {
     const from = query.get('from')
     return from && /^\d+$/.test(from) ? { name: 'new', from: Number(from) } : { name: 'new' }
@@ -65,6 +74,12 @@ export function routeHref(route: Route): string {
       return route.a !== null && route.b !== null ? `#/diff?a=${route.a}&b=${route.b}` : '#/diff'
     case 'trash':
       return '#/trash'
+    case 'sweeps':
+      return '#/sweeps'
+    case 'new-sweep':
+      return '#/sweeps/new'
+    case 'sweep':
+      return `#/sweeps/${route.id}`
     case 'not-found':
       return `#${route.path}`
   }

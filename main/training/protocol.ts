@@ -21,9 +21,7 @@ export interface TrainingJob {
 
 /** Train a run, (analyze) compute an analysis of trained runs (main/analysis), or inspect (main/inspect). */
 export type HostMessage =
-  | { type: 'start'; job: TrainingJob }
-  | { type: 'analyze'; job: AnalysisJob }
-  | InspectHostMessage
+  { type: 'start'; job: TrainingJob } | { type: 'analyze'; job: AnalysisJob } | InspectHostMessage
 
 export interface CheckpointWritten {
   kind: 'last' | 'best'

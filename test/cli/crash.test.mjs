@@ -51,7 +51,7 @@ function startTraining(env = {}, args = [configFile]) {
     buffer += c
     const lines = buffer.split('\n')
     buffer = lines.pop()
-    for (const line of lines) if (line.trim()) events.push(JSON.parse(line))
+    for (const line of lines) if (line.trim()) events.push({ ...JSON.parse(line), at: Date.now() })
   })
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
   return { child, events, exited }
@@ -128,6 +128,9 @@ test(
     const t0 = Date.now()
     assert.equal((await calibration.exited).code, 0)
     const duration = Date.now() - t0
+    // And how long one epoch takes (start-up excluded), from the times of its first and last epoch's events.
+    const epochAt = calibration.events.filter((e) => e.event === 'epoch').map((e) => e.at)
+    const epoch = (epochAt.at(-1) - epochAt[0]) / (epochAt.length - 1)
     for (let i = 0; i < 12; i++) {
       const { child, events, exited } = startTraining()
       if (i % 2 === 0) {
@@ -135,11 +138,11 @@ test(
         const delay = 100 + random() * duration * 0.95
         await Promise.race([new Promise((r) => setTimeout(r, delay)), exited])
       } else {
-        // After a first epoch, at a random moment of the rest (half of the kills, whatever the machine's speed).
+        // After a first epoch, within the next five (half of the kills, whatever the machine's speed).
         while (!events.some((e) => e.event === 'epoch')) {
           if (await Promise.race([new Promise((r) => setTimeout(() => r(false), 20)), exited.then(() => true)])) break
         }
-        const delay = random() * duration * 0.6
+        const delay = random() * epoch * 5
         await Promise.race([new Promise((r) => setTimeout(r, delay)), exited])
       }
       killAll(child)

@@ -77,6 +77,39 @@ describe('new experiment in Chromium', () => {
     expect(problems).toEqual([])
   })
 
+  it('adds and edits embedding and masking layers, always first in the stack', async () => {
+    const { page, problems } = await openPage(browser, served, { hash: '#/new' })
+    await page.getByTestId('builder-empty').waitFor()
+    await addRecurrent(page, 1, { units: 8 })
+    await page.getByRole('button', { name: '+ Dense' }).click()
+    await page.getByLabel('Layer 2 units').fill('10')
+    await page.getByRole('button', { name: '+ Embedding' }).click()
+    // It reads the token ids of the data, so it went first, above the recurrent layer.
+    await expect.poll(() => page.locator('.layer-row-title').allTextContents()).toEqual(['Embedding', 'LSTM', 'Dense'])
+    await page.getByLabel('Layer 1 input dim').fill('100')
+    await page.getByLabel('Layer 1 output dim').fill('8')
+    await page.getByLabel('Layer 1 mask zero').check()
+    // 100 × 8 embeddings, then an LSTM of 8 units on 8 features: 4 × (8 × 8 + 8 × 8 + 8) = 544, then 8 × 10 + 10 = 90.
+    await expect.poll(() => page.getByTestId('total-params').textContent()).toBe('1,434')
+    // MNIST has 28 features a step, not one token id: explained at the embedding.
+    const first = page.locator('.layer-row[data-layer="0"]')
+    await expect.poll(() => first.locator('.layer-row-problems').textContent()).toContain('one token id a step')
+    await shoot(page, 'new-embedding-1280x800-light', true)
+
+    await page.getByRole('button', { name: '+ Masking' }).click()
+    await expect
+      .poll(() => page.locator('.layer-row-title').allTextContents())
+      .toEqual(['Masking', 'Embedding', 'LSTM', 'Dense'])
+    await page.getByLabel('Layer 1 mask value').fill('-1')
+    await page.getByRole('button', { name: 'Remove layer 2' }).click()
+    await expect.poll(() => page.locator('.layer-row-title').allTextContents()).toEqual(['Masking', 'LSTM', 'Dense'])
+    // A masking layer adds no parameters: LSTM 8 on 28 features, then the head.
+    await expect.poll(() => page.getByTestId('total-params').textContent()).toBe('1,274')
+    await expect.poll(() => page.locator('.layer-row-bad').count()).toBe(0)
+    expect(problems).toEqual([])
+    await page.context().close()
+  })
+
   it('explains a stack that cannot work at the layer at fault', async () => {
     const { page, problems } = await openPage(browser, served, { hash: '#/new' })
     await page.getByLabel('Start from a preset').selectOption('tutorial-bilstm')

@@ -99,6 +99,54 @@ describe('builder operations', () => {
     expect(normalizeModelConfig({ layers: toLayerInputs(fromModelConfig(model)) })).toEqual(model)
   })
 
+  it('adds embedding and masking layers first, writes only non-default fields, and round-trips them', () => {
+    let layers = addLayer(addLayer([], 'recurrent'), 'dense')
+    layers = addLayer(layers, 'embedding')
+    expect(layers.map((l) => l.kind)).toEqual(['embedding', 'recurrent', 'dense'])
+    // Even when asked to go after a later layer: it reads the data, so it is first.
+    expect(addLayer(layers.slice(1), 'masking', 1).map((l) => l.kind)).toEqual(['masking', 'recurrent', 'dense'])
+    expect(toLayerInputs(layers)[0]).toEqual({ type: 'embedding', inputDim: 64, outputDim: 16 })
+    expect(toLayerInputs([newLayer('masking')])).toEqual([{ type: 'masking' }])
+    const check = checkStack(updateLayer(layers, 2, { units: 2 }), null, [20, 1])
+    expect(check.problems).toEqual([])
+    expect(check.summary?.rows[0]).toMatchObject({ outputShape: [null, 20, 16], params: 64 * 16 })
+
+    const embedded = normalizeModelConfig({
+      layers: [
+        { type: 'embedding', name: 'tokens', inputDim: 100, outputDim: 8, maskZero: true },
+        { type: 'gru', units: 4 },
+        { type: 'dense', units: 2, activation: 'softmax' }
+      ]
+    })
+    const drafts = fromModelConfig(embedded)
+    expect(drafts[0]).toMatchObject({ kind: 'embedding', inputDim: 100, outputDim: 8, maskZero: true })
+    expect(drafts[0].extra).toEqual({ name: 'tokens' })
+    expect(toLayerInputs(drafts)[0]).toEqual({
+      type: 'embedding',
+      inputDim: 100,
+      outputDim: 8,
+      maskZero: true,
+      name: 'tokens'
+    })
+    expect(normalizeModelConfig({ layers: toLayerInputs(drafts) })).toEqual(embedded)
+
+    const masked = normalizeModelConfig({
+      layers: [
+        { type: 'masking', name: 'pad', maskValue: -1 },
+        { type: 'lstm', units: 4 },
+        { type: 'dense', units: 3 }
+      ]
+    })
+    const maskDrafts = fromModelConfig(masked)
+    expect(maskDrafts[0]).toMatchObject({ kind: 'masking', maskValue: -1, extra: { name: 'pad' } })
+    expect(normalizeModelConfig({ layers: toLayerInputs(maskDrafts) })).toEqual(masked)
+    // An emptied field is reported at its layer, not silently read as the default.
+    const emptied = checkStack(updateLayer(maskDrafts, 0, { maskValue: NaN }), null, [20, 3])
+    expect(emptied.problems.map((p) => [p.layer, p.field])).toEqual([[0, 'maskValue']])
+    const noDim = checkStack(updateLayer(drafts, 0, { inputDim: NaN }), null, [20, 1])
+    expect(noDim.problems.map((p) => [p.layer, p.field])).toEqual([[0, 'inputDim']])
+  })
+
   it('loads a Keras to_json model into drafts', () => {
     const keras = {
       class_name: 'Sequential',

@@ -7,6 +7,8 @@ import {
   normalizeModelConfig,
   preflight,
   normalizeRunConfig,
+  EMBEDDING_DEFAULTS,
+  MASKING_DEFAULTS,
   type CellType,
   type DenseActivation,
   type LayerConfig,
@@ -55,7 +57,21 @@ export interface DenseDraft extends DraftBase {
   activation: DenseActivation
 }
 
-export type LayerDraft = RecurrentDraft | DropoutDraft | DenseDraft
+/** Keras's Embedding: token ids → vectors; reads the data, so it is the first layer. */
+export interface EmbeddingDraft extends DraftBase {
+  kind: 'embedding'
+  inputDim: number
+  outputDim: number
+  maskZero: boolean
+}
+
+/** Keras's Masking: steps whose features all equal maskValue are skipped by the layers after; the first layer. */
+export interface MaskingDraft extends DraftBase {
+  kind: 'masking'
+  maskValue: number
+}
+
+export type LayerDraft = RecurrentDraft | DropoutDraft | DenseDraft | EmbeddingDraft | MaskingDraft
 export type DraftKind = LayerDraft['kind']
 
 let nextKey = 1
@@ -83,15 +99,26 @@ export function newLayer(kind: DraftKind): LayerDraft {
       return { key: key(), kind, rate: 0.2, extra: {} }
     case 'dense':
       return { key: key(), kind, units: 10, activation: 'softmax', extra: {} }
+    case 'embedding':
+      return { key: key(), kind, inputDim: 64, outputDim: 16, maskZero: EMBEDDING_DEFAULTS.maskZero, extra: {} }
+    case 'masking':
+      return { key: key(), kind, maskValue: MASKING_DEFAULTS.maskValue, extra: {} }
   }
 }
+
+/** The kinds that read the data themselves, so they go first in the stack. */
+const FIRST_KINDS: readonly DraftKind[] = ['embedding', 'masking']
 
 // ---------------------------------------------------------------------------------------------------------------
 // Operations: each returns a new array, so a caller can keep an undo history or compare before and after.
 
-/** Adds a layer after `index` (at the end when absent). A new recurrent layer goes before the dense head. */
+/**
+ * Adds a layer after `index` (at the end when absent). A new recurrent layer goes before the dense head; an embedding
+ * or masking layer, which reads the data, goes first whatever the index.
+ */
 export function addLayer(layers: LayerDraft[], kind: DraftKind, index?: number): LayerDraft[] {
   const layer = newLayer(kind)
+  if (FIRST_KINDS.includes(kind)) return [layer, ...layers]
   let at = index === undefined ? layers.length : index + 1
   if (index === undefined && kind !== 'dense') {
     const firstDense = layers.findIndex((l) => l.kind === 'dense')
@@ -157,6 +184,21 @@ export function toLayerInputs(layers: LayerDraft[]): LayerInput[] {
         return { type: 'dropout', rate: given(l.rate), ...l.extra } as LayerInput
       case 'dense':
         return { type: 'dense', units: given(l.units), activation: l.activation, ...l.extra } as LayerInput
+      case 'embedding': {
+        const out: Record<string, unknown> = {
+          type: 'embedding',
+          inputDim: given(l.inputDim),
+          outputDim: given(l.outputDim)
+        }
+        if (l.maskZero !== EMBEDDING_DEFAULTS.maskZero) out.maskZero = l.maskZero
+        return { ...out, ...l.extra } as LayerInput
+      }
+      case 'masking': {
+        // An emptied field is written as missing, which reads as Keras's default (0): say so rather than hide it.
+        const out: Record<string, unknown> = { type: 'masking' }
+        if (!Number.isFinite(l.maskValue) || l.maskValue !== MASKING_DEFAULTS.maskValue) out.maskValue = l.maskValue
+        return { ...out, ...l.extra } as LayerInput
+      }
       case 'recurrent': {
         const cell: Record<string, unknown> = { type: l.cell, units: given(l.units) }
         if (l.returnSequences) cell.returnSequences = true
@@ -213,9 +255,21 @@ export function fromModelConfig(model: ModelConfig): LayerDraft[] {
           extra: { ...(layer.name ? { name: layer.name } : {}), ...(layer.useBias ? {} : { useBias: false }) }
         }
       case 'embedding':
+        return {
+          key: key(),
+          kind: 'embedding',
+          inputDim: layer.inputDim,
+          outputDim: layer.outputDim,
+          maskZero: layer.maskZero,
+          extra: layer.name ? { name: layer.name } : {}
+        }
       case 'masking':
-        // The builder's rows for these are the next slice of issue 15; the CLI trains such configs.
-        throw new Error(`the builder cannot edit ${layer.type} layers yet; train this config with rnnlab train`)
+        return {
+          key: key(),
+          kind: 'masking',
+          maskValue: layer.maskValue,
+          extra: layer.name ? { name: layer.name } : {}
+        }
       default: {
         const bidirectional = layer.type === 'bidirectional'
         const cell = layer.type === 'bidirectional' ? layer.layer : layer
@@ -405,6 +459,10 @@ function harmless(l: LayerDraft): LayerDraft {
       return { ...l, rate: rate(l.rate), extra: {} }
     case 'dense':
       return { ...l, units: units(l.units), activation: 'softmax', extra: {} }
+    case 'embedding':
+      return { ...l, inputDim: units(l.inputDim), outputDim: units(l.outputDim), extra: {} }
+    case 'masking':
+      return { ...l, maskValue: Number.isFinite(l.maskValue) ? l.maskValue : 0, extra: {} }
     case 'recurrent':
       return {
         ...l,

@@ -6,7 +6,7 @@ import type { LayerDraft } from './builder'
 export interface DiagramNode {
   x: number
   y: number
-  kind: 'input' | 'forward' | 'backward' | 'merge' | 'dense' | 'dropout'
+  kind: 'input' | 'forward' | 'backward' | 'merge' | 'dense' | 'dropout' | 'embedding' | 'masking'
 }
 
 export interface DiagramEdge {
@@ -34,6 +34,8 @@ export interface DiagramLayout {
   /** Column labels: t1, t2, …, tT. */
   columns: { x: number; label: string }[]
 }
+
+const KIND_LABELS = { dense: 'Dense', dropout: 'Dropout', embedding: 'Embedding', masking: 'Masking' } as const
 
 const LABEL_W = 120
 const COL_W = 64
@@ -67,7 +69,7 @@ export function layoutDiagram(layers: LayerDraft[], timeSteps = 28, steps = 4): 
         rowSpecs.push({ label: `${n}. ${cell} ${l.direction === 'forward' ? '→' : '←'}`, kind: l.direction, layer: i })
       }
     } else {
-      rowSpecs.push({ label: `${n}. ${l.kind === 'dense' ? 'Dense' : 'Dropout'}`, kind: l.kind, layer: i })
+      rowSpecs.push({ label: `${n}. ${KIND_LABELS[l.kind]}`, kind: l.kind, layer: i })
     }
   })
   const height = PAD * 2 + 18 + rowSpecs.length * ROW_H

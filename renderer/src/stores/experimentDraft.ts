@@ -257,7 +257,7 @@ function readSaved(): Omit<SavedDraft, 'version'> | null {
     if (!text) return null
     const saved = JSON.parse(text) as Partial<SavedDraft>
     if (saved.version !== 1 || !Array.isArray(saved.layers) || typeof saved.name !== 'string') return null
-    const kinds = ['recurrent', 'dropout', 'dense']
+    const kinds = ['recurrent', 'dropout', 'dense', 'embedding', 'masking']
     const layers = saved.layers
       .filter((l) => typeof l === 'object' && l !== null && kinds.includes(l.kind))
       .map((l) => ({ ...numbersBack(newLayer(l.kind), l), key: newLayer(l.kind).key }) as LayerDraft)

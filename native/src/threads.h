@@ -46,6 +46,8 @@ class ThreadPool {
   Job* find_job();            // a job with tasks left to claim (active++ on it), or nullptr; under mutex_
   static int claim(Job& job);  // runs the job's tasks until none is left to claim; returns how many it ran
   int participant() const;
+  void signal();
+  bool spin(unsigned seen) const;
   std::vector<std::thread> workers_;
   std::vector<std::vector<double>> scratch_;  // per participant
   std::mutex mutex_;
@@ -53,6 +55,9 @@ class ThreadPool {
   std::vector<Job*> jobs_;      // the runs in progress, oldest first
   int strikes_ = 0, serial_runs_ = 0;  // slow top-level runs in a row; top-level runs left on the caller alone
   bool stop_ = false;
+  int sleepers_ = 0;                 // threads asleep on cv_ (under mutex_)
+  std::atomic<unsigned> events_{0};  // bumped by signal(): what spinning threads watch
+  int spin_us_ = 0;                  // how long a thread out of tasks spins before it sleeps
 };
 
 }  // namespace rnnlab

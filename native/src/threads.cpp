@@ -116,9 +116,8 @@ void ThreadPool::work(int index) {
   t_depth = 1;
   t_parallel = 1;
 #if defined(__linux__)
-  // Workers yield to the process's other threads (a JS event loop beside the training): nice +5 on this thread
-  // only. With free cores it changes nothing; with none, the caller's own thread keeps the work going (and the
-  // pool falls back to it alone when its workers lag).
+  // Workers run at the process's priority: at nice +5 (as before) a worker sharing a core with a busy process got a
+  // quarter of it and held up every run it had a task of. RNNLAB_NICE sets a nice value for measurements.
   if (K_NICE) setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), K_NICE);
 #endif
   std::unique_lock<std::mutex> lock(mutex_);

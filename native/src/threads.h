@@ -6,11 +6,11 @@
 // job's tasks, helps with the other jobs' instead of waiting (the two directions' row chunks share the cores).
 // Results stay bit-identical whatever the thread count because the callers split their work into chunks that do not
 // depend on it, and every task writes its own outputs (sums over chunks are taken afterwards, in a fixed order).
-// Idle workers sleep on a condition variable, never spin: with another process busy on a core, waiting costs a
-// wake-up, not a time slice. And when the workers cannot keep up (another process holds their core: the caller,
-// done with its share, keeps waiting for more than half its own working time, three top-level runs in a row), the
-// pool runs the next 256 top-level runs on the caller alone, then tries the workers again; 2 threads then cost about
-// what 1 does instead of collapsing. Which thread runs a task never changes the results.
+// A thread out of tasks spins briefly (30 us) for the next job, then sleeps on a condition variable (at once when
+// the pool has more threads than the machine has hardware threads). Workers run at the process's priority. When the
+// workers cannot keep up (another process holds their core: the caller, done with its share, keeps waiting for more
+// than half its own working time, three top-level runs in a row), the pool runs the next 256 top-level runs on the
+// caller alone, then tries the workers again. Which thread runs a task never changes the results.
 #pragma once
 #include <atomic>
 #include <condition_variable>

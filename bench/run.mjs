@@ -5,9 +5,13 @@
 // per 60,000-sample epoch, GFLOP/s (the FLOPs the engine computes, bench/flops.mjs) and as a share of the fp32 matrix-product peak measured here,
 // inference samples/s at batch 64 and ms at batch 1, peak resident memory; then PyTorch on the same workloads
 // (Debian python3-torch with /usr/bin/python3, OpenBLAS from libopenblas0-openmp, OPENBLAS_CORETYPE=SkylakeX, 1 and
-// 2 threads, the best kept), skipped with a note when absent; and the tutorial's training with another process
-// busy on one core. Prints a table with ours/PyTorch ratios.
-//   node bench/run.mjs [--quick] [--no-torch] [--no-onnx] [--only name[,name]] [--json file]
+// 2 threads, the best kept), skipped with a note when absent. Prints a table with ours/PyTorch ratios.
+// With --threads 1,2,4,8 (any list) the engine runs at each of those thread counts, interleaved (1, 2, 4, 8, 1, 2, ...
+// for --rounds N rounds, medians), and a scaling table follows: samples/s, the ratio to 1 thread, GFLOP/s and the
+// share of the 2-thread matrix-product peak measured in the same run. --busy [runs] measures every workload with
+// another process spinning on one core, 1 and 2 threads interleaved, `runs` times each (default 3), medians.
+//   node bench/run.mjs [--quick] [--no-torch] [--no-onnx] [--only name[,name]] [--threads 1,2,4,8] [--rounds n]
+//                      [--busy [runs]] [--json file]
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -57,7 +61,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1]
 
 // ---- child mode: one workload, one thread count, in this process; prints one JSON line ----
 if (flag('--child')) {
-  const { w, threads } = JSON.parse(option('--child'))
+  const { w, threads, trainOnly } = JSON.parse(option('--child'))
   const { Model } = createRequire(import.meta.url)(addonPath)
   const model = new Model(spec(w, threads))
   model.init(1)
@@ -72,6 +76,10 @@ if (flag('--child')) {
   for (let k = 0; k < 3; k++) model.trainBatch(x, y, B)
   const train = []
   for (let k = 0; k < WINDOWS; k++) train.push((B * STEPS) / time(() => model.trainBatch(x, y, B), STEPS))
+  if (trainOnly) {
+    console.log(JSON.stringify({ train_samples_per_s: median(train), threads: model.describe().threads }))
+    process.exit(0)
+  }
   const infer64 = []
   const x1 = x.subarray(0, w.T * w.F)
   model.predict(x, B, { batchSize: 64 })
@@ -94,10 +102,15 @@ if (flag('--child')) {
   process.exit(0)
 }
 
-function runChild(w, threads) {
+function runChild(w, threads, trainOnly = false) {
   const r = spawnSync(
     process.execPath,
-    [fileURLToPath(import.meta.url), '--child', JSON.stringify({ w, threads }), ...(quick ? ['--quick'] : [])],
+    [
+      fileURLToPath(import.meta.url),
+      '--child',
+      JSON.stringify({ w, threads, trainOnly }),
+      ...(quick ? ['--quick'] : [])
+    ],
     { encoding: 'utf8' }
   )
   if (r.status !== 0) throw new Error(`bench child (${w.name}, ${threads} threads) failed:\n${r.stderr}`)
@@ -208,18 +221,31 @@ const workloads = only ? WORKLOADS.filter((w) => only.some((o) => w.name.include
 const hw = cpus()
 const { engineInfo, benchGemm, version } = createRequire(import.meta.url)(addonPath)
 const info = engineInfo()
+const threadOption = option('--threads')
+const threadCounts = threadOption
+  ? [...new Set(threadOption.split(',').map(Number))]
+  : [...new Set([1, info.hardwareThreads])]
+if (threadCounts.some((t) => !Number.isInteger(t) || t < 1 || t > 256))
+  throw new Error(`--threads: a comma-separated list of thread counts in 1..256, got ${threadOption}`)
+if (!threadCounts.includes(1)) threadCounts.unshift(1) // the ratios are to 1 thread
+const rounds = Math.max(1, Number(option('--rounds') ?? 1))
+const busyRuns = flag('--busy') ? Math.max(1, Number(option('--busy')) || 3) : 0
 console.log(
-  `machine: ${hw.length} x ${hw[0]?.model ?? '?'}; engine: ${version()}, threads 1 and ${info.hardwareThreads}`
+  `machine: ${hw.length} x ${hw[0]?.model ?? '?'}; engine: ${version()} (${info.isa}), threads ${threadCounts.join(', ')}` +
+    (rounds > 1 ? `, ${rounds} rounds interleaved` : '')
 )
-const threadCounts = [...new Set([1, info.hardwareThreads])]
 
 // ours and PyTorch back to back per workload, so that both see the same machine (other processes come and go)
 const torch = torchStatus()
-const torchPeak = torch.ok ? runTorch({ peak: true, threads: threadCounts })[0].peak : null
-const ourPeak = benchGemm(1536, 0.6)
+const torchThreads = [...new Set([1, Math.min(2, info.hardwareThreads), info.hardwareThreads])]
+const torchPeak = torch.ok ? runTorch({ peak: true, threads: torchThreads })[0].peak : null
+// the machine's fp32 matrix-product peak on 2 cores (the engine's own product, two at once on two threads) and on 1
+const ourPeak1 = benchGemm(1536, 0.6, 1)
+const ourPeak2 = info.hardwareThreads > 1 ? benchGemm(1536, 0.8, 2) : ourPeak1
 const ours = {}
 const theirs = {}
 const onnxruntime = {}
+const trainRuns = {} // per workload and thread count, samples/s of every round
 for (const w of workloads) {
   if (!flag('--no-onnx')) {
     try {
@@ -228,13 +254,21 @@ for (const w of workloads) {
       console.log(`  onnxruntime ${w.name}: skipped (${e.message.split('\n')[0]})`)
     }
   }
-  ours[w.name] = Object.fromEntries(threadCounts.map((t) => [t, runChild({ ...w, windows: WINDOWS }, t)]))
+  ours[w.name] = {}
+  trainRuns[w.name] = Object.fromEntries(threadCounts.map((t) => [t, []]))
+  for (let round = 0; round < rounds; round++)
+    for (const t of threadCounts) {
+      const r = runChild({ ...w, windows: WINDOWS }, t, round > 0)
+      if (round === 0) ours[w.name][t] = r
+      trainRuns[w.name][t].push(r.train_samples_per_s)
+    }
+  for (const t of threadCounts) ours[w.name][t].train_samples_per_s = median(trainRuns[w.name][t])
   const r = ours[w.name]
   console.log(
     `  ours  ${w.name.padEnd(26)} ${threadCounts.map((t) => `${t}T ${r[t].train_samples_per_s.toFixed(0)}/s`).join('  ')}`
   )
   if (!torch.ok) continue
-  const results = runTorch({ threads: threadCounts, workloads: [{ ...w, steps: STEPS, windows: WINDOWS }] })
+  const results = runTorch({ threads: torchThreads, workloads: [{ ...w, steps: STEPS, windows: WINDOWS }] })
   const best = (key, better) => results.reduce((a, b) => (better(b[key], a[key]) ? b : a))
   theirs[w.name] = {
     train: best('train_samples_per_s', (x, y) => x > y),
@@ -246,25 +280,42 @@ for (const w of workloads) {
     `  torch ${w.name.padEnd(26)} ${results.map((r) => `${r.threads}T ${r.train_samples_per_s.toFixed(0)}/s`).join('  ')}`
   )
 }
-// the machine's fp32 matrix-product peak: the best large product measured here (OpenBLAS via torch, on all cores,
-// when present; else the engine's own single-threaded product)
-const peakGflops = Math.max(ourPeak, ...(torchPeak ? Object.values(torchPeak) : [0]))
+// the peak the workloads are measured against: the best 2-core fp32 product measured here (the engine's own, or
+// OpenBLAS via torch on 2 threads when present)
+const torchPeak2 = torchPeak ? (torchPeak[Math.min(2, info.hardwareThreads)] ?? 0) : 0
+const peakGflops = Math.max(ourPeak2, torchPeak2)
 
-// busy core: the tutorial's training with another process spinning on one core
-const tutorial = workloads.find(
-  (w) => w.cell === 'lstm' && w.units === 50 && w.layers.length === 2 && w.layers[0].directions === 2
-)
-let busy = null
-if (tutorial && info.hardwareThreads > 1) {
-  busy = await withBusyCore(() =>
-    Object.fromEntries([1, 2].map((t) => [t, runChild({ ...tutorial, windows: WINDOWS }, t)]))
-  )
+// busy core: every workload with another process spinning on one core, 1 and 2 threads interleaved
+const busy = {}
+if (busyRuns && info.hardwareThreads > 1) {
+  await withBusyCore(() => {
+    for (const w of workloads) {
+      const runs = { 1: [], 2: [] }
+      for (let k = 0; k < busyRuns; k++)
+        for (const t of [1, 2]) runs[t].push(runChild({ ...w, windows: WINDOWS }, t, true).train_samples_per_s)
+      busy[w.name] = { runs, 1: median(runs[1]), 2: median(runs[2]) }
+      console.log(
+        `  busy  ${w.name.padEnd(26)} 1T ${busy[w.name][1].toFixed(0)}/s  2T ${busy[w.name][2].toFixed(0)}/s  ` +
+          `(2T/1T ${(busy[w.name][2] / busy[w.name][1]).toFixed(2)}; runs 1T ${runs[1].map((x) => x.toFixed(0)).join(' ')}, ` +
+          `2T ${runs[2].map((x) => x.toFixed(0)).join(' ')})`
+      )
+    }
+  })
 }
 
-// ---- table ----
+// ---- tables ----
 const tutorialShape = { ...WORKLOADS[0], dropout: 0.2, classes: 10 }
-const rows = []
 const fmt = (x, d = 0) => (x === undefined || x === null || Number.isNaN(x) ? '-' : x.toFixed(d))
+const gflopsOf = (w, samplesPerS) => (samplesPerS * trainingFlops({ ...w, dropout: 0.2, classes: 10 })) / 1e9
+function printTable(rows) {
+  const cols = Object.keys(rows[0] ?? {})
+  const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)))
+  console.log('\n' + cols.map((c, k) => c.padEnd(width[k])).join(' | '))
+  console.log(width.map((n) => '-'.repeat(n)).join('-|-'))
+  for (const r of rows) console.log(cols.map((c, k) => String(r[c]).padEnd(width[k])).join(' | '))
+}
+const rows = []
+const mainThreads = threadCounts.includes(info.hardwareThreads) ? info.hardwareThreads : threadCounts.at(-1)
 for (const w of workloads) {
   const r = ours[w.name]
   const bestT = threadCounts.reduce(
@@ -272,13 +323,12 @@ for (const w of workloads) {
     threadCounts[0]
   )
   const best = r[bestT]
-  const flops = trainingFlops({ ...w, dropout: 0.2, classes: 10 })
-  const gflops = (best.train_samples_per_s * flops) / 1e9
+  const gflops = gflopsOf(w, best.train_samples_per_s)
   const th = theirs[w.name]
   rows.push({
     workload: w.name,
     'ours 1T/s': fmt(r[1].train_samples_per_s),
-    [`ours ${threadCounts.at(-1)}T/s`]: fmt(r[threadCounts.at(-1)].train_samples_per_s),
+    [`ours ${mainThreads}T/s`]: fmt(r[mainThreads].train_samples_per_s),
     's/epoch': fmt(EPOCH / best.train_samples_per_s, 1),
     'GFLOP/s': fmt(gflops, 1),
     '% peak': fmt((100 * gflops) / peakGflops, 0),
@@ -299,37 +349,63 @@ for (const w of workloads) {
       : '-'
   })
 }
-const cols = Object.keys(rows[0] ?? {})
-const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)))
-console.log('\n' + cols.map((c, k) => c.padEnd(width[k])).join(' | '))
-console.log(width.map((n) => '-'.repeat(n)).join('-|-'))
-for (const r of rows) console.log(cols.map((c, k) => String(r[c]).padEnd(width[k])).join(' | '))
+printTable(rows)
 console.log(
-  `\nfp32 matrix-product peak (1536^3): engine ${ourPeak.toFixed(0)} GFLOP/s on 1 thread` +
+  `\nfp32 matrix-product peak (1536^3): engine ${ourPeak1.toFixed(0)} GFLOP/s on 1 thread, ${ourPeak2.toFixed(0)} on 2` +
     (torchPeak
       ? `; OpenBLAS via torch ${Object.entries(torchPeak)
           .map(([t, g]) => `${g.toFixed(0)} on ${t}T`)
           .join(', ')}`
       : '') +
-    `; % peak is against ${peakGflops.toFixed(0)} GFLOP/s.\nFLOPs: what the engine computes per sample (bench/flops.mjs): input projections forward and back (no dx for the` +
+    `; % peak is against the best 2-thread figure, ${peakGflops.toFixed(0)} GFLOP/s, and GFLOP/s is at the best thread count.` +
+    `\nFLOPs: what the engine computes per sample (bench/flops.mjs): input projections forward and back (no dx for the` +
     ` first layer), recurrent products over the T-1 steps with a previous state, the gates at one operation each, dropout and` +
     ` the head; the earlier formula 3 x T*2*G*H*(I+H) counted ${((formulaFlopsBefore(tutorialShape) / trainingFlops(tutorialShape) - 1) * 100).toFixed(1)}% more on the tutorial's model.`
 )
 console.log(
   torch.ok
-    ? `PyTorch ${torch.version}, OPENBLAS_CORETYPE=SkylakeX, best of ${threadCounts.join(' and ')} threads${torch.note}`
+    ? `PyTorch ${torch.version}, OPENBLAS_CORETYPE=SkylakeX, best of ${torchThreads.join(' and ')} threads${torch.note}`
     : torch.note
 )
-if (busy) {
-  console.log(
-    `tutorial training with one core busy (another process spinning): 1 thread ${fmt(busy[1].train_samples_per_s)}/s, ` +
-      `2 threads ${fmt(busy[2].train_samples_per_s)}/s`
-  )
-}
 console.log("peak MB: the benchmark child process's peak resident memory (Node itself is ~45 MB of it).")
 console.log(
   `onnxruntime-node: the same model exported by rnnlab export, intraOpNumThreads ${info.hardwareThreads}, session.run awaited in this process.`
 )
+
+// the scaling table: training samples/s per thread count, the ratio to 1 thread, and the share of the 2-thread peak
+if (threadCounts.length > 2 || threadOption) {
+  printTable(
+    workloads.map((w) => {
+      const row = { workload: w.name }
+      for (const t of threadCounts) {
+        const sps = ours[w.name][t].train_samples_per_s
+        row[`${t}T/s`] = fmt(sps)
+        row[`${t}T x1T`] = fmt(sps / ours[w.name][1].train_samples_per_s, 2)
+        row[`${t}T %peak`] = fmt((100 * gflopsOf(w, sps)) / peakGflops, 0)
+      }
+      return row
+    })
+  )
+  console.log(
+    `\nscaling on ${hw.length} hardware threads (${hw[0]?.model ?? '?'}), ${info.isa}: training samples/s (median of ` +
+      `${rounds} interleaved round${rounds > 1 ? 's' : ''}), the ratio to 1 thread, and % of the 2-thread fp32 ` +
+      `matrix-product peak measured in this run (${peakGflops.toFixed(0)} GFLOP/s). Thread counts above the hardware's ` +
+      `give the same bits; they cannot add cores.`
+  )
+}
+if (busyRuns && info.hardwareThreads > 1) {
+  console.log(
+    `\nbusy machine (another process spinning on one core): 1 and 2 threads interleaved, ${busyRuns} runs each, medians; ` +
+      `2T/1T: ${workloads.map((w) => `${w.name} ${fmt(busy[w.name][2] / busy[w.name][1], 2)}`).join(', ')}`
+  )
+}
 if (ortHome) rmSync(ortHome, { recursive: true, force: true })
 if (option('--json'))
-  writeFileSync(option('--json'), JSON.stringify({ ours, theirs, onnxruntime, torchPeak, ourPeak, busy }, null, 2))
+  writeFileSync(
+    option('--json'),
+    JSON.stringify(
+      { ours, trainRuns, theirs, onnxruntime, torchPeak, ourPeak1, ourPeak2, peakGflops, busy, threadCounts },
+      null,
+      2
+    )
+  )

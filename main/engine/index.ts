@@ -225,8 +225,9 @@ export interface EngineModel {
 export interface Engine {
   version(): string
   engineInfo(): EngineInfo
-  /** best GFLOP/s of the engine's own single-threaded fp32 product of two n x n matrices, timed for `seconds` */
-  benchGemm(n?: number, seconds?: number): number
+  /** best GFLOP/s of the engine's own fp32 product of two n x n matrices, timed for `seconds`; with `threads`, that many
+   *  such products at once on as many threads (the peak on that many cores) */
+  benchGemm(n?: number, seconds?: number, threads?: number): number
   Model: new (spec: EngineSpec) => EngineModel
   /** Checks a spec as `new Model(spec)` does (same errors), allocating nothing. */
   checkSpec(spec: EngineSpec): void

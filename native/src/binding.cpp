@@ -3,6 +3,7 @@
 #include <napi.h>
 
 #include <chrono>
+#include <thread>
 #include <cmath>
 #include <memory>
 
@@ -484,22 +485,46 @@ Napi::Object init_module(Napi::Env env, Napi::Object exports) {
                 return Napi::String::New(info.Env(), std::string("rnnlab-engine ") + VERSION + " (fast kernels, " +
                                                          ops<float>().name + ")");
               }));
-  // benchGemm(n, seconds): the best GFLOP/s of the engine's own single-threaded fp32 product (n x n) . (n x n)
+  // benchGemm(n, seconds, threads = 1): the best GFLOP/s of the engine's own fp32 product (n x n) . (n x n), or of
+  // `threads` such products running at once on as many threads (each its own operands): the machine's matrix-product
+  // peak on that many cores. Repeated rounds (every thread one product per round) for about `seconds`; the best
+  // round's total FLOPs over its wall time.
   exports.Set("benchGemm", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
                 const int n = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 1024;
                 const double seconds = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : 0.5;
+                const int threads = info.Length() > 2 && info[2].IsNumber() ? info[2].As<Napi::Number>().Int32Value() : 1;
                 if (n < 16 || n > 8192) throw Napi::RangeError::New(info.Env(), "benchGemm(n): n must be in 16..8192");
+                if (threads < 1 || threads > 256)
+                  throw Napi::RangeError::New(info.Env(), "benchGemm(n, seconds, threads): threads must be in 1..256");
                 const SimdOps<float>& o = ops<float>();
-                std::vector<float> a((size_t)n * n, 0.5f), b((size_t)n * n, 0.25f), c((size_t)n * n);
-                std::vector<float> bp(packed_b_size(n, n)), ap(A_PACK_SIZE);
-                double best = 0;
-                const auto start = std::chrono::steady_clock::now();
-                for (;;) {
-                  const auto t0 = std::chrono::steady_clock::now();
+                using Clock = std::chrono::steady_clock;
+                const auto product = [&o, n](std::vector<float>& a, std::vector<float>& b, std::vector<float>& c,
+                                             std::vector<float>& bp, std::vector<float>& ap) {
                   o.pack_b(bp.data(), b.data(), n, 1, n, n);
                   o.gemm_packed(c.data(), n, a.data(), n, 1, bp.data(), n, n, n, false, ap.data());
-                  const auto t1 = std::chrono::steady_clock::now();
-                  best = std::max(best, 2.0 * n * n * n / std::chrono::duration<double>(t1 - t0).count() / 1e9);
+                };
+                struct Operands {
+                  std::vector<float> a, b, c, bp, ap;
+                };
+                std::vector<Operands> ops_(threads);
+                for (auto& x : ops_) {
+                  x.a.assign((size_t)n * n, 0.5f);
+                  x.b.assign((size_t)n * n, 0.25f);
+                  x.c.assign((size_t)n * n, 0.0f);
+                  x.bp.assign(packed_b_size(n, n), 0.0f);
+                  x.ap.assign(A_PACK_SIZE, 0.0f);
+                }
+                double best = 0;
+                const auto start = Clock::now();
+                for (;;) {
+                  const auto t0 = Clock::now();
+                  std::vector<std::thread> team;
+                  for (int k = 1; k < threads; k++)
+                    team.emplace_back([&, k] { product(ops_[k].a, ops_[k].b, ops_[k].c, ops_[k].bp, ops_[k].ap); });
+                  product(ops_[0].a, ops_[0].b, ops_[0].c, ops_[0].bp, ops_[0].ap);
+                  for (auto& t : team) t.join();
+                  const auto t1 = Clock::now();
+                  best = std::max(best, 2.0 * threads * n * n * n / std::chrono::duration<double>(t1 - t0).count() / 1e9);
                   if (std::chrono::duration<double>(t1 - start).count() > seconds) break;
                 }
                 return Napi::Number::New(info.Env(), best);

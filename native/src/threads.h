@@ -6,11 +6,11 @@
 // job's tasks, helps with the other jobs' instead of waiting (the two directions' row chunks share the cores).
 // Results stay bit-identical whatever the thread count because the callers split their work into chunks that do not
 // depend on it, and every task writes its own outputs (sums over chunks are taken afterwards, in a fixed order).
-// Idle workers sleep on a condition variable, never spin: with another process busy on a core, waiting costs a
-// wake-up, not a time slice. And when the workers cannot keep up (another process holds their core: the caller,
-// done with its share, keeps waiting for more than half its own working time, three top-level runs in a row), the
-// pool runs the next 256 top-level runs on the caller alone, then tries the workers again; 2 threads then cost about
-// what 1 does instead of collapsing. Which thread runs a task never changes the results.
+// A thread out of tasks spins briefly (30 us) for the next job, then sleeps on a condition variable (at once when
+// the pool has more threads than the machine has hardware threads). Workers run at the process's priority. When the
+// workers cannot keep up (another process holds their core: the caller, done with its share, keeps waiting for more
+// than half its own working time, three top-level runs in a row), the pool runs the next 256 top-level runs on the
+// caller alone, then tries the workers again. Which thread runs a task never changes the results.
 #pragma once
 #include <atomic>
 #include <condition_variable>
@@ -46,6 +46,8 @@ class ThreadPool {
   Job* find_job();            // a job with tasks left to claim (active++ on it), or nullptr; under mutex_
   static int claim(Job& job);  // runs the job's tasks until none is left to claim; returns how many it ran
   int participant() const;
+  void signal();
+  bool spin(unsigned seen) const;
   std::vector<std::thread> workers_;
   std::vector<std::vector<double>> scratch_;  // per participant
   std::mutex mutex_;
@@ -53,6 +55,9 @@ class ThreadPool {
   std::vector<Job*> jobs_;      // the runs in progress, oldest first
   int strikes_ = 0, serial_runs_ = 0;  // slow top-level runs in a row; top-level runs left on the caller alone
   bool stop_ = false;
+  int sleepers_ = 0;                 // threads asleep on cv_ (under mutex_)
+  std::atomic<unsigned> events_{0};  // bumped by signal(): what spinning threads watch
+  int spin_us_ = 0;                  // how long a thread out of tasks spins before it sleeps
 };
 
 }  // namespace rnnlab

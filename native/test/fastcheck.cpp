@@ -3,7 +3,8 @@
 // cell x direction mode, with and without in-cell dropout, stacked, on each ISA path in turn (float to 1e-5
 // relative per tensor, max |diff| / max |value|, and the double path to 1e-9). Also: 2, 3, 4 and 8 threads against
 // 1 (the directions of a layer, the row chunks of the recurrent loop, the chunks of the large products), and a
-// repeated run on each, bit for bit.
+// repeated run on each, bit for bit; and 1030 units (the fused steps' loops for layers wider than their stack
+// buffers).
 // Prints one line per case and path; exits 1 on any failure.  fastcheck [filter]
 #include <cmath>
 #include <cstdio>
@@ -190,6 +191,27 @@ int main(int argc, char** argv) {
         }
         check(name, spec, s.B, dropout);
       }
+  // wider than the fused steps' stack buffers (1024 units): each cell's loops for wide layers (a bidirectional
+  // layer with in-cell dropout: both directions, the first step and the later ones)
+  for (const CellCase& c : cell_cases()) {
+    const std::string name = c.name + "/bi_concat/T2_B2_F3_H1030/sequences/dropout/wide";
+    if (!filter.empty() && name.find(filter) == std::string::npos) continue;
+    ModelSpec spec;
+    spec.steps = 2;
+    spec.features = 3;
+    spec.loss = LossKind::Mse;
+    LayerSpec l;
+    l.kind = LayerKind::Recurrent;
+    l.cell = c.type;
+    l.cell_options = c.options;
+    l.units = 1030;
+    l.directions = 2;
+    l.return_sequences = true;
+    l.dropout = 0.3;
+    l.recurrent_dropout = 0.25;
+    spec.layers.push_back(l);
+    check(name, spec, 2, true);
+  }
   std::printf("fastcheck: %d comparisons, %d failed (float 1e-5, double 1e-9 relative per tensor)\n", cases, failed);
   return failed || cases == 0 ? 1 : 0;
 }

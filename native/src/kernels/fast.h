@@ -125,11 +125,23 @@ void bias_backward(S* dbias, const S* dAx, const S* dAr, long rows, int GH, Thre
   constexpr int COLUMNS = 64;
   const int chunks = (GH + COLUMNS - 1) / COLUMNS;
   auto part = [&](int c) {
-    const int j0 = (c % chunks) * COLUMNS, j1 = std::min(GH, j0 + COLUMNS);
-    const S* dA = c < chunks ? dAx : dAr;
-    S* db = c < chunks ? dbias : dbias + GH;
-    for (long r = 0; r < rows; r++)
-      for (int j = j0; j < j1; j++) db[j] += dA[r * GH + j];
+    const int j0 = (c % chunks) * COLUMNS, n = std::min(GH, j0 + COLUMNS) - j0;
+    const S* dA = (c < chunks ? dAx : dAr) + j0;
+    S* db = (c < chunks ? dbias : dbias + GH) + j0;
+    // the sums in registers (a local block the rows are added to in order, from db's value: the same bits as
+    // adding each row to db), so the compiler need not reload db after every row
+    S acc[COLUMNS];
+    for (int j = 0; j < n; j++) acc[j] = db[j];
+    if (n == COLUMNS) {
+      for (long r = 0; r < rows; r++) {
+        const S* __restrict row = dA + r * GH;
+        for (int j = 0; j < COLUMNS; j++) acc[j] += row[j];
+      }
+    } else {
+      for (long r = 0; r < rows; r++)
+        for (int j = 0; j < n; j++) acc[j] += dA[r * GH + j];
+    }
+    for (int j = 0; j < n; j++) db[j] = acc[j];
   };
   if (!pool || (double)rows * GH < PRODUCT_SPLIT_MIN / 4) {
     for (int c = 0; c < 2 * chunks; c++) part(c);
@@ -358,8 +370,12 @@ void gru_fast_forward(S* h, S* cache, const S* x, const S* W, const S* R, const 
       const S* hp = s > 0 ? h + (long)prev_time(t, reverse) * B * H + off : nullptr;
       const S* hm = hp ? masked_prev(hp, mask_h ? mask_h + off : nullptr, w.tmp + off, nb, H) : nullptr;
       if (hp) o.gemm_packed(rc, GH, hm, H, 1, w.rpack, nb, reset_after ? GH : 2 * H, H, false, apack);
+      if (reset_after) {  // one fused pass: z, r, q, h~, h
+        o.gru_step_forward(ct, rc, h + (long)t * B * H + off, hp, bias, nb, H);
+        continue;
+      }
       o.gru_step_forward_zr(ct, rc, hm, uc, bias, nb, H, reset_after, hp != nullptr);
-      if (hp && !reset_after) o.gemm_packed(rc + 2 * H, GH, uc, H, 1, rp_h, nb, H, H, false, apack);
+      if (hp) o.gemm_packed(rc + 2 * H, GH, uc, H, 1, rp_h, nb, H, H, false, apack);
       o.gru_step_forward_h(ct, rc, h + (long)t * B * H + off, hp, bias, nb, H, reset_after);
     }
   });

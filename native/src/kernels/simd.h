@@ -45,6 +45,9 @@ struct SimdOps {
                              const S* dh, int B, int H) = nullptr;
   void (*simple_rnn_step_forward)(S* h, const S* bias, int B, int H, bool relu) = nullptr;
   void (*simple_rnn_step_backward)(S* da, const S* h, const S* dh, int B, int H, bool relu) = nullptr;
+  // reset_after: the whole step (rec holds R hm for z, r and h)
+  void (*gru_step_forward)(S* zrh, const S* rec, S* h, const S* hp, const S* bias, int B, int H) = nullptr;
+  // without reset_after: z, r and u = r * hm; then, once the caller added Rh u into rec, h~ and h
   void (*gru_step_forward_zr)(S* zrh, S* rec, const S* hm, S* u, const S* bias, int B, int H, bool reset_after,
                               bool has_prev) = nullptr;
   void (*gru_step_forward_h)(S* zrh, const S* rec, S* h, const S* hp, const S* bias, int B, int H,

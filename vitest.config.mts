@@ -3,12 +3,17 @@
 // served by `rnnlab serve`, driven in Debian's Chromium through playwright-core.
 // serial, then browser, run after unit, one file at a time (a group order of their own each), so that no other test
 // file competes for the two cores and makes a measurement about the machine instead of the app.
+// unit runs two files at once even on two cores (vitest's default there is one): most of its time is spent waiting on
+// child processes, SQLite locks and sockets, not computing. expect.poll waits up to 10 s by default (vitest's own
+// 1 s is shorter than one redraw of a busy machine); a test that needs longer says so.
 import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
     environment: 'node',
     pool: 'forks',
+    maxWorkers: 2,
+    expect: { poll: { timeout: 10_000, interval: 50 } },
     projects: [
       {
         extends: true,

@@ -120,7 +120,7 @@ function assertSound(runId, seenEpochs) {
 const interrupted = []
 
 test(
-  'SIGKILL at 12 random moments never harms the database or loses a finished epoch',
+  'SIGKILL at 8 random moments never harms the database or loses a finished epoch',
   { timeout: 300_000 },
   async () => {
     // How long one whole run takes on this machine, so that the kills spread over start-up and every epoch.
@@ -131,7 +131,7 @@ test(
     // And how long one epoch takes (start-up excluded), from the times of its first and last epoch's events.
     const epochAt = calibration.events.filter((e) => e.event === 'epoch').map((e) => e.at)
     const epoch = (epochAt.at(-1) - epochAt[0]) / (epochAt.length - 1)
-    for (let i = 0; i < 12; i++) {
+    for (let i = 0; i < 8; i++) {
       const { child, events, exited } = startTraining()
       if (i % 2 === 0) {
         // Anywhere from start-up (before the run exists) to the last epochs.

@@ -262,6 +262,8 @@ test(
       await until('the checkpoint of epoch 2', () =>
         existsSync(join(home, 'runs', String(runId), 'holding-checkpoint'))
       )
+      // The CLI reports an epoch once it is recorded; on a busy machine that can come after the worker has moved on.
+      await until('epoch 1 recorded', () => events.some((e) => e.event === 'epoch' && e.metrics.epoch === 1))
       // What comes next (epoch 2's best copy, its record, or epoch 3's checkpoint) meets a full disk.
       const filler = fill(disk)
       writeFileSync(release, '')

@@ -132,7 +132,8 @@ it('lists the remote workers of a running sweep live: host and process, the tria
 
   const { page, problems } = await openPage(browser, served, { hash: `#/sweeps/${sweepId}` })
   const panel = page.getByTestId('sweep-workers')
-  await expect.poll(() => panel.textContent(), slow).toContain(`through Redis at redis://127.0.0.1:${redis.port}`)
+  const panelText = async () => (await panel.textContent())?.replace(/\s+/g, ' ')
+  await expect.poll(panelText, slow).toContain(`workers through Redis at redis://127.0.0.1:${redis.port}.`)
 
   // Both workers, by host and process, each training one of the sweep's trials (the page was not reloaded).
   const table = page.getByTestId('sweep-workers-table')

@@ -18,6 +18,7 @@ export function useSweepWorkers(sweep: Ref<SweepSummary>) {
     if (s.remote === null) {
       generation++
       workers.value = []
+      loading = false
       return
     }
     const mine = ++generation

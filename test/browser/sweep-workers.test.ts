@@ -54,6 +54,15 @@ async function stop(c: Child | undefined, ms = 20_000): Promise<void> {
   clearTimeout(timer)
 }
 
+/** Waits for a condition outside a test (expect.poll works only inside one). */
+async function until(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
 let browser: Browser
 let dir: ReturnType<typeof tempDir>
 let served: Served
@@ -69,7 +78,7 @@ beforeAll(async () => {
   ;[browser, served, redis] = await Promise.all([launchBrowser(), serve(db, dir.path), startRedis()])
   for (let i = 0; i < 2; i++)
     workers.push(start(['worker', '--redis', redis.url, '--threads', '1'], join(dir.path, `worker-${i}`)))
-  await expect.poll(() => workers.every((w) => /worker ready/.test(w.log)), slow).toBe(true)
+  await until('both workers ready', () => workers.every((w) => /worker ready/.test(w.log)), slow.timeout)
 }, 90_000)
 
 afterAll(async () => {

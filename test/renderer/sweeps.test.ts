@@ -1,5 +1,6 @@
 // The Sweeps pages' pure parts: the per-parameter summary, the parallel-coordinates axes, the check of a sweep config
-// typed in the page (its errors naming the key, JSON errors their line and column) and the line colours.
+// typed in the page (its errors naming the key, JSON errors their line and column), the line colours and how long
+// ago a worker's heartbeat was.
 import { describe, expect, it } from 'vitest'
 import type { SweepDetail, SweepTrial } from '../../common/contract'
 import { normalizeSweepConfig } from '../../common/sweep'
@@ -7,6 +8,7 @@ import { jsonErrorOffset, linePlace } from '../../renderer/src/lib/jsonPlace'
 import {
   bestTrial,
   checkSweepText,
+  heartbeatAge,
   mixColors,
   parameterSummary,
   pcpData,
@@ -192,5 +194,20 @@ describe('line colours', () => {
     expect(colors).not.toContain('#2a9d5b')
     expect(colors).not.toContain('#2f6fde')
     expect(pickColor(7)).toBe(colors[0])
+  })
+})
+
+describe("a worker's last heartbeat", () => {
+  it('reads as seconds, minutes or hours ago; a time ahead of this clock (clocks apart) as just now', () => {
+    const at = '2026-12-02T14:00:00.000Z'
+    const t = Date.parse(at)
+    expect(heartbeatAge(at, t + 3_400)).toBe('3 s ago')
+    expect(heartbeatAge(at, t + 59_999)).toBe('59 s ago')
+    expect(heartbeatAge(at, t + 150_000)).toBe('2 min ago')
+    expect(heartbeatAge(at, t + 5 * 3_600_000 + 1)).toBe('5 h ago')
+    expect(heartbeatAge(at, t + 400)).toBe('just now')
+    expect(heartbeatAge(at, t - 2_000)).toBe('just now')
+    expect(heartbeatAge('not a time', t)).toBe('—')
+    expect(heartbeatAge(at, t + 3 * 86_400_000)).not.toMatch(/ago/)
   })
 })

@@ -1,8 +1,8 @@
 // The Sweeps pages' figures, kept pure: how a trial's parameter values read, the per-parameter summary (for each value
 // of each parameter: its trials, the objective's mean and best), the parallel-coordinates plot's axes, and the
 // check of a sweep config typed or loaded in the page (the same checks `rnnlab sweep` and sweeps:create make).
-import type { SweepDetail, SweepSummary, SweepTrial, TrialState } from '../../../common/contract'
-import { configValue, fixed, percent } from '../../../common/format'
+import type { SweepDetail, SweepSummary, SweepTrial, SweepWorker, TrialState } from '../../../common/contract'
+import { configValue, fixed, percent, when } from '../../../common/format'
 import { palette } from './compareSeries'
 import { jsonErrorOffset, linePlace } from './jsonPlace'
 import { expandSweep, normalizeSweepConfig, type ParameterValues, type SweepConfig } from '../../../common/sweep'
@@ -319,4 +319,27 @@ export function mixColors(a: string, b: string, t: number): string {
         .padStart(2, '0')
     )
     .join('')}`
+}
+
+/**
+ * How long ago a worker's last heartbeat was: "3 s ago", "2 min ago", "5 h ago", then the date. The heartbeat carries
+ * the worker's clock, so a time slightly ahead of this one (clocks apart) reads as "just now".
+ */
+export function heartbeatAge(iso: string, nowMs: number): string {
+  const at = Date.parse(iso)
+  if (Number.isNaN(at)) return '—'
+  const s = Math.floor((nowMs - at) / 1000)
+  if (s < 1) return 'just now'
+  if (s < 60) return `${s} s ago`
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`
+  if (s < 86_400) return `${Math.floor(s / 3600)} h ago`
+  return when(iso)
+}
+
+/** A worker's state as its row reads: training (this sweep's trial), idle, busy (another sweep's trial), gone. */
+export const workerStateText: Record<SweepWorker['state'], string> = {
+  training: 'training',
+  idle: 'idle',
+  busy: 'busy elsewhere',
+  gone: 'gone'
 }

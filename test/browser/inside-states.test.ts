@@ -170,6 +170,8 @@ describe('run page: Inside, States and Health', () => {
     await expect.poll(() => page.getByTestId('health-saturation').locator('.metric-chart').count()).toBe(4)
     await page.getByTestId('health').scrollIntoViewIfNeeded()
     await shoot(page, 'inside-health-1920-dark')
+    await page.getByTestId('health-saturation').scrollIntoViewIfNeeded()
+    await shoot(page, 'inside-health-saturation-1920-dark')
     expect(await axeFindings(page, '[data-testid="inside"]')).toEqual([])
     expect(problems).toEqual([])
     await page.context().close()

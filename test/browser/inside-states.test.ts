@@ -1,8 +1,9 @@
 // The Inside area's States and Health tabs in Chromium on a really trained tiny Bi-LSTM run: a heatmap per layer and
 // direction (the gates on a toggle), a hovered cell's value equal to `rnnlab inspect --json`'s, and the training
-// health charts (gradient flow over t per epoch, gate saturation per epoch).
+// health charts (gradient flow over t per epoch, gate saturation per epoch), and the Health tab of a run without them.
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import Database from 'better-sqlite3'
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import type { Browser, Locator, Page } from 'playwright-core'
@@ -172,6 +173,20 @@ describe('run page: Inside, States and Health', () => {
     await shoot(page, 'inside-health-1920-dark')
     await page.getByTestId('health-saturation').scrollIntoViewIfNeeded()
     await shoot(page, 'inside-health-saturation-1920-dark')
+    expect(await axeFindings(page, '[data-testid="inside"]')).toEqual([])
+
+    // A run without health records (trained before they were kept): the tab says why it is empty.
+    const conn = new Database(db)
+    conn.prepare('DELETE FROM training_health WHERE run_id = ?').run(runId)
+    conn.close()
+    await page.reload()
+    await page.getByRole('tab', { name: 'Health' }).click()
+    const empty = page.getByTestId('health-empty')
+    await empty.waitFor({ timeout: 20_000 })
+    expect(await empty.textContent()).toMatch(/No training health was recorded for this run/)
+    expect(await page.getByTestId('health-flow').count()).toBe(0)
+    await empty.scrollIntoViewIfNeeded()
+    await shoot(page, 'inside-health-empty-1920-dark')
     expect(await axeFindings(page, '[data-testid="inside"]')).toEqual([])
     expect(problems).toEqual([])
     await page.context().close()

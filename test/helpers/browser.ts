@@ -71,13 +71,16 @@ export function serve(db: string, home: string): Promise<Served> {
   })
 }
 
-/** Trains a tiny real run with the CLI, as a person would before opening the app; returns its id. */
-export function trainTinyRun(home: string, database: string, name: string, seed: number): number {
+/**
+ * Trains a tiny real run with the CLI, as a person would before opening the app; returns its id. `layers` replaces
+ * the model (a SimpleRNN of 16 units and a softmax head).
+ */
+export function trainTinyRun(home: string, database: string, name: string, seed: number, layers?: unknown[]): number {
   const config = {
     name,
     dataset: { source: 'mnist-sample', limit: 500 },
     model: {
-      layers: [
+      layers: layers ?? [
         { type: 'simple_rnn', units: 16 },
         { type: 'dense', units: 10, activation: 'softmax' }
       ]

@@ -160,6 +160,7 @@ export function useLineChart(
     const percentLabel = (v: number | string) => `${Number((Number(v) * 100).toFixed(2))}%`
     const yLabel = opts.yPercent ? percentLabel : tickLabel
     ;(scales.y as Axis & { type: string }).type = opts.yLog ? 'logarithmic' : 'linear'
+    ;(scales.y as Axis & { beginAtZero?: boolean }).beginAtZero = !!opts.yZero && !opts.yLog
     // A log axis has a tick at every mantissa: only 1, 2 and 5 of each decade are labelled.
     scales.y.ticks.callback = opts.yLog
       ? (v: number | string, _i: number, ticks: { value: number }[]) =>

@@ -107,6 +107,8 @@ export interface ChartOptions {
   zoomable?: boolean
   /** A logarithmic y axis. */
   yLog?: boolean
+  /** The y axis starts at 0 (shares: never below it, even when every value is 0). */
+  yZero?: boolean
   /** Leave the legend out (a legend outside the chart names the series); an exported image still has one. */
   noLegend?: boolean
   /** Ticks on whole numbers only (epochs drawn per epoch: no 1.2, 1.4, …). */

@@ -1,10 +1,11 @@
 // The one test runner: vitest with three projects. unit: unit, integration, engine and CLI tests under plain Node (no
 // Electron binary needed). serial: tests that measure the event loop while a worker trains. browser: the built UI
 // served by `rnnlab serve`, driven in Debian's Chromium through playwright-core.
-// serial, then browser, run after unit, one file at a time (a group order of their own each), so that no other test
-// file competes for the two cores and makes a measurement about the machine instead of the app.
-// unit runs two files at once even on two cores (vitest's default there is one): most of its time is spent waiting on
-// child processes, SQLite locks and sockets, not computing. expect.poll waits up to 10 s by default (vitest's own
+// serial runs after unit, one file at a time (a group order of its own), so that no other test file competes for the
+// two cores and makes a measurement about the machine instead of the app. browser runs last.
+// unit and browser run two files at once even on two cores (vitest's default there is one): most of their time is
+// spent waiting on child processes, SQLite locks, sockets and Chromium's frames, not computing; no browser test
+// measures time. expect.poll waits up to 10 s by default (vitest's own
 // 1 s is shorter than one redraw of a busy machine); a test that needs longer says so.
 import { defineConfig } from 'vitest/config'
 
@@ -42,7 +43,6 @@ export default defineConfig({
           include: ['test/browser/**/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
-          fileParallelism: false,
           sequence: { groupOrder: 2 }
         }
       }

@@ -1,6 +1,6 @@
 // Where RNN Lab keeps its files: $RNNLAB_HOME (default ~/.rnnlab) holds the run database and run folders.
 import { homedir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { basename, dirname, extname, join, resolve } from 'node:path'
 import { existsSync, readFileSync } from 'node:fs'
 
 export function resolveHome(env: NodeJS.ProcessEnv = process.env): string {
@@ -9,6 +9,16 @@ export function resolveHome(env: NodeJS.ProcessEnv = process.env): string {
 
 export function defaultDbPath(home: string): string {
   return join(home, 'rnnlab.db')
+}
+
+/**
+ * Where a run database keeps its runs' folders (checkpoints, tokenizer, exports): beside the database, so that two
+ * databases never share a run's folder (run 2 of one database is not run 2 of another). `rnnlab.db` (the home's own,
+ * or one of that name anywhere) keeps them in `runs/`, any other `name.db` in `name-runs/`.
+ */
+export function runsFolder(dbPath: string): string {
+  const file = basename(dbPath)
+  return join(dirname(resolve(dbPath)), file === 'rnnlab.db' ? 'runs' : `${basename(file, extname(file))}-runs`)
 }
 
 /** The app root: the nearest folder above `start` whose package.json is this app's (works bundled in out/main and unbundled). */

@@ -17,7 +17,7 @@ import { configDifferences } from '../common/diff'
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { basename, join, relative, isAbsolute } from 'node:path'
 import { datasetPaths, FileAccess } from './files'
-import { defaultDbPath, findAppRoot } from './paths'
+import { defaultDbPath, findAppRoot, runsFolder } from './paths'
 import { nodeWorkerSpawner, TrainingHost, type SpawnWorker, type TrainingEvents } from './training/host'
 import { removeUnreferenced } from './training/checkpoints'
 import { RunNotFoundError, RunStore } from './runs/store'
@@ -74,6 +74,8 @@ export class Services {
   readonly store: RunStore
   readonly handlers: Handlers
   readonly dbPath: string
+  /** The runs' folders of this database (paths.ts runsFolder). */
+  readonly runsDir: string
   readonly training: TrainingHost
   readonly sweepStore: SweepStore
   /** The inspection pass, in a worker process of its own (kept a while for the next sample). */
@@ -105,7 +107,8 @@ export class Services {
     // Runs left 'running' by a process that died are found at every start and marked interrupted, and the files
     // such a process left (unfinished writes, checkpoints no run names) are removed.
     this.store.recoverInterrupted(isProcessAlive, hostname())
-    if (!opts.mustExist && this.dbPath === defaultDbPath(opts.home)) removeStaleFiles(opts.home, this.store)
+    this.runsDir = runsFolder(this.dbPath)
+    if (!opts.mustExist) removeStaleFiles(opts.home, this.runsDir, this.store)
     this.sweepStore = new SweepStore(this.store)
     this.sweepStore.recoverInterrupted(isProcessAlive, hostname())
     this.emitter.setMaxListeners(100)
@@ -124,7 +127,7 @@ export class Services {
         this.emit('onRunStatus', { runId, status, error })
       }
     }
-    this.training = new TrainingHost(this.store, spawn, opts.home, this.trainingEvents, {
+    this.training = new TrainingHost(this.store, spawn, opts.home, this.runsDir, this.trainingEvents, {
       dbRetryLimitMs: opts.dbRetryLimitMs
     })
     this.watcher = new RunWatcher(
@@ -174,7 +177,7 @@ export class Services {
       connection,
       runs: this.store,
       sweeps: this.sweepStore,
-      home: this.opts.home,
+      runsDir: this.runsDir,
       checkpoints: opts.checkpoints ?? 'epoch',
       label: redactRedisUrl(opts.redis),
       events: {
@@ -211,7 +214,7 @@ export class Services {
   purge(ids: RunId[]): PurgeReport {
     const report: PurgeReport = { purged: [], bytes: 0 }
     for (const id of ids) {
-      const dir = join(this.opts.home, 'runs', String(id))
+      const dir = join(this.runsDir, String(id))
       const bytes = folderBytes(dir)
       const { files } = this.store.purgeRun(id)
       rmSync(dir, { recursive: true, force: true })
@@ -251,7 +254,7 @@ export class Services {
     const store = this.store
     // No checkpoint asked for: the best, or the last when the run kept no best (it had no validation set).
     const kind = checkpoint ?? (store.checkpoint(runId, 'best') ? 'best' : 'last')
-    const path = out ?? join(this.opts.home, 'runs', String(runId), 'exports', `run-${runId}-${kind}.onnx`)
+    const path = out ?? join(this.runsDir, String(runId), 'exports', `run-${runId}-${kind}.onnx`)
     const loadData = (spec: DatasetSpec) => loadDataset(spec, { home: this.opts.home })
     return (
       await exportRun({
@@ -349,7 +352,7 @@ export class Services {
         runs: store.listTrash().map((r) => ({
           ...r,
           purgeAt: new Date(Date.parse(r.deletedAt) + this.retentionDays * 86_400_000).toISOString(),
-          bytes: folderBytes(join(this.opts.home, 'runs', String(r.id)))
+          bytes: folderBytes(join(this.runsDir, String(r.id)))
         }))
       }),
       purgeRuns: ({ ids }) => this.purge(ids),
@@ -567,11 +570,10 @@ function engineInfo(): EngineInfo {
 
 /**
  * Removes what killed or failed processes left in the lab's folders: unfinished checkpoint writes and checkpoints no
- * run names in the runs' folders (not in those of runs training now), and temporary export files of dead processes.
- * Only for the home folder's own database: another database's runs may share the folder names.
+ * run names in this database's runs' folders (not in those of runs training now), and temporary export files of dead
+ * processes.
  */
-export function removeStaleFiles(home: string, store: RunStore): void {
-  const runsDir = join(home, 'runs')
+export function removeStaleFiles(home: string, runsDir: string, store: RunStore): void {
   try {
     const known = new Map(store.runFolders().map((r) => [String(r.id), r]))
     for (const name of existsSync(runsDir) ? readdirSync(runsDir) : []) {

@@ -55,7 +55,8 @@ export interface RemoteTrialsOptions {
   connection: Redis
   runs: RunStore
   sweeps: SweepStore
-  home: string
+  /** This database's runs' folders (paths.ts runsFolder). */
+  runsDir: string
   checkpoints: 'epoch' | 'end'
   label: string
   events: {
@@ -225,7 +226,7 @@ export class RemoteTrials implements TrialExecutor {
   }
 
   private runDir(runId: RunId): string {
-    return join(this.o.home, 'runs', String(runId))
+    return join(this.o.runsDir, String(runId))
   }
 
   private track(p: Promise<unknown>): void {

@@ -121,6 +121,8 @@ export class TrainingHost {
     private readonly store: RunStore,
     private readonly spawn: SpawnWorker,
     private readonly home: string,
+    /** This database's runs' folders (paths.ts runsFolder). */
+    private readonly runsDir: string,
     private readonly events: TrainingEvents,
     opts: HostOptions = {}
   ) {
@@ -219,7 +221,7 @@ export class TrainingHost {
   }
 
   private runDir(runId: RunId): string {
-    return join(this.home, 'runs', String(runId))
+    return join(this.runsDir, String(runId))
   }
 
   /** Resolves with the final status once the run's worker has ended. */

@@ -125,3 +125,33 @@ describe('the Trash', () => {
     expect(existsSync(recentFolder)).toBe(false)
   })
 })
+
+describe('two databases in one home', () => {
+  it('keep their runs in folders of their own: purging run N of one leaves run N of the other', async () => {
+    const homeRun = seedCompletedRun(services.store, { name: 'home run' })
+    const homeFolder = withCheckpoint(services, homeRun, 1024)
+    const other = new Services({
+      home: dir.path,
+      dbPath: join(dir.path, 'mnist.db'),
+      door: 'cli',
+      version: '0.0.0-test'
+    })
+    try {
+      expect(other.runsDir).toBe(join(dir.path, 'mnist-runs'))
+      const otherRun = seedCompletedRun(other.store, { name: 'other run' })
+      expect(otherRun).toBe(homeRun)
+      const otherFolder = join(other.runsDir, String(otherRun))
+      mkdirSync(otherFolder, { recursive: true })
+      writeFileSync(join(otherFolder, 'last.ckpt'), Buffer.alloc(512, 2))
+      await other.handlers.deleteRun({ id: otherRun })
+      expect((await other.handlers.listTrash(undefined)).runs.map((r) => r.bytes)).toEqual([512])
+      expect((await other.handlers.purgeRuns({ ids: [otherRun] })).purged).toEqual([otherRun])
+      expect(existsSync(otherFolder)).toBe(false)
+      expect(existsSync(join(homeFolder, 'last.ckpt'))).toBe(true)
+    } finally {
+      other.close()
+    }
+    // The home's database still finds its run's checkpoint.
+    expect(services.store.checkpointPaths(homeRun)).toEqual([join(homeFolder, 'last.ckpt')])
+  })
+})

@@ -413,17 +413,23 @@ export function weightsFromOnnx(bytes: Uint8Array, file: string): Built & { prod
 
 /** Reads an .onnx file (any producer) as a weights view; a file it cannot parse is one line naming it. */
 export function readOnnxWeightsView(path: string, select?: { layer: number; block: number }): WeightsView {
-  let bytes: Buffer
+  let stat: { size: number; mtimeMs: number }
   try {
-    const size = statSync(path).size
-    if (size > maxWeightsFileBytes)
-      throw new OnnxFileError(path, `${size} bytes; the weights view reads files up to ${maxWeightsFileBytes} bytes`)
-    bytes = readFileSync(path)
+    stat = statSync(path)
   } catch (e) {
-    if (e instanceof OnnxFileError) throw e
     throw new Error(fileErrorMessage(e as NodeJS.ErrnoException), { cause: e })
   }
-  const built = weightsFromOnnx(bytes, path)
+  if (stat.size > maxWeightsFileBytes)
+    throw new OnnxFileError(path, `${stat.size} bytes; the weights view reads files up to ${maxWeightsFileBytes} bytes`)
+  const built = cached(`onnx:${path}`, stat, () => {
+    let bytes: Buffer
+    try {
+      bytes = readFileSync(path)
+    } catch (e) {
+      throw new Error(fileErrorMessage(e as NodeJS.ErrnoException), { cause: e })
+    }
+    return weightsFromOnnx(bytes, path)
+  })
   return {
     source: 'onnx',
     file: path,
@@ -437,6 +443,23 @@ export function readOnnxWeightsView(path: string, select?: { layer: number; bloc
   }
 }
 
+/**
+ * The last file read, kept while its size and modification time stay the same: showing another block of it (a click
+ * in the table) then costs no second read of a large file.
+ */
+let last: { key: string; size: number; mtimeMs: number; built: Built & { producer: string } } | null = null
+function cached(
+  key: string,
+  stat: { size: number; mtimeMs: number },
+  read: () => Built & { producer: string }
+): Built & { producer: string } {
+  if (last && last.key === key && last.size === stat.size && last.mtimeMs === stat.mtimeMs) return last.built
+  last = null
+  const built = read()
+  last = { key, size: stat.size, mtimeMs: stat.mtimeMs, built }
+  return built
+}
+
 /** A run's checkpoint as a weights view. */
 export function readCheckpointWeightsView(
   config: RunConfig,
@@ -444,7 +467,18 @@ export function readCheckpointWeightsView(
   runId: number,
   select?: { layer: number; block: number }
 ): WeightsView {
-  const built = weightsFromTensors(config, readCheckpointTensors(checkpoint.path))
+  let stat: { size: number; mtimeMs: number }
+  try {
+    stat = statSync(checkpoint.path)
+  } catch (e) {
+    throw new Error(fileErrorMessage(e as NodeJS.ErrnoException), { cause: e })
+  }
+  // The config is part of the key: the layers' names and kinds come from it.
+  const key = `checkpoint:${checkpoint.path}:${JSON.stringify(config.model)}`
+  const built = cached(key, stat, () => ({
+    ...weightsFromTensors(config, readCheckpointTensors(checkpoint.path)),
+    producer: 'RNN Lab'
+  }))
   return {
     source: 'checkpoint',
     file: checkpoint.path,

@@ -10,6 +10,7 @@ import { main } from '../../main/cli'
 import { loadDataset } from '../../main/datasets'
 import { loadEngine, type Weights } from '../../main/engine'
 import { engineSpec } from '../../main/engine/spec'
+import { attrInt, encodeModel, floatTensor, onnx } from '../../main/onnx/proto'
 import { readOnnxWeightsView } from '../../main/onnx/weights'
 import { Services } from '../../main/services'
 import { tempDir } from '../helpers/tmp'
@@ -94,6 +95,68 @@ describe('a PyTorch export (torch.onnx.export of nn.LSTM, nn.GRU, nn.Linear)', (
 describe('files it cannot read', () => {
   const dir = tempDir('rnnlab-weights-bad-')
   afterAll(() => dir.remove())
+
+  test('weights fed at run time, stored outside the file or of the wrong shape: that node is not readable, why', () => {
+    const H = 2
+    const I = 3
+    const floats = (name: string, dims: number[]) =>
+      floatTensor(
+        name,
+        dims,
+        Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, i) => i / 10)
+      )
+    const lstm = (name: string, inputs: string[]): onnx.INodeProto => ({
+      name,
+      opType: 'LSTM',
+      input: ['X', ...inputs],
+      output: [`${name}.Y`],
+      attribute: [attrInt('hidden_size', H)]
+    })
+    const external: onnx.ITensorProto = {
+      ...floats('R.external', [1, 4 * H, H]),
+      rawData: undefined,
+      dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+      externalData: [{ key: 'location', value: 'weights.bin' }]
+    }
+    const bytes = encodeModel({
+      irVersion: 8,
+      opsetImport: [{ domain: '', version: 17 }],
+      producerName: 'hand-made',
+      graph: {
+        name: 'g',
+        input: [{ name: 'X' }, { name: 'W.input' }],
+        initializer: [
+          floats('W', [1, 4 * H, I]),
+          floats('R', [1, 4 * H, H]),
+          floats('B', [1, 8 * H]),
+          floats('W.wrong', [1, 3 * H, I]),
+          external
+        ],
+        node: [
+          lstm('fed', ['W.input', 'R', 'B']),
+          lstm('external', ['W', 'R.external', 'B']),
+          lstm('wrong', ['W.wrong', 'R', 'B']),
+          lstm('undefined', ['W', 'R.nowhere', 'B']),
+          lstm('fine', ['W', 'R', ''])
+        ]
+      }
+    })
+    const path = join(dir.path, 'hand-made.onnx')
+    writeFileSync(path, bytes)
+    const view = readOnnxWeightsView(path)
+    expect(view.layers.map((l) => [l.name, l.reason])).toEqual([
+      ['fed', 'W "W.input" is a graph input, fed when the model runs'],
+      [
+        'external',
+        'R: initializer "R.external" stores its data outside the file ("weights.bin"); only self-contained files are read'
+      ],
+      ['wrong', 'W has shape [1, 6, 3], expected [1, 8, input size] for forward LSTM of 2 units'],
+      ['undefined', 'R "R.nowhere" is not defined in the graph'],
+      ['fine', null]
+    ])
+    // No B: the W and R blocks only.
+    expect(view.layers[4].blocks.map((b) => b.block)).toEqual(['W_i', 'R_i', 'W_o', 'R_o', 'W_f', 'R_f', 'W_c', 'R_c'])
+  })
 
   test('a truncated file, a text file, an empty file and a missing one: one line naming the file', () => {
     const bytes = readFileSync(join(fixtures, 'torch-lstm-gru.onnx'))

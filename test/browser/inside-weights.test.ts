@@ -117,7 +117,15 @@ describe('run page: Inside, Weights', () => {
     await page.context().close()
   }, 120_000)
 
-  it('in dark at 1920×1080: a PyTorch export from the lab folder, its computed GRU named as not readable', async () => {
+  it('in dark at 1920×1080: the run’s export, and a PyTorch export from the lab folder with its GRU not readable', async () => {
+    // An export of the run (rnnlab export records it with the run): offered as a source, read as the same blocks.
+    const exported = spawnSync(
+      process.execPath,
+      [join(appRoot, 'bin', 'rnnlab.js'), 'export', String(runId), '--out', join(dir.path, 'tiny.onnx'), '--db', db],
+      { cwd: appRoot, env: { ...process.env, RNNLAB_HOME: dir.path }, encoding: 'utf8' }
+    )
+    expect(exported.status, exported.stderr).toBe(0)
+    const cli = weightsCli()
     const { page, problems } = await openPage(browser, served, {
       hash: `#/runs/${runId}`,
       width: 1920,
@@ -125,7 +133,14 @@ describe('run page: Inside, Weights', () => {
       colorScheme: 'dark'
     })
     await openWeights(page)
-    await page.getByTestId('weights-source').selectOption('file')
+    const source = page.getByTestId('weights-source')
+    const exportOption = source.locator('option', { hasText: 'tiny.onnx' })
+    await expect.poll(() => exportOption.count()).toBe(1)
+    await source.selectOption((await exportOption.getAttribute('value'))!)
+    await expect.poll(() => page.getByTestId('weights-source-text').textContent()).toBe('tiny.onnx · made by RNN Lab')
+    const norms = page.getByTestId('weights-table').locator('tbody tr td:nth-child(5)')
+    await expect.poll(() => norms.allTextContents()).toEqual(cli.layers[0].blocks.map((b) => b.norm.toFixed(4)))
+    await source.selectOption('file')
     // A file outside the folders the page may read is refused by name.
     await page.getByTestId('weights-path').fill('/etc/hostname.onnx')
     await page.getByTestId('weights-open').click()

@@ -345,6 +345,74 @@ export interface RunInspection {
 }
 
 /**
+ * Which weights to show: a run's checkpoint (default: the best, else the last), one of its exported files, or any
+ * .onnx file the page may read. `select` asks for one block's values (indices into `layers` and its `blocks`).
+ */
+export interface WeightsRequest {
+  runId?: RunId
+  checkpoint?: 'best' | 'last'
+  exportId?: number
+  path?: string
+  select?: { layer: number; block: number }
+}
+
+/** One named block of a layer's weights, with its statistics. */
+export interface WeightBlock {
+  /** Recurrent: `W_<gate>` [H, I], `R_<gate>` [H, H], `Wb_<gate>` / `Rb_<gate>` [H] (input / recurrent bias). Else W, B, E. */
+  block: string
+  /** The gate (ONNX's names: LSTM i o f c, GRU z r h, RNN h); null for a plain block. */
+  gate: string | null
+  /** 'shared': a bidirectional layer whose two directions use one copy. null for a plain block. */
+  direction: 'forward' | 'backward' | 'shared' | null
+  shape: number[]
+  /** Frobenius norm. */
+  norm: number
+  meanAbs: number
+  maxAbs: number
+  /** The tensor the block is cut from (a checkpoint's `layers.0.W`, an ONNX initializer's name). */
+  tensor: string
+}
+
+export interface WeightLayer {
+  /** `layer <k>` (the config's index) for a run; the node's name for an ONNX file. */
+  name: string
+  /** LSTM, GRU, RNN (ONNX's operators), Dense, Embedding, or Tensor (anything else a checkpoint holds). */
+  kind: string
+  label: string
+  directions: string[]
+  hiddenSize: number | null
+  inputSize: number | null
+  /** false: an ONNX node whose weights are not constants in the file; `reason` says why, and blocks is empty. */
+  readable: boolean
+  reason: string | null
+  blocks: WeightBlock[]
+}
+
+/** One block's values for a heatmap: rows × columns (a bias is one row), each cell the mean of a tile of `tile`. */
+export interface WeightValues {
+  layer: number
+  block: number
+  /** [rows, columns] of the block averaged into one cell ([1, 1] unless a side is over 128). */
+  tile: [number, number]
+  values: number[][]
+}
+
+/** The gate-labelled view of a model's weights. */
+export interface WeightsView {
+  source: 'checkpoint' | 'onnx'
+  /** The checkpoint or .onnx file read. */
+  file: string
+  fileName: string
+  runId: RunId | null
+  checkpoint: 'best' | 'last' | null
+  epoch: number | null
+  /** The file's producer (`pytorch 1.13.0`, `RNN Lab`). */
+  producer: string | null
+  layers: WeightLayer[]
+  values: WeightValues | null
+}
+
+/**
  * A training epoch's health (version 1), kept with the run: the gradient flow through time, the mean over the
  * epoch's training samples of ‖∂l/∂h_t‖ (l: a sample's own loss) per recurrent layer, direction and step; and the
  * saturation of each sigmoid gate on validation samples, the share of its activations below 0.1 and above 0.9
@@ -517,6 +585,8 @@ export interface Calls {
   'runs:inspect': (request: InspectRequest) => RunInspection
   /** Each finished epoch's training health: the gradient flow through time and the gates' saturation. */
   'runs:health': (arg: { id: RunId }) => TrainingHealth[]
+  /** A model's weights cut per layer, direction and gate into named blocks with their norms (and one block's values). */
+  'weights:read': (request: WeightsRequest) => WeightsView
   'export:onnx': (request: ExportRequest) => ExportReport
   'export:file': (arg: { exportId: number }) => ExportFile
   'inference:predict': (request: PredictRequest) => Prediction
@@ -711,6 +781,30 @@ export const calls = {
     }
   },
   'runs:health': { method: 'getRunHealth', validate: runIdArg },
+  'weights:read': {
+    method: 'readWeights',
+    validate: (arg) => {
+      const o = readObject(arg, 'request')
+      const request: WeightsRequest = {
+        runId: optional(o.runId, (v) => readInteger(v, 'request.runId', 1)),
+        checkpoint: readCheckpoint(o.checkpoint),
+        exportId: optional(o.exportId, (v) => readInteger(v, 'request.exportId', 1)),
+        path: optional(o.path, (v) => readString(v, 'request.path', 1, 4096)),
+        select: optional(o.select, (v) => {
+          const s = readObject(v, 'request.select')
+          return {
+            layer: readInteger(s.layer, 'request.select.layer', 0),
+            block: readInteger(s.block, 'request.select.block', 0)
+          }
+        })
+      }
+      const given = [request.runId, request.exportId, request.path].filter((v) => v !== undefined).length
+      if (given !== 1) throw new ContractError('request', 'give exactly one of runId, exportId or path')
+      if (request.checkpoint !== undefined && request.runId === undefined)
+        throw new ContractError('request.checkpoint', 'only with runId')
+      return request
+    }
+  },
   'export:file': {
     method: 'getExportFile',
     validate: (arg) => ({ exportId: readInteger(readObject(arg, 'argument').exportId, 'exportId', 1) })

@@ -11,7 +11,9 @@ import type {
   ModelSummaryReply,
   PurgeReport,
   RunComparison,
-  RunId
+  RunId,
+  WeightsRequest,
+  WeightsView
 } from '../common/contract'
 import { configDifferences } from '../common/diff'
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
@@ -32,6 +34,7 @@ import { metricsCsv, stepsCsv } from './runs/csv'
 import { loadDataset, previewDataset, type LoadedDataset } from './datasets'
 import { loadEngine } from './engine'
 import { exportRun, predictWith } from './onnx/service'
+import { readCheckpointWeightsView, readOnnxWeightsView } from './onnx/weights'
 import { InspectionService } from './inspect/service'
 import { InferenceService } from './onnx/inference'
 import { machineMemoryLimit } from './config-file'
@@ -268,6 +271,35 @@ export class Services {
     ).report
   }
 
+  /**
+   * The gate-labelled weights view: a run's checkpoint, one of its exports, or an .onnx file (the page's paths are
+   * confined as every path it sends). A plain read of the file and a few sums, on this event loop.
+   */
+  readWeights(request: WeightsRequest): WeightsView {
+    const { store } = this
+    if (request.path !== undefined) {
+      this.files?.check(request.path, 'request.path')
+      return readOnnxWeightsView(request.path, request.select)
+    }
+    if (request.exportId !== undefined) return readOnnxWeightsView(store.exportPath(request.exportId), request.select)
+    const runId = request.runId as number
+    const config = normalizeRunConfig(store.getRun(runId).config, `run ${runId} config`)
+    const kind = request.checkpoint ?? (store.checkpoint(runId, 'best') ? 'best' : 'last')
+    const checkpoint = store.checkpoint(runId, kind)
+    if (!checkpoint)
+      throw new Error(
+        request.checkpoint === 'best' && store.checkpoint(runId, 'last')
+          ? `run ${runId} has no best checkpoint (it had no validation set); use --checkpoint last`
+          : `run ${runId} has no ${kind} checkpoint (no epoch has finished)`
+      )
+    return readCheckpointWeightsView(
+      config,
+      { path: checkpoint.path, kind, epoch: checkpoint.epoch },
+      runId,
+      request.select
+    )
+  }
+
   emit<K extends EventKey>(event: K, payload: EventPayloads[K]): void {
     this.emitter.emit(event, payload)
   }
@@ -500,6 +532,7 @@ export class Services {
       },
       inspectRun: (request) => this.inspection.inspect(request),
       getRunHealth: ({ id }) => store.getHealth(id),
+      readWeights: (request) => this.readWeights(request),
       getExportFile: ({ exportId }) => {
         // Only files the exports table names can be read this way: the page never passes a path.
         const path = store.exportPath(exportId)

@@ -17,6 +17,7 @@ import { serve } from './serve'
 import { summary } from './summary'
 import { sweep, sweeps } from './sweep'
 import { train } from './train'
+import { weights } from './weights'
 import { worker } from './worker'
 
 const commands: Record<string, Command> = {
@@ -36,6 +37,7 @@ const commands: Record<string, Command> = {
   export: exportModel,
   predict,
   inspect,
+  weights,
   sweep,
   sweeps,
   worker,

@@ -36,6 +36,7 @@ export function sampleArgs(runId: number): Record<CallName, unknown> {
     'runs:samples': { id: runId, offset: 0, count: 2 },
     'runs:inspect': { id: runId, sample: 0 },
     'runs:health': { id: runId },
+    'weights:read': { runId, select: { layer: 0, block: 0 } },
     'export:onnx': { runId, checkpoint: 'best' },
     'export:file': { exportId: 1 },
     'inference:predict': { runId, input: [[[0, 1]]] },

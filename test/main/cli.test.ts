@@ -297,6 +297,7 @@ describe('rnnlab command lines', () => {
     export: { typo: '--checkpiont', meant: '--checkpoint', valueFlag: '--out' },
     predict: { typo: '--inputs', meant: '--input', valueFlag: '--engine' },
     inspect: { typo: '--sampel', meant: '--sample', valueFlag: '--sample' },
+    weights: { typo: '--checkpiont', meant: '--checkpoint', valueFlag: '--checkpoint' },
     confusion: { typo: '--checkpiont', meant: '--checkpoint', valueFlag: '--checkpoint' },
     prefix: { typo: '--recompte', meant: '--recompute', valueFlag: '--db' },
     diff: { typo: '--checkpont', meant: '--checkpoint', valueFlag: '--checkpoint' },

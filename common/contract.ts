@@ -19,10 +19,10 @@ import { show } from './fields'
 import { normalizeDatasetSpec, type DatasetPreview, type DatasetSpec } from './datasets'
 import type { ModelSummary } from './model'
 import type { RunHparams } from './hparams'
-import type { AnalysisProgress, ConfusionReport, PrefixCurve, RunDiff } from './analysis'
+import type { AblationReport, AnalysisProgress, ConfusionReport, PrefixCurve, RunDiff } from './analysis'
 
 export type { RunHparams } from './hparams'
-export type { AnalysisProgress, ConfusionReport, PrefixCurve, RunDiff } from './analysis'
+export type { AblationReport, AnalysisProgress, ConfusionReport, PrefixCurve, RunDiff } from './analysis'
 
 export type RunId = number
 export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted'
@@ -543,6 +543,11 @@ export interface Calls {
   'analysis:prefix': (arg: { runId: RunId; recompute?: boolean; analysisId?: string }) => PrefixCurve
   /** The stored prefix curves of runs (null for a run without one), computing nothing. */
   'analysis:prefixStored': (arg: { ids: RunId[] }) => (PrefixCurve | null)[]
+  /**
+   * Direction ablation of a checkpoint: validation accuracy and loss intact, then without each bidirectional layer's
+   * forward, then backward, direction. Computed on demand (not stored).
+   */
+  'analysis:ablation': (arg: AnalysisRequest) => AblationReport
   'analysis:cancel': (arg: { analysisId: string }) => void
   /** The desktop app's open dialog: the file (or folder) chosen becomes readable by the other calls; null: cancelled. */
   'files:choose': (arg: { folder?: boolean }) => { path: string | null }
@@ -823,6 +828,17 @@ export const calls = {
     }
   },
   'analysis:prefixStored': { method: 'storedPrefixCurves', validate: runIdsArg },
+  'analysis:ablation': {
+    method: 'analyzeAblation',
+    validate: (arg) => {
+      const o = readObject(arg, 'argument')
+      return {
+        runId: readInteger(o.runId, 'runId', 1),
+        checkpoint: readCheckpoint(o.checkpoint),
+        analysisId: readAnalysisId(o)
+      }
+    }
+  },
   'analysis:cancel': {
     method: 'cancelAnalysis',
     validate: (arg) => ({ analysisId: readString(readObject(arg, 'argument').analysisId, 'analysisId', 1, 100) })

@@ -1,5 +1,6 @@
 // Analyses of a trained run on its validation split: the confusion matrix and the misclassified samples, the diff of
-// two runs, and prefix accuracy (the model given only the first or last k steps). The figures are computed in a
+// two runs, prefix accuracy (the model given only the first or last k steps), and direction ablation (a bidirectional
+// layer without its forward or its backward direction). The figures are computed in a
 // worker process (main/analysis); what is here is their shape and the arithmetic both sides share.
 import type { RunId } from './contract'
 
@@ -81,11 +82,41 @@ export interface PrefixCurve {
   createdAt: string
 }
 
+/** One row of a direction ablation: the model with one direction of one bidirectional layer removed. */
+export interface AblationRow {
+  /** The layer's index in the model's layers; null for the intact model (the baseline row). */
+  layer: number | null
+  /** The direction removed; null for the intact model. */
+  direction: 'forward' | 'backward' | null
+  /** The layer's merge: concat zeroes the direction's half; sum, ave and mul leave the other direction alone. */
+  mergeMode: string | null
+  /** The layer's cell and units, as the run's config names them. */
+  cell: string | null
+  units: number | null
+  /** Validation accuracy and loss with that direction removed. */
+  accuracy: number
+  loss: number
+  /** accuracy − the intact model's accuracy. */
+  delta: number
+}
+
+/** Direction ablation of a checkpoint on the validation split: the intact model first, then 2 rows a bidirectional layer. */
+export interface AblationReport {
+  runId: RunId
+  checkpoint: CheckpointKind
+  epoch: number
+  /** Validation samples evaluated. */
+  size: number
+  /** The validation accuracy recorded for that epoch while training (null when none was). */
+  recordedAccuracy: number | null
+  rows: AblationRow[]
+}
+
 /** Progress of an analysis computing in a worker process. */
 export interface AnalysisProgress {
   /** The id the call that started it gave (cancel with it). */
   analysisId: string
-  kind: 'confusion' | 'diff' | 'prefix'
+  kind: 'confusion' | 'diff' | 'prefix' | 'ablation'
   runIds: RunId[]
   done: number
   total: number

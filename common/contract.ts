@@ -19,10 +19,10 @@ import { show } from './fields'
 import { normalizeDatasetSpec, type DatasetPreview, type DatasetSpec } from './datasets'
 import type { ModelSummary } from './model'
 import type { RunHparams } from './hparams'
-import type { AnalysisProgress, ConfusionReport, PrefixCurve, RunDiff } from './analysis'
+import type { AblationReport, AnalysisProgress, ConfusionReport, PrefixCurve, RunDiff } from './analysis'
 
 export type { RunHparams } from './hparams'
-export type { AnalysisProgress, ConfusionReport, PrefixCurve, RunDiff } from './analysis'
+export type { AblationReport, AnalysisProgress, ConfusionReport, PrefixCurve, RunDiff } from './analysis'
 
 export type RunId = number
 export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted'
@@ -300,6 +300,34 @@ export interface InspectRequest {
   sample: number
   /** Default 'best', falling back to 'last' when the run kept no best (no validation set). */
   checkpoint?: 'best' | 'last'
+  /** Also the traces of one unit over the samples where it is most active (RunInspection.trace). */
+  trace?: TraceRequest
+}
+
+/** A unit of a recurrent layer's direction, whose h_t to trace (LSTMVis's "match", in its simplest form). */
+export interface TraceRequest {
+  /** Index in the config's model.layers (a recurrent layer). */
+  layer: number
+  direction: 'forward' | 'backward'
+  unit: number
+}
+
+/** The samples searched for a unit's traces: the split's first ones, at most this many. */
+export const TRACE_SEARCHED = 256
+/** Traces given: the samples where the unit is most active. */
+export const TRACE_LINES = 50
+
+/**
+ * One unit's h_t over t for the samples of the split where it is most active: the first min(TRACE_SEARCHED, total)
+ * samples ranked by the mean over t of |h_t[unit]|, the TRACE_LINES highest kept, most active first.
+ */
+export interface UnitTrace extends TraceRequest {
+  /** Samples searched (the split's first ones). */
+  searched: number
+  samples: { index: number; label: number | null; activity: number; values: number[] }[]
+  /** The inspected sample's own trace, and its rank by activity among those searched (1: the most active; null when
+   * it is not among them). */
+  current: { index: number; activity: number; rank: number | null; values: number[] }
 }
 
 /** One direction of a recurrent layer, every array [T][units] in input time order (forward and backward alike). */
@@ -342,6 +370,8 @@ export interface RunInspection {
   output: { layer: number; perStep: boolean; values: number[][] }
   /** The engine's time for the pass, in seconds (the worker's start and data loading not counted). */
   seconds: number
+  /** When the request asked for one: a unit's traces over the samples where it is most active. */
+  trace?: UnitTrace
 }
 
 /**
@@ -613,6 +643,11 @@ export interface Calls {
   'analysis:prefix': (arg: { runId: RunId; recompute?: boolean; analysisId?: string }) => PrefixCurve
   /** The stored prefix curves of runs (null for a run without one), computing nothing. */
   'analysis:prefixStored': (arg: { ids: RunId[] }) => (PrefixCurve | null)[]
+  /**
+   * Direction ablation of a checkpoint: validation accuracy and loss intact, then without each bidirectional layer's
+   * forward, then backward, direction. Computed on demand (not stored).
+   */
+  'analysis:ablation': (arg: AnalysisRequest) => AblationReport
   'analysis:cancel': (arg: { analysisId: string }) => void
   /** The desktop app's open dialog: the file (or folder) chosen becomes readable by the other calls; null: cancelled. */
   'files:choose': (arg: { folder?: boolean }) => { path: string | null }
@@ -776,7 +811,20 @@ export const calls = {
       return {
         id: readInteger(o.id, 'request.id', 1),
         sample: readInteger(o.sample, 'request.sample', 0),
-        checkpoint
+        checkpoint,
+        trace: optional(o.trace ?? undefined, (v) => {
+          const t = readObject(v, 'request.trace')
+          if (t.direction !== 'forward' && t.direction !== 'backward')
+            throw new ContractError(
+              'request.trace.direction',
+              `expected "forward" or "backward", got ${JSON.stringify(t.direction)}`
+            )
+          return {
+            layer: readInteger(t.layer, 'request.trace.layer', 0),
+            direction: t.direction,
+            unit: readInteger(t.unit, 'request.trace.unit', 0)
+          }
+        })
       }
     }
   },
@@ -917,6 +965,17 @@ export const calls = {
     }
   },
   'analysis:prefixStored': { method: 'storedPrefixCurves', validate: runIdsArg },
+  'analysis:ablation': {
+    method: 'analyzeAblation',
+    validate: (arg) => {
+      const o = readObject(arg, 'argument')
+      return {
+        runId: readInteger(o.runId, 'runId', 1),
+        checkpoint: readCheckpoint(o.checkpoint),
+        analysisId: readAnalysisId(o)
+      }
+    }
+  },
   'analysis:cancel': {
     method: 'cancelAnalysis',
     validate: (arg) => ({ analysisId: readString(readObject(arg, 'argument').analysisId, 'analysisId', 1, 100) })

@@ -516,6 +516,12 @@ export class Services {
         return curve
       },
       storedPrefixCurves: ({ ids }) => ids.map((id) => this.freshPrefix(id)),
+      analyzeAblation: async ({ runId, checkpoint, analysisId }) => {
+        const model = this.analysisModel(runId, checkpoint)
+        const result = await this.analyses.run({ kind: 'ablation', home: this.opts.home, models: [model] }, analysisId)
+        if (result.kind !== 'ablation') throw new Error('the analysis worker answered another question')
+        return result.report
+      },
       cancelAnalysis: ({ analysisId }) => {
         if (!this.analyses.cancel(analysisId))
           throw new Error(`analysisId ${analysisId}: no analysis of that id is running`)

@@ -6,6 +6,8 @@ import {
   changedCells,
   confusionMatrix,
   PREFIX_VERSION,
+  type AblationReport,
+  type AblationRow,
   type CheckpointKind,
   type ConfusionReport,
   type PrefixCurve,
@@ -27,7 +29,7 @@ export interface AnalysisModel {
 }
 
 export interface AnalysisJob {
-  kind: 'confusion' | 'diff' | 'prefix'
+  kind: 'confusion' | 'diff' | 'prefix' | 'ablation'
   home: string
   threads?: number
   /** One model; two for a diff (A, then B). */
@@ -38,10 +40,11 @@ export type AnalysisResult =
   | { kind: 'confusion'; report: ConfusionReport }
   | { kind: 'diff'; diff: RunDiff }
   | { kind: 'prefix'; curve: Omit<PrefixCurve, 'createdAt'> }
+  | { kind: 'ablation'; report: AblationReport }
 
 export interface AnalysisServices {
   loadDataset: typeof loadDataset
-  /** Work done of total (prefix: one step count of 2T); called between passes. */
+  /** Work done of total (prefix: one step count of 2T; ablation: one evaluation); called between passes. */
   progress: (done: number, total: number) => void | Promise<void>
 }
 
@@ -141,9 +144,67 @@ export function confusion(model: AnalysisModel, v: Validation, o: Outcomes): Con
   }
 }
 
+/**
+ * Direction ablation: the validation accuracy and loss of the checkpoint intact, then with each bidirectional layer's
+ * forward, then backward, direction removed (the engine's `ablate` option: zeroed in a concat merge, left out of a
+ * sum/ave/mul merge so that the other direction is the output alone). Computed on demand, not stored: 1 + 2 × (the
+ * bidirectional layers) evaluations of the validation split.
+ */
+async function ablation(model: AnalysisModel, home: string, threads: number | undefined, services: AnalysisServices) {
+  const v = await validationOf(model, home, services)
+  const layers = model.config.model.layers
+  const bidirectional = layers.flatMap((l, i) => (l.type === 'bidirectional' ? [{ l, i }] : []))
+  const total = 1 + 2 * bidirectional.length
+  await services.progress(0, total)
+  const m = new (loadEngine().Model)(engineSpec(model.config, [v.T, v.F], threads))
+  m.loadCheckpoint(model.checkpoint.path)
+  headClasses(model, m.describe().outputFeatures, v)
+  const intact = m.evaluate(v.x, v.y, v.n, { batchSize: 256 })
+  await services.progress(1, total)
+  const rows: AblationRow[] = [
+    {
+      layer: null,
+      direction: null,
+      mergeMode: null,
+      cell: null,
+      units: null,
+      accuracy: intact.accuracy,
+      loss: intact.loss,
+      delta: 0
+    }
+  ]
+  let done = 1
+  for (const { l, i } of bidirectional)
+    for (const direction of ['forward', 'backward'] as const) {
+      const s = m.evaluate(v.x, v.y, v.n, { batchSize: 256, ablate: { layer: i, direction } })
+      rows.push({
+        layer: i,
+        direction,
+        mergeMode: l.mergeMode,
+        cell: l.layer.type,
+        units: l.layer.units,
+        accuracy: s.accuracy,
+        loss: s.loss,
+        delta: s.accuracy - intact.accuracy
+      })
+      await services.progress(++done, total)
+    }
+  const report: AblationReport = {
+    runId: model.runId,
+    checkpoint: model.checkpoint.kind,
+    epoch: model.checkpoint.epoch,
+    size: v.n,
+    recordedAccuracy: model.recordedAccuracy,
+    rows
+  }
+  return report
+}
+
 /** Runs one analysis job; `progress` is called as the work advances. */
 export async function runAnalysis(job: AnalysisJob, services: AnalysisServices): Promise<AnalysisResult> {
   const [first] = job.models
+  if (job.kind === 'ablation')
+    return { kind: 'ablation', report: await ablation(first, job.home, job.threads, services) }
   if (job.kind === 'confusion') {
     const v = await validationOf(first, job.home, services)
     await services.progress(0, 1)

@@ -1,4 +1,4 @@
-// `rnnlab confusion`, `rnnlab prefix`, `rnnlab diff`: analyses of trained runs on their validation split, computed
+// `rnnlab confusion`, `rnnlab prefix`, `rnnlab diff`, `rnnlab ablation`: analyses of trained runs on their validation split, computed
 // in a worker process (main/analysis). Ctrl-C cancels the analysis.
 import type { AnalysisProgress } from '../../common/analysis'
 import { percent } from '../../common/format'
@@ -163,6 +163,50 @@ export const diff = command({
           [2, 3, 4]
         )
       )
+    return 0
+  }
+})
+
+export const ablation = command({
+  usage: 'rnnlab ablation <run> [--checkpoint best|last] [--json]',
+  summary:
+    "validation accuracy without each bidirectional layer's forward, then backward, direction (zeroed in concat, left out of sum/ave/mul)",
+  options: { checkpoint: { type: 'string' } },
+  readsOnly: true,
+  run: async (args, ctx) => {
+    const [runId] = runIds(args, ctx, 1, 1, ablation.usage)
+    const checkpoint = readCheckpoint(args.values.checkpoint)
+    const report = await withAnalysis(ctx, args.values.json, (analysisId) =>
+      ctx.services().handlers.analyzeAblation({ runId, checkpoint, analysisId })
+    )
+    if (args.values.json) {
+      ctx.out(JSON.stringify(report, null, 2))
+      return 0
+    }
+    ctx.out(
+      `Run ${runId} (${report.checkpoint} checkpoint, epoch ${report.epoch}), ${report.size} validation samples` +
+        (report.recordedAccuracy === null ? '' : ` (recorded val_accuracy ${percent(report.recordedAccuracy)})`)
+    )
+    const points = (d: number) => `${d > 0 ? '+' : d < 0 ? '−' : '±'}${(Math.abs(d) * 100).toFixed(2)} pts`
+    ctx.out(
+      table(
+        ['LAYER', 'MERGE', 'REMOVED', 'VAL ACCURACY', 'VAL LOSS', 'Δ VS INTACT'],
+        report.rows.map((r) =>
+          r.layer === null
+            ? ['intact model', '', 'none', percent(r.accuracy), r.loss.toFixed(4), '']
+            : [
+                `${r.layer} (bidirectional ${r.cell} ${r.units})`,
+                r.mergeMode ?? '',
+                r.direction ?? '',
+                percent(r.accuracy),
+                r.loss.toFixed(4),
+                points(r.delta)
+              ]
+        ),
+        [3, 4, 5]
+      )
+    )
+    if (report.rows.length === 1) ctx.out('The model has no bidirectional layer: there is no direction to remove.')
     return 0
   }
 })

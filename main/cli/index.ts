@@ -8,7 +8,7 @@ import { defaultDbPath, findAppRoot, resolveHome } from '../paths'
 import { Services } from '../services'
 import { asksForHelp, parseCommandArgs, UsageError } from './args'
 import type { Command, Context } from './command'
-import { confusion, diff, prefix } from './analysis'
+import { ablation, confusion, diff, prefix } from './analysis'
 import { compare } from './compare'
 import { inspect } from './inspect'
 import { exportModel, predict } from './onnx'
@@ -28,6 +28,7 @@ const commands: Record<string, Command> = {
   compare,
   confusion,
   prefix,
+  ablation,
   diff,
   metrics,
   delete: remove,

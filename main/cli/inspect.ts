@@ -1,16 +1,16 @@
 // `rnnlab inspect <run> --sample N`: the engine's inspection pass on one sample (run in a worker process): a short
 // summary per recurrent layer and direction, or with --json every state, cell state and gate per step.
 import { cellLabel } from '../../common/cells'
-import type { InspectedDirection, RunInspection } from '../../common/contract'
+import type { InspectedDirection, RunInspection, TraceRequest, UnitTrace } from '../../common/contract'
 import { count, displayText, fixed, percent } from '../../common/format'
 import { UsageError } from './args'
 import { command, runIds } from './command'
 import { table } from './print'
 
 export const inspect = command({
-  usage: 'rnnlab inspect <run> --sample N [--checkpoint best|last] [--json]',
+  usage: 'rnnlab inspect <run> --sample N [--checkpoint best|last] [--trace LAYER:forward|backward:UNIT] [--json]',
   summary: 'inside a run’s recurrent layers for one validation sample: states h_t, cell states c_t and gates per step',
-  options: { sample: { type: 'string' }, checkpoint: { type: 'string' } },
+  options: { sample: { type: 'string' }, checkpoint: { type: 'string' }, trace: { type: 'string' } },
   readsOnly: true,
   run: async (args, ctx) => {
     const [id] = runIds(args, ctx, 1, 1, inspect.usage)
@@ -20,8 +20,18 @@ export const inspect = command({
       throw new UsageError(`--sample: expected a sample index (0, 1, 2, …), got ${sample}`)
     if (checkpoint !== undefined && checkpoint !== 'best' && checkpoint !== 'last')
       throw new UsageError(`--checkpoint: expected best or last, got ${checkpoint}`)
-    const result = await ctx.services().handlers.inspectRun({ id, sample: Number(sample), checkpoint })
+    let trace: TraceRequest | undefined
+    if (args.values.trace !== undefined) {
+      const m = /^(\d+):(forward|backward):(\d+)$/.exec(args.values.trace)
+      if (!m)
+        throw new UsageError(
+          `--trace: expected LAYER:forward|backward:UNIT (e.g. 0:forward:7), got ${args.values.trace}`
+        )
+      trace = { layer: Number(m[1]), direction: m[2] as TraceRequest['direction'], unit: Number(m[3]) }
+    }
+    const result = await ctx.services().handlers.inspectRun({ id, sample: Number(sample), checkpoint, trace })
     ctx.out(args.values.json ? JSON.stringify(result) : formatInspection(result))
+    if (!args.values.json && result.trace) ctx.out(formatTrace(result.trace))
     return 0
   }
 })
@@ -104,5 +114,20 @@ export function formatInspection(r: RunInspection): string {
     '',
     `${r.timeSteps} steps × ${r.features} features; the engine's pass took ${fixed(r.seconds * 1000, 1)} ms. ` +
       `--json gives every value per step.`
+  ].join('\n')
+}
+
+/** A unit's most active samples (the --trace option). */
+function formatTrace(t: UnitTrace): string {
+  const top = t.samples
+    .slice(0, 10)
+    .map((s) => `${s.index} (${fixed(s.activity, 3)})`)
+    .join(', ')
+  const rank = t.current.rank === null ? 'not among them' : `rank ${t.current.rank}`
+  return [
+    '',
+    `Unit ${t.unit} of layer ${t.layer}, ${t.direction}: the ${t.samples.length} most active of the first ${t.searched} samples by mean |h_t| (--json gives their h_t)`,
+    `  most active: ${top}${t.samples.length > 10 ? ', …' : ''}`,
+    `  sample ${t.current.index}: mean |h_t| ${fixed(t.current.activity, 3)}, ${rank}`
   ].join('\n')
 }

@@ -183,6 +183,16 @@ export interface GradientFlow {
   layers: { layer: number; directions: ('forward' | 'backward')[]; /** [D][T] */ norms: number[][] }[]
 }
 
+/**
+ * Direction ablation for one evaluate/predict call: bidirectional layer `layer` (index in the layers) without one
+ * direction. Merge concat: that direction's half of the layer's output is zeroed; sum, ave and mul: it is left out of
+ * the merge, so the output is the other direction's state alone (for ave too, not half of it).
+ */
+export interface Ablate {
+  layer: number
+  direction: 'forward' | 'backward'
+}
+
 /** Labels: Int32Array of class ids [n] or [n, T]; targets: Float32Array [n, (T,) units] (mse, or one-hot). */
 export type Targets = Int32Array | Float32Array
 
@@ -192,9 +202,9 @@ export interface EngineModel {
   describe(): Description
   trainBatch(x: Float32Array, y: Targets, n: number): Stats
   trainEpoch(x: Float32Array, y: Targets, n: number, options?: TrainOptions): Stats
-  evaluate(x: Float32Array, y: Targets, n: number, options?: { batchSize?: number }): Stats
+  evaluate(x: Float32Array, y: Targets, n: number, options?: { batchSize?: number; ablate?: Ablate }): Stats
   /** [n, outputSteps, outputFeatures]; probabilities for a softmax head */
-  predict(x: Float32Array, n: number, options?: { batchSize?: number }): Float32Array
+  predict(x: Float32Array, n: number, options?: { batchSize?: number; ablate?: Ablate }): Float32Array
   /**
    * The inspection pass over x [n, T, F]: the model's own inference forward, recording every recurrent layer's states
    * and gates. At most 256 samples and 4,194,304 values recorded per call; past that it throws, naming the limit.

@@ -2,7 +2,7 @@
 // that runs it (main/worker.ts): the engine's inspection pass never runs in Electron's main process or a renderer.
 // One worker answers the jobs of a while, in order, each reply naming its job's id.
 import type { RunConfig } from '../../common/config'
-import type { RunId, RunInspection } from '../../common/contract'
+import type { RunId, RunInspection, TraceRequest } from '../../common/contract'
 
 export interface InspectJob {
   runId: RunId
@@ -10,6 +10,7 @@ export interface InspectJob {
   checkpoint: { kind: 'best' | 'last'; epoch: number; path: string; sha256: string }
   sample: number
   home: string
+  trace?: TraceRequest
 }
 
 export type InspectHostMessage = { type: 'inspect'; id: number; job: InspectJob }

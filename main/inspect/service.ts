@@ -54,7 +54,8 @@ export class InspectionService {
             config,
             checkpoint: { kind, epoch: checkpoint.epoch, path: checkpoint.path, sha256: checkpoint.sha256 },
             sample: request.sample,
-            home: this.home
+            home: this.home,
+            ...(request.trace ? { trace: request.trace } : {})
           }
         })
       } catch (e) {

@@ -291,10 +291,32 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     });
   }
 
+  // options.ablate = { layer, direction: 'forward' | 'backward' }: Model::set_ablation for the length of one call.
+  struct Ablation {
+    Model<float>& model;
+    Ablation(Model<float>& m, const Napi::Object& o) : model(m) {
+      if (!o.Has("ablate") || o.Get("ablate").IsUndefined() || o.Get("ablate").IsNull()) return;
+      Napi::Env env = o.Env();
+      if (!o.Get("ablate").IsObject()) bad_argument(env, "options.ablate: must be { layer, direction }");
+      Napi::Object a = o.Get("ablate").As<Napi::Object>();
+      const Napi::Value layer = a.Get("layer"), direction = a.Get("direction");
+      if (!layer.IsNumber() || layer.As<Napi::Number>().DoubleValue() != std::floor(layer.As<Napi::Number>().DoubleValue()) ||
+          layer.As<Napi::Number>().DoubleValue() < 0)
+        bad_argument(env, "options.ablate.layer: must be a layer index (a non-negative integer)");
+      const std::string dir = direction.IsString() ? direction.As<Napi::String>().Utf8Value() : "";
+      if (dir != "forward" && dir != "backward")
+        bad_argument(env, "options.ablate.direction: must be 'forward' or 'backward'");
+      m.set_ablation(layer.As<Napi::Number>().Int32Value(), dir == "forward" ? 0 : 1);
+    }
+    ~Ablation() { model.set_ablation(-1, -1); }
+  };
+
   Napi::Value Evaluate(const Napi::CallbackInfo& info) {
     return guarded(info, [&]() -> Napi::Value {
       Data d = data_args(info, true);
-      const int batch_size = batch_size_option(options_arg(info, 3), 256);
+      const Napi::Object o = options_arg(info, 3);
+      const int batch_size = batch_size_option(o, 256);
+      Ablation ablation(engine_->model, o);
       return stats_object(info.Env(), engine_->evaluate(d.x, d.y, d.n, batch_size));
     });
   }
@@ -302,7 +324,9 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value Predict(const Napi::CallbackInfo& info) {
     return guarded(info, [&]() -> Napi::Value {
       Data d = data_args(info, false);
-      const int batch_size = batch_size_option(options_arg(info, 2), 256);
+      const Napi::Object o = options_arg(info, 2);
+      const int batch_size = batch_size_option(o, 256);
+      Ablation ablation(engine_->model, o);
       const Model<float>& m = engine_->model;
       Napi::Float32Array out = Napi::Float32Array::New(info.Env(), size_t(d.n) * m.out_steps() * m.out_features());
       engine_->predict(out.Data(), d.x, d.n, batch_size);

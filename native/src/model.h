@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -157,6 +158,28 @@ class Model {
     }
     return r;
   }
+
+  // Direction ablation (evaluate/predict only; the binding sets it around one call and clears it): the output of
+  // bidirectional layer `layer` without direction `direction` (0 forward, 1 backward). With merge concat that
+  // direction's half of the output is zeroed; with sum, ave and mul it is left out of the merge, so the output is the
+  // other direction's state alone (for ave too: not half of it). Applied after the merge; the kernels are untouched.
+  // layer -1 clears it. Throws a one-line error naming options.ablate.<field> for a layer that is not bidirectional.
+  void set_ablation(int layer, int direction) {
+    if (layer < 0) { ablate_layer_ = -1; ablate_direction_ = -1; return; }
+    if (layer >= (int)layers_.size())
+      throw std::runtime_error("options.ablate.layer: " + std::to_string(layer) + " is past the model's last layer (" +
+                               std::to_string(layers_.size() - 1) + ")");
+    const Layer& L = layers_[layer];
+    if (L.spec.kind != LayerKind::Recurrent || L.D != 2)
+      throw std::runtime_error("options.ablate.layer: layer " + std::to_string(layer) +
+                               " is not a bidirectional recurrent layer");
+    if (direction != 0 && direction != 1)
+      throw std::runtime_error("options.ablate.direction: must be 'forward' or 'backward'");
+    ablate_layer_ = layer;
+    ablate_direction_ = direction;
+  }
+  int ablated_layer() const { return ablate_layer_; }
+  int ablated_direction() const { return ablate_direction_; }
 
   // Refuses, before anything is allocated, a spec whose weights, gradients and Adam moments would not fit in
   // 80% of `memory_bytes` (0 = unknown: no check); names the largest layer's units.
@@ -355,6 +378,18 @@ class Model {
       const S* h0 = L.h[0].data() + (long)L.source_time(0, k) * B * H;
       const S* h1 = L.D == 2 ? L.h[1].data() + (long)L.source_time(1, k) * B * H : nullptr;
       merge_forward(L.y.data() + (long)k * B * F, h0, h1, B, H, L.spec.merge_mode);
+      if (ablate_layer_ >= 0 && &L == &layers_[ablate_layer_]) ablate(L.y.data() + (long)k * B * F, h0, h1, B, H);
+    }
+  }
+
+  // set_ablation's fix-up of one output step's merged (B, F) rows.
+  void ablate(S* out, const S* h0, const S* h1, int B, int H) const {
+    const int d = ablate_direction_;
+    const MergeMode mode = layers_[ablate_layer_].spec.merge_mode;
+    const S* kept = d == 0 ? h1 : h0;
+    for (int b = 0; b < B; b++) {
+      if (mode == MergeMode::Concat) std::fill_n(out + (long)b * 2 * H + (long)d * H, H, S(0));
+      else std::copy(kept + (long)b * H, kept + (long)(b + 1) * H, out + (long)b * H);
     }
   }
 
@@ -485,6 +520,7 @@ class Model {
   const S* input_ = nullptr;
   int batch_ = -1;
   bool input_gradient_ = true;
+  int ablate_layer_ = -1, ablate_direction_ = -1;
 };
 
 }  // namespace rnnlab

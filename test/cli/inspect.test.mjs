@@ -114,3 +114,44 @@ test('bad requests end with one line naming what is wrong', () => {
   const missing = rnnlab('inspect', '999', '--sample', '0')
   expect([missing.status, missing.stderr.trim()]).toEqual([1, 'rnnlab: run 999 not found'])
 }, 60_000)
+
+test('--trace: a unit’s h_t over the samples where it is most active, ranked by mean |h_t|', () => {
+  const run = rnnlab('inspect', runId, '--sample', '3', '--trace', '0:backward:2', '--json')
+  expect(run.status, run.stderr).toBe(0)
+  const r = JSON.parse(run.stdout)
+  const t = r.trace
+  expect(t).toMatchObject({ layer: 0, direction: 'backward', unit: 2, searched: 60 })
+  expect(t.samples.length).toBe(50)
+  const T = r.timeSteps
+  const mean = (values) => values.reduce((a, v) => a + Math.abs(v), 0) / values.length
+  // Most active first; each activity is its trace's mean |h_t|.
+  for (let i = 0; i < 50; i++) {
+    expect(t.samples[i].values.length).toBe(T)
+    expect(close(t.samples[i].activity, mean(t.samples[i].values))).toBe(true)
+    if (i > 0) expect(t.samples[i].activity).toBeLessThanOrEqual(t.samples[i - 1].activity)
+  }
+  expect(new Set(t.samples.map((s) => s.index)).size).toBe(50)
+  // This sample's own line is its inspected h_t of that unit.
+  const own = r.layers[0].directions[1].h.map((row) => row[2])
+  expect(t.current.values.every((v, i) => close(v, own[i]))).toBe(true)
+  if (t.current.rank !== null && t.current.rank <= 50) expect(t.samples[t.current.rank - 1].index).toBe(3)
+  // The most active sample's line is what inspecting that sample gives; a sample left out is no more active.
+  const top = JSON.parse(rnnlab('inspect', runId, '--sample', String(t.samples[0].index), '--json').stdout)
+  expect(t.samples[0].values.every((v, i) => close(v, top.layers[0].directions[1].h[i][2]))).toBe(true)
+  const outside = [...Array(60).keys()].find((i) => !t.samples.some((s) => s.index === i))
+  const left = JSON.parse(rnnlab('inspect', runId, '--sample', String(outside), '--json').stdout)
+  expect(mean(left.layers[0].directions[1].h.map((row) => row[2]))).toBeLessThanOrEqual(t.samples[49].activity + 1e-6)
+
+  const text = rnnlab('inspect', runId, '--sample', '3', '--trace', '0:backward:2')
+  expect(text.status, text.stderr).toBe(0)
+  expect(text.stdout).toMatch(/Unit 2 of layer 0, backward: the 50 most active of the first 60 samples by mean \|h_t\|/)
+
+  const noDirection = rnnlab('inspect', runId, '--sample', '3', '--trace', '1:backward:0')
+  expect(noDirection.status).toBe(1)
+  expect(noDirection.stderr.trim()).toMatch(/trace\.direction: layer 1 has no backward direction$/)
+  const pastUnits = rnnlab('inspect', runId, '--sample', '3', '--trace', '0:forward:8')
+  expect(pastUnits.stderr.trim()).toMatch(/trace\.unit: 8 is past layer 0's 8 units \(0 to 7\)$/)
+  const bad = rnnlab('inspect', runId, '--sample', '3', '--trace', 'first')
+  expect(bad.status).toBe(2)
+  expect(bad.stderr.trim()).toBe('rnnlab: --trace: expected LAYER:forward|backward:UNIT (e.g. 0:forward:7), got first')
+}, 60_000)

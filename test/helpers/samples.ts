@@ -66,6 +66,7 @@ export function sampleArgs(runId: number): Record<CallName, unknown> {
     'analysis:diff': { a: runId, b: runId, checkpoint: 'last' },
     'analysis:prefix': { runId, recompute: false },
     'analysis:prefixStored': { ids: [runId] },
+    'analysis:ablation': { runId, checkpoint: 'last', analysisId: 'sample-ablation' },
     'analysis:cancel': { analysisId: 'sample-confusion' },
     'files:choose': { folder: false }
   }

@@ -154,4 +154,4 @@ test('--trace: a unit’s h_t over the samples where it is most active, ranked b
   const bad = rnnlab('inspect', runId, '--sample', '3', '--trace', 'first')
   expect(bad.status).toBe(2)
   expect(bad.stderr.trim()).toBe('rnnlab: --trace: expected LAYER:forward|backward:UNIT (e.g. 0:forward:7), got first')
-}, 60_000)
+}, 180_000) // five command lines, each starting a worker that loads the data: about 60 s on a loaded machine

@@ -300,6 +300,7 @@ describe('rnnlab command lines', () => {
     weights: { typo: '--checkpiont', meant: '--checkpoint', valueFlag: '--checkpoint' },
     confusion: { typo: '--checkpiont', meant: '--checkpoint', valueFlag: '--checkpoint' },
     prefix: { typo: '--recompte', meant: '--recompute', valueFlag: '--db' },
+    ablation: { typo: '--checkpiont', meant: '--checkpoint', valueFlag: '--checkpoint' },
     diff: { typo: '--checkpont', meant: '--checkpoint', valueFlag: '--checkpoint' },
     serve: { typo: '--ports', meant: '--port', valueFlag: '--port' },
     sweep: { typo: '--paralel', meant: '--parallel', valueFlag: '--parallel' },

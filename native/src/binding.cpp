@@ -230,6 +230,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
       Data d = data_args(info, true);
       std::vector<long> idx(d.n);
       for (long k = 0; k < d.n; k++) idx[k] = k;
+      engine_->check_padding(d.x, d.n);
       return stats_object(info.Env(), engine_->train_batch(d.x, d.y, idx.data(), int(d.n)));
     });
   }
@@ -315,6 +316,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     return guarded(info, [&]() -> Napi::Value {
       Napi::Env env = info.Env();
       Data d = data_args(info, false);
+      engine_->check_padding(d.x, d.n);
       const Inspection r = inspect(engine_->model, d.x, d.n);
       auto floats = [&](const std::vector<float>& v, size_t from, size_t count) {
         Napi::Float32Array a = Napi::Float32Array::New(env, count);  // JS-owned copy

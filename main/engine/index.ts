@@ -60,9 +60,18 @@ export interface EmbeddingLayerSpec {
   kind: 'embedding'
   inputDim: number
   outputDim: number
+  /** Id 0 is padding: its steps are masked for the layers after (Keras mask_zero). Default false. */
+  maskZero?: boolean
 }
 
-export type EngineLayerSpec = RecurrentLayerSpec | DropoutLayerSpec | DenseLayerSpec | EmbeddingLayerSpec
+/** Keras Masking: a step whose every feature equals maskValue (default 0) is masked; the first layer only. */
+export interface MaskingLayerSpec {
+  kind: 'masking'
+  maskValue?: number
+}
+
+export type EngineLayerSpec =
+  RecurrentLayerSpec | DropoutLayerSpec | DenseLayerSpec | EmbeddingLayerSpec | MaskingLayerSpec
 
 export interface OptimizerSpec {
   type?: 'adam' | 'sgd' | 'rmsprop'

@@ -17,12 +17,12 @@ afterAll(() => inference.close())
 const T = 9
 const V = 30
 
-// n samples [n, T, F] padded at the end: lengths 1..T; ids 1..V-1 (F = 1) or features in [-1, 1)
+// n samples [n, T, F] padded at the end: sample 0 full, sample 1 all padding, the others 1..T; ids 1..V-1 (F = 1) or features in [-1, 1)
 function padded(n: number, F: number, ids: boolean, seed: number): Float32Array {
   const r = random(seed)
   const x = new Float32Array(n * T * F)
   for (let i = 0; i < n; i++) {
-    const len = i === 0 ? T : 1 + Math.floor(r() * T)
+    const len = i === 0 ? T : i === 1 ? 0 : 1 + Math.floor(r() * T)
     for (let t = 0; t < len; t++)
       for (let f = 0; f < F; f++) x[(i * T + t) * F + f] = ids ? 1 + Math.floor(r() * (V - 1)) : 2 * r() - 1 || 0.5
   }

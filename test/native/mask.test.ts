@@ -87,6 +87,26 @@ describe('masks in the engine', () => {
     })
   })
 
+  it('trains padded batches to the same bits on 1 and 2 threads', () => {
+    const lengths = Array.from({ length: 40 }, (_, k) => (k * 5) % (T + 1))
+    const x = padded(lengths, 4)
+    const y = Int32Array.from(lengths, (len) => len % 3)
+    const layers: EngineSpec['layers'] = [
+      { kind: 'masking' },
+      { kind: 'recurrent', cell: 'lstm', units: 7, directions: 2, returnSequences: true, dropout: 0.2 },
+      { kind: 'dropout', rate: 0.2 },
+      { kind: 'recurrent', cell: 'gru', units: 5, directions: 2, sharedWeights: true, recurrentDropout: 0.2 },
+      { kind: 'dense', units: 3, activation: 'softmax' }
+    ]
+    const weights = [1, 2].map((threads) => {
+      const model = new engine.Model({ ...spec(layers), threads })
+      model.init(2)
+      for (let e = 0; e < 2; e++) model.trainEpoch(x, y, lengths.length, { batchSize: 16 })
+      return model.getWeights()
+    })
+    for (const name of Object.keys(weights[0])) expect(weights[1][name].data).toEqual(weights[0][name].data)
+  })
+
   it('counts real steps only in a per-step loss and accuracy', () => {
     const layers: EngineSpec['layers'] = [
       { kind: 'embedding', inputDim: 5, outputDim: 4, maskZero: true },

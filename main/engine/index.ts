@@ -181,6 +181,11 @@ export interface InspectedLayer {
 export interface Inspection {
   samples: number
   steps: number
+  /**
+   * A model with a mask: each sample's real steps (the padding after them). At a padded step h (and c) hold the state
+   * as it was (zero for a backward direction) and the gates are recorded as 0.
+   */
+  lengths?: Int32Array
   layers: InspectedLayer[]
   /** The model's output: [n, steps, units] (steps = T when the head is per step, else 1); probabilities for softmax. */
   output: { layer: number; perStep: boolean; steps: number; units: number; values: Float32Array }

@@ -326,6 +326,11 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
       Napi::Object out = Napi::Object::New(env);
       out.Set("samples", double(r.n));
       out.Set("steps", engine_->model.spec().steps);
+      if (!r.lengths.empty()) {
+        Napi::Int32Array lengths = Napi::Int32Array::New(env, r.lengths.size());
+        std::copy(r.lengths.begin(), r.lengths.end(), lengths.Data());
+        out.Set("lengths", lengths);
+      }
       Napi::Array layers = Napi::Array::New(env, r.layers.size());
       for (size_t k = 0; k < r.layers.size(); k++) {
         const InspectedLayer& l = r.layers[k];

@@ -65,6 +65,8 @@ Inspection inspect(Model<float>& model, const float* x, long n) {
   out.U = model.out_features();
   out.per_step = validate_spec(s).back().steps > 0;
   out.output.resize((size_t)n * out.K * out.U);
+  if (model.has_mask())
+    for (long i = 0; i < n; i++) out.lengths.push_back(std::max(0, model.real_steps(x + i * (long)T * F, F)));
   for (size_t k = 0; k < s.layers.size(); k++) {
     const LayerSpec& l = s.layers[k];
     if (l.kind != LayerKind::Recurrent) continue;

@@ -107,6 +107,29 @@ describe('masks in the engine', () => {
     for (const name of Object.keys(weights[0])) expect(weights[1][name].data).toEqual(weights[0][name].data)
   })
 
+  it('inspects a padded sample: its length, the held state and zero gates at the padded steps', () => {
+    const model = new engine.Model(
+      spec([
+        { kind: 'masking' },
+        { kind: 'recurrent', cell: 'gru', units: 4, directions: 2 },
+        { kind: 'dense', units: 2, activation: 'softmax' }
+      ])
+    )
+    model.init(4)
+    const r = model.inspect(padded([7, 3]), 2)
+    expect(Array.from(r.lengths ?? [])).toEqual([7, 3])
+    const [layer] = r.layers
+    const H = 4
+    const at = (b: number, d: number, t: number) => ((b * 2 + d) * T + t) * H
+    const row = (a: Float32Array, k: number) => Array.from(a.subarray(k, k + H))
+    for (let t = 3; t < T; t++) {
+      expect(row(layer.h, at(1, 0, t))).toEqual(row(layer.h, at(1, 0, 2))) // forward: held after the last real step
+      expect(row(layer.h, at(1, 1, t))).toEqual([0, 0, 0, 0]) // backward: not started yet
+      expect(row(layer.gates.z, at(1, 0, t))).toEqual([0, 0, 0, 0])
+    }
+    expect(row(layer.h, at(1, 1, 0)).some((v) => v !== 0)).toBe(true)
+  })
+
   it('counts real steps only in a per-step loss and accuracy', () => {
     const layers: EngineSpec['layers'] = [
       { kind: 'embedding', inputDim: 5, outputDim: 4, maskZero: true },

@@ -302,6 +302,8 @@ export function estimateTrainingMemory(
   // class ids (one per output row) with a softmax head, else target rows
   const targets = last?.type === 'dense' && last.activation === 'softmax' ? outputs / last.units : outputs
   const batchBytes = FLOAT_BYTES * (2 * T * B * features + targets + outputs)
+  const first = resolved.layers[0]?.config
+  const masked = first?.type === 'masking' || (first?.type === 'embedding' && first.maskZero)
   const layers = resolved.layers.map((layer) => {
     const output = elements(layer.outputShape)
     let weights = 0
@@ -318,7 +320,14 @@ export function estimateTrainingMemory(
         (options.dropout > 0 ? 2 * T * B * I + B * I : 0) +
         (options.recurrentDropout > 0 ? B * H : 0) +
         workspace(T, B, I, H, ENGINE_GEMM)
-      kept = 2 * output + D * perDirection + (D === 2 ? T * B * I : 0) + (shared ? G * H * (I + H + 2) : 0)
+      // under a mask a backward direction reads each sample's real steps reversed: their copy and its gradient
+      const reversed = masked ? (D === 2 || (config.type !== 'bidirectional' && options.goBackwards) ? 1 : 0) : 0
+      kept =
+        2 * output +
+        D * perDirection +
+        (D === 2 ? T * B * I : 0) +
+        (shared ? G * H * (I + H + 2) : 0) +
+        reversed * 2 * T * B * I
     } else if (config.type === 'dense') {
       const I = layer.inputShape[layer.inputShape.length - 1] as number
       weights = I * config.units + config.units // the bias is stored whatever useBias says

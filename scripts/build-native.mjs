@@ -84,7 +84,7 @@ if (withTests) {
     return obj
   })
   const named = args.filter((a) => !a.startsWith('--'))
-  for (const name of named.length ? named : ['gradcheck', 'reference', 'fastcheck']) {
+  for (const name of named.length ? named : ['gradcheck', 'reference', 'fastcheck', 'maskcheck']) {
     if (!existsSync(join(native, 'test', `${name}.cpp`))) fail(`no test program native/test/${name}.cpp`)
     const tmp = join(out, `${name}.tmp-${process.pid}`)
     // the test's own file at -O2: GCC 12's -O3 warns falsely (-Wnonnull) inside std::vector copies there

@@ -102,10 +102,9 @@ def to_torch_gates(cell, M):
     return torch.cat([M[k * H:(k + 1) * H] for k in CELLS[cell]['to_torch']], dim=0)
 
 
-def torch_layer(cell, direction, x, W, R, Bias):
+def torch_module(cell, inputs, W, R, Bias):
     G, D = CELLS[cell]['G'], W.shape[0]
     bidirectional = D == 2
-    inputs = x.shape[2]
     if cell.startswith('simple_rnn'):
         module = torch.nn.RNN(inputs, H, nonlinearity=cell.split('_')[-1], bidirectional=bidirectional,
                               dtype=torch.float64)
@@ -126,6 +125,12 @@ def torch_layer(cell, direction, x, W, R, Bias):
     for name, tensor in mapped.items():
         del module._parameters[name]
         setattr(module, name, tensor)
+    return module
+
+
+def torch_layer(cell, direction, x, W, R, Bias):
+    D = W.shape[0]
+    module = torch_module(cell, x.shape[2], W, R, Bias)
     # ONNX "reverse" = a forward pass over the time-flipped input, its output flipped back to input time
     out, state = module(x.flip(0) if direction == 'reverse' else x)  # out (T, B, D*H), state (D, B, H)
     if direction == 'reverse':
@@ -191,6 +196,78 @@ def single_case(cell, direction):
                   loss=LOSS, seed=seed,
                   reference='hand formula (torch ops, autograd)' if CELLS[cell]['to_torch'] is None
                   else f'torch.nn.{type_name(cell)}',
+                  cross_check=check, cross_check_max_abs_diff=diff)
+    return name, header, tensors, diff
+
+
+# ---- masks: a padded batch of mixed lengths (padding at the end, x = 0 there: Keras Masking(0)) ----
+
+MASK_B, MASK_LENGTHS = 4, [5, 2, 4, 1]
+
+
+def torch_masked_layer(cell, direction, x, lengths, W, R, Bias):
+    # torch.nn.utils.rnn.pack_padded_sequence: each sample runs its real steps only (the reverse direction starts at
+    # its last real step); pad_packed_sequence puts zeros at the padded steps; h_n is each sample's last real state
+    D = W.shape[0]
+    module = torch_module(cell, x.shape[2], W, R, Bias)
+    packed = torch.nn.utils.rnn.pack_padded_sequence(x, torch.tensor(lengths), enforce_sorted=False)
+    out, state = module(packed)
+    out, _ = torch.nn.utils.rnn.pad_packed_sequence(out, total_length=x.shape[0])
+    Y = out.view(x.shape[0], x.shape[1], D, H).permute(0, 2, 1, 3)
+    if cell == 'lstm':
+        return Y, state[0], state[1]
+    return Y, state, None
+
+
+def hand_masked_layer(cell, direction, x, lengths, W, R, Bias):
+    # the hand formula on each sample alone (its real steps only), zeros at the padded steps
+    D = W.shape[0]
+    Ys, Yhs, Ycs = [], [], []
+    for b, n in enumerate(lengths):
+        Y, Y_h, Y_c = hand_layer(cell, direction, x[:n, b:b + 1], W, R, Bias)
+        Ys.append(torch.cat([Y, torch.zeros(x.shape[0] - n, D, 1, H, dtype=torch.float64)]))
+        Yhs.append(Y_h)
+        Ycs.append(Y_c)
+    Y_c = torch.cat(Ycs, dim=1) if cell == 'lstm' else None
+    return torch.cat(Ys, dim=2), torch.cat(Yhs, dim=1), Y_c
+
+
+def masked_case(cell, direction):
+    name = f'masked-{cell}-{direction}'
+    seed = zlib.crc32(name.encode())
+    rng = np.random.default_rng(seed)
+    D, G = DIRECTIONS[direction], CELLS[cell]['G']
+    w = make_layer_weights(rng, cell, direction, I)
+    real = torch.tensor([[1.0 if t < n else 0.0 for n in MASK_LENGTHS] for t in range(T)], dtype=torch.float64)
+    x = uniform(rng, (T, MASK_B, I), 1.0) * real[:, :, None]
+    r_Y = uniform(rng, (T, D, MASK_B, H), 1.0) * real[:, None, :, None]  # the padded steps' outputs do not count
+    r_h = uniform(rng, (D, MASK_B, H), 1.0)
+    leaves = [w['W'].requires_grad_(), w['R'].requires_grad_(), w['B'].requires_grad_(), x.requires_grad_()]
+
+    def evaluate(layer):
+        Y, Y_h, Y_c = layer(cell, direction, x, MASK_LENGTHS, w['W'], w['R'], w['B'])
+        L = (Y * r_Y).sum() + (Y_h * r_h).sum()
+        return [Y, Y_h, Y_c, L] + list(torch.autograd.grad(L, leaves))
+
+    if CELLS[cell]['to_torch'] is None:
+        reference = evaluate(hand_masked_layer)
+        check = 'autograd vs central differences'
+        diff = max_diff(reference[4:], finite_differences(
+            lambda: hand_masked_layer(cell, direction, x, MASK_LENGTHS, w['W'], w['R'], w['B'])[0].mul(r_Y).sum()
+            + hand_masked_layer(cell, direction, x, MASK_LENGTHS, w['W'], w['R'], w['B'])[1].mul(r_h).sum(), leaves))
+    else:
+        reference = evaluate(torch_masked_layer)
+        check = f'torch.nn.{type_name(cell)} on pack_padded_sequence vs hand formula on each sample alone'
+        diff = max_diff(reference, evaluate(hand_masked_layer))
+    Y, Y_h, Y_c, L, dW, dR, dB, dx = reference
+    lengths = torch.tensor(MASK_LENGTHS, dtype=torch.float64)
+    tensors = [('x', x), ('lengths', lengths), ('W', w['W']), ('R', w['R']), ('B', w['B']), ('r_Y', r_Y),
+               ('r_h', r_h), ('Y', Y), ('Y_h', Y_h)] + ([('Y_c', Y_c)] if Y_c is not None else []) + \
+              [('L', L), ('dW', dW), ('dR', dR), ('dB', dB), ('dx', dx)]
+    header = dict(case=name, **header_cell(cell, direction), T=T, B=MASK_B, I=I, H=H, D=D, G=G,
+                  loss=LOSS, seed=seed, mask='x is 0 at the padded steps (Keras Masking(0)); lengths per sample',
+                  reference='hand formula (torch ops, autograd) on each sample alone'
+                  if CELLS[cell]['to_torch'] is None else f'torch.nn.{type_name(cell)} on pack_padded_sequence',
                   cross_check=check, cross_check_max_abs_diff=diff)
     return name, header, tensors, diff
 
@@ -315,6 +392,10 @@ def main():
                                   [(first, 'bidirectional'), (second, 'bidirectional')], 'sequences', merge))
         cases.append(stacked_case(f'stacked-merge_{merge}-{single}_bidirectional_last',
                                   [(single, 'bidirectional')], 'last', merge))
+    # masked cases in their own folder: the unmasked readers (ONNX, format) list the top folder only
+    cases += [(os.path.join('masked', name), header, tensors, diff) for name, header, tensors, diff in
+              (masked_case(cell, direction) for cell in CELLS for direction in ('forward', 'bidirectional'))]
+    os.makedirs(os.path.join(out_dir, 'masked'), exist_ok=True)
     failures = []
     for name, header, tensors, diff in cases:
         data = encode(header, tensors)

@@ -60,9 +60,18 @@ export interface EmbeddingLayerSpec {
   kind: 'embedding'
   inputDim: number
   outputDim: number
+  /** Id 0 is padding: its steps are masked for the layers after (Keras mask_zero). Default false. */
+  maskZero?: boolean
 }
 
-export type EngineLayerSpec = RecurrentLayerSpec | DropoutLayerSpec | DenseLayerSpec | EmbeddingLayerSpec
+/** Keras Masking: a step whose every feature equals maskValue (default 0) is masked; the first layer only. */
+export interface MaskingLayerSpec {
+  kind: 'masking'
+  maskValue?: number
+}
+
+export type EngineLayerSpec =
+  RecurrentLayerSpec | DropoutLayerSpec | DenseLayerSpec | EmbeddingLayerSpec | MaskingLayerSpec
 
 export interface OptimizerSpec {
   type?: 'adam' | 'sgd' | 'rmsprop'
@@ -172,6 +181,11 @@ export interface InspectedLayer {
 export interface Inspection {
   samples: number
   steps: number
+  /**
+   * A model with a mask: each sample's real steps (the padding after them). At a padded step h (and c) hold the state
+   * as it was (zero for a backward direction) and the gates are recorded as 0.
+   */
+  lengths?: Int32Array
   layers: InspectedLayer[]
   /** The model's output: [n, steps, units] (steps = T when the head is per step, else 1); probabilities for softmax. */
   output: { layer: number; perStep: boolean; steps: number; units: number; values: Float32Array }

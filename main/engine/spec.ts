@@ -48,11 +48,9 @@ function layer(l: LayerConfig, path: string): EngineLayerSpec {
     case 'dense':
       return { kind: 'dense', units: l.units, activation: l.activation, useBias: l.useBias }
     case 'embedding':
-      if (l.maskZero)
-        throw new EngineSpecError(`${path}.maskZero`, 'masking is not in the engine yet; set maskZero: false')
-      return { kind: 'embedding', inputDim: l.inputDim, outputDim: l.outputDim }
+      return { kind: 'embedding', inputDim: l.inputDim, outputDim: l.outputDim, maskZero: l.maskZero }
     case 'masking':
-      throw new EngineSpecError(path, 'masking layers are not in the engine yet')
+      return { kind: 'masking', maskValue: l.maskValue }
     default:
       return { ...recurrent(l, path), directions: 1 }
   }
@@ -68,9 +66,19 @@ export function engineSpec(config: RunConfig, input: [number, number], threads?:
         ? { type: 'sgd', learningRate: o.learningRate, momentum: o.momentum, nesterov: o.nesterov }
         : { type: 'rmsprop', learningRate: o.learningRate, rho: o.rho, momentum: o.momentum, epsilon: o.epsilon }
   if (o.clipNorm !== undefined) optimizer.clipNorm = o.clipNorm
+  const first = config.model.layers[0]
+  const masked = first?.type === 'masking' || (first?.type === 'embedding' && first.maskZero)
   const spec: EngineSpec = {
     input,
-    layers: config.model.layers.map((l, i) => layer(l, `model.layers[${i}]`)),
+    layers: config.model.layers.map((l, i) => {
+      if (masked && l.type !== 'bidirectional' && 'goBackwards' in l && l.goBackwards && l.returnSequences)
+        throw new EngineSpecError(
+          `model.layers[${i}].goBackwards`,
+          'with returnSequences under a mask is not supported: Keras outputs the steps in reading order, no longer ' +
+            'aligned with the mask it passes on (use a bidirectional layer, or returnSequences: false)'
+        )
+      return layer(l, `model.layers[${i}]`)
+    }),
     loss: config.training.loss,
     optimizer
   }

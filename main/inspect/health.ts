@@ -52,14 +52,17 @@ function saturation(model: EngineModel, validation: { x: Float32Array; count: nu
             const values = l.gates[name]
             let low = 0
             let high = 0
+            let total = 0
             for (let b = 0; b < n; b++) {
               const at = (b * l.directions.length + d) * T * l.units
-              for (let k = at; k < at + T * l.units; k++) {
+              const real = inspection.lengths?.[b] ?? T // a masked model: the padded steps' gates are no data
+              for (let k = at; k < at + real * l.units; k++) {
                 if (values[k] < 0.1) low++
                 else if (values[k] > 0.9) high++
               }
+              total += real * l.units
             }
-            const total = n * T * l.units
+            total = Math.max(1, total)
             return { name, low: low / total, high: high / total }
           })
         }))

@@ -43,7 +43,19 @@ export const EXPORT_OPS = new Set([
   'Identity',
   // Embedding: token ids (float input) → int64 → rows of the table
   'Cast',
-  'Gather'
+  'Gather',
+  // Masks: sequence_lens from the input, the masking layer's zeros, one direction's repeated last output
+  'Equal',
+  'Not',
+  'ReduceMax',
+  'Shape',
+  'Unsqueeze',
+  'Range',
+  'Sub',
+  'Max',
+  'Min',
+  'Expand',
+  'GatherElements'
 ])
 
 /**
@@ -246,8 +258,7 @@ function checkRecurrent(
   if (inputs.length < 3) problems.push(`${label}: needs inputs X, W and R`)
   if (strict && (inputs.length < 4 || inputs[3] === ''))
     problems.push(`${label}: B not given (always emitted: onnxruntime mishandles a GRU without it)`)
-  if (strict && inputs.length > 4)
-    problems.push(`${label}: sequence_lens and initial states are not used by our exports`)
+  if (strict && inputs.length > 5) problems.push(`${label}: initial states are not used by our exports`)
   if (H === undefined || H < 1) return
   const expect: [string, number[] | undefined][] = [
     ['W', [D, G * H, -1]],

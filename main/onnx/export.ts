@@ -130,6 +130,9 @@ export function buildOnnxModel(request: ExportRequest): onnx.ModelProto {
   let sequence = true
   let features = F
   const states: onnx.IValueInfoProto[] = []
+  // A mask (embedding maskZero, masking layer): each sample's length, its real steps (padding is at the end, as the
+  // engine requires), int32 [N], fed to every recurrent node as ONNX's sequence_lens.
+  let lens: string | undefined
   const expose = request.exposeStates
     ? (name: string, D: number, H: number) => states.push(valueInfo(name, ['time', D, 'batch', H]))
     : undefined
@@ -138,15 +141,37 @@ export function buildOnnxModel(request: ExportRequest): onnx.ModelProto {
     switch (layer.type) {
       case 'dropout':
         return // identity at inference
-      case 'masking':
-        throw new OnnxExportError(`${where}: masking layers are not exported to ONNX yet`)
+      case 'masking': {
+        // real [T, N, 1]: 1 where some feature differs from maskValue; masked steps' features become 0 (Keras)
+        const value = g.init(`layers.${k}.mask_value`, [], Float32Array.of(layer.maskValue))
+        const equal = g.node('Equal', [tensor, value], {}, `layers.${k}.equal`)
+        const differs = g.node(
+          'Cast',
+          [g.node('Not', [equal], {}, `layers.${k}.differs`)],
+          { to: FLOAT },
+          `layers.${k}.differs_float`
+        )
+        const real = g.node('ReduceMax', [differs], { axes: [2], keepdims: 1 }, `layers.${k}.real`)
+        tensor = g.node('Mul', [tensor, real], {}, `layers.${k}.masked`)
+        lens = lengths(g, real, [0, 2], `layers.${k}`)
+        return
+      }
       case 'embedding': {
-        if (layer.maskZero)
-          throw new OnnxExportError(`${where}.maskZero: masked embeddings are not exported to ONNX yet`)
         // ids [T, N, 1] float → [T, N] int64 → rows of the table: [T, N, outputDim]
         const E = take(weights, `layers.${k}.E`, [layer.inputDim, layer.outputDim])
         const axes = g.ints([2])
         const squeezed = g.node('Squeeze', [tensor, axes], {}, `layers.${k}.squeeze`)
+        if (layer.maskZero) {
+          const zero = g.init(`layers.${k}.pad_id`, [], Float32Array.of(0))
+          const pad = g.node('Equal', [squeezed, zero], {}, `layers.${k}.pad`)
+          const real = g.node(
+            'Cast',
+            [g.node('Not', [pad], {}, `layers.${k}.not_pad`)],
+            { to: FLOAT },
+            `layers.${k}.real`
+          )
+          lens = lengths(g, real, [0], `layers.${k}`)
+        }
         const ids = g.node('Cast', [squeezed], { to: onnx.TensorProto.DataType.INT64 }, `layers.${k}.ids`)
         tensor = g.node('Gather', [g.init(`layers.${k}.E`, E.dims, E.data), ids], { axis: 0 }, `layers.${k}.gather`)
         features = layer.outputDim
@@ -164,7 +189,7 @@ export function buildOnnxModel(request: ExportRequest): onnx.ModelProto {
         return
       }
       default: {
-        const out = recurrentLayer(g, tensor, layer, k, features, weights, where, expose)
+        const out = recurrentLayer(g, tensor, layer, k, features, weights, where, expose, lens)
         tensor = out.tensor
         sequence = out.sequence
         features = out.features
@@ -228,7 +253,8 @@ function recurrentLayer(
   inputFeatures: number,
   weights: Weights,
   where: string,
-  expose?: (name: string, D: number, H: number) => void
+  expose?: (name: string, D: number, H: number) => void,
+  lens?: string
 ): { tensor: string; sequence: boolean; features: number } {
   const bidirectional = layer.type === 'bidirectional'
   const cell = bidirectional ? layer.layer : layer
@@ -262,12 +288,21 @@ function recurrentLayer(
   const features = bidirectional && mergeMode === 'concat' ? 2 * H : H
   const base = `layers.${k}`
   expose?.(`${base}.Y`, D, H)
+  if (lens && cell.goBackwards && cell.returnSequences)
+    throw new OnnxExportError(
+      `${where}.goBackwards: with returnSequences under a mask is not supported (as in the engine)`
+    )
+  // With a mask, sequence_lens: each direction runs the sample's real steps (the reverse one from its last real step),
+  // Y is zero at the padded steps and Y_h the state after the last real step, as the engine.
+  const inputs = [x, ...names, ...(lens ? [lens] : [])]
 
   if (cell.returnSequences) {
     // Y [T, D, N, H]: every direction's state, time-aligned with the input (ONNX and the engine agree).
-    const Y = g.multi(op, [x, ...names], attrs, [`${base}.Y`], base)[0]
+    const Y = g.multi(op, inputs, attrs, [`${base}.Y`], base)[0]
     if (D === 1) {
       let y = g.node('Squeeze', [Y, g.ints([1])], {}, `${base}.sequence`)
+      // Keras (and the engine): one direction repeats its last real output at the padded steps, where ONNX has zeros
+      if (lens && !cell.goBackwards) y = repeatLastReal(g, y, lens, base)
       // The engine (as Keras) outputs a lone go_backwards layer's steps in reading order: last input step first.
       if (cell.goBackwards)
         y = g.node(
@@ -281,9 +316,44 @@ function recurrentLayer(
     return { tensor: merge(g, Y, 1, mergeMode, base), sequence: true, features }
   }
   // Y_h [D, N, H]: forward's state after the last step; a reverse direction's after step 0 — the engine's "last".
-  const Yh = g.multi(op, [x, ...names], attrs, [expose ? `${base}.Y` : '', `${base}.Y_h`], base)[1]
+  const Yh = g.multi(op, inputs, attrs, [expose ? `${base}.Y` : '', `${base}.Y_h`], base)[1]
   if (D === 1) return { tensor: g.node('Squeeze', [Yh, g.ints([0])], {}, `${base}.last`), sequence: false, features }
   return { tensor: merge(g, Yh, 0, mergeMode, base), sequence: false, features }
+}
+
+/** Each sample's real steps, int32 [N]: `real` (1 at a real step, else 0; time on axis 0) summed over `axes`. */
+function lengths(g: GraphBuilder, real: string, axes: number[], base: string): string {
+  const sum = g.node('ReduceSum', [real, g.ints(axes)], { keepdims: 0 }, `${base}.length`)
+  return g.node('Cast', [sum], { to: onnx.TensorProto.DataType.INT32 }, `${base}.sequence_lens`)
+}
+
+/** y [T, N, H] with step t of sample n read from step min(t, max(len_n - 1, 0)): the last real output repeated. */
+function repeatLastReal(g: GraphBuilder, y: string, lens: string, base: string): string {
+  const shape = g.node('Shape', [y], {}, `${base}.shape`)
+  const steps = g.node(
+    'Squeeze',
+    [g.node('Slice', [shape, g.ints([0]), g.ints([1])], {}, `${base}.steps1`)],
+    {},
+    `${base}.steps`
+  )
+  const zero = g.int64Scalar(0)
+  const one = g.int64Scalar(1)
+  const t = g.node(
+    'Unsqueeze',
+    [g.node('Range', [zero, steps, one], {}, `${base}.t`), g.ints([1])],
+    {},
+    `${base}.t_column`
+  )
+  const len = g.node('Cast', [lens], { to: onnx.TensorProto.DataType.INT64 }, `${base}.lens64`)
+  const last = g.node('Max', [g.node('Sub', [len, one], {}, `${base}.len_minus_1`), zero], {}, `${base}.last_real`)
+  const index = g.node('Min', [t, last], {}, `${base}.source_step`)
+  const expanded = g.node(
+    'Expand',
+    [g.node('Unsqueeze', [index, g.ints([2])], {}, `${base}.source_step3`), shape],
+    {},
+    `${base}.source_index`
+  )
+  return g.node('GatherElements', [y, expanded], { axis: 0 }, `${base}.repeat_last`)
 }
 
 /** Merges the direction axis (1 of Y [T, 2, N, H], 0 of Y_h [2, N, H]) as the engine does. */
@@ -363,6 +433,13 @@ class GraphBuilder {
 
   init(name: string, dims: number[], data: Float32Array): string {
     this.initializers.push(floatTensor(name, dims, data))
+    return name
+  }
+
+  /** A scalar int64 constant (Range's bounds), one initializer per value. */
+  int64Scalar(value: number): string {
+    const name = `const.scalar_${value}`
+    if (!this.initializers.some((t) => t.name === name)) this.initializers.push(int64Tensor(name, [], [value]))
     return name
   }
 

@@ -230,6 +230,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
       Data d = data_args(info, true);
       std::vector<long> idx(d.n);
       for (long k = 0; k < d.n; k++) idx[k] = k;
+      engine_->check_padding(d.x, d.n);
       return stats_object(info.Env(), engine_->train_batch(d.x, d.y, idx.data(), int(d.n)));
     });
   }
@@ -339,6 +340,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     return guarded(info, [&]() -> Napi::Value {
       Napi::Env env = info.Env();
       Data d = data_args(info, false);
+      engine_->check_padding(d.x, d.n);
       const Inspection r = inspect(engine_->model, d.x, d.n);
       auto floats = [&](const std::vector<float>& v, size_t from, size_t count) {
         Napi::Float32Array a = Napi::Float32Array::New(env, count);  // JS-owned copy
@@ -348,6 +350,11 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
       Napi::Object out = Napi::Object::New(env);
       out.Set("samples", double(r.n));
       out.Set("steps", engine_->model.spec().steps);
+      if (!r.lengths.empty()) {
+        Napi::Int32Array lengths = Napi::Int32Array::New(env, r.lengths.size());
+        std::copy(r.lengths.begin(), r.lengths.end(), lengths.Data());
+        out.Set("lengths", lengths);
+      }
       Napi::Array layers = Napi::Array::New(env, r.layers.size());
       for (size_t k = 0; k < r.layers.size(); k++) {
         const InspectedLayer& l = r.layers[k];

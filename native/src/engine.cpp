@@ -14,6 +14,7 @@
 #include <numeric>
 
 #include "kernels/losses.h"
+#include "loss.h"
 
 namespace rnnlab {
 
@@ -74,6 +75,18 @@ void Engine::init(uint64_t seed) {
   shuffle_rng.reseed(seed ^ 0x8cb92ba72f3d8dd7ULL);
 }
 
+void Engine::check_padding(const float* x, long n) const {
+  if (!model.has_mask()) return;
+  const long T = model.spec().steps, F = model.spec().features;
+  for (long s = 0; s < n; s++) {
+    const int r = model.real_steps(x + s * T * F, F);
+    if (r < 0)
+      throw std::runtime_error("x: sample " + std::to_string(s) + " has a real step (" + std::to_string(-r - 1) +
+                               ") after a masked one; the engine masks padding at the end of a sequence only (pad on "
+                               "the right)");
+  }
+}
+
 void Engine::gather(const float* x, const Targets& y, const long* idx, int B) {
   check_memory(B, y.labels != nullptr);
   const ModelSpec& s = model.spec();
@@ -100,32 +113,21 @@ void Engine::gather(const float* x, const Targets& y, const long* idx, int B) {
 }
 
 Stats Engine::batch_loss(const float* out, int B, bool want_gradient) {
-  const int rows = model.out_steps() * B, U = model.out_features();
+  const int K = model.out_steps(), U = model.out_features();
   Stats st;
   st.samples = B;
   st.batches = 1;
-  if (want_gradient) dout_.assign((long)rows * U, 0.f);
+  if (want_gradient) dout_.assign((long)K * B * U, 0.f);
   const LossKind loss = model.spec().loss;
-  if (loss == LossKind::BinaryCrossentropy) {
-    const int32_t* labels = has_labels_ ? lb_.data() : nullptr;
-    const float* targets = has_labels_ ? nullptr : tb_.data();
-    const long n = (long)rows * U;
-    long hits = 0;
-    st.loss = binary_crossentropy_forward(&hits, out, labels, targets, n) / double(n);
-    st.accuracy = double(hits) / double(n);
-    if (want_gradient) binary_crossentropy_backward(dout_.data(), out, labels, targets, n, float(1.0 / double(n)));
-  } else if (loss == LossKind::CategoricalCrossentropy || loss == LossKind::SparseCategoricalCrossentropy) {
-    const int32_t* labels = has_labels_ ? lb_.data() : nullptr;
-    const float* targets = has_labels_ ? nullptr : tb_.data();
-    long hits = 0;
-    st.loss = crossentropy_forward(&hits, out, labels, targets, rows, U) / rows;
-    st.accuracy = double(hits) / rows;
-    if (want_gradient) crossentropy_softmax_backward(dout_.data(), out, labels, targets, rows, U, 1.f / rows);
-  } else {
-    st.loss = mse_forward(out, tb_.data(), rows, U) / ((double)rows * U);
-    st.accuracy = std::numeric_limits<double>::quiet_NaN();
-    if (want_gradient) mse_backward(dout_.data(), out, tb_.data(), rows, U, float(1.0 / ((double)rows * U)));
-  }
+  const int32_t* labels = has_labels_ && loss != LossKind::Mse ? lb_.data() : nullptr;
+  const float* targets = labels ? nullptr : tb_.data();
+  const BatchLoss r = rnnlab::batch_loss(loss, out, labels, targets, want_gradient ? dout_.data() : nullptr, K, B, U,
+                                         model.output_lengths());
+  st.loss = r.loss;
+  st.accuracy = loss == LossKind::Mse ? std::numeric_limits<double>::quiet_NaN()
+                : r.counted ? double(r.hits) / double(r.counted) : 0;
+  // an epoch's accuracy: a masked sequence output weighs each batch by its real rows, else by its samples
+  st.accuracy_weight = model.output_maskable() ? double(r.counted) : double(B);
   return st;
 }
 
@@ -144,6 +146,7 @@ Stats Engine::train_batch(const float* x, const Targets& y, const long* idx, int
 
 Stats Engine::train_epoch(const float* x, const Targets& y, long n, int batch_size, bool shuffle, bool has_seed,
                           uint64_t seed, const std::function<bool(const Progress&)>& on_batch) {
+  check_padding(x, n);
   std::vector<long> order(n);
   std::iota(order.begin(), order.end(), 0L);
   if (shuffle) {
@@ -154,45 +157,49 @@ Stats Engine::train_epoch(const float* x, const Targets& y, long n, int batch_si
   Stats total;
   Progress p;
   p.batches = (n + batch_size - 1) / batch_size;
-  double loss_sum = 0, acc_sum = 0;
+  double loss_sum = 0, acc_sum = 0, acc_weight = 0;
   for (long start = 0; start < n; start += batch_size) {
     const int B = (int)std::min<long>(batch_size, n - start);
     Stats st = train_batch(x, y, order.data() + start, B);
     loss_sum += st.loss * B;
-    acc_sum += st.accuracy * B;
+    acc_sum += st.accuracy * st.accuracy_weight;
+    acc_weight += st.accuracy_weight;
     total.samples += B;
     total.batches++;
     p.batch = total.batches;
     p.samples = total.samples;
     p.loss = loss_sum / total.samples;
-    p.accuracy = acc_sum / total.samples;
+    p.accuracy = acc_weight > 0 ? acc_sum / acc_weight : 0;
     if (on_batch && !on_batch(p)) { total.cancelled = true; break; }
   }
   total.loss = total.samples ? loss_sum / total.samples : 0;
-  total.accuracy = total.samples ? acc_sum / total.samples : 0;
+  total.accuracy = acc_weight > 0 ? acc_sum / acc_weight : 0;
   return total;
 }
 
 Stats Engine::evaluate(const float* x, const Targets& y, long n, int batch_size) {
+  check_padding(x, n);
   std::vector<long> idx(batch_size);
   Stats total;
-  double loss_sum = 0, acc_sum = 0;
+  double loss_sum = 0, acc_sum = 0, acc_weight = 0;
   for (long start = 0; start < n; start += batch_size) {
     const int B = (int)std::min<long>(batch_size, n - start);
     std::iota(idx.begin(), idx.begin() + B, start);
     gather(x, y, idx.data(), B);
     Stats st = batch_loss(model.forward(xb_.data(), B, false, nullptr), B, false);
     loss_sum += st.loss * B;
-    acc_sum += st.accuracy * B;
+    acc_sum += st.accuracy * st.accuracy_weight;
+    acc_weight += st.accuracy_weight;
     total.samples += B;
     total.batches++;
   }
   total.loss = total.samples ? loss_sum / total.samples : 0;
-  total.accuracy = total.samples ? acc_sum / total.samples : 0;
+  total.accuracy = acc_weight > 0 ? acc_sum / acc_weight : 0;
   return total;
 }
 
 void Engine::predict(float* out, const float* x, long n, int batch_size) {
+  check_padding(x, n);
   const long K = model.out_steps(), U = model.out_features();
   std::vector<long> idx(batch_size);
   for (long start = 0; start < n; start += batch_size) {

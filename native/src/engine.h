@@ -22,6 +22,7 @@ struct Targets {
 struct Stats {
   double loss = 0;      // mean over rows (cross-entropy) or over values (mse)
   double accuracy = 0;  // share of rows whose argmax is right; NaN for mse
+  double accuracy_weight = 0;  // a batch's weight in an epoch's accuracy: its samples, or its real rows (masked)
   long samples = 0;
   long batches = 0;
   bool cancelled = false;
@@ -48,6 +49,10 @@ class Engine {
                     uint64_t seed, const std::function<bool(const Progress&)>& on_batch);
 
   Stats evaluate(const float* x, const Targets& y, long n, int batch_size);
+
+  // A mask (Model::has_mask) needs each sample's padding at its end: throws naming the first sample without.
+  // train_epoch, evaluate and predict check their data first.
+  void check_padding(const float* x, long n) const;
 
   // out: (n, outSteps, U) model outputs (probabilities for a softmax head)
   void predict(float* out, const float* x, long n, int batch_size);

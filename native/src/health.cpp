@@ -20,7 +20,9 @@ void Engine::accumulate_gradient_flow(int B) {
     for (int d = 0; d < r.D; d++)
       for (int t = 0; t < T; t++, at++)
         for (int b = 0; b < B; b++) {
-          const float* g = r.dh[d] + ((long)t * B + b) * r.H;
+          const long row = r.row(d, t, b, B, false);  // a padded batch: the sample's real steps only
+          if (row < 0) continue;
+          const float* g = r.dh[d] + row * r.H;
           double sq = 0;
           for (int j = 0; j < r.H; j++) sq += double(g[j]) * g[j];
           flow_sum_[at] += double(B) * std::sqrt(sq);  // the batch's loss is the mean of the samples' own

@@ -65,6 +65,8 @@ Inspection inspect(Model<float>& model, const float* x, long n) {
   out.U = model.out_features();
   out.per_step = validate_spec(s).back().steps > 0;
   out.output.resize((size_t)n * out.K * out.U);
+  if (model.has_mask())
+    for (long i = 0; i < n; i++) out.lengths.push_back(std::max(0, model.real_steps(x + i * (long)T * F, F)));
   for (size_t k = 0; k < s.layers.size(); k++) {
     const LayerSpec& l = s.layers[k];
     if (l.kind != LayerKind::Recurrent) continue;
@@ -103,16 +105,23 @@ Inspection inspect(Model<float>& model, const float* x, long n) {
       for (int d = 0; d < D; d++)
         for (int b = 0; b < B; b++)
           for (int t = 0; t < T; t++) {
-            const long src = (long)t * B + b;                              // row of (T, B, ...)
+            // row of (T, B, ...); a padded batch: a masked step holds the state as it was (zero before any real
+            // step), and its gates are recorded as zero
+            const long src = rec.row(d, t, b, B);
+            const bool real = !rec.lengths || t < rec.lengths[b];
             const long dst = (((start + b) * (long)D + d) * T + t) * H;  // (n, D, T, H)
-            std::copy(rec.h[d] + src * H, rec.h[d] + (src + 1) * H, r.h.data() + dst);
-            const float* cache = rec.cache[d] + src * C * H;
+            if (src >= 0) std::copy(rec.h[d] + src * H, rec.h[d] + (src + 1) * H, r.h.data() + dst);
+            else std::fill(r.h.data() + dst, r.h.data() + dst + H, 0.f);
+            const float* cache = src >= 0 ? rec.cache[d] + src * C * H : nullptr;
             for (int g = 0; g < G; g++) {
               const long gd = ((((start + b) * (long)D + d) * G + g) * T + t) * H;  // (n, D, G, T, H)
-              std::copy(cache + (long)g * H, cache + (long)(g + 1) * H, r.gate_values.data() + gd);
+              if (real) std::copy(cache + (long)g * H, cache + (long)(g + 1) * H, r.gate_values.data() + gd);
+              else std::fill(r.gate_values.data() + gd, r.gate_values.data() + gd + H, 0.f);
             }
-            if (!r.c.empty())
-              std::copy(cache + (long)LSTM_GATES * H, cache + (long)(LSTM_GATES + 1) * H, r.c.data() + dst);
+            if (!r.c.empty()) {
+              if (cache) std::copy(cache + (long)LSTM_GATES * H, cache + (long)(LSTM_GATES + 1) * H, r.c.data() + dst);
+              else std::fill(r.c.data() + dst, r.c.data() + dst + H, 0.f);
+            }
           }
     }
   }

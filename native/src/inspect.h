@@ -4,6 +4,7 @@
 // what that pass keeps in its buffers (Model::recorded): there is no second implementation of any cell.
 // Legend: n samples, T steps, D directions, H units, G gates recorded, K output steps, U output features.
 #pragma once
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,7 @@ struct Inspection {
   int K = 1, U = 0;            // output steps (T for a per-step head, else 1) and features
   bool per_step = false;       // the model's output is a sequence (a per-step head)
   std::vector<float> output;   // (n, K, U), probabilities for a softmax head
+  std::vector<int32_t> lengths;  // (n) each sample's real steps when the model has a mask, else empty
 };
 
 // Values a call on n samples records (the limit's figure).

@@ -96,12 +96,14 @@ class Model {
   const S* forward(const S* x, int B, bool training, Rng* rng) {
     resize(B);
     input_ = x;
+    set_lengths(x, B);
     const S* in = x;
     for (auto& L : layers_) {
       if (L.spec.kind == LayerKind::Recurrent) recurrent_forward(L, in, B, training, rng);
       else if (L.spec.kind == LayerKind::Dense) dense_layer_forward(L, in, B);
       else if (L.spec.kind == LayerKind::Embedding)
         embedding_forward(L.y.data(), in, &params[L.W], rows(L.in, B), L.spec.input_dim, L.spec.units);
+      else if (L.spec.kind == LayerKind::Masking) masking_forward(L, in, B);
       else dropout_layer_forward(L, in, B, training, rng);
       in = L.y.data();
     }
@@ -125,10 +127,43 @@ class Model {
       else if (L.spec.kind == LayerKind::Dense) dense_layer_backward(L, din, in, B);
       else if (L.spec.kind == LayerKind::Embedding)
         embedding_backward(&grads[L.W], L.dy.data(), in, rows(L.in, B), L.spec.input_dim, L.spec.units);
+      else if (L.spec.kind == LayerKind::Masking) masking_backward(L, din, B);
       else dropout_backward(din, L.dy.data(), L.mask.data(), (long)L.dy.size());
     }
     return dx_.data();
   }
+
+  // Masks (Keras mask_zero / Masking): a step is masked when the first layer says so (an embedding with mask_zero: id
+  // 0; a masking layer: every feature equals maskValue). Masked steps must all come after the real ones (padding at
+  // the end): each sample then has a length, its real steps. has_mask(): the spec has a mask source.
+  bool has_mask() const {
+    const LayerSpec& l = spec_.layers.front();
+    return (l.kind == LayerKind::Embedding && l.mask_zero) || l.kind == LayerKind::Masking;
+  }
+  // The real steps of one sample whose step t starts at x + t * stride (F values); -(t + 1) when step t is real after
+  // a masked one (padding that is not at the end).
+  int real_steps(const S* x, long stride) const {
+    const LayerSpec& l = spec_.layers.front();
+    const int F = spec_.features;
+    int n = 0;
+    bool ended = false;
+    for (int t = 0; t < spec_.steps; t++) {
+      const S* v = x + t * stride;
+      bool real = false;
+      if (l.kind == LayerKind::Embedding) real = std::lround(double(v[0])) != 0;
+      else for (int f = 0; f < F && !real; f++) real = v[f] != S(l.mask_value);
+      if (!real) ended = true;
+      else if (ended) return -(t + 1);
+      else n = t + 1;
+    }
+    return n;
+  }
+  // After forward(): the batch's lengths when a mask applies and some sample is padded (else nullptr: every layer ran
+  // as without a mask), and whether they mask the output rows (a sequence output; the loss counts rows k < length).
+  const int* lengths() const { return padded_ ? lens_.data() : nullptr; }
+  const int* output_lengths() const { return padded_ && shapes_.back().steps > 0 ? lens_.data() : nullptr; }
+  // The output rows are masked whenever a batch is padded (the spec's mask reaches a sequence output).
+  bool output_maskable() const { return has_mask() && shapes_.back().steps > 0; }
 
   // What the last forward() left in layer k's buffers (the inspection pass, inspect.h, reads it; nothing is
   // computed twice): a recurrent layer's states h (T, B, H) per direction, time-aligned (h[t] is the state after
@@ -141,6 +176,20 @@ class Model {
     const S* y = nullptr;
     // after backward(): the whole gradient on each state, dL/dh_t (through the output and the later steps)
     const S* dh[2] = {nullptr, nullptr};
+    // A padded batch (lengths non-null): the kernels ran each sample's real steps only, a backward direction on the
+    // sample's real steps reversed (kernel step s read input step len - 1 - s). row(d, t, b, B) is the row of h, dh and
+    // cache holding direction d's state at input step t of sample b, or -1: a masked step of the backward direction
+    // (its state is still the initial zero); the forward direction keeps the state after its last real step.
+    const int* lengths = nullptr;
+    bool reversed[2] = {false, false};
+    // held false: -1 for every masked step (the gradient flow counts real steps only).
+    long row(int d, int t, int b, int B, bool held = true) const {
+      if (!lengths) return (long)t * B + b;
+      const int len = lengths[b];
+      if (reversed[d]) return t < len ? (long)(len - 1 - t) * B + b : -1;
+      if (t < len) return (long)t * B + b;
+      return held && len > 0 ? (long)(len - 1) * B + b : -1;
+    }
   };
   Recorded recorded(int k) const {
     const Layer& L = layers_.at(k);
@@ -155,7 +204,9 @@ class Model {
       r.h[d] = L.h[d].data();
       r.cache[d] = L.cache[d].data();
       r.dh[d] = L.dh[d].data();
+      r.reversed[d] = padded_ && L.reverse(d);
     }
+    r.lengths = lengths();
     return r;
   }
 
@@ -248,6 +299,7 @@ class Model {
     std::vector<S> scratch, mask;  // dense workspace; dropout layer mask
     std::vector<S> work[2];        // per direction: the cell kernel's workspace
     std::vector<S> dx1, dgrad1;    // direction 1's input gradient, and its weight gradients with shared weights
+    std::vector<S> xr[2], dxr[2];  // a padded batch, backward directions: each sample's real steps reversed
     bool used_mask_x = false, used_mask_h = false;
     bool reverse(int d) const { return spec.go_backwards || d == 1; }
     int steps_out() const { return out.steps ? out.steps : 1; }
@@ -329,6 +381,12 @@ class Model {
         if (L.spec.recurrent_dropout > 0) f(L.mask_h[d], B * H);
         f(L.work[d], kernels_(L.spec.cell).scratch_size((int)T, B, (int)I, (int)H));
       }
+      if (has_mask())  // a padded batch: a backward direction reads each sample's real steps reversed
+        for (int d = 0; d < L.D; d++)
+          if (L.reverse(d)) {
+            f(L.xr[d], T * B * I);
+            f(L.dxr[d], T * B * I);
+          }
       if (L.D == 2) f(L.dx1, T * B * I);
       if (L.spec.shared_weights) f(L.dgrad1, (long)L.G * H * (I + H + 2));
     } else if (L.spec.kind == LayerKind::Dense) {
@@ -366,14 +424,37 @@ class Model {
     }
     // the directions are tasks on the pool, and each splits its own work into tasks on it (runs nest, threads.h)
     ThreadPool* products = pool_.get();
+    // A padded batch: the kernels run the batch's longest length, reading forward (a backward direction reads each
+    // sample's real steps reversed, from xr); steps past a sample's length compute states nobody reads.
+    const int Tk = padded_ ? max_len_ : T;
     pool_->run(L.D, [&](int d) {
       const int ws = L.spec.shared_weights ? 0 : d;
-      cell.forward(L.h[d].data(), L.cache[d].data(), L.used_mask_x ? L.xd[d].data() : x,
-                   &params[L.W + (long)ws * GH * I], &params[L.R + (long)ws * GH * H],
-                   &params[L.Bias + (long)ws * 2 * GH], L.used_mask_h ? L.mask_h[d].data() : nullptr,
-                   L.work[d].data(), T, B, I, H, L.reverse(d), products, L.spec.cell_options);
+      const S* xin = L.used_mask_x ? L.xd[d].data() : x;
+      if (padded_ && L.reverse(d)) {
+        reverse_real_steps(L.xr[d].data(), xin, B, I, Tk);
+        xin = L.xr[d].data();
+      }
+      if (Tk > 0)
+        cell.forward(L.h[d].data(), L.cache[d].data(), xin, &params[L.W + (long)ws * GH * I],
+                     &params[L.R + (long)ws * GH * H], &params[L.Bias + (long)ws * 2 * GH],
+                     L.used_mask_h ? L.mask_h[d].data() : nullptr, L.work[d].data(), Tk, B, I, H,
+                     padded_ ? false : L.reverse(d), products, L.spec.cell_options);
     });
     const int F = L.out.features;
+    if (padded_) {
+      for (int k = 0; k < L.steps_out(); k++)
+        for (int b = 0; b < B; b++) {
+          S* o = L.y.data() + ((long)k * B + b) * F;
+          const int t0 = masked_source(L, 0, k, b);
+          if (t0 < 0) {
+            std::fill(o, o + F, S(0));
+            continue;
+          }
+          const S* h1 = L.D == 2 ? L.h[1].data() + ((long)masked_source(L, 1, k, b) * B + b) * H : nullptr;
+          merge_forward(o, L.h[0].data() + ((long)t0 * B + b) * H, h1, 1, H, L.spec.merge_mode);
+        }
+      return;
+    }
     for (int k = 0; k < L.steps_out(); k++) {
       const S* h0 = L.h[0].data() + (long)L.source_time(0, k) * B * H;
       const S* h1 = L.D == 2 ? L.h[1].data() + (long)L.source_time(1, k) * B * H : nullptr;
@@ -397,7 +478,17 @@ class Model {
     const CellKernel<S>& cell = kernels_(L.spec.cell);
     const int T = L.in.steps, I = L.in.features, H = L.spec.units, GH = L.G * H, F = L.out.features;
     for (int d = 0; d < L.D; d++) std::fill(L.dh[d].begin(), L.dh[d].end(), S(0));
-    for (int k = 0; k < L.steps_out(); k++) {
+    for (int k = 0; k < L.steps_out() && padded_; k++)
+      for (int b = 0; b < B; b++) {
+        const int t0 = masked_source(L, 0, k, b);
+        if (t0 < 0) continue;  // a zero output: no gradient
+        const long r0 = ((long)t0 * B + b) * H;
+        const long r1 = L.D == 2 ? ((long)masked_source(L, 1, k, b) * B + b) * H : 0;
+        merge_backward(L.dh[0].data() + r0, L.D == 2 ? L.dh[1].data() + r1 : nullptr,
+                       L.dy.data() + ((long)k * B + b) * F, L.h[0].data() + r0,
+                       L.D == 2 ? L.h[1].data() + r1 : nullptr, 1, H, L.spec.merge_mode);
+      }
+    for (int k = 0; k < L.steps_out() && !padded_; k++) {
       const long t0 = (long)L.source_time(0, k) * B * H;
       const long t1 = L.D == 2 ? (long)L.source_time(1, k) * B * H : 0;
       merge_backward(L.dh[0].data() + t0, L.D == 2 ? L.dh[1].data() + t1 : nullptr, L.dy.data() + (long)k * B * F,
@@ -406,6 +497,7 @@ class Model {
     if (L.D == 2 && (input_gradient_ || dx != dx_.data())) std::fill(L.dx1.begin(), L.dx1.end(), S(0));
     if (L.spec.shared_weights) std::fill(L.dgrad1.begin(), L.dgrad1.end(), S(0));
     ThreadPool* products = pool_.get();
+    const int Tk = padded_ ? max_len_ : T;
     pool_->run(L.D, [&](int d) {
       const int ws = L.spec.shared_weights ? 0 : d;
       const S* xin = L.used_mask_x ? L.xd[d].data() : x;
@@ -415,6 +507,16 @@ class Model {
         std::fill(L.dxd[d].begin(), L.dxd[d].end(), S(0));
         dxin = L.dxd[d].data();
       }
+      S* dx_target = nullptr;  // a padded batch's backward direction: its kernel's input gradient is in reversed order
+      if (padded_ && L.reverse(d)) {
+        xin = L.xr[d].data();
+        if (dxin) {
+          dx_target = dxin;
+          dxin = L.dxr[d].data();
+          std::fill(dxin, dxin + (long)Tk * B * I, S(0));
+        }
+      }
+      if (Tk == 0) return;
       const bool own = d == 1 && L.spec.shared_weights;  // direction 1's gradients on the shared slice
       S* dW = own ? L.dgrad1.data() : &grads[L.W + (long)ws * GH * I];
       S* dR = own ? L.dgrad1.data() + (long)GH * I : &grads[L.R + (long)ws * GH * H];
@@ -422,7 +524,8 @@ class Model {
       cell.backward(dxin, dW, dR, dB, L.dh[d].data(), L.h[d].data(), L.cache[d].data(), xin,
                     &params[L.W + (long)ws * GH * I], &params[L.R + (long)ws * GH * H],
                     &params[L.Bias + (long)ws * 2 * GH], L.used_mask_h ? L.mask_h[d].data() : nullptr,
-                    L.work[d].data(), T, B, I, H, L.reverse(d), products, L.spec.cell_options);
+                    L.work[d].data(), Tk, B, I, H, padded_ ? false : L.reverse(d), products, L.spec.cell_options);
+      if (dx_target) unreverse_real_steps_add(dx_target, dxin, B, I);
     });
     for (int d = 0; d < L.D && (input_gradient_ || dx != dx_.data()); d++) {
       if (L.used_mask_x) {
@@ -438,6 +541,81 @@ class Model {
       for (long k = 0; k < (long)GH * H; k++) grads[L.R + k] += g1[(long)GH * I + k];
       for (long k = 0; k < 2L * GH; k++) grads[L.Bias + k] += g1[(long)GH * (I + H) + k];
     }
+  }
+
+  // Each sample's lengths from the model's input (T, B, F); padded_ when a mask applies and some sample is padded.
+  void set_lengths(const S* x, int B) {
+    padded_ = false;
+    if (!has_mask()) return;
+    lens_.resize(B);
+    max_len_ = 0;
+    const int T = spec_.steps;
+    for (int b = 0; b < B; b++) {
+      const int n = real_steps(x + (long)b * spec_.features, (long)B * spec_.features);
+      if (n < 0)
+        throw std::runtime_error("x: sample " + std::to_string(b) + " of the batch has a real step (" +
+                                 std::to_string(-n - 1) + ") after a masked one; the engine masks padding at the end "
+                                 "of a sequence only");
+      lens_[b] = n;
+      max_len_ = std::max(max_len_, n);
+      padded_ = padded_ || n < T;
+    }
+  }
+
+  // The kernel step of direction d's state that feeds output step k of sample b in a padded batch, or -1 for a zero
+  // output. Keras: a masked step leaves the state as it was; a recurrent layer's output at a masked step repeats
+  // its previous output (zero_output_for_mask false), but Bidirectional sets zero_output_for_mask = return_sequences,
+  // so both its directions output zeros there. The last output is the state after the last real step (the backward
+  // direction's: after reading step 0); an all-masked sample keeps the initial zero state.
+  int masked_source(const Layer& L, int d, int k, int b) const {
+    const int len = lens_[b];
+    if (!L.spec.return_sequences) return len > 0 ? len - 1 : -1;
+    if (k < len) return L.reverse(d) ? len - 1 - k : k;  // (goBackwards with returnSequences is refused under a mask)
+    return L.D == 1 && len > 0 ? len - 1 : -1;
+  }
+
+  // xr[s, b] = x[len_b - 1 - s, b] for s < len_b (the sample's real steps reversed), zero after, for s < Tk.
+  void reverse_real_steps(S* xr, const S* x, int B, int I, int Tk) const {
+    for (int s = 0; s < Tk; s++)
+      for (int b = 0; b < B; b++) {
+        S* o = xr + ((long)s * B + b) * I;
+        const int len = lens_[b];
+        if (s < len) {
+          const S* src = x + ((long)(len - 1 - s) * B + b) * I;
+          std::copy(src, src + I, o);
+        } else {
+          std::fill(o, o + I, S(0));
+        }
+      }
+  }
+  // dx[len_b - 1 - s, b] += dxr[s, b] for s < len_b (the gradient on xr back in input order)
+  void unreverse_real_steps_add(S* dx, const S* dxr, int B, int I) const {
+    for (int b = 0; b < B; b++)
+      for (int s = 0; s < lens_[b]; s++) {
+        const S* g = dxr + ((long)s * B + b) * I;
+        S* o = dx + ((long)(lens_[b] - 1 - s) * B + b) * I;
+        for (int i = 0; i < I; i++) o[i] += g[i];
+      }
+  }
+
+  // Keras Masking: masked steps' features become zero.
+  void masking_forward(Layer& L, const S* x, int B) {
+    const long F = L.in.features;
+    for (long t = 0; t < L.in.steps; t++)
+      for (int b = 0; b < B; b++) {
+        const long r = (t * B + b) * F;
+        const bool real = !padded_ || t < lens_[b];
+        for (long f = 0; f < F; f++) L.y[r + f] = real ? x[r + f] : S(0);
+      }
+  }
+  void masking_backward(Layer& L, S* dx, int B) {
+    const long F = L.in.features;
+    for (long t = 0; t < L.in.steps; t++)
+      for (int b = 0; b < B; b++) {
+        const long r = (t * B + b) * F;
+        if (!padded_ || t < lens_[b])
+          for (long f = 0; f < F; f++) dx[r + f] += L.dy[r + f];
+      }
   }
 
   // A dense layer (the head) split over the pool when it is large (a per-step head over a long sequence): the output
@@ -521,6 +699,9 @@ class Model {
   int batch_ = -1;
   bool input_gradient_ = true;
   int ablate_layer_ = -1, ablate_direction_ = -1;
+  std::vector<int> lens_;  // the batch's lengths (a mask applies)
+  int max_len_ = 0;
+  bool padded_ = false;    // the batch has a padded sample: lens_ apply
 };
 
 }  // namespace rnnlab

@@ -1,6 +1,8 @@
 // Validation of a model spec before anything is allocated.
 #include "spec.h"
 
+#include <cmath>
+
 namespace rnnlab {
 
 namespace {
@@ -17,6 +19,8 @@ std::vector<Shape> validate_spec(const ModelSpec& spec) {
   if (spec.threads < 0 || spec.threads > 256) fail("threads", "must be an integer in 0..256 (0 = all cores), got " + std::to_string(spec.threads));
   std::vector<Shape> shapes;
   Shape in{spec.steps, spec.features};
+  const LayerSpec& first = spec.layers.front();
+  const bool masked = (first.kind == LayerKind::Embedding && first.mask_zero) || first.kind == LayerKind::Masking;
   for (size_t k = 0; k < spec.layers.size(); k++) {
     const LayerSpec& l = spec.layers[k];
     const std::string at = "layers[" + std::to_string(k) + "]";
@@ -30,6 +34,8 @@ std::vector<Shape> validate_spec(const ModelSpec& spec) {
         if (l.go_backwards && l.directions == 2) fail(at + ".goBackwards", "is not supported inside a bidirectional layer (the backward direction already reads back to front)");
         if (!(l.dropout >= 0 && l.dropout < 1)) fail(at + ".dropout", "must be in [0, 1), got " + std::to_string(l.dropout));
         if (!(l.recurrent_dropout >= 0 && l.recurrent_dropout < 1)) fail(at + ".recurrentDropout", "must be in [0, 1), got " + std::to_string(l.recurrent_dropout));
+        if (masked && l.go_backwards && l.return_sequences)
+          fail(at + ".goBackwards", "with returnSequences under a mask is not supported: Keras outputs the steps in reading order, no longer aligned with the mask it passes on (use a bidirectional layer, or returnSequences: false)");
         const int width = l.directions == 2 && l.merge_mode == MergeMode::Concat ? 2 * l.units : l.units;
         out = Shape{l.return_sequences ? in.steps : 0, width};
         break;
@@ -43,6 +49,10 @@ std::vector<Shape> validate_spec(const ModelSpec& spec) {
         if (l.input_dim < 2 || l.input_dim > (1 << 24)) fail(at + ".inputDim", "must be an integer in 2.." + std::to_string(1 << 24) + ", got " + std::to_string(l.input_dim));
         if (l.units < 1 || l.units > MAX_UNITS) fail(at + ".outputDim", "must be an integer in 1.." + std::to_string(MAX_UNITS) + ", got " + std::to_string(l.units));
         out = Shape{in.steps, l.units};
+        break;
+      case LayerKind::Masking:
+        if (k != 0) fail(at, "a masking layer reads the data, so it must be the first layer");
+        if (!std::isfinite(l.mask_value)) fail(at + ".maskValue", "must be a finite number");
         break;
       case LayerKind::Dense:
         if (l.units < 1 || l.units > MAX_UNITS) fail(at + ".units", "must be an integer in 1.." + std::to_string(MAX_UNITS) + ", got " + std::to_string(l.units));

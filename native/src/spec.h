@@ -11,7 +11,7 @@
 
 namespace rnnlab {
 
-enum class LayerKind { Recurrent, Dropout, Dense, Embedding };
+enum class LayerKind { Recurrent, Dropout, Dense, Embedding, Masking };
 // SparseCategoricalCrossentropy is CategoricalCrossentropy on class ids (Keras's name); BinaryCrossentropy is fused
 // with a sigmoid head: the model outputs logits while training, and predict() applies the sigmoid.
 enum class LossKind { CategoricalCrossentropy, Mse, SparseCategoricalCrossentropy, BinaryCrossentropy };
@@ -23,6 +23,8 @@ struct LayerSpec {
   CellType cell = CellType::Lstm;
   int units = 0;                // recurrent and dense; an embedding's outputDim
   int input_dim = 0;            // embedding: the vocabulary size (ids 0 .. input_dim - 1)
+  bool mask_zero = false;       // embedding: id 0 is padding, its steps are masked (Keras mask_zero)
+  double mask_value = 0;        // masking: a step whose every feature equals it is masked (Keras Masking)
   int directions = 1;           // 1, or 2 for bidirectional
   bool shared_weights = false;  // bidirectional: both directions use one set of weights
   bool go_backwards = false;    // one direction, read back to front (Keras: outputs in reading order)

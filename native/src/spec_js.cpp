@@ -108,14 +108,21 @@ LayerSpec layer_from_js(const Napi::Value& v, const std::string& path) {
   {
     Fields probe(v, path, {"kind", "cell", "units", "directions", "sharedWeights", "goBackwards", "mergeMode",
                            "returnSequences", "activation", "recurrentActivation", "resetAfter", "useBias",
-                           "unitForgetBias", "dropout", "recurrentDropout", "rate", "inputDim", "outputDim"});
+                           "unitForgetBias", "dropout", "recurrentDropout", "rate", "inputDim", "outputDim", "maskZero", "maskValue"});
     l.kind = probe.word<LayerKind>("kind", {{"recurrent", LayerKind::Recurrent}, {"dropout", LayerKind::Dropout},
-                                            {"dense", LayerKind::Dense}, {"embedding", LayerKind::Embedding}}, nullptr);
+                                            {"dense", LayerKind::Dense}, {"embedding", LayerKind::Embedding},
+                                            {"masking", LayerKind::Masking}}, nullptr);
   }
   if (l.kind == LayerKind::Embedding) {
-    Fields f(v, path, {"kind", "inputDim", "outputDim"});
+    Fields f(v, path, {"kind", "inputDim", "outputDim", "maskZero"});
     l.input_dim = f.integer("inputDim", 0, true);
     l.units = f.integer("outputDim", 0, true);
+    l.mask_zero = f.boolean("maskZero", false);
+    return l;
+  }
+  if (l.kind == LayerKind::Masking) {
+    Fields f(v, path, {"kind", "maskValue"});
+    l.mask_value = f.number("maskValue", 0);
     return l;
   }
   if (l.kind == LayerKind::Recurrent) {

@@ -200,6 +200,11 @@ Problem problem_of(const Fixture& fx) {
     return p;
   }
   const LayerSpec l = layer_of(h, true);
+  if (h.has("mask")) {  // a masked case (masked/): x is 0 at the padded steps, a masking layer reads them
+    LayerSpec masking;
+    masking.kind = LayerKind::Masking;
+    p.spec.layers.push_back(masking);
+  }
   p.spec.layers.push_back(l);
   const int D = l.directions, H = l.units;
   const auto& Y = fx.at("Y").data;      // [T, D, B, H]
@@ -207,6 +212,25 @@ Problem problem_of(const Fixture& fx) {
   const auto& rh = fx.at("r_h").data;   // [D, B, H]
   p.y.assign((long)T * B * D * H, 0);
   p.r.assign(p.y.size(), 0);
+  if (h.has("mask")) {
+    // torch (pack_padded_sequence) has zeros at the padded steps, as the engine's bidirectional layer; one direction
+    // repeats its last real output there (Keras); those steps' r_Y are zero. r_h folds into each direction's last
+    // real step: the forward one's len - 1, the backward one's 0.
+    const auto& len = fx.at("lengths").data;
+    for (int k = 0; k < T; k++)
+      for (int d = 0; d < D; d++)
+        for (int b = 0; b < B; b++) {
+          const int n = (int)len[b];
+          const int t = k < n || D == 2 ? k : n - 1;
+          const int last = d == 1 ? 0 : n - 1;
+          for (int j = 0; j < H; j++) {
+            const long src = (((long)t * D + d) * B + b) * H + j, dst = ((long)k * B + b) * D * H + (long)d * H + j;
+            p.y[dst] = Y[src];
+            if (k < n) p.r[dst] = rY[src] + (t == last ? rh[((long)d * B + b) * H + j] : 0);
+          }
+        }
+    return p;
+  }
   for (int k = 0; k < T; k++)
     for (int d = 0; d < D; d++) {
       const int t = l.go_backwards ? T - 1 - k : k;  // the fixture's time index of output step k
@@ -312,5 +336,41 @@ int main(int argc, char** argv) {
   }
   std::printf("reference: %zu fixtures, %d comparisons, %d failed (double 1e-9, float 1e-5 relative, floor 1e-2)\n",
               files.size(), run, failed);
-  return failed || run == 0 ? 1 : 0;
+  // the masked cases (masked/*.ref: padded batches of mixed lengths, torch's pack_padded_sequence)
+  const std::string masked_dir = dir + "/masked";
+  std::vector<std::string> masked;
+  if (DIR* d = opendir(masked_dir.c_str())) {
+    while (dirent* e = readdir(d)) {
+      const std::string name = e->d_name;
+      if (name.size() > 4 && name.compare(name.size() - 4, 4, ".ref") == 0) masked.push_back(name);
+    }
+    closedir(d);
+  }
+  std::sort(masked.begin(), masked.end());
+  int masked_failed = 0, masked_run = 0;
+  try {
+    for (const std::string& file : masked) {
+      const Fixture fx = read_fixture(masked_dir, file);
+      const Problem p = problem_of(fx);
+      for (const Path& path : paths) {
+        if (path.fast && !isa_supported(path.isa)) continue;
+        force_isa(path.isa);
+        Diff f64, g64, f32, g32;
+        compare<double>(fx, p, path.fast ? fast_cell_kernel<double> : cell_kernel<double>, &f64, &g64);
+        compare<float>(fx, p, path.fast ? fast_cell_kernel<float> : cell_kernel<float>, &f32, &g32);
+        const bool ok = f64.rel <= 1e-9 && g64.rel <= 1e-9 && f32.rel <= 1e-5 && g32.rel <= 1e-5;
+        masked_run++;
+        masked_failed += !ok;
+        std::printf("reference masked/%s %s\n  double: forward max_abs %.2e max_rel %.2e, gradients max_abs %.2e max_rel %.2e (at %s)\n"
+                    "  float:  forward max_abs %.2e max_rel %.2e, gradients max_abs %.2e max_rel %.2e (at %s)  %s\n",
+                    file.c_str(), path.name, f64.abs, f64.rel, g64.abs, g64.rel, g64.at.c_str(), f32.abs, f32.rel,
+                    g32.abs, g32.rel, g32.at.c_str(), ok ? "ok" : "FAIL");
+      }
+    }
+  } catch (const std::exception& e) {
+    std::printf("reference: error: %s\n", e.what());
+    return 1;
+  }
+  std::printf("reference masked: %zu fixtures, %d comparisons, %d failed\n", masked.size(), masked_run, masked_failed);
+  return failed || masked_failed || run == 0 ? 1 : 0;
 }

@@ -4,6 +4,7 @@
 import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
+import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { root } from './helpers.mjs'
 import { listReferenceFiles, referenceDir } from '../helpers/reference.mjs'
@@ -37,6 +38,22 @@ test('reference comparison builds, runs and covers every fixture on every path',
       assert.ok(
         cases.some((c) => c[1] === file && c[2] === path),
         `${file} ${path} missing`
+      )
+})
+
+test('masked fixtures (pack_padded_sequence) are compared on every path', () => {
+  const masked = readdirSync(join(referenceDir, 'masked')).filter((f) => f.endsWith('.ref'))
+  assert.ok(masked.length >= 10, 'masked fixtures missing')
+  assert.match(
+    run.stdout,
+    new RegExp(`^reference masked: ${masked.length} fixtures, \\d+ comparisons, 0 failed`, 'm'),
+    run.stdout
+  )
+  for (const file of masked)
+    for (const path of ['reference', 'fast-portable'])
+      assert.ok(
+        cases.some((c) => c[1] === `masked/${file}` && c[2] === path),
+        `masked/${file} ${path} missing`
       )
 })
 

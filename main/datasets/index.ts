@@ -269,6 +269,8 @@ export function tokenizerRecord(data: LoadedDataset): Record<string, unknown> | 
     padding: 'post',
     maxLength,
     labels: data.labelsPerStep ? 'token' : 'sample',
+    // The segmentation source keeps letters and digits only (no spaces, no punctuation): new text is read the same way.
+    ...(data.source === 'segmentation' ? { keep: 'letters-digits' } : {}),
     padId: 0,
     oovId: 1,
     oovToken: OOV_TOKEN,

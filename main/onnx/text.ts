@@ -51,12 +51,6 @@ function prepared(text: string, tokenizer: StoredTokenizer): string {
   return (text.normalize('NFC').match(/[\p{L}\p{N}]+/gu) ?? []).join('')
 }
 
-function argmax(p: Float32Array, start: number, n: number): number {
-  let best = 0
-  for (let k = 1; k < n; k++) if (p[start + k] > p[start + best]) best = k
-  return best
-}
-
 const round = (v: number) => Math.round(v * 1e6) / 1e6
 
 /**
@@ -106,6 +100,12 @@ export async function predictTexts(
       `run ${runId}: its model gives ${perStep ? 'an output per step' : 'one output per sample'} but its data had ${tagging ? 'a label per token' : 'a label per sample'}`
     )
   const classNames = tokenizer.classNames
+  // A row of probabilities; a one-unit sigmoid head (binary_crossentropy) gives P(class 1): shown as both classes.
+  const probabilitiesAt = (at: number): number[] =>
+    units === 1
+      ? [round(1 - result.data[at]), round(result.data[at])]
+      : Array.from(result.data.subarray(at, at + units), round)
+  const best = (p: number[]) => p.reduce((k, v, i) => (v > p[k] ? i : k), 0)
   const samples: TextPredictionSample[] = texts.map((text, sample) => {
     const tokens = tokensOf[sample]
     return {
@@ -119,16 +119,16 @@ export async function predictTexts(
   rows.forEach((row, r) => {
     const s = samples[row.sample]
     if (!tagging) {
-      s.probabilities = Array.from(result.data.subarray(r * units, (r + 1) * units), round)
-      s.predicted = argmax(result.data, r * units, units)
+      s.probabilities = probabilitiesAt(r * units)
+      s.predicted = best(s.probabilities)
       return
     }
     const probabilities = s.probabilities as number[][]
     const predicted = s.predicted as number[]
     row.tokens.forEach((_, t) => {
-      const at = (r * T + t) * units
-      probabilities.push(Array.from(result.data.subarray(at, at + units), round))
-      predicted.push(argmax(result.data, at, units))
+      const p = probabilitiesAt((r * T + t) * units)
+      probabilities.push(p)
+      predicted.push(best(p))
     })
   })
   const segmentation =

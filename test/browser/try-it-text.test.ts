@@ -135,4 +135,33 @@ describe('Try it for text', () => {
       await page.context().close()
     }
   })
+
+  it('previews text sources in the builder: tokens, vocabulary size, a length histogram, tags per character', async () => {
+    for (const colorScheme of ['light', 'dark'] as const) {
+      const { page, problems } = await openPage(browser, served, { colorScheme, hash: '#/new' })
+      await page.getByLabel('Dataset source').selectOption('names')
+      await page.getByRole('button', { name: 'Preview' }).click()
+      const preview = page.getByTestId('text-preview')
+      await preview.waitFor({ timeout: 60_000 })
+      expect(await preview.textContent()).toMatch(/Vocabulary: \d+ characters/)
+      await expect.poll(() => page.getByTestId('length-histogram').locator('.length-bar').count()).toBeGreaterThan(5)
+
+      await page.getByLabel('Dataset source').selectOption('segmentation')
+      await page.getByRole('button', { name: 'Preview' }).click()
+      const tagged = page.getByTestId('tagged-samples')
+      await tagged.waitFor({ timeout: 60_000 })
+      expect(await page.getByTestId('dataset-preview').textContent()).toMatch(
+        /each 48 steps × 1 features · 2 classes, one label per step/
+      )
+      // The first sample: 48 characters of a license text, each with its tag; `end` marks a word's last letter.
+      const first = tagged.locator('li').first().locator('.try-tag')
+      expect(await first.count()).toBe(48)
+      expect(await first.locator('xpath=self::*[contains(@class, "tag-1")]').count()).toBeGreaterThan(4)
+      expect(await axeFindings(page, '[data-testid="dataset-preview"]')).toEqual([])
+      await page.getByTestId('dataset-preview').scrollIntoViewIfNeeded()
+      await shoot(page, `new-segmentation-preview-1280x800-${colorScheme}`)
+      expect(problems).toEqual([])
+      await page.context().close()
+    }
+  })
 })

@@ -21,12 +21,16 @@ export interface ConfusionReport {
   checkpoint: CheckpointKind
   /** The epoch the checkpoint was saved at. */
   epoch: number
-  /** Validation samples classified (the matrix's total). */
+  /** Validation samples classified (the matrix's total); with a label per step, steps (tokens). */
   size: number
+  /** Labels per step (tagging): each step is an item, `index` in errors/predicted/labels is sample × T + step. */
+  perStep?: boolean
   numClasses: number
   classNames: string[] | null
   /** matrix[true][predicted]: how many samples of class `true` the model called `predicted`. */
   matrix: number[][]
+  /** Per class: precision, recall and F1 (a class never predicted and never true has 0s). */
+  scores?: ClassScore[]
   /** The diagonal over the total. */
   accuracy: number
   /** The validation accuracy recorded for that epoch while training (null when none was). */
@@ -130,6 +134,27 @@ export function argmax(p: ArrayLike<number>, start = 0, length = p.length - star
 }
 
 /** The confusion matrix of labels against predictions: matrix[true][predicted]. */
+export interface ClassScore {
+  precision: number
+  recall: number
+  f1: number
+  /** Items of the class (the row's total). */
+  support: number
+}
+
+/** Precision, recall and F1 of each class from matrix[true][predicted] (0 where a ratio is 0 / 0). */
+export function classScores(matrix: number[][]): ClassScore[] {
+  return matrix.map((row, c) => {
+    const tp = row[c]
+    const support = row.reduce((a, b) => a + b, 0)
+    const predicted = matrix.reduce((a, r) => a + r[c], 0)
+    const precision = predicted > 0 ? tp / predicted : 0
+    const recall = support > 0 ? tp / support : 0
+    const f1 = precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0
+    return { precision, recall, f1, support }
+  })
+}
+
 export function confusionMatrix(labels: ArrayLike<number>, predicted: ArrayLike<number>, classes: number): number[][] {
   const m = Array.from({ length: classes }, () => new Array<number>(classes).fill(0))
   for (let i = 0; i < labels.length; i++) m[labels[i]][predicted[i]]++

@@ -492,6 +492,37 @@ export interface Prediction {
   source: string
 }
 
+/** Raw text through a text run's tokenizer (its `tokenizer.json`) and model. */
+export interface PredictTextRequest {
+  runId: RunId
+  /** One sample each (at most 256, each at most 10,000 characters). */
+  texts: string[]
+}
+
+export interface TextPredictionSample {
+  text: string
+  /** The tokens the model read, as tokenized (after NFC, lowercasing); a token outside the vocabulary keeps its text. */
+  tokens: string[]
+  /** Whether each token is outside the vocabulary (read as `[UNK]`). */
+  unknown: boolean[]
+  /** Classification: [classes]; tagging: one row per token [tokens][classes]. */
+  probabilities: number[] | number[][]
+  /** Classification: the class id; tagging: one per token. */
+  predicted: number | number[]
+  /** Word segmentation: the text with a space after each token tagged `end`. */
+  segmented?: string
+}
+
+export interface TextPrediction {
+  /** `sample`: a class per text; `token`: a tag per token. */
+  labels: 'sample' | 'token'
+  level: 'char' | 'word'
+  classNames: string[] | null
+  source: string
+  engine: 'onnx' | 'native'
+  samples: TextPredictionSample[]
+}
+
 export type SweepStatus = 'queued' | 'running' | 'completed' | 'cancelled' | 'interrupted'
 /** A trial's state: its outcome once it ended (exactly once), else its run's status. */
 export type TrialState = 'queued' | 'running' | 'interrupted' | 'completed' | 'pruned' | 'failed' | 'cancelled'
@@ -620,6 +651,8 @@ export interface Calls {
   'export:onnx': (request: ExportRequest) => ExportReport
   'export:file': (arg: { exportId: number }) => ExportFile
   'inference:predict': (request: PredictRequest) => Prediction
+  /** A text run on raw text: its tokenizer, then its model (classification or per-token tags). */
+  'inference:predictText': (request: PredictTextRequest) => TextPrediction
   'sweeps:list': () => SweepSummary[]
   'sweeps:get': (arg: { id: number }) => SweepDetail
   'sweeps:create': (request: SweepCreateRequest) => { sweepId: number }
@@ -897,6 +930,17 @@ export const calls = {
         throw new ContractError('request', 'give exactly one of runId or modelPath')
       }
       return request
+    }
+  },
+  'inference:predictText': {
+    method: 'predictText',
+    validate: (arg) => {
+      const o = readObject(arg, 'request')
+      const texts = readArray(o.texts, 'request.texts', 256).map((t, i) =>
+        readString(t, `request.texts[${i}]`, 0, 10_000)
+      )
+      if (texts.length === 0) throw new ContractError('request.texts', 'give at least one text')
+      return { runId: readInteger(o.runId, 'request.runId', 1), texts }
     }
   },
   'sweeps:list': { method: 'listSweeps', validate: noArg },

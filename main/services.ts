@@ -35,6 +35,7 @@ import { loadDataset, previewDataset, type LoadedDataset } from './datasets'
 import { loadEngine } from './engine'
 import { exportRun, predictWith } from './onnx/service'
 import { readCheckpointWeightsView, readOnnxWeightsView } from './onnx/weights'
+import { predictTexts } from './onnx/text'
 import { InspectionService } from './inspect/service'
 import { InferenceService } from './onnx/inference'
 import { machineMemoryLimit } from './config-file'
@@ -552,6 +553,8 @@ export class Services {
       },
       // The page never names the file: it goes into the run's folder, and Save copies it out (a download).
       exportOnnx: ({ runId, checkpoint }) => this.exportOnnxTo({ runId, checkpoint }),
+      predictText: ({ runId, texts }) =>
+        predictTexts({ target: String(runId), store, engine: 'onnx', inference: this.inference }, texts),
       predict: async ({ runId, modelPath, input }) => {
         const n = input.length
         const T = input[0]?.length ?? 0

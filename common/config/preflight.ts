@@ -19,11 +19,16 @@ export interface DataFacts {
 export function specFacts(spec: DatasetSpec): DataFacts {
   const declared = (spec as { numClasses?: number }).numClasses
   const numClasses = declared ?? datasetClassNames(spec)?.length
-  const builtIn = spec.source === 'mnist-sample' || spec.source === 'mnist' || spec.source === 'fashion-mnist'
+  const builtIn =
+    spec.source === 'mnist-sample' ||
+    spec.source === 'mnist' ||
+    spec.source === 'fashion-mnist' ||
+    spec.source === 'names'
+  const perStep = spec.source === 'segmentation' || (spec.source === 'text' && spec.tagsColumn !== undefined)
   const input = datasetInputShape(spec)
   return {
     ...(numClasses !== undefined ? { numClasses } : {}),
-    ...(builtIn ? { labelsPerStep: false } : {}),
+    ...(builtIn ? { labelsPerStep: false } : perStep ? { labelsPerStep: true } : {}),
     ...(input ? { input } : {})
   }
 }

@@ -4,6 +4,7 @@ import type { RunConfig } from '../../common/config'
 import {
   argmax,
   changedCells,
+  classScores,
   confusionMatrix,
   PREFIX_VERSION,
   type AblationReport,
@@ -56,15 +57,22 @@ interface Validation {
   n: number
   T: number
   F: number
+  /** Items classified: n, or n × T with a label per step (each step an item, at index sample × T + step). */
+  rows: number
 }
 
-async function validationOf(model: AnalysisModel, home: string, services: AnalysisServices): Promise<Validation> {
+async function validationOf(
+  model: AnalysisModel,
+  home: string,
+  services: AnalysisServices,
+  perStepAllowed = false
+): Promise<Validation> {
   const data = await services.loadDataset(model.config.dataset, { home })
   if (data.validation.count === 0)
     throw new Error(
       `run ${model.runId}: its dataset has no validation split (give validationSplit or validation files)`
     )
-  if (data.labelsPerStep)
+  if (data.labelsPerStep && !perStepAllowed)
     throw new Error(`run ${model.runId}: its labels are per time step; this analysis needs one class per sample`)
   return {
     data,
@@ -72,7 +80,8 @@ async function validationOf(model: AnalysisModel, home: string, services: Analys
     y: data.validation.y,
     n: data.validation.count,
     T: data.timeSteps,
-    F: data.features
+    F: data.features,
+    rows: data.validation.y.length
   }
 }
 
@@ -101,11 +110,13 @@ interface Outcomes {
 }
 
 function outcomes(model: AnalysisModel, v: Validation, threads?: number): Outcomes {
-  const { probabilities, classes } = predict(model, v.x, v.n, v.T, v.F, threads)
+  const { probabilities } = predict(model, v.x, v.n, v.T, v.F, threads)
+  // Per-step labels: the output [n, T, classes] read as n × T rows.
+  const classes = probabilities.length / v.rows
   headClasses(model, classes, v)
-  const predicted = new Int32Array(v.n)
+  const predicted = new Int32Array(v.rows)
   let correct = 0
-  for (let i = 0; i < v.n; i++) {
+  for (let i = 0; i < v.rows; i++) {
     predicted[i] = argmax(probabilities, i * classes, classes)
     if (predicted[i] === v.y[i]) correct++
   }
@@ -116,8 +127,9 @@ const rounded = (p: Float32Array, start: number, length: number) =>
   Array.from(p.subarray(start, start + length), (v) => Math.round(v * 1e5) / 1e5)
 
 export function confusion(model: AnalysisModel, v: Validation, o: Outcomes): ConfusionReport {
+  const matrix = confusionMatrix(v.y, o.predicted, o.classes)
   const errors: SampleOutcome[] = []
-  for (let i = 0; i < v.n; i++) {
+  for (let i = 0; i < v.rows; i++) {
     if (o.predicted[i] === v.y[i]) continue
     errors.push({
       index: i,
@@ -132,11 +144,13 @@ export function confusion(model: AnalysisModel, v: Validation, o: Outcomes): Con
     runId: model.runId,
     checkpoint: model.checkpoint.kind,
     epoch: model.checkpoint.epoch,
-    size: v.n,
+    size: v.rows,
+    perStep: v.data.labelsPerStep,
     numClasses: o.classes,
     classNames: v.data.classNames ?? null,
-    matrix: confusionMatrix(v.y, o.predicted, o.classes),
-    accuracy: o.correct / v.n,
+    matrix,
+    scores: classScores(matrix),
+    accuracy: o.correct / v.rows,
     recordedAccuracy: model.recordedAccuracy,
     predicted: Array.from(o.predicted),
     labels: Array.from(v.y),
@@ -206,7 +220,7 @@ export async function runAnalysis(job: AnalysisJob, services: AnalysisServices):
   if (job.kind === 'ablation')
     return { kind: 'ablation', report: await ablation(first, job.home, job.threads, services) }
   if (job.kind === 'confusion') {
-    const v = await validationOf(first, job.home, services)
+    const v = await validationOf(first, job.home, services, true)
     await services.progress(0, 1)
     const report = confusion(first, v, outcomes(first, v, job.threads))
     await services.progress(1, 1)

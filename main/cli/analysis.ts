@@ -56,8 +56,9 @@ export const confusion = command({
     }
     const names = report.classNames
     const correct = report.matrix.reduce((a, row, i) => a + row[i], 0)
+    const items = report.perStep ? 'validation tokens (steps)' : 'validation samples'
     ctx.out(
-      `Run ${runId} (${report.checkpoint} checkpoint, epoch ${report.epoch}): ${correct} of ${report.size} validation samples right, ${percent(report.accuracy)}` +
+      `Run ${runId} (${report.checkpoint} checkpoint, epoch ${report.epoch}): ${correct} of ${report.size} ${items} right, ${percent(report.accuracy)}` +
         (report.recordedAccuracy === null ? '' : ` (recorded while training: ${percent(report.recordedAccuracy)})`)
     )
     ctx.out('')
@@ -69,8 +70,26 @@ export const confusion = command({
         classes.map((_, i) => i + 1)
       )
     )
+    if (report.scores) {
+      ctx.out('')
+      ctx.out(
+        table(
+          ['CLASS', 'PRECISION', 'RECALL', 'F1', 'SUPPORT'],
+          report.scores.map((s, c) => [
+            classes[c],
+            s.precision.toFixed(4),
+            s.recall.toFixed(4),
+            s.f1.toFixed(4),
+            String(s.support)
+          ]),
+          [1, 2, 3, 4]
+        )
+      )
+    }
     ctx.out('')
-    ctx.out(`Misclassified: ${report.errors.length} (the most confident first)`)
+    ctx.out(
+      `Misclassified: ${report.errors.length}${report.perStep ? ' tokens (SAMPLE is sample × steps + step;' : ' ('} the most confident first)`
+    )
     if (report.errors.length > 0)
       ctx.out(
         table(

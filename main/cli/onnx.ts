@@ -1,6 +1,10 @@
 // The ONNX workflow from a terminal: export a run (with its parity report) and predict with a file or a run.
 import { formatParityReport } from '../onnx/parity'
+import { readFileSync } from 'node:fs'
+import { fileErrorMessage } from '../../common/file-errors'
+import type { TextPrediction } from '../../common/contract'
 import { predictNpy } from '../onnx/service'
+import { predictTexts } from '../onnx/text'
 import { UsageError } from './args'
 import { command, runIds } from './command'
 
@@ -28,18 +32,74 @@ export const exportModel = command({
   }
 })
 
+/** A text prediction in a terminal: a line per text, its class and probabilities, or its tokens with their tags. */
+export function formatTextPrediction(p: TextPrediction): string[] {
+  const name = (c: number) => p.classNames?.[c] ?? String(c)
+  return p.samples.map((s) => {
+    if (p.labels === 'sample') {
+      const probabilities = s.probabilities as number[]
+      const k = s.predicted as number
+      const all = probabilities.map((v, c) => `${name(c)} ${v.toFixed(4)}`).join(', ')
+      return `${s.text}\t${name(k)}\t${probabilities[k].toFixed(4)}\t(${all})`
+    }
+    if (s.segmented !== undefined) return s.segmented
+    const tags = s.predicted as number[]
+    return s.tokens.map((token, t) => `${token}/${name(tags[t])}`).join(' ')
+  })
+}
+
 export const predict = command({
-  usage: 'rnnlab predict <model.onnx | run> --input x.npy [--out probs.npy] [--engine onnx|native] [--json]',
-  summary: 'run a model on samples from a .npy file and print or save the probabilities',
-  options: { input: { type: 'string' }, out: { type: 'string' }, engine: { type: 'string' } },
+  usage:
+    'rnnlab predict <model.onnx | run> (--input x.npy [--out probs.npy] | --text "…" | --text-file F) [--engine onnx|native] [--json]',
+  summary:
+    'run a model on samples from a .npy file, or a text run on raw text (a line of --text-file a sample), and print the probabilities or tags',
+  options: {
+    input: { type: 'string' },
+    out: { type: 'string' },
+    engine: { type: 'string' },
+    text: { type: 'string' },
+    'text-file': { type: 'string' }
+  },
   run: async (args, ctx) => {
     if (args.positionals.length !== 1) throw new UsageError(`usage: ${predict.usage}`)
     const { input, out } = args.values
-    if (input === undefined) throw new UsageError('--input: give a .npy file of samples [N, T, F]')
+    const text = args.values.text
+    const textFile = args.values['text-file']
     const engine = args.values.engine ?? 'onnx'
     if (engine !== 'onnx' && engine !== 'native')
       throw new UsageError(`--engine: expected onnx or native, got ${engine}`)
     const target = args.positionals[0]
+    if (text !== undefined || textFile !== undefined) {
+      if (input !== undefined || out !== undefined)
+        throw new UsageError('--text and --text-file take no --input or --out (the samples are the texts)')
+      if (text !== undefined && textFile !== undefined) throw new UsageError('give --text or --text-file, not both')
+      if (target.toLowerCase().endsWith('.onnx'))
+        throw new UsageError('--text needs a run (its tokenizer is stored with it), not an .onnx file')
+      let texts = text !== undefined ? [text] : []
+      if (textFile !== undefined) {
+        let content: string
+        try {
+          content = readFileSync(textFile, 'utf8')
+        } catch (e) {
+          throw new UsageError(`--text-file: ${fileErrorMessage(e, textFile)}`)
+        }
+        texts = content.split(/\r?\n/)
+        if (texts.at(-1) === '') texts.pop()
+        if (texts.length === 0) throw new UsageError(`--text-file: ${textFile} holds no line`)
+      }
+      const prediction = await predictTexts(
+        { target, store: ctx.services().store, engine, inference: ctx.services().inference },
+        texts
+      )
+      if (args.values.json) ctx.out(JSON.stringify(prediction))
+      else {
+        ctx.err(`${prediction.source} in ${prediction.engine === 'onnx' ? 'onnxruntime' : 'the native engine'}`)
+        ctx.out(formatTextPrediction(prediction).join('\n'))
+      }
+      return 0
+    }
+    if (input === undefined)
+      throw new UsageError('--input: give a .npy file of samples [N, T, F] (or --text for a text run)')
     // The ONNX service itself rather than the inference:predict call, which serves the page's "try it" with a few
     // samples as JSON arrays (at most 4,096) in onnxruntime: here the samples are a .npy file of any size, the engine
     // may be the native one, the output may go to a .npy file, and a model file needs no run database opened.

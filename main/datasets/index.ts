@@ -11,16 +11,21 @@ import {
   NAMES_CLASS_NAMES,
   NAMES_VALIDATION_SPLIT,
   type NamesDatasetSpec,
+  SEGMENTATION_CLASS_NAMES,
+  SEGMENTATION_DEFAULTS,
+  type SegmentationDatasetSpec,
   type TextDatasetSpec,
   trainCountAfterSplit
 } from '../../common/datasets'
 import { loadNames } from './names'
+import { loadSegmentation } from './segmentation'
 import {
   buildTokenizer,
   classIdsOf,
   encodeTexts,
   OOV_TOKEN,
   readTextSamples,
+  tagIdsOf,
   textPreviewOf,
   type TextSamples,
   type Tokenizer
@@ -184,6 +189,7 @@ export async function loadDataset(spec: DatasetSpec, opts: LoadDatasetOptions): 
     }
     case 'text':
     case 'names':
+    case 'segmentation':
       return loadText(spec, file, progress)
   }
 }
@@ -193,11 +199,11 @@ export async function loadDataset(spec: DatasetSpec, opts: LoadDatasetOptions): 
  * share when validationSplit takes the rest), and encode every sample as [maxLength, 1] token ids.
  */
 async function loadText(
-  spec: TextDatasetSpec | NamesDatasetSpec,
+  spec: TextDatasetSpec | NamesDatasetSpec | SegmentationDatasetSpec,
   file: (path: string) => DataFile,
   progress: (phase: string, done: number, total: number) => void
 ): Promise<LoadedDataset> {
-  const where = spec.source === 'names' ? 'names' : spec.train
+  const where = spec.source === 'text' ? spec.train : spec.source
   progress(`read ${where}`, 0, 1)
   let train: TextSamples
   let validation: TextSamples | undefined
@@ -207,22 +213,34 @@ async function loadText(
     train = await loadNames()
     split = spec.validationSplit ?? NAMES_VALIDATION_SPLIT
     declared = NAMES_CLASS_NAMES
+  } else if (spec.source === 'segmentation') {
+    train = await loadSegmentation(spec)
+    split = spec.validationSplit ?? SEGMENTATION_DEFAULTS.validationSplit
+    declared = SEGMENTATION_CLASS_NAMES
   } else {
     const read = (path: string) =>
-      readTextSamples(file(path), spec.format, spec.textColumn ?? 'text', spec.labelColumn ?? 'label')
+      readTextSamples(file(path), spec.format, spec.textColumn ?? 'text', spec.labelColumn ?? 'label', spec.tagsColumn)
     train = await read(spec.train)
     validation = spec.validation !== undefined ? await read(spec.validation) : undefined
     split = spec.validationSplit
     declared = spec.classNames
   }
   progress(`read ${where}`, 1, 1)
-  const classes = classIdsOf(train, validation, declared)
+  const tagging = train.tags !== undefined
   const trainCount = validation ? train.texts.length : trainCountAfterSplit(train.texts.length, split)
   const trainTexts = train.texts.slice(0, trainCount)
-  const tokenizer = buildTokenizer(trainTexts, spec.source === 'names' ? { ...spec, level: 'char' } : spec)
+  const tokenizer = buildTokenizer(
+    trainTexts,
+    spec.source === 'names'
+      ? { ...spec, level: 'char' }
+      : spec.source === 'segmentation'
+        ? { level: 'char', lowercase: true, maxLength: spec.windowLength ?? SEGMENTATION_DEFAULTS.windowLength }
+        : spec
+  )
+  const classes = tagging ? tagIdsOf(train, validation, declared, tokenizer) : classIdsOf(train, validation, declared)
   const part = (samples: TextSamples, ids: Int32Array): Part => ({
     x: encodeTexts(samples.texts, tokenizer),
-    labels: { ids, perStep: false },
+    labels: { ids, perStep: tagging },
     count: samples.texts.length,
     timeSteps: tokenizer.maxLength,
     features: 1
@@ -250,6 +268,9 @@ export function tokenizerRecord(data: LoadedDataset): Record<string, unknown> | 
     truncating,
     padding: 'post',
     maxLength,
+    labels: data.labelsPerStep ? 'token' : 'sample',
+    // The segmentation source keeps letters and digits only (no spaces, no punctuation): new text is read the same way.
+    ...(data.source === 'segmentation' ? { keep: 'letters-digits' } : {}),
     padId: 0,
     oovId: 1,
     oovToken: OOV_TOKEN,

@@ -11,6 +11,8 @@ export interface TextSamples {
   labels: string[]
   /** For messages: `file:line` (or the .txt file) of each sample. */
   places: string[]
+  /** Tagging: one label per token of each sample (then `labels` is empty). */
+  tags?: string[][]
 }
 
 /** A text file this large is no dataset this app trains on in memory; stopping keeps a wrong file from filling it. */
@@ -24,7 +26,8 @@ export async function readTextSamples(
   file: DataFile,
   format: TextFormat | undefined,
   textColumn: string,
-  labelColumn: string
+  labelColumn: string,
+  tagsColumn?: string
 ): Promise<TextSamples> {
   let isFolder: boolean
   try {
@@ -35,12 +38,17 @@ export async function readTextSamples(
   const chosen = format ?? (isFolder ? 'folder' : formatOfExtension(file))
   if (chosen === 'folder') {
     if (!isFolder) fail(file, 'format "folder" needs a folder with a subfolder of .txt files per class')
+    if (tagsColumn !== undefined)
+      fail(
+        file,
+        'a folder per class gives one label per text; tagging (dataset.tagsColumn) needs a CSV, TSV or JSONL file'
+      )
     return readFolder(file)
   }
   if (isFolder) fail(file, `is a folder; format ${JSON.stringify(chosen)} reads a file`)
   const text = await readUtf8(file)
-  if (chosen === 'jsonl') return readJsonl(file, text, textColumn, labelColumn)
-  return readDelimited(file, text, chosen === 'tsv' ? '\t' : ',', textColumn, labelColumn)
+  if (chosen === 'jsonl') return readJsonl(file, text, textColumn, labelColumn, tagsColumn)
+  return readDelimited(file, text, chosen === 'tsv' ? '\t' : ',', textColumn, labelColumn, tagsColumn)
 }
 
 function formatOfExtension(file: DataFile): TextFormat {
@@ -164,9 +172,11 @@ function readDelimited(
   text: string,
   delimiter: string,
   textColumn: string,
-  labelColumn: string
+  labelColumnName: string,
+  tagsColumn?: string
 ): TextSamples {
-  const out: TextSamples = { texts: [], labels: [], places: [] }
+  const out: TextSamples = { texts: [], labels: [], places: [], ...(tagsColumn !== undefined ? { tags: [] } : {}) }
+  const labelColumn = tagsColumn ?? labelColumnName
   let header: string[] | undefined
   let textAt = -1
   let labelAt = -1
@@ -186,17 +196,23 @@ function readDelimited(
         failAt(
           file,
           line,
-          `no column ${JSON.stringify(labelColumn)} in the header (columns: ${names}); set dataset.labelColumn`
+          `no column ${JSON.stringify(labelColumn)} in the header (columns: ${names}); set dataset.${tagsColumn !== undefined ? 'tagsColumn' : 'labelColumn'}`
         )
       continue
     }
     if (fields.length !== header.length) {
       failAt(file, line, `expected ${header.length} fields as the header names, got ${fields.length}`)
     }
-    const label = fields[labelAt].trim()
-    if (label === '') failAt(file, line, `the label (column ${JSON.stringify(labelColumn)}) is empty`)
+    if (out.tags) {
+      // Tags: one label per token, separated by spaces (a label holds no space).
+      const tags = fields[labelAt].trim()
+      out.tags.push(tags === '' ? [] : tags.split(/\s+/))
+    } else {
+      const label = fields[labelAt].trim()
+      if (label === '') failAt(file, line, `the label (column ${JSON.stringify(labelColumn)}) is empty`)
+      out.labels.push(label)
+    }
     out.texts.push(fields[textAt])
-    out.labels.push(label)
     out.places.push(`${file.display}:${line}`)
   }
   if (!header) fail(file, 'the file is empty (it needs a header naming the columns, then a sample a line)')
@@ -204,8 +220,34 @@ function readDelimited(
   return out
 }
 
-function readJsonl(file: DataFile, text: string, textKey: string, labelKey: string): TextSamples {
-  const out: TextSamples = { texts: [], labels: [], places: [] }
+/** A JSONL sample's tags: an array of class names or ids (non-negative integers), or one string of space-separated tags. */
+function readTags(file: DataFile, line: number, value: unknown, key: string): string[] {
+  if (typeof value === 'string') return value.trim() === '' ? [] : value.trim().split(/\s+/)
+  if (!Array.isArray(value))
+    failAt(
+      file,
+      line,
+      `"${key}" must be an array of tags (one per token), got ${value === undefined ? 'nothing' : typeof value}; set dataset.tagsColumn`
+    )
+  return value.map((tag: unknown, i) => {
+    if (typeof tag === 'number' && Number.isInteger(tag) && tag >= 0) return String(tag)
+    if (typeof tag === 'string' && tag.trim() !== '' && !/\s/.test(tag.trim())) return tag.trim()
+    return failAt(
+      file,
+      line,
+      `"${key}"[${i}] must be a class name without spaces or a class id (a non-negative integer), got ${JSON.stringify(tag)}`
+    )
+  })
+}
+
+function readJsonl(
+  file: DataFile,
+  text: string,
+  textKey: string,
+  labelKey: string,
+  tagsKey: string | undefined
+): TextSamples {
+  const out: TextSamples = { texts: [], labels: [], places: [], ...(tagsKey !== undefined ? { tags: [] } : {}) }
   const lines = text.split('\n')
   for (let k = 0; k < lines.length; k++) {
     const raw = lines[k].endsWith('\r') ? lines[k].slice(0, -1) : lines[k]
@@ -228,7 +270,8 @@ function readJsonl(file: DataFile, text: string, textKey: string, labelKey: stri
         k + 1,
         `"${textKey}" must be a string, got ${t === undefined ? 'nothing' : typeof t}; set dataset.textColumn`
       )
-    if (typeof l === 'number' && Number.isInteger(l) && l >= 0) out.labels.push(String(l))
+    if (tagsKey !== undefined) out.tags!.push(readTags(file, k + 1, o[tagsKey], tagsKey))
+    else if (typeof l === 'number' && Number.isInteger(l) && l >= 0) out.labels.push(String(l))
     else if (typeof l === 'string' && l.trim() !== '') out.labels.push(l.trim())
     else
       failAt(
@@ -380,6 +423,69 @@ export function classIdsOf(
     classNames,
     train: ids(train, declared ? 'dataset.classNames' : 'the training data'),
     ...(validation ? { validation: ids(validation, declared ? 'dataset.classNames' : 'the training data') } : {})
+  }
+}
+
+/** The class names of labels: the declared ones, else the sorted distinct labels (integers numerically). */
+function namesOf(labels: Iterable<string>, declared: readonly string[] | undefined, where: string): string[] {
+  if (declared) return [...declared]
+  const distinct = [...new Set(labels)]
+  const numeric = distinct.every((l) => /^\d+$/.test(l))
+  const names = numeric ? distinct.sort((a, b) => Number(a) - Number(b)) : distinct.sort()
+  if (names.length < 2) {
+    throw new DatasetError(
+      `${where}: every training ${names.length ? `tag is ${JSON.stringify(names[0])}` : 'sample has no tag'}; a tagger needs at least 2 classes`
+    )
+  }
+  return names
+}
+
+/**
+ * Tagging: the class ids of each sample's tags, [N, maxLength] (padded steps get class 0, and are cut at the same end
+ * as the tokens). Each sample needs exactly one tag per token as `tokenize` splits it (after NFC and lowercasing).
+ */
+export function tagIdsOf(
+  train: TextSamples,
+  validation: TextSamples | undefined,
+  declared: readonly string[] | undefined,
+  tokenizer: Tokenizer
+): { classNames: string[]; train: Int32Array; validation?: Int32Array } {
+  function* allTags(part: TextSamples): Generator<string> {
+    for (const tags of part.tags ?? []) yield* tags
+  }
+  const classNames = namesOf(allTags(train), declared, train.places[0]?.replace(/:\d+$/, '') ?? 'text')
+  const index = new Map(classNames.map((name, i) => [name, i]))
+  const T = tokenizer.maxLength
+  const ids = (part: TextSamples, what: string): Int32Array => {
+    const y = new Int32Array(part.texts.length * T)
+    part.texts.forEach((text, n) => {
+      const tags = part.tags?.[n] ?? []
+      const count = tokenize(text, tokenizer.level, tokenizer.lowercase).length
+      if (tags.length !== count) {
+        throw new DatasetError(
+          `${part.places[n]}: ${tags.length} tag${tags.length === 1 ? '' : 's'} for ${count} ${tokenizer.level === 'char' ? 'character' : 'word'} token${count === 1 ? '' : 's'} (one tag per token, after Unicode NFC${tokenizer.lowercase ? ' and lowercasing' : ''})`
+        )
+      }
+      const kept =
+        tags.length > T ? (tokenizer.truncating === 'pre' ? tags.slice(tags.length - T) : tags.slice(0, T)) : tags
+      kept.forEach((tag, t) => {
+        const id = index.get(tag)
+        if (id === undefined) {
+          const known = classNames.length <= 10 ? ` (${classNames.map((c) => JSON.stringify(c)).join(', ')})` : ''
+          throw new DatasetError(
+            `${part.places[n]}: tag ${JSON.stringify(tag.length > 40 ? tag.slice(0, 40) + '…' : tag)} (token ${t + 1}) is not a class of ${what}${known}`
+          )
+        }
+        y[n * T + t] = id
+      })
+    })
+    return y
+  }
+  const what = declared ? 'dataset.classNames' : 'the training data'
+  return {
+    classNames,
+    train: ids(train, what),
+    ...(validation ? { validation: ids(validation, what) } : {})
   }
 }
 

@@ -1,10 +1,28 @@
 // The arithmetic the analyses share: argmax, the confusion matrix, the cells two matrices disagree on, and the stable
 // text that tells whether two runs use the same dataset settings.
 import { describe, expect, it } from 'vitest'
-import { argmax, changedCells, confusionMatrix, stableJson } from '../../common/analysis'
+import { argmax, changedCells, classScores, confusionMatrix, stableJson } from '../../common/analysis'
 import { parseRoute, routeHref } from '../../renderer/src/lib/route'
 
 describe('analysis arithmetic', () => {
+  it('precision, recall and F1 per class from the matrix (hand-computed); 0 where a class is never predicted', () => {
+    // true 1 (word end): 6 found, 2 missed; true 0: 3 called 1. Precision 6/9, recall 6/8, F1 2·(2/3)(3/4)/(2/3+3/4).
+    const [inside, end] = classScores([
+      [20, 3],
+      [2, 6]
+    ])
+    expect(end.precision).toBeCloseTo(6 / 9, 12)
+    expect(end.recall).toBeCloseTo(6 / 8, 12)
+    expect(end.f1).toBeCloseTo((2 * 6) / (2 * 6 + 3 + 2), 12)
+    expect(end.support).toBe(8)
+    expect(inside.f1).toBeCloseTo((2 * 20) / (2 * 20 + 2 + 3), 12)
+    const never = classScores([
+      [5, 0],
+      [3, 0]
+    ])[1]
+    expect(never).toEqual({ precision: 0, recall: 0, f1: 0, support: 3 })
+  })
+
   it('argmax reads one row of a flat array, the first of equals winning', () => {
     const p = new Float32Array([0.1, 0.7, 0.2, 0.4, 0.4, 0.2])
     expect(argmax(p, 0, 3)).toBe(1)

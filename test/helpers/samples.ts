@@ -40,6 +40,7 @@ export function sampleArgs(runId: number): Record<CallName, unknown> {
     'export:onnx': { runId, checkpoint: 'best' },
     'export:file': { exportId: 1 },
     'inference:predict': { runId, input: [[[0, 1]]] },
+    'inference:predictText': { runId, texts: ['anna'] },
     'sweeps:list': undefined,
     'sweeps:get': { id: 1 },
     'sweeps:create': {

@@ -211,9 +211,13 @@ export async function train(
   const t = config.training
   send({ type: 'status', phase: 'loading data' })
   let lastReport = 0
+  const engine = loadEngine()
   const data = await services.loadDataset(config.dataset, {
     home: job.home,
     baseDir: job.baseDir,
+    // A large .npy x is read through a memory map by the engine, not copied into memory (NpyDatasetSpec.memoryMap).
+    mapFile: (path, byteOffset, length) => engine.mapFloat32(path, byteOffset, length),
+    onNotice: (message) => send({ type: 'status', phase: message }),
     onProgress: (p) => {
       const now = Date.now()
       if (now - lastReport > 250) {
@@ -239,7 +243,6 @@ export async function train(
   }
 
   send({ type: 'status', phase: 'building the model' })
-  const engine = loadEngine()
   const model: EngineModel = new engine.Model(engineSpec(config, input, job.threads))
   model.init(t.seed)
   if (job.initFrom) {

@@ -79,11 +79,10 @@ void Engine::gather(const float* x, const Targets& y, const long* idx, int B) {
   const ModelSpec& s = model.spec();
   const long T = s.steps, F = s.features, K = model.out_steps(), U = model.out_features();
   xb_.resize(T * B * F);
-  for (int b = 0; b < B; b++)
-    for (long t = 0; t < T; t++) {
-      const float* src = x + (idx[b] * T + t) * F;
-      std::copy(src, src + F, xb_.data() + (t * B + b) * F);
-    }
+  for (int b = 0; b < B; b++) {
+    const float* row = read_row ? read_row(idx[b]) : x + idx[b] * T * F;
+    for (long t = 0; t < T; t++) std::copy(row + t * F, row + (t + 1) * F, xb_.data() + (t * B + b) * F);
+  }
   has_labels_ = y.labels != nullptr;
   if (y.labels) {
     lb_.resize(K * B);

@@ -337,7 +337,11 @@ function npyMapper(spec: NpyDatasetSpec, opts: LoadMappedOptions): Mapper | unde
     }
     if (shape.includes(0)) fail(xFile, `holds no data (shape ${formatShape(shape)})`)
     try {
-      return opts.mapFile(xFile.path, headerBytes, layout.elements)
+      const mapped = opts.mapFile(xFile.path, headerBytes, layout.elements)
+      opts.onNotice?.(
+        `${xFile.display}: memory-mapped (${formatShape(shape)}, ${(dataBytes / 2 ** 30).toFixed(2)} GiB), read by the engine as batches need it`
+      )
+      return mapped
     } catch (err) {
       throw new DatasetError(`${xFile.display}: ${(err as Error).message.replace(`${xFile.path}: `, '')}`, xFile.path)
     }

@@ -2,12 +2,14 @@
 // training on x read into memory, the same messages for bad files, and a bounded resident set on a 2 GiB file.
 import { closeSync, ftruncateSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
+import { createHash } from 'node:crypto'
 import { afterAll, describe, expect, it } from 'vitest'
 import { normalizeRunConfig } from '../../common/config'
 import type { DatasetSpec, NpyDatasetSpec } from '../../common/datasets'
 import { loadDataset, type SplitX } from '../../main/datasets'
 import { loadEngine } from '../../main/engine/index'
 import { engineSpec } from '../../main/engine/spec'
+import { Services } from '../../main/services'
 import { random } from '../helpers/random'
 import { npyBytes } from '../helpers/sign-task'
 import { tempDir } from '../helpers/tmp'
@@ -121,6 +123,56 @@ describe('memory-mapped npy data', () => {
       expect(mapped, x).toBe(inMemory)
     }
   })
+})
+
+describe('a run on memory-mapped data', () => {
+  it('trains in the worker to the same epochs and checkpoint bits as on the data read into memory', async () => {
+    writeSmall()
+    const home = tempDir('rnnlab-mmap-home-')
+    const services = new Services({ home: home.path, door: 'cli', version: 'test' })
+    const notes: string[] = []
+    services.on('onTrainingNote', (n) => notes.push(n.text))
+    try {
+      const run = async (memoryMap: boolean) => {
+        const c = normalizeRunConfig({
+          name: `mapped-${memoryMap}`,
+          dataset: {
+            source: 'npy',
+            train: { x: join(dir.path, 'x.npy'), y: join(dir.path, 'y.npy') },
+            validationSplit: 0.2,
+            memoryMap
+          },
+          model: {
+            layers: [
+              { type: 'bidirectional', layer: { type: 'gru', units: 5 } },
+              { type: 'dense', units: 3, activation: 'softmax' }
+            ]
+          },
+          training: { batchSize: 16, epochs: 2, seed: 5 }
+        })
+        const id = services.training.start(c)
+        expect(await services.training.finished(id)).toBe('completed')
+        const r = services.store.getRun(id)
+        const last = services.store.checkpoint(id, 'last')!
+        return {
+          epochs: r.epochs.map((e) => [e.loss, e.accuracy, e.valLoss, e.valAccuracy]),
+          checkpoint: createHash('sha256').update(readFileSync(last.path)).digest('hex')
+        }
+      }
+      const mapped = await run(true)
+      // the worker said it mapped the file (and the run without the map does not)
+      expect(notes.filter((n) => n.includes('memory-mapped'))).toEqual([
+        `${join(dir.path, 'x.npy')}: memory-mapped ([300, 12, 5], 0.00 GiB), read by the engine as batches need it`
+      ])
+      const inMemory = await run(false)
+      expect(notes.filter((n) => n.includes('memory-mapped'))).toHaveLength(1)
+      expect(mapped.epochs).toHaveLength(2)
+      expect(mapped).toEqual(inMemory)
+    } finally {
+      services.close()
+      home.remove()
+    }
+  }, 120_000)
 })
 
 /** Peak resident set (VmHWM) of this process in bytes, after `reset` sets it back to the current resident set. */

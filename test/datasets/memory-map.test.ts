@@ -83,6 +83,54 @@ describe('memory-mapped npy data', () => {
     expect(a.val.loss).toBeLessThan(Math.log(3)) // it learned something: the test is not of two untrained models
   })
 
+  it('checks and trains token ids read from a map as from memory (an embedding first layer)', () => {
+    const next = random(9)
+    const n = 40
+    const ids = new Float32Array(n * 6).map(() => Math.floor(next() * 20))
+    writeFileSync(join(dir.path, 'ids.npy'), npyBytes(ids, [n, 6, 1]))
+    const header = npyBytes(new Float32Array(0), [n, 6, 1]).length
+    const mapped = mapFile(join(dir.path, 'ids.npy'), header, ids.length)
+    const y = new Int32Array(n).map((_, i) => i % 2)
+    const weights = (x: Float32Array | typeof mapped) => {
+      const model = new engine.Model({
+        input: [6, 1],
+        layers: [
+          { kind: 'embedding', inputDim: 20, outputDim: 4 },
+          { kind: 'recurrent', cell: 'gru', units: 3 },
+          { kind: 'dense', units: 2, activation: 'softmax' }
+        ],
+        loss: 'categorical_crossentropy'
+      })
+      model.init(3)
+      model.trainEpoch(x, y, n, { batchSize: 8 })
+      return Object.entries(model.getWeights()).map(([name, t]) => [name, Array.from(new Uint32Array(t.data.buffer))])
+    }
+    const trained = weights(ids)
+    expect(trained.length).toBe(6)
+    expect(weights(mapped)).toEqual(trained)
+    const small = (x: Float32Array | typeof mapped) =>
+      new engine.Model({
+        input: [6, 1],
+        layers: [
+          { kind: 'embedding', inputDim: 10, outputDim: 4 },
+          { kind: 'recurrent', cell: 'gru', units: 3 },
+          { kind: 'dense', units: 2, activation: 'softmax' }
+        ],
+        loss: 'categorical_crossentropy'
+      }).trainEpoch(x, y, n, { batchSize: 8 })
+    const message = (f: () => unknown) => {
+      try {
+        f()
+      } catch (e) {
+        return (e as Error).message
+      }
+      return 'accepted'
+    }
+    const inMemory = message(() => small(ids))
+    expect(inMemory).toMatch(/^x\[\d+\]: token id [\d.]+ is outside 0..9/)
+    expect(message(() => small(mapped))).toBe(inMemory)
+  })
+
   it('maps automatically only large files; small ones are read into memory as before', async () => {
     const data = await load(spec)
     expect(data.train.x).toBeInstanceOf(Float32Array)

@@ -507,17 +507,17 @@ function assemble(
 /** Shapes, class counts and a few samples of a dataset (it loads the whole dataset to count). */
 export async function previewDataset(
   spec: DatasetSpec,
-  opts: LoadDatasetOptions,
+  opts: LoadDatasetOptions | LoadMappedOptions,
   nSamples = 8
 ): Promise<DatasetPreview> {
-  const data = await loadDataset(spec, opts)
+  const data = 'mapFile' in opts ? await loadDataset(spec, opts) : await loadDataset(spec, opts)
   return previewOf(data, nSamples)
 }
 
 /** The preview of data already loaded: samples are the first of each class in the training split, in class order. */
-export function previewOf(data: LoadedDataset, nSamples = 8): DatasetPreview {
+export function previewOf(data: LoadedDataset<SplitX>, nSamples = 8): DatasetPreview {
   const { timeSteps, features, numClasses, labelsPerStep } = data
-  const info = (split: Split): SplitInfo => {
+  const info = (split: Split<SplitX>): SplitInfo => {
     // Counted in a Map (as many entries as classes present), then laid out by class id up to numClasses, which is
     // bounded (inferred: MAX_INFERRED_CLASSES; declared: the contract's 1,000,000).
     const counts = new Map<number, number>()
@@ -542,7 +542,7 @@ export function previewOf(data: LoadedDataset, nSamples = 8): DatasetPreview {
     const x: number[][] = []
     for (let t = 0; t < timeSteps; t++) {
       const start = (index * timeSteps + t) * features
-      x.push(Array.from(data.train.x.subarray(start, start + features)))
+      x.push(Array.from(data.train.x.slice(start, start + features))) // a copy: x may be memory-mapped
     }
     const label = labelsPerStep
       ? Array.from(data.train.y.subarray(index * timeSteps, (index + 1) * timeSteps))

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto'
 import { afterAll, describe, expect, it } from 'vitest'
 import { normalizeRunConfig } from '../../common/config'
 import type { DatasetSpec, NpyDatasetSpec } from '../../common/datasets'
-import { loadDataset, type SplitX } from '../../main/datasets'
+import { loadDataset, previewDataset, type SplitX } from '../../main/datasets'
 import { loadEngine } from '../../main/engine/index'
 import { engineSpec } from '../../main/engine/spec'
 import { Services } from '../../main/services'
@@ -129,6 +129,13 @@ describe('memory-mapped npy data', () => {
     const inMemory = message(() => small(ids))
     expect(inMemory).toMatch(/^x\[\d+\]: token id [\d.]+ is outside 0..9/)
     expect(message(() => small(mapped))).toBe(inMemory)
+  })
+
+  it('previews mapped data as data in memory (the builder shows the same samples and class counts)', async () => {
+    const opts = { home: dir.path, baseDir: dir.path, mapFile }
+    const mapped = await previewDataset({ ...spec, memoryMap: true }, opts)
+    expect(mapped).toEqual(await previewDataset({ ...spec, memoryMap: false }, opts))
+    expect(mapped.samples[0].x).toHaveLength(T)
   })
 
   it('maps automatically only large files; small ones are read into memory as before', async () => {

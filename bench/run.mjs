@@ -1,9 +1,12 @@
 // The engine's benchmark against PyTorch (a script, not a test; CI does not run it): `npm run bench`.
 // For each workload of issue 4 — the tutorial's model (T=28, F=28, batch 64, 2x Bi-LSTM(50), Dense 10) and the
-// same with GRU, with SimpleRNN, one direction, 3 stacked layers, hidden 128 — it measures in a fresh child
+// same with GRU, with SimpleRNN, one direction, 3 stacked layers, hidden 128; issue 16's T = 500 (Bi-LSTM 64, 8
+// features) and hidden 256 — it measures in a fresh child
 // process (so peak memory is per workload): training samples/s (median of timed windows after warm-up), seconds
 // per 60,000-sample epoch, GFLOP/s (the FLOPs the engine computes, bench/flops.mjs) and as a share of the fp32 matrix-product peak measured here,
-// inference samples/s at batch 64 and ms at batch 1, peak resident memory; then PyTorch on the same workloads
+// inference samples/s at batch 64 and ms at batch 1, peak resident memory against the engine's own training-memory
+// figure (model.memoryBytes(), which common/model.ts's estimateTrainingMemory equals to the byte:
+// test/native/memory.test.ts) and that figure per sample; then PyTorch on the same workloads
 // (Debian python3-torch with /usr/bin/python3, OpenBLAS from libopenblas0-openmp, OPENBLAS_CORETYPE=SkylakeX, 1 and
 // 2 threads, the best kept), skipped with a note when absent. Prints a table with ours/PyTorch ratios.
 // With --threads 1,2,4,8 (any list) the engine runs at each of those thread counts, interleaved (1, 2, 4, 8, 1, 2, ...
@@ -38,7 +41,10 @@ const WORKLOADS = [
   { name: 'Bi-SimpleRNN(50) x2', cell: 'simple_rnn', units: 50, layers: bi2 },
   { name: 'LSTM(50) x2 one direction', cell: 'lstm', units: 50, layers: [{ directions: 1 }, { directions: 1 }] },
   { name: 'Bi-LSTM(50) x3', cell: 'lstm', units: 50, layers: [...bi2, { directions: 2 }] },
-  { name: 'Bi-LSTM(128) x2', cell: 'lstm', units: 128, layers: bi2 }
+  { name: 'Bi-LSTM(128) x2', cell: 'lstm', units: 128, layers: bi2 },
+  // long sequences and a larger model (issue 16): T = 500 steps of 8 features; hidden 256 on MNIST rows
+  { name: 'Bi-LSTM(64) T=500 F=8', cell: 'lstm', units: 64, layers: [{ directions: 2 }], T: 500, F: 8 },
+  { name: 'Bi-LSTM(256) x2', cell: 'lstm', units: 256, layers: bi2 }
 ].map((w) => ({ T: 28, F: 28, batch: 64, ...w }))
 
 function spec(w, threads) {
@@ -63,6 +69,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1]
 if (flag('--child')) {
   const { w, threads, trainOnly } = JSON.parse(option('--child'))
   const { Model } = createRequire(import.meta.url)(addonPath)
+  const baseRss = process.memoryUsage().rss
   const model = new Model(spec(w, threads))
   model.init(1)
   const B = w.batch
@@ -74,6 +81,9 @@ if (flag('--child')) {
     return Number(process.hrtime.bigint() - t) / 1e9
   }
   for (let k = 0; k < 3; k++) model.trainBatch(x, y, B)
+  // the engine's training memory at batch B (= estimateTrainingMemory), and what of it grows with the batch: per sample
+  const memoryBytes = model.memoryBytes()
+  const weightBytes = 16 * model.describe().totalValues // parameters, gradients, two optimizer moments
   const train = []
   for (let k = 0; k < WINDOWS; k++) train.push((B * STEPS) / time(() => model.trainBatch(x, y, B), STEPS))
   if (trainOnly) {
@@ -95,6 +105,9 @@ if (flag('--child')) {
       infer64_samples_per_s: median(infer64),
       infer1_ms: median(infer1),
       peak_mb: process.resourceUsage().maxRSS / 1024,
+      above_node_mb: (process.resourceUsage().maxRSS * 1024 - baseRss) / 2 ** 20,
+      memory_mb: memoryBytes / 2 ** 20,
+      per_sample_kb: (memoryBytes - weightBytes) / B / 1024,
       isa: model.describe().isa,
       threads: model.describe().threads
     })
@@ -113,7 +126,12 @@ function runChild(w, threads, trainOnly = false) {
     ],
     { encoding: 'utf8' }
   )
-  if (r.status !== 0) throw new Error(`bench child (${w.name}, ${threads} threads) failed:\n${r.stderr}`)
+  if (r.status !== 0) {
+    // the engine's memory check refuses a batch that would not fit: say so and go on with the other workloads
+    const refused = /needs about .* of memory allows/.exec(r.stderr)
+    if (refused) return { refused: `${w.name}: ${refused[0]}` }
+    throw new Error(`bench child (${w.name}, ${threads} threads) failed:\n${r.stderr}`)
+  }
   return JSON.parse(r.stdout.trim().split('\n').pop())
 }
 
@@ -246,8 +264,11 @@ const ours = {}
 const theirs = {}
 const onnxruntime = {}
 const trainRuns = {} // per workload and thread count, samples/s of every round
+const refusals = {} // workloads the engine refused (would not fit in memory): the message
 for (const w of workloads) {
-  if (!flag('--no-onnx')) {
+  if (!flag('--no-onnx') && (w.T !== 28 || w.F !== 28)) {
+    console.log(`  onnxruntime ${w.name}: skipped (the exported model is trained on the 28 x 28 MNIST sample)`)
+  } else if (!flag('--no-onnx')) {
     try {
       onnxruntime[w.name] = await runOnnxRuntime(w, info.hardwareThreads)
     } catch (e) {
@@ -256,12 +277,21 @@ for (const w of workloads) {
   }
   ours[w.name] = {}
   trainRuns[w.name] = Object.fromEntries(threadCounts.map((t) => [t, []]))
-  for (let round = 0; round < rounds; round++)
+  for (let round = 0; round < rounds && !refusals[w.name]; round++)
     for (const t of threadCounts) {
       const r = runChild({ ...w, windows: WINDOWS }, t, round > 0)
+      if (r.refused) {
+        refusals[w.name] = r.refused
+        console.log(`  refused ${r.refused}`)
+        break
+      }
       if (round === 0) ours[w.name][t] = r
       trainRuns[w.name][t].push(r.train_samples_per_s)
     }
+  if (refusals[w.name]) {
+    delete ours[w.name]
+    continue
+  }
   for (const t of threadCounts) ours[w.name][t].train_samples_per_s = median(trainRuns[w.name][t])
   const r = ours[w.name]
   console.log(
@@ -280,6 +310,7 @@ for (const w of workloads) {
     `  torch ${w.name.padEnd(26)} ${results.map((r) => `${r.threads}T ${r.train_samples_per_s.toFixed(0)}/s`).join('  ')}`
   )
 }
+const measured = workloads.filter((w) => ours[w.name])
 // the peak the workloads are measured against: the best 2-core fp32 product measured here (the engine's own, or
 // OpenBLAS via torch on 2 threads when present)
 const torchPeak2 = torchPeak ? (torchPeak[Math.min(2, info.hardwareThreads)] ?? 0) : 0
@@ -289,7 +320,7 @@ const peakGflops = Math.max(ourPeak2, torchPeak2)
 const busy = {}
 if (busyRuns && info.hardwareThreads > 1) {
   await withBusyCore(() => {
-    for (const w of workloads) {
+    for (const w of measured) {
       const runs = { 1: [], 2: [] }
       for (let k = 0; k < busyRuns; k++)
         for (const t of [1, 2]) runs[t].push(runChild({ ...w, windows: WINDOWS }, t, true).train_samples_per_s)
@@ -316,7 +347,7 @@ function printTable(rows) {
 }
 const rows = []
 const mainThreads = threadCounts.includes(info.hardwareThreads) ? info.hardwareThreads : threadCounts.at(-1)
-for (const w of workloads) {
+for (const w of measured) {
   const r = ours[w.name]
   const bestT = threadCounts.reduce(
     (a, t) => (r[t].train_samples_per_s > r[a].train_samples_per_s ? t : a),
@@ -333,6 +364,8 @@ for (const w of workloads) {
     'GFLOP/s': fmt(gflops, 1),
     '% peak': fmt((100 * gflops) / peakGflops, 0),
     'peak MB': fmt(Math.max(...threadCounts.map((t) => r[t].peak_mb)), 0),
+    'est MB': fmt(r[1].memory_mb, 0),
+    'KB/sample': fmt(r[1].per_sample_kb, 0),
     'torch/s': th ? `${fmt(th.train.train_samples_per_s)} (${th.train.threads}T)` : '-',
     'train x': th ? fmt(best.train_samples_per_s / th.train.train_samples_per_s, 2) : '-',
     'inf64/s': fmt(Math.max(...threadCounts.map((t) => r[t].infer64_samples_per_s))),
@@ -367,7 +400,13 @@ console.log(
     ? `PyTorch ${torch.version}, OPENBLAS_CORETYPE=SkylakeX, best of ${torchThreads.join(' and ')} threads${torch.note}`
     : torch.note
 )
-console.log("peak MB: the benchmark child process's peak resident memory (Node itself is ~45 MB of it).")
+console.log(
+  "peak MB: the benchmark child process's peak resident memory (Node itself is ~45 MB of it); est MB: the engine's" +
+    ' training memory at the batch (model.memoryBytes(), which estimateTrainingMemory in common/model.ts equals),' +
+    ' KB/sample: its part that grows with the batch (all but parameters, gradients and the two Adam moments), per sample' +
+    `; ${measured.map((w) => `${w.name} ${fmt(ours[w.name][1].above_node_mb, 0)} MB above Node against ${fmt(ours[w.name][1].memory_mb, 0)} estimated`).join(', ')}.`
+)
+for (const message of Object.values(refusals)) console.log(`refused: ${message}`)
 console.log(
   `onnxruntime-node: the same model exported by rnnlab export, intraOpNumThreads ${info.hardwareThreads}, session.run awaited in this process.`
 )
@@ -375,7 +414,7 @@ console.log(
 // the scaling table: training samples/s per thread count, the ratio to 1 thread, and the share of the 2-thread peak
 if (threadCounts.length > 2 || threadOption) {
   printTable(
-    workloads.map((w) => {
+    measured.map((w) => {
       const row = { workload: w.name }
       for (const t of threadCounts) {
         const sps = ours[w.name][t].train_samples_per_s
@@ -396,7 +435,7 @@ if (threadCounts.length > 2 || threadOption) {
 if (busyRuns && info.hardwareThreads > 1) {
   console.log(
     `\nbusy machine (another process spinning on one core): 1 and 2 threads interleaved, ${busyRuns} runs each, medians; ` +
-      `2T/1T: ${workloads.map((w) => `${w.name} ${fmt(busy[w.name][2] / busy[w.name][1], 2)}`).join(', ')}`
+      `2T/1T: ${measured.map((w) => `${w.name} ${fmt(busy[w.name][2] / busy[w.name][1], 2)}`).join(', ')}`
   )
 }
 if (ortHome) rmSync(ortHome, { recursive: true, force: true })

@@ -45,7 +45,16 @@ export interface NpyDatasetSpec extends DatasetLabelOptions {
   train: DatasetFiles
   validation?: DatasetFiles
   validationSplit?: number
+  /**
+   * Training reads x through a memory map instead of copying it into memory: true always (x must be little-endian
+   * float32 in C order, not gzipped), false never. Absent: automatic for an x file of MEMORY_MAP_THRESHOLD_BYTES or
+   * more that can be mapped (others are read into memory, with a note).
+   */
+  memoryMap?: boolean
 }
+
+/** The size of x data above which an `npy` dataset is memory-mapped for training when `memoryMap` is not set. */
+export const MEMORY_MAP_THRESHOLD_BYTES = 512 * 2 ** 20
 
 /**
  * IDX files (the MNIST format): x [N, H, W] read as T = H steps of F = W features; y [N] or [N, T].
@@ -341,13 +350,17 @@ export function normalizeDatasetSpec(input: unknown, path = 'dataset'): DatasetS
     case 'npy':
     case 'idx': {
       const known = ['source', 'train', 'validation', 'validationSplit', 'numClasses', 'classNames']
-      allowFields(o, path, source === 'idx' ? [...known, 'scale'] : known)
+      allowFields(o, path, source === 'idx' ? [...known, 'scale'] : [...known, 'memoryMap'])
       const common = {
         train: readFiles(o.train, field('train')),
         ...readValidation(o, path, (v, f) => readFiles(v, f)),
         ...readLabelOptions(o, path)
       }
-      if (source === 'npy') return { source: 'npy', ...common }
+      if (source === 'npy') {
+        const spec: NpyDatasetSpec = { source: 'npy', ...common }
+        if (o.memoryMap !== undefined) spec.memoryMap = readBoolean(o.memoryMap, field('memoryMap'))
+        return spec
+      }
       const spec: IdxDatasetSpec = { source: 'idx', ...common }
       if (o.scale !== undefined) {
         if (typeof o.scale !== 'number' || !Number.isFinite(o.scale) || o.scale <= 0) {

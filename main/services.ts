@@ -31,7 +31,7 @@ import { expandSweep, normalizeSweepConfig } from '../common/sweep'
 import { SweepStore } from './sweeps/store'
 import { RunWatcher } from './runs/watch'
 import { metricsCsv, stepsCsv } from './runs/csv'
-import { loadDataset, previewDataset, type LoadedDataset } from './datasets'
+import { loadDataset, type LoadedDataset, type MapFile, previewDataset } from './datasets'
 import { loadEngine } from './engine'
 import { exportRun, predictWith } from './onnx/service'
 import { readCheckpointWeightsView, readOnnxWeightsView } from './onnx/weights'
@@ -416,7 +416,7 @@ export class Services {
       },
       previewDataset: ({ dataset }) => {
         this.checkDataset(dataset)
-        return previewDataset(dataset, { home: this.opts.home })
+        return previewDataset(dataset, { home: this.opts.home, ...engineMapFile() })
       },
       startTraining: ({ config, resume, threads, baseDir, initFrom }) => {
         if (resume !== undefined) return { runId: this.training.resume(resume, { threads }) }
@@ -594,11 +594,24 @@ export async function summarizeRunConfig(
 ): Promise<ModelSummaryReply> {
   let input = inferInputShape(config)
   if (!input) {
-    const data = await loadDataset(config.dataset, { home, baseDir })
+    const data = await loadDataset(config.dataset, { home, baseDir, ...engineMapFile() })
     input = [data.timeSteps, data.features]
   }
   const summary = summarize(config.model, input)
   return { input, summary, text: formatSummary(summary, config.name) }
+}
+
+/**
+ * The engine's memory map for a large .npy dataset (so that a preview or a summary does not read it into this process),
+ * when the engine loads here; else nothing, and the data is read as before.
+ */
+function engineMapFile(): { mapFile: MapFile } | Record<string, never> {
+  try {
+    const engine = loadEngine()
+    return { mapFile: (path, byteOffset, length) => engine.mapFloat32(path, byteOffset, length) }
+  } catch {
+    return {}
+  }
 }
 
 /** Whether the native engine loads here, and its version (training itself always runs in a worker process). */

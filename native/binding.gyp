@@ -31,6 +31,7 @@
         "src/health.cpp",
         "src/checkpoint.cpp",
         "src/threads.cpp",
+        "src/mapped.cpp",
         "src/kernels/simd.cpp"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -1,7 +1,8 @@
 // Checks of a layer stack as a whole, after each layer is valid on its own: ranks chain, names are unique, the loss
 // fits the head, the training fits in memory.
 import { FieldError, join, show } from '../fields'
-import { estimateTrainingMemory, formatBytes, inferInputShape, resolveModel } from '../model'
+import { CELLS } from '../cells'
+import { estimateTrainingMemory, formatBytes, inferInputShape, type ResolvedLayer, resolveModel } from '../model'
 import { cellOf, type LayerConfig, type RunConfig } from './types'
 
 function describeLayer(layer: LayerConfig): string {
@@ -108,5 +109,30 @@ export function checkMemory(run: RunConfig, limitBytes: number): void {
     `training needs about ${formatBytes(estimate.totalBytes)} at batch ${run.training.batchSize} ` +
       `(limit ${formatBytes(limitBytes)}); ` +
       `most of it is model.layers[${top.index}] (${layer.name}, ${formatBytes(top.bytes)}): lower batchSize or units`
+  )
+}
+
+/** A layer as a memory message names it: "bidirectional LSTM 256", "GRU 64", "dense 10", "embedding". */
+function layerLabel(layer: ResolvedLayer): string {
+  const r = layer.recurrent
+  if (r) return `${r.directions === 2 ? 'bidirectional ' : ''}${CELLS[r.cell].label} ${r.hidden}`
+  return layer.config.type === 'dense' ? `dense ${layer.config.units}` : layer.config.type
+}
+
+/**
+ * The refusal before a run starts whose training would not fit in the memory this machine has free now, naming the
+ * layer that needs the most (estimateTrainingMemory, which the engine's allocation equals); undefined when it fits.
+ */
+export function memoryRefusal(run: RunConfig, input: [number, number], availableBytes: number): string | undefined {
+  const resolved = resolveModel(run.model, input)
+  const B = run.training.batchSize
+  const estimate = estimateTrainingMemory(resolved, B, input[0])
+  if (estimate.totalBytes <= availableBytes) return undefined
+  const top = estimate.layers.reduce((a, b) => (b.bytes > a.bytes ? b : a))
+  const layer = resolved.layers[top.index]
+  return (
+    `model.layers[${top.index}] (${layerLabel(layer)}): needs ${formatBytes(top.bytes)} for batch ${B} × ${input[0]} steps ` +
+    `(training ${formatBytes(estimate.totalBytes)} in all); this machine has ${formatBytes(availableBytes)} free: ` +
+    'lower training.batchSize, the units or the sequence length'
   )
 }

@@ -1,4 +1,5 @@
 // Loads a DatasetSpec into memory as flat typed arrays for the trainer, and builds the preview the UI shows.
+import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import {
   type DatasetPreview,
@@ -7,6 +8,7 @@ import {
   type DatasetSpec,
   type SplitInfo,
   datasetClassNames,
+  MEMORY_MAP_THRESHOLD_BYTES,
   MNIST_SAMPLE_VALIDATION_SPLIT,
   NAMES_CLASS_NAMES,
   NAMES_VALIDATION_SPLIT,
@@ -14,6 +16,7 @@ import {
   SEGMENTATION_CLASS_NAMES,
   SEGMENTATION_DEFAULTS,
   type SegmentationDatasetSpec,
+  type NpyDatasetSpec,
   type TextDatasetSpec,
   trainCountAfterSplit
 } from '../../common/datasets'
@@ -34,10 +37,26 @@ import { readCsv } from './csv'
 import { type Fetcher, httpsFetch } from './download'
 import { type DataFile, DatasetError, fail, formatShape } from './errors'
 import { readIdx } from './idx'
-import { checkClassRange, checkFinite, checkLabelShape, type ClassIds, maxLabel, toClassIds } from './labels'
+import {
+  checkClassRange,
+  checkFinite,
+  checkLabelShape,
+  type ClassIds,
+  failNonFinite,
+  maxLabel,
+  toClassIds
+} from './labels'
 import { loadMnistSample, locateMnistFiles } from './mnist'
-import { readNpy } from './npy'
-import type { Dtype, ReadTensorOptions, Rescale, Tensor } from './tensor'
+import { parseNpyHeader, readNpy } from './npy'
+import {
+  type Dtype,
+  readTensorLayout,
+  type ReadTensorOptions,
+  type Rescale,
+  type Tensor,
+  type TensorHeader
+} from './tensor'
+import type { MappedFloat32 } from '../engine'
 
 export { DatasetError } from './errors'
 export type { Fetcher } from './download'
@@ -47,22 +66,25 @@ export type { Fetcher } from './download'
  * The arrays may be views into a larger buffer (a validationSplit shares one between the two splits): mind
  * byteOffset, and send `x.slice()` rather than `x.buffer` to another thread or process.
  */
-export interface Split {
-  x: Float32Array
+export interface Split<X = Float32Array> {
+  x: X
   y: Int32Array
   count: number
 }
 
-export interface LoadedDataset {
+/** x as training may hold it: in memory, or memory-mapped (LoadDatasetOptions.mapFile). */
+export type SplitX = Float32Array | MappedFloat32
+
+export interface LoadedDataset<X = Float32Array> {
   source: DatasetSource
   timeSteps: number
   features: number
   numClasses: number
   labelsPerStep: boolean
   classNames?: string[]
-  train: Split
+  train: Split<X>
   /** Empty (count 0) when the spec gives neither a validation set nor a validationSplit. */
-  validation: Split
+  validation: Split<X>
   /** Text sources: the tokenizer (its vocabulary built on the training split), and the training texts. */
   text?: { tokenizer: Tokenizer & { lengths: number[] }; trainTexts: string[] }
 }
@@ -84,9 +106,22 @@ export interface LoadDatasetOptions {
   fetch?: Fetcher
 }
 
+/** Maps `length` float32 values of a file from `byteOffset` on (the engine's mapFloat32). */
+export type MapFile = (path: string, byteOffset: number, length: number) => MappedFloat32
+
+export interface LoadMappedOptions extends LoadDatasetOptions {
+  /**
+   * Lets an `npy` dataset's x be memory-mapped rather than read into memory (see NpyDatasetSpec.memoryMap): training
+   * passes the engine's mapFloat32.
+   */
+  mapFile: MapFile
+  /** A note for the user, e.g. why a large file is read into memory after all. */
+  onNotice?: (message: string) => void
+}
+
 /** A split as read, before class counting and splitting. */
 interface Part {
-  x: Float32Array
+  x: SplitX
   labels: ClassIds
   count: number
   timeSteps: number
@@ -100,7 +135,12 @@ type TensorReader = typeof readNpy
 const UNSIGNED_BYTES_TO_UNIT: Rescale = { multiply: 1, divide: 255 }
 const UNCHANGED: Rescale = { multiply: 1, divide: 1 }
 
-export async function loadDataset(spec: DatasetSpec, opts: LoadDatasetOptions): Promise<LoadedDataset> {
+export async function loadDataset(spec: DatasetSpec, opts: LoadMappedOptions): Promise<LoadedDataset<SplitX>>
+export async function loadDataset(spec: DatasetSpec, opts: LoadDatasetOptions): Promise<LoadedDataset>
+export async function loadDataset(
+  spec: DatasetSpec,
+  opts: LoadDatasetOptions | LoadMappedOptions
+): Promise<LoadedDataset<SplitX>> {
   const progress = (phase: string, done: number, total: number): void => opts.onProgress?.({ phase, done, total })
   const file = (path: string): DataFile => ({ path: resolve(opts.baseDir ?? process.cwd(), path), display: path })
   const classNames = datasetClassNames(spec)
@@ -146,7 +186,10 @@ export async function loadDataset(spec: DatasetSpec, opts: LoadDatasetOptions): 
           : spec.source === 'idx' && dtype.kind === 'u' && dtype.size === 1
             ? UNSIGNED_BYTES_TO_UNIT
             : UNCHANGED
-      const train = await readPart(read, file(spec.train.x), file(spec.train.y), rescale, undefined, progress)
+      const map = 'mapFile' in opts ? opts : undefined
+      const mapper = spec.source === 'npy' && map ? npyMapper(spec, map) : undefined
+      if (spec.source === 'idx' && map) await noteUnmappedIdx(file(spec.train.x), map)
+      const train = await readPart(read, file(spec.train.x), file(spec.train.y), rescale, undefined, progress, mapper)
       const validation = spec.validation
         ? await readPart(
             read,
@@ -158,7 +201,8 @@ export async function loadDataset(spec: DatasetSpec, opts: LoadDatasetOptions): 
               features: train.features,
               what: `the training data's [N, ${train.timeSteps}, ${train.features}]`
             },
-            progress
+            progress,
+            mapper
           )
         : undefined
       return assemble(spec.source, train, validation, spec.validationSplit, spec.numClasses, classNames)
@@ -202,7 +246,7 @@ async function loadText(
   spec: TextDatasetSpec | NamesDatasetSpec | SegmentationDatasetSpec,
   file: (path: string) => DataFile,
   progress: (phase: string, done: number, total: number) => void
-): Promise<LoadedDataset> {
+): Promise<LoadedDataset<SplitX>> {
   const where = spec.source === 'text' ? spec.train : spec.source
   progress(`read ${where}`, 0, 1)
   let train: TextSamples
@@ -257,7 +301,7 @@ async function loadText(
 }
 
 /** What a run keeps of a text dataset (`tokenizer.json` beside its checkpoints): enough to encode new text. */
-export function tokenizerRecord(data: LoadedDataset): Record<string, unknown> | undefined {
+export function tokenizerRecord(data: LoadedDataset<SplitX>): Record<string, unknown> | undefined {
   if (!data.text) return undefined
   const { level, lowercase, truncating, maxLength, vocabulary } = data.text.tokenizer
   return {
@@ -279,13 +323,73 @@ export function tokenizerRecord(data: LoadedDataset): Record<string, unknown> | 
   }
 }
 
+/** How memory-mapping explains itself: what it needs, and how to get it from NumPy. */
+const MAP_NEEDS =
+  "memory-mapping needs little-endian float32 in C order, uncompressed: np.save(path, np.ascontiguousarray(x, dtype='<f4'))"
+
+/** Maps an `npy` x file when the spec asks for it (or, automatically, when it is large and can be mapped). */
+type Mapper = (xFile: DataFile, check: (header: TensorHeader) => void) => Promise<MappedFloat32 | undefined>
+
+function npyMapper(spec: NpyDatasetSpec, opts: LoadMappedOptions): Mapper | undefined {
+  if (spec.memoryMap === false) return undefined
+  return async (xFile, check) => {
+    const layout = await readTensorLayout(xFile, parseNpyHeader)
+    if (!layout.gzip) check(layout.header)
+    const { dtype, fortranOrder, headerBytes, shape } = layout.header
+    const dataBytes = layout.elements * dtype.size
+    const reason = layout.gzip
+      ? 'it is gzip-compressed'
+      : dtype.kind !== 'f' || dtype.size !== 4 || (!dtype.littleEndian && dtype.name[0] === '>')
+        ? `its dtype is '${dtype.name}'`
+        : fortranOrder
+          ? 'it is in Fortran order'
+          : headerBytes % 4 !== 0
+            ? 'its data does not start at a multiple of 4 bytes'
+            : undefined
+    if (spec.memoryMap === true) {
+      if (reason) fail(xFile, `memoryMap: cannot map it, ${reason} (${MAP_NEEDS})`)
+    } else {
+      if (!layout.gzip && dataBytes < MEMORY_MAP_THRESHOLD_BYTES) return undefined
+      if (layout.gzip && layout.fileSize < MEMORY_MAP_THRESHOLD_BYTES / 4) return undefined
+      if (reason) {
+        opts.onNotice?.(`${xFile.display}: read into memory, not memory-mapped: ${reason} (${MAP_NEEDS})`)
+        return undefined
+      }
+    }
+    if (shape.includes(0)) fail(xFile, `holds no data (shape ${formatShape(shape)})`)
+    try {
+      const mapped = opts.mapFile(xFile.path, headerBytes, layout.elements)
+      opts.onNotice?.(
+        `${xFile.display}: memory-mapped (${formatShape(shape)}, ${(dataBytes / 2 ** 30).toFixed(2)} GiB), read by the engine as batches need it`
+      )
+      return mapped
+    } catch (err) {
+      throw new DatasetError(`${xFile.display}: ${(err as Error).message.replace(`${xFile.path}: `, '')}`, xFile.path)
+    }
+  }
+}
+
+/** IDX data is big-endian or bytes to rescale: read into memory; a large file says so. */
+async function noteUnmappedIdx(xFile: DataFile, opts: LoadMappedOptions): Promise<void> {
+  const size = await stat(xFile.path).then(
+    (info) => info.size,
+    () => 0
+  )
+  if (size >= MEMORY_MAP_THRESHOLD_BYTES) {
+    opts.onNotice?.(
+      `${xFile.display}: IDX data is read into memory (only a .npy file can be memory-mapped; ${MAP_NEEDS})`
+    )
+  }
+}
+
 async function readPart(
   read: TensorReader,
   xFile: DataFile,
   yFile: DataFile,
   rescale: (dtype: Dtype) => Rescale,
   expect: { timeSteps: number; features: number; what: string } | undefined,
-  progress: (phase: string, done: number, total: number) => void
+  progress: (phase: string, done: number, total: number) => void,
+  map?: Mapper
 ): Promise<Part> {
   const xOptions: ReadTensorOptions = {
     check: ({ shape }) => {
@@ -297,14 +401,30 @@ async function readPart(
     rescale,
     onProgress: (done, total) => progress(`read ${xFile.display}`, done, total)
   }
-  const x: Tensor<Float32Array> = await read(xFile, (n) => new Float32Array(n), xOptions)
-  const [count, timeSteps, features] = x.shape
-  checkFinite(x.data, timeSteps, features, xFile)
+  let shape: number[] = []
+  const mapped = await map?.(xFile, (header) => {
+    xOptions.check!(header)
+    shape = header.shape
+  })
+  let x: SplitX
+  if (mapped) {
+    x = mapped
+    progress(`check ${xFile.display}`, 0, 1)
+    const bad = mapped.firstNonFinite()
+    if (bad >= 0) failNonFinite(bad, mapped.slice(bad, bad + 1)[0], shape[1], shape[2], xFile)
+    progress(`check ${xFile.display}`, 1, 1)
+  } else {
+    const tensor: Tensor<Float32Array> = await read(xFile, (n) => new Float32Array(n), xOptions)
+    shape = tensor.shape
+    checkFinite(tensor.data, shape[1], shape[2], xFile)
+    x = tensor.data
+  }
+  const [count, timeSteps, features] = shape
   const y = await read(yFile, (n) => new Float64Array(n), {
-    check: ({ shape }) => checkLabelShape(shape, yFile, x.shape, xFile),
+    check: ({ shape: yShape }) => checkLabelShape(yShape, yFile, shape, xFile),
     onProgress: (done, total) => progress(`read ${yFile.display}`, done, total)
   })
-  return { x: x.data, labels: toClassIds(y, yFile, x.shape), count, timeSteps, features, yFile }
+  return { x, labels: toClassIds(y, yFile, shape), count, timeSteps, features, yFile }
 }
 
 /** The most classes a dataset's labels may imply when it does not declare numClasses (the largest label + 1). */
@@ -318,7 +438,7 @@ function assemble(
   validationSplit: number | undefined,
   declaredClasses: number | undefined,
   classNames: string[] | undefined
-): LoadedDataset {
+): LoadedDataset<SplitX> {
   const { timeSteps, features } = train
   const perStep = train.labels.perStep
   if (validation) {
@@ -371,8 +491,8 @@ function assemble(
       )
   }
 
-  const whole = (part: Part): Split => ({ x: part.x, y: part.labels.ids, count: part.count })
-  let splits: { train: Split; validation: Split }
+  const whole = (part: Part): Split<SplitX> => ({ x: part.x, y: part.labels.ids, count: part.count })
+  let splits: { train: Split<SplitX>; validation: Split<SplitX> }
   if (validation) {
     splits = { train: whole(train), validation: whole(validation) }
   } else {
@@ -408,17 +528,17 @@ function assemble(
 /** Shapes, class counts and a few samples of a dataset (it loads the whole dataset to count). */
 export async function previewDataset(
   spec: DatasetSpec,
-  opts: LoadDatasetOptions,
+  opts: LoadDatasetOptions | LoadMappedOptions,
   nSamples = 8
 ): Promise<DatasetPreview> {
-  const data = await loadDataset(spec, opts)
+  const data = 'mapFile' in opts ? await loadDataset(spec, opts) : await loadDataset(spec, opts)
   return previewOf(data, nSamples)
 }
 
 /** The preview of data already loaded: samples are the first of each class in the training split, in class order. */
-export function previewOf(data: LoadedDataset, nSamples = 8): DatasetPreview {
+export function previewOf(data: LoadedDataset<SplitX>, nSamples = 8): DatasetPreview {
   const { timeSteps, features, numClasses, labelsPerStep } = data
-  const info = (split: Split): SplitInfo => {
+  const info = (split: Split<SplitX>): SplitInfo => {
     // Counted in a Map (as many entries as classes present), then laid out by class id up to numClasses, which is
     // bounded (inferred: MAX_INFERRED_CLASSES; declared: the contract's 1,000,000).
     const counts = new Map<number, number>()
@@ -443,7 +563,7 @@ export function previewOf(data: LoadedDataset, nSamples = 8): DatasetPreview {
     const x: number[][] = []
     for (let t = 0; t < timeSteps; t++) {
       const start = (index * timeSteps + t) * features
-      x.push(Array.from(data.train.x.subarray(start, start + features)))
+      x.push(Array.from(data.train.x.slice(start, start + features))) // a copy: x may be memory-mapped
     }
     const label = labelsPerStep
       ? Array.from(data.train.y.subarray(index * timeSteps, (index + 1) * timeSteps))

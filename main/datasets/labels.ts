@@ -102,11 +102,14 @@ export function checkFinite(x: Float32Array, timeSteps: number, features: number
   for (let i = 0; i < x.length; i++) {
     const v = x[i]
     // The subtraction is NaN exactly for NaN and ±Infinity; one test keeps the common path fast.
-    if (v - v !== 0) {
-      const sample = Math.floor(i / (timeSteps * features))
-      const step = Math.floor(i / features) % timeSteps
-      const what = Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity'
-      fail(file, `${what} at sample ${sample}, step ${step}, feature ${i % features}`)
-    }
+    if (v - v !== 0) failNonFinite(i, v, timeSteps, features, file)
   }
+}
+
+/** Fails naming where the non-finite value v at flat index i of x [N, T, F] lies. */
+export function failNonFinite(i: number, v: number, timeSteps: number, features: number, file: DataFile): never {
+  const sample = Math.floor(i / (timeSteps * features))
+  const step = Math.floor(i / features) % timeSteps
+  const what = Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity'
+  fail(file, `${what} at sample ${sample}, step ${step}, feature ${i % features}`)
 }

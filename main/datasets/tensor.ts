@@ -182,6 +182,57 @@ export async function readTensor<A extends Float32Array | Float64Array>(
   }
 }
 
+/** A tensor file's header, read without its data; for a memory map of the data (raw files only). */
+export interface TensorLayout {
+  header: TensorHeader
+  /** The file's size in bytes. */
+  fileSize: number
+  gzip: boolean
+  /** The number of values the header's shape holds. */
+  elements: number
+}
+
+/** Reads only the header of a tensor file; checks that a raw file holds exactly the data the header describes. */
+export async function readTensorLayout(file: DataFile, parseHeader: HeaderParser): Promise<TensorLayout> {
+  let handle
+  try {
+    const info = await stat(file.path)
+    if (info.isDirectory()) fail(file, 'is a folder, not a file')
+    if (info.size === 0) fail(file, 'the file is empty')
+    handle = await open(file.path, 'r')
+    let head: Uint8Array = new Uint8Array(0)
+    let header: TensorHeader | undefined
+    const magic = new Uint8Array(2)
+    await handle.read(magic, 0, 2, 0)
+    const gzip = info.size >= 2 && magic[0] === 0x1f && magic[1] === 0x8b
+    if (gzip)
+      return {
+        header: { shape: [], dtype: { kind: 'u', size: 1, littleEndian: true, name: 'gzip' }, headerBytes: 0 },
+        fileSize: info.size,
+        gzip,
+        elements: 0
+      }
+    while (!(header = parseHeader(head, file))) {
+      if (head.length >= info.size) fail(file, `truncated header (the file holds ${head.length} bytes)`)
+      if (head.length > MAX_HEADER_BYTES) fail(file, 'malformed header (no end found)')
+      const chunk = new Uint8Array(Math.min(65536, info.size - head.length))
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, head.length)
+      head = concat(head, chunk.subarray(0, bytesRead))
+    }
+    let elements = 1
+    for (const d of header.shape) elements *= d
+    if (info.size !== header.headerBytes + elements * header.dtype.size) {
+      sizeMismatch(file, header.shape, elements * header.dtype.size, info.size - header.headerBytes)
+    }
+    return { header, fileSize: info.size, gzip, elements }
+  } catch (err) {
+    if (err instanceof DatasetError) throw err
+    throw fileSystemError(file, err)
+  } finally {
+    await handle?.close()
+  }
+}
+
 function sizeMismatch(file: DataFile, shape: number[], dataBytes: number, held: number): never {
   const itemBytes = dataBytes / shape[0]
   if (held >= 0 && held % itemBytes === 0) {

@@ -207,6 +207,25 @@ export interface Ablate {
   direction: 'forward' | 'backward'
 }
 
+/**
+ * Float32 values of a file read through a memory map (`engine.mapFloat32`): the model's methods take it wherever they
+ * take x, and read the pages each batch needs (dropping them again, so a file larger than memory trains with a bounded
+ * resident set). It mirrors the read side of a Float32Array: `subarray` is a view on the same map, `slice` a copy.
+ */
+export interface MappedFloat32 {
+  readonly length: number
+  readonly path: string
+  subarray(begin?: number, end?: number): MappedFloat32
+  slice(begin?: number, end?: number): Float32Array
+  /** The index of the first NaN or ±Infinity, or −1 (reads the whole map). */
+  firstNonFinite(): number
+  /** How many times the map's pages were dropped from memory so far (all its views together). */
+  releases(): number
+}
+
+/** Samples x [n, T, F]: in memory, or memory-mapped. */
+export type InputX = Float32Array | MappedFloat32
+
 /** Labels: Int32Array of class ids [n] or [n, T]; targets: Float32Array [n, (T,) units] (mse, or one-hot). */
 export type Targets = Int32Array | Float32Array
 
@@ -214,16 +233,16 @@ export interface EngineModel {
   init(seed: number): void
   paramCount(): number
   describe(): Description
-  trainBatch(x: Float32Array, y: Targets, n: number): Stats
-  trainEpoch(x: Float32Array, y: Targets, n: number, options?: TrainOptions): Stats
-  evaluate(x: Float32Array, y: Targets, n: number, options?: { batchSize?: number; ablate?: Ablate }): Stats
+  trainBatch(x: InputX, y: Targets, n: number): Stats
+  trainEpoch(x: InputX, y: Targets, n: number, options?: TrainOptions): Stats
+  evaluate(x: InputX, y: Targets, n: number, options?: { batchSize?: number; ablate?: Ablate }): Stats
   /** [n, outputSteps, outputFeatures]; probabilities for a softmax head */
-  predict(x: Float32Array, n: number, options?: { batchSize?: number; ablate?: Ablate }): Float32Array
+  predict(x: InputX, n: number, options?: { batchSize?: number; ablate?: Ablate }): Float32Array
   /**
    * The inspection pass over x [n, T, F]: the model's own inference forward, recording every recurrent layer's states
    * and gates. At most 256 samples and 4,194,304 values recorded per call; past that it throws, naming the limit.
    */
-  inspect(x: Float32Array, n: number): Inspection
+  inspect(x: InputX, n: number): Inspection
   /**
    * The gradient flow through time since the last call, then starts again: per recurrent layer, direction and step
    * t, the mean over the training samples of ‖∂l/∂h_t‖ (l: a sample's own loss; through the output and later steps).
@@ -253,6 +272,11 @@ export interface Engine {
    *  such products at once on as many threads (the peak on that many cores) */
   benchGemm(n?: number, seconds?: number, threads?: number): number
   Model: new (spec: EngineSpec) => EngineModel
+  /**
+   * `length` float32 values (little-endian) of the file at `path` from `byteOffset` on (a multiple of 4), memory-mapped;
+   * throws naming the path when the file cannot be mapped or is shorter.
+   */
+  mapFloat32(path: string, byteOffset: number, length: number): MappedFloat32
   /** Checks a spec as `new Model(spec)` does (same errors), allocating nothing. */
   checkSpec(spec: EngineSpec): void
 }

@@ -2,7 +2,7 @@
 // engine recorded while it trained the epoch, and the gates' saturation read by the inspection pass on the first
 // validation samples (the model's own inference forward, never a second implementation).
 import type { TrainingHealth } from '../../common/contract'
-import type { EngineModel } from '../engine'
+import type { EngineModel, InputX } from '../engine'
 
 /** Validation samples the saturation is measured on (fewer when the model's states would pass the call's limit). */
 export const saturationSamples = 32
@@ -13,7 +13,7 @@ const sigmoidGates: Record<string, readonly string[]> = { lstm: ['i', 'o', 'f'],
 export function epochHealth(
   model: EngineModel,
   epoch: number,
-  validation: { x: Float32Array; count: number }
+  validation: { x: InputX; count: number }
 ): TrainingHealth {
   const flow = model.gradientFlow()
   return {
@@ -30,7 +30,7 @@ export function epochHealth(
   }
 }
 
-function saturation(model: EngineModel, validation: { x: Float32Array; count: number }): TrainingHealth['saturation'] {
+function saturation(model: EngineModel, validation: { x: InputX; count: number }): TrainingHealth['saturation'] {
   if (validation.count === 0) return null
   const perSample = validation.x.length / validation.count
   for (let n = Math.min(saturationSamples, validation.count); n >= 1; n = Math.floor(n / 4)) {

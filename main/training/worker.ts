@@ -13,6 +13,7 @@ import {
   rmSync,
   writeFileSync
 } from 'node:fs'
+import { freemem } from 'node:os'
 import { dirname, join } from 'node:path'
 import {
   describePreflight,
@@ -22,6 +23,7 @@ import {
   type ReduceLrOnPlateauConfig
 } from '../../common/config'
 import type { EpochMetrics } from '../../common/contract'
+import { memoryRefusal } from '../../common/config/stack'
 import { type loadDataset, tokenizerRecord } from '../datasets'
 import { loadEngine, type EngineModel } from '../engine'
 import { faultPoint } from '../fault-point'
@@ -211,9 +213,13 @@ export async function train(
   const t = config.training
   send({ type: 'status', phase: 'loading data' })
   let lastReport = 0
+  const engine = loadEngine()
   const data = await services.loadDataset(config.dataset, {
     home: job.home,
     baseDir: job.baseDir,
+    // A large .npy x is read through a memory map by the engine, not copied into memory (NpyDatasetSpec.memoryMap).
+    mapFile: (path, byteOffset, length) => engine.mapFloat32(path, byteOffset, length),
+    onNotice: (message) => send({ type: 'status', phase: message }),
     onProgress: (p) => {
       const now = Date.now()
       if (now - lastReport > 250) {
@@ -230,6 +236,11 @@ export async function train(
   const problem = preflightRun(config, { numClasses: data.numClasses, labelsPerStep: data.labelsPerStep, input })[0]
   if (problem) throw new Error(describePreflight(config.model.layers, problem))
   if (data.train.count === 0) throw new Error('dataset: the training set is empty')
+  // Before any allocation: a run whose training memory (weights, optimizer state, a batch's activations) would not
+  // fit in the memory free now is refused, naming the layer that needs the most (the config check allowed it against
+  // the machine's total memory). os.freemem() is the kernel's available memory (MemAvailable on Linux).
+  const refusal = memoryRefusal(config, input, freemem())
+  if (refusal) throw new Error(refusal)
   const first = config.model.layers[0]
   const vocabulary = data.text?.tokenizer.vocabulary.length
   if (first?.type === 'embedding' && vocabulary !== undefined && first.inputDim < vocabulary) {
@@ -239,7 +250,6 @@ export async function train(
   }
 
   send({ type: 'status', phase: 'building the model' })
-  const engine = loadEngine()
   const model: EngineModel = new engine.Model(engineSpec(config, input, job.threads))
   model.init(t.seed)
   if (job.initFrom) {

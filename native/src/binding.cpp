@@ -9,6 +9,7 @@
 
 #include "engine.h"
 #include "inspect.h"
+#include "mapped.h"
 #include "spec_js.h"
 
 namespace rnnlab {
@@ -58,6 +59,111 @@ int batch_size_option(const Napi::Object& o, int fallback) {
 }
 
 }  // namespace
+
+// A float32 array read through a memory map (mapped.h), as `mapFloat32(path, byteOffset, length)` returns it: it can
+// stand for x wherever a Float32Array x is taken. Views share the mapping, which closes when the last is collected.
+class MappedWrap : public Napi::ObjectWrap<MappedWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "MappedFloat32",
+                       {InstanceAccessor("length", &MappedWrap::Length, nullptr),
+                        InstanceAccessor("path", &MappedWrap::Path, nullptr),
+                        InstanceMethod("subarray", &MappedWrap::Subarray), InstanceMethod("slice", &MappedWrap::Slice),
+                        InstanceMethod("firstNonFinite", &MappedWrap::FirstNonFinite)});
+  }
+
+  // new MappedFloat32(path, byteOffset, length), or (internally) a view: new MappedFloat32(parent, begin, end).
+  explicit MappedWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<MappedWrap>(info) {
+    guarded(info, [&]() -> Napi::Value {
+      Napi::Env env = info.Env();
+      auto whole = [&](size_t k, const char* what) {
+        if (info.Length() <= k || !info[k].IsNumber()) bad_argument(env, std::string(what) + ": must be a number");
+        const double v = info[k].As<Napi::Number>().DoubleValue();
+        if (v < 0 || v != std::floor(v) || v > 9007199254740991.0)
+          bad_argument(env, std::string(what) + ": must be a non-negative integer");
+        return uint64_t(v);
+      };
+      if (info.Length() > 0 && is(env, info[0])) {
+        const MappedWrap* parent = Unwrap(info[0].As<Napi::Object>());
+        file_ = parent->file_;
+        begin_ = parent->begin_ + whole(1, "begin");
+        length_ = whole(2, "end") - (begin_ - parent->begin_);
+        return env.Undefined();
+      }
+      if (info.Length() < 1 || !info[0].IsString()) bad_argument(env, "mapFloat32(path, byteOffset, length): path must be a string");
+      const uint64_t offset = whole(1, "byteOffset"), length = whole(2, "length");
+      file_ = std::make_shared<MappedFile>(info[0].As<Napi::String>().Utf8Value(), offset, length);
+      begin_ = 0;
+      length_ = length;
+      return env.Undefined();
+    });
+  }
+
+  static Napi::FunctionReference& constructor(Napi::Env env) { return *env.GetInstanceData<Napi::FunctionReference>(); }
+  static bool is(Napi::Env env, const Napi::Value& v) {
+    return v.IsObject() && !v.IsTypedArray() && v.As<Napi::Object>().InstanceOf(constructor(env).Value());
+  }
+
+  const float* data() const { return file_->data() + begin_; }
+  uint64_t first() const { return begin_; }
+  uint64_t length() const { return length_; }
+  MappedFile& file() const { return *file_; }
+
+ private:
+  Napi::Value Length(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), double(length_)); }
+  Napi::Value Path(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), file_->path()); }
+
+  // begin and end as Float32Array.subarray takes them (negative: from the end; clamped).
+  std::pair<uint64_t, uint64_t> range(const Napi::CallbackInfo& info) const {
+    auto at = [&](size_t k, double fallback) {
+      double v = info.Length() > k && info[k].IsNumber() ? std::trunc(info[k].As<Napi::Number>().DoubleValue()) : fallback;
+      if (v < 0) v += double(length_);
+      return uint64_t(std::min(std::max(v, 0.0), double(length_)));
+    };
+    const uint64_t b = at(0, 0), e = at(1, double(length_));
+    return {b, std::max(b, e)};
+  }
+
+  Napi::Value Subarray(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() -> Napi::Value {
+      const auto r = range(info);
+      Napi::Env env = info.Env();
+      return constructor(env).New({Value(), Napi::Number::New(env, double(r.first)), Napi::Number::New(env, double(r.second))});
+    });
+  }
+
+  // A Float32Array copy of [begin, end), in JS memory.
+  Napi::Value Slice(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() -> Napi::Value {
+      const auto r = range(info);
+      Napi::Float32Array out = Napi::Float32Array::New(info.Env(), size_t(r.second - r.first));
+      std::copy(data() + r.first, data() + r.second, out.Data());
+      return out;
+    });
+  }
+
+  // The index of the first NaN or infinity, or -1; reads the file in chunks (ordinary reads, not the map).
+  Napi::Value FirstNonFinite(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() -> Napi::Value {
+      const uint64_t chunk = 1u << 20;
+      std::vector<float> buffer(size_t(std::min(chunk, length_)));
+      double found = -1;
+      for (uint64_t start = 0; start < length_ && found < 0; start += chunk) {
+        const uint64_t count = std::min(length_ - start, chunk);
+        file_->read(begin_ + start, count, buffer.data());
+        for (uint64_t k = 0; k < count; k++)
+          if (!std::isfinite(buffer[k])) {
+            found = double(start + k);
+            break;
+          }
+      }
+      return Napi::Number::New(info.Env(), found);
+    });
+  }
+
+  std::shared_ptr<MappedFile> file_;
+  uint64_t begin_ = 0, length_ = 0;
+};
 
 class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
  public:
@@ -156,7 +262,24 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     const float* x = nullptr;
     Targets y;
     long n = 0;
+    MappedFile* mapped = nullptr;  // x is this file's, from value mapped_first on
+    uint64_t mapped_first = 0;
   };
+
+  // While a call reads a memory-mapped x, the engine takes each sample's row from the file with pread (mapped.h).
+  struct MappedScope {
+    Engine& engine;
+    MappedScope(Engine& e, const Data& d, long row_values) : engine(e) {
+      if (!d.mapped) return;
+      auto row = std::make_shared<std::vector<float>>(size_t(row_values));
+      engine.read_row = [file = d.mapped, first = d.mapped_first, row, row_values](long s) {
+        file->read(first + uint64_t(s) * uint64_t(row_values), uint64_t(row_values), row->data());
+        return static_cast<const float*>(row->data());
+      };
+    }
+    ~MappedScope() { engine.read_row = nullptr; }
+  };
+  long row_values() const { return long(engine_->model.spec().steps) * engine_->model.spec().features; }
 
   Data data_args(const Napi::CallbackInfo& info, bool need_y) {
     Napi::Env env = info.Env();
@@ -167,19 +290,34 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     const double n = info[1 + ny].As<Napi::Number>().DoubleValue();
     if (n < 1 || n != std::floor(n)) bad_argument(env, "n: must be a positive integer");
     d.n = long(n);
-    if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
-      bad_argument(env, "x: must be a Float32Array [n, T, F]");
-    Napi::Float32Array x = info[0].As<Napi::Float32Array>();
+    size_t length = 0;
+    if (MappedWrap::is(env, info[0])) {
+      const MappedWrap* x = MappedWrap::Unwrap(info[0].As<Napi::Object>());
+      d.x = x->data();
+      d.mapped = &x->file();
+      d.mapped_first = x->first();
+      length = size_t(x->length());
+    } else if (info[0].IsTypedArray() && info[0].As<Napi::TypedArray>().TypedArrayType() == napi_float32_array) {
+      Napi::Float32Array x = info[0].As<Napi::Float32Array>();
+      d.x = x.Data();
+      length = x.ElementLength();
+    } else {
+      bad_argument(env, "x: must be a Float32Array [n, T, F] (or a MappedFloat32)");
+    }
     const long want = d.n * m.spec().steps * m.spec().features;
-    if ((long)x.ElementLength() != want)
+    if ((long)length != want)
       bad_argument(env, "x: expected n*T*F = " + std::to_string(d.n) + "*" + std::to_string(m.spec().steps) + "*" +
                             std::to_string(m.spec().features) + " = " + std::to_string(want) + " values, got " +
-                            std::to_string(x.ElementLength()));
-    d.x = x.Data();
+                            std::to_string(length));
     const LayerSpec& first = m.spec().layers.front();
+    std::vector<float> chunk;  // a mapped x is read in chunks, not through the map (mapped.h)
     if (first.kind == LayerKind::Embedding)  // token ids: whole numbers below inputDim
-      for (size_t k = 0; k < x.ElementLength(); k++) {
-        const float id = x[k];
+      for (size_t k = 0; k < length; k++) {
+        if (d.mapped && k % (1u << 20) == 0) {
+          chunk.resize(std::min<size_t>(length - k, 1u << 20));
+          d.mapped->read(d.mapped_first + k, chunk.size(), chunk.data());
+        }
+        const float id = d.mapped ? chunk[k % (1u << 20)] : d.x[k];
         if (!(id >= 0 && id < float(first.input_dim) && id == std::floor(id)))
           bad_argument(env, "x[" + std::to_string(k) + "]: token id " + std::to_string(id) +
                                 " is outside 0.." + std::to_string(first.input_dim - 1) +
@@ -228,6 +366,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value TrainBatch(const Napi::CallbackInfo& info) {
     return guarded(info, [&]() -> Napi::Value {
       Data d = data_args(info, true);
+      MappedScope scope(*engine_, d, row_values());
       std::vector<long> idx(d.n);
       for (long k = 0; k < d.n; k++) idx[k] = k;
       engine_->check_padding(d.x, d.n);
@@ -239,6 +378,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     return guarded(info, [&]() -> Napi::Value {
       Napi::Env env = info.Env();
       Data d = data_args(info, true);
+      MappedScope scope(*engine_, d, row_values());
       Napi::Object o = options_arg(info, 3);
       const int batch_size = batch_size_option(o, 32);
       const bool shuffle = !o.Has("shuffle") || o.Get("shuffle").IsUndefined() || o.Get("shuffle").ToBoolean();
@@ -315,6 +455,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value Evaluate(const Napi::CallbackInfo& info) {
     return guarded(info, [&]() -> Napi::Value {
       Data d = data_args(info, true);
+      MappedScope scope(*engine_, d, row_values());
       const Napi::Object o = options_arg(info, 3);
       const int batch_size = batch_size_option(o, 256);
       Ablation ablation(engine_->model, o);
@@ -325,6 +466,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value Predict(const Napi::CallbackInfo& info) {
     return guarded(info, [&]() -> Napi::Value {
       Data d = data_args(info, false);
+      MappedScope scope(*engine_, d, row_values());
       const Napi::Object o = options_arg(info, 2);
       const int batch_size = batch_size_option(o, 256);
       Ablation ablation(engine_->model, o);
@@ -340,6 +482,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     return guarded(info, [&]() -> Napi::Value {
       Napi::Env env = info.Env();
       Data d = data_args(info, false);
+      MappedScope scope(*engine_, d, row_values());
       engine_->check_padding(d.x, d.n);
       const Inspection r = inspect(engine_->model, d.x, d.n);
       auto floats = [&](const std::vector<float>& v, size_t from, size_t count) {
@@ -581,6 +724,14 @@ Napi::Object init_module(Napi::Env env, Napi::Object exports) {
                 });
               }));
   exports.Set("Model", ModelWrap::Define(env));
+  Napi::Function mapped = MappedWrap::Define(env);
+  env.SetInstanceData<Napi::FunctionReference>(new Napi::FunctionReference(Napi::Persistent(mapped)));
+  // mapFloat32(path, byteOffset, length): `length` float32 values of a file from byteOffset, memory-mapped.
+  exports.Set("mapFloat32", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
+                std::vector<napi_value> args;
+                for (size_t k = 0; k < info.Length(); k++) args.push_back(info[k]);
+                return MappedWrap::constructor(info.Env()).New(args);
+              }));
   return exports;
 }
 

@@ -79,7 +79,8 @@ void Engine::check_padding(const float* x, long n) const {
   if (!model.has_mask()) return;
   const long T = model.spec().steps, F = model.spec().features;
   for (long s = 0; s < n; s++) {
-    const int r = model.real_steps(x + s * T * F, F);
+    // A memory-mapped x is read a row at a time (read_row), not through the map: the check keeps RSS bounded too.
+    const int r = model.real_steps(read_row ? read_row(s) : x + s * T * F, F);
     if (r < 0)
       throw std::runtime_error("x: sample " + std::to_string(s) + " has a real step (" + std::to_string(-r - 1) +
                                ") after a masked one; the engine masks padding at the end of a sequence only (pad on "
@@ -92,11 +93,10 @@ void Engine::gather(const float* x, const Targets& y, const long* idx, int B) {
   const ModelSpec& s = model.spec();
   const long T = s.steps, F = s.features, K = model.out_steps(), U = model.out_features();
   xb_.resize(T * B * F);
-  for (int b = 0; b < B; b++)
-    for (long t = 0; t < T; t++) {
-      const float* src = x + (idx[b] * T + t) * F;
-      std::copy(src, src + F, xb_.data() + (t * B + b) * F);
-    }
+  for (int b = 0; b < B; b++) {
+    const float* row = read_row ? read_row(idx[b]) : x + idx[b] * T * F;
+    for (long t = 0; t < T; t++) std::copy(row + t * F, row + (t + 1) * F, xb_.data() + (t * B + b) * F);
+  }
   has_labels_ = y.labels != nullptr;
   if (y.labels) {
     lb_.resize(K * B);

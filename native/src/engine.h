@@ -79,6 +79,9 @@ class Engine {
     long samples = 0;
   };
   bool record_gradient_flow = true;
+  // When set, batches take sample s's T * F values from read_row(s) (valid until its next call) instead of from the
+  // x handed in: the binding reads a file's rows with it (mapped.h).
+  std::function<const float*(long sample)> read_row;
   GradientFlow take_gradient_flow();
 
   Model<float> model;

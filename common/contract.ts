@@ -109,6 +109,8 @@ export interface RunDetail extends RunSummary {
   threads: number | null
   cpu: string | null
   epochs: EpochMetrics[]
+  /** The sweep this run is a trial of (absent for a run of its own). */
+  sweep?: { id: number; name: string; trial: number; trials: number }
 }
 
 export interface RunQuery {

@@ -339,7 +339,11 @@ export class Services {
         engine: engine()
       }),
       listRuns: (q) => store.listRuns(q),
-      getRun: ({ id }) => store.getRun(id),
+      getRun: ({ id }) => {
+        const run = store.getRun(id)
+        const sweep = this.sweepStore.ofRun(id)
+        return sweep ? { ...run, sweep } : run
+      },
       getRunBatches: ({ id }) => store.getBatches(id),
       updateRun: (u) => store.updateRun(u),
       deleteRun: ({ id }) => store.deleteRun(id),

@@ -318,6 +318,17 @@ export class SweepStore {
     })
   }
 
+  /** The sweep a run is a trial of, with its trial number and the sweep's trial count; null for a run of its own. */
+  ofRun(runId: number): { id: number; name: string; trial: number; trials: number } | null {
+    const r = this.db
+      .prepare(
+        `SELECT s.id, s.name, t.trial, (SELECT COUNT(*) FROM sweep_trials c WHERE c.sweep_id = s.id) AS trials
+         FROM sweep_trials t JOIN sweeps s ON s.id = t.sweep_id WHERE t.run_id = ?`
+      )
+      .get(runId) as { id: number; name: string; trial: number; trials: number } | undefined
+    return r ?? null
+  }
+
   /** The trial's run id. */
   runIdOf(id: number, trial: number): number {
     const r = this.db.prepare(`SELECT run_id FROM sweep_trials WHERE sweep_id = ? AND trial = ?`).get(id, trial) as

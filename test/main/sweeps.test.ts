@@ -92,7 +92,10 @@ describe('sweeps', { timeout: 240_000 }, () => {
       [2, 6, 'completed', 1],
       [3, 8, 'completed', 1]
     ])
-    expect(services.store.getRun(sweep.trialList[2].runId).config.model.layers[0]).toMatchObject({ units: 8 })
+    const run = await services.handlers.getRun({ id: sweep.trialList[2].runId })
+    expect((run.config as { model: { layers: unknown[] } }).model.layers[0]).toMatchObject({ units: 8 })
+    // The run knows the sweep it is a trial of.
+    expect(run.sweep).toEqual({ id, name: 'tiny', trial: 3, trials: 3 })
   })
 
   it('cancel stops the running trial and the queued ones, each ended once as cancelled', async () => {

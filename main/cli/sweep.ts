@@ -32,13 +32,19 @@ function objectiveText(s: SweepSummary, value: number | null): string {
   return s.objective === 'val_accuracy' ? percent(value) : value.toFixed(4)
 }
 
+/** A sweep run through Redis: its queued trials wait in Redis for a worker (running ones are a worker's). */
+const onRedis = (s: SweepSummary) => s.remote !== null && s.status === 'running'
+
+/** A trial's state as printed: a queued one of a sweep on Redis waits there for a worker. */
+const stateText = (s: SweepSummary, t: SweepTrial) => (t.state === 'queued' && onRedis(s) ? 'queued (remote)' : t.state)
+
 function countsLine(s: SweepSummary): string {
   const c = s.counts
   const ended = c.completed + c.pruned + c.failed + c.cancelled
   const parts = [
     `done ${ended}/${s.trials}`,
     `running ${c.running}`,
-    `queued ${c.queued + c.interrupted}`,
+    `${onRedis(s) ? 'queued (remote)' : 'queued'} ${c.queued + c.interrupted}`,
     `pruned ${c.pruned}`
   ]
   if (c.failed) parts.push(`failed ${c.failed}`)
@@ -57,7 +63,16 @@ function paramsText(params: Record<string, unknown>): string {
 function countsTable(s: SweepSummary): string {
   const c = s.counts
   return table(
-    ['TRIALS', 'DONE', 'RUNNING', 'QUEUED', 'PRUNED', 'FAILED', 'CANCELLED', `BEST ${s.objective.toUpperCase()}`],
+    [
+      'TRIALS',
+      'DONE',
+      'RUNNING',
+      onRedis(s) ? 'QUEUED (REMOTE)' : 'QUEUED',
+      'PRUNED',
+      'FAILED',
+      'CANCELLED',
+      `BEST ${s.objective.toUpperCase()}`
+    ],
     [
       [
         String(s.trials),
@@ -81,7 +96,7 @@ export function trialsTable(d: SweepDetail): string {
     d.trialList.map((t) => [
       String(t.trial),
       String(t.runId),
-      t.state,
+      stateText(d, t),
       ...keys.map((k) => {
         const v = t.params[k]
         return typeof v === 'string' ? v : JSON.stringify(v)
@@ -193,6 +208,11 @@ async function follow(ctx: Context, id: number, early: SweepEvent[], json: boole
     }
     const s = summary()
     const width = String(s.trials).length
+    if (t.state === 'queued') {
+      // Put on Redis for the workers (or added to the sweep): it starts when a worker (or a free slot) takes it.
+      ctx.err(`trial ${String(t.trial).padStart(width)}/${s.trials} ${stateText(s, t)}  [${paramsText(t.params)}]`)
+      return
+    }
     const what =
       t.state === 'running'
         ? 'started  '

@@ -108,6 +108,7 @@ describe('sweep over marks in the builder', () => {
       // Add trials: one more size (8 again is left out) → 2 new points, and the sweep runs again.
       await page.getByTestId('add-trials').click()
       await page.getByLabel('More values for model.layers.0.units').fill('8, 12')
+      await shoot(page, 'sweep-add-trials-form')
       await page.getByTestId('add-trials-submit').click()
       await expect
         .poll(() => page.getByTestId('add-trials-note').textContent(), slow)

@@ -313,6 +313,7 @@ export class SweepRunner {
 
   /** Queues the trials added to the sweep since this process last looked; returns whether there were any. */
   private pickUpAdded(s: ActiveSweep): boolean {
+    if (this.sweeps.trialCount(s.id) <= s.known) return false
     const added = this.sweeps.trials(s.id).filter((t) => t.trial > s.known)
     if (added.length === 0) return false
     s.known = Math.max(s.known, ...added.map((t) => t.trial))

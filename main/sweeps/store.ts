@@ -329,6 +329,11 @@ export class SweepStore {
     return r ?? null
   }
 
+  /** How many trials the sweep holds. */
+  trialCount(id: number): number {
+    return (this.db.prepare(`SELECT COUNT(*) AS n FROM sweep_trials WHERE sweep_id = ?`).get(id) as { n: number }).n
+  }
+
   /** The trial's run id. */
   runIdOf(id: number, trial: number): number {
     const r = this.db.prepare(`SELECT run_id FROM sweep_trials WHERE sweep_id = ? AND trial = ?`).get(id, trial) as

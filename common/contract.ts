@@ -109,6 +109,8 @@ export interface RunDetail extends RunSummary {
   threads: number | null
   cpu: string | null
   epochs: EpochMetrics[]
+  /** The sweep this run is a trial of (absent for a run of its own). */
+  sweep?: { id: number; name: string; trial: number; trials: number }
 }
 
 export interface RunQuery {
@@ -621,6 +623,30 @@ export interface SweepCreateRequest {
   checkpoints?: 'epoch' | 'end'
 }
 
+/**
+ * More trials for a sweep: a grid takes extra values per parameter (`values`: {"training.optimizer.learningRate":
+ * [0.003]}; named alternatives as {"name": value}), a random sweep N more draws (`trials`). A sweep that had ended is
+ * resumed here (through Redis with `redis`); one that a live process runs is picked up by that process.
+ */
+export interface SweepAddRequest {
+  id: number
+  values?: Record<string, unknown>
+  trials?: number
+  parallel?: number
+  threadsPerTrial?: number
+  redis?: string
+  checkpoints?: 'epoch' | 'end'
+}
+
+export interface SweepAddReply {
+  /** The new trials' numbers. */
+  trials: number[]
+  /** Whether this call started running the sweep again (it had ended, or no process ran it). */
+  resumed: boolean
+  /** The process that runs the new trials. */
+  owner: { pid: number; host: string | null } | null
+}
+
 /** The calls the UI can make. Every call takes one argument (or none) and answers asynchronously. */
 export interface Calls {
   'app:info': () => AppInfo
@@ -664,6 +690,7 @@ export interface Calls {
     redis?: string
     checkpoints?: 'epoch' | 'end'
   }) => void
+  'sweeps:addTrials': (request: SweepAddRequest) => SweepAddReply
   /** The workers a sweep run through Redis has seen (empty for a sweep run here). */
   'sweeps:workers': (arg: { id: number }) => SweepWorker[]
   /**
@@ -970,6 +997,25 @@ export const calls = {
         threadsPerTrial: optional(o.threadsPerTrial, (v) => readInteger(v, 'threadsPerTrial', 1, 1024)),
         redis: optional(o.redis, (v) => readString(v, 'redis', 1, 4096)),
         checkpoints: optional(o.checkpoints, (v) => readCheckpointsEvery(v, 'checkpoints'))
+      }
+    }
+  },
+  'sweeps:addTrials': {
+    method: 'addSweepTrials',
+    validate: (arg) => {
+      const o = readObject(arg, 'request')
+      const values = optional(o.values, (v) => readObject(v, 'request.values'))
+      const trials = optional(o.trials, (v) => readInteger(v, 'request.trials', 1, 10_000))
+      if ((values === undefined) === (trials === undefined))
+        throw new ContractError('request', 'give exactly one of values (a grid sweep) or trials (a random sweep)')
+      return {
+        id: readInteger(o.id, 'request.id', 1),
+        values,
+        trials,
+        parallel: optional(o.parallel, (v) => readInteger(v, 'request.parallel', 1, 256)),
+        threadsPerTrial: optional(o.threadsPerTrial, (v) => readInteger(v, 'request.threadsPerTrial', 1, 1024)),
+        redis: optional(o.redis, (v) => readString(v, 'request.redis', 1, 4096)),
+        checkpoints: optional(o.checkpoints, (v) => readCheckpointsEvery(v, 'request.checkpoints'))
       }
     }
   },

@@ -375,7 +375,11 @@ export class Services {
         engine: engine()
       }),
       listRuns: (q) => store.listRuns(q),
-      getRun: ({ id }) => store.getRun(id),
+      getRun: ({ id }) => {
+        const run = store.getRun(id)
+        const sweep = this.sweepStore.ofRun(id)
+        return sweep ? { ...run, sweep } : run
+      },
       getRunBatches: ({ id }) => store.getBatches(id),
       updateRun: (u) => store.updateRun(u),
       deleteRun: ({ id }) => store.deleteRun(id),
@@ -460,6 +464,24 @@ export class Services {
         if (redis !== undefined) await this.sweeps.resumeRemote(id, { redis, checkpoints })
         else this.sweeps.resume(id, { parallel, threadsPerTrial })
       },
+      addSweepTrials: ({ id, values, trials, parallel, threadsPerTrial, redis, checkpoints }) =>
+        this.sweeps.addTrials(
+          id,
+          values !== undefined ? { values } : { trials: trials! },
+          { parallel, threadsPerTrial, redis, checkpoints },
+          (plans) => {
+            // Through a door, every new trial's dataset paths obey the file policy, as a sweep's do.
+            if (!this.files) return
+            const { baseDir } = this.sweepStore.config(id)
+            for (const t of plans) {
+              try {
+                this.checkDataset(t.config.dataset, baseDir ?? undefined)
+              } catch (e) {
+                throw new Error(`trial ${t.index + 1}: ${errorMessage(e)}`, { cause: e })
+              }
+            }
+          }
+        ),
       sweepWorkers: ({ id }) => this.sweepStore.workers(id),
       getRunArtifacts: ({ id }) => ({
         checkpoints: (['best', 'last'] as const).flatMap((kind) => {

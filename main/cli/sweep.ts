@@ -13,7 +13,7 @@ import { UsageError } from './args'
 import { command, type Context } from './command'
 import { table } from './print'
 
-const SUBCOMMANDS = ['show', 'cancel', 'resume'] as const
+const SUBCOMMANDS = ['show', 'cancel', 'resume', 'add'] as const
 
 function positiveInteger(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined
@@ -32,13 +32,19 @@ function objectiveText(s: SweepSummary, value: number | null): string {
   return s.objective === 'val_accuracy' ? percent(value) : value.toFixed(4)
 }
 
+/** A sweep run through Redis: its queued trials wait in Redis for a worker (running ones are a worker's). */
+const onRedis = (s: SweepSummary) => s.remote !== null && s.status === 'running'
+
+/** A trial's state as printed: a queued one of a sweep on Redis waits there for a worker. */
+const stateText = (s: SweepSummary, t: SweepTrial) => (t.state === 'queued' && onRedis(s) ? 'queued (remote)' : t.state)
+
 function countsLine(s: SweepSummary): string {
   const c = s.counts
   const ended = c.completed + c.pruned + c.failed + c.cancelled
   const parts = [
     `done ${ended}/${s.trials}`,
     `running ${c.running}`,
-    `queued ${c.queued + c.interrupted}`,
+    `${onRedis(s) ? 'queued (remote)' : 'queued'} ${c.queued + c.interrupted}`,
     `pruned ${c.pruned}`
   ]
   if (c.failed) parts.push(`failed ${c.failed}`)
@@ -57,7 +63,16 @@ function paramsText(params: Record<string, unknown>): string {
 function countsTable(s: SweepSummary): string {
   const c = s.counts
   return table(
-    ['TRIALS', 'DONE', 'RUNNING', 'QUEUED', 'PRUNED', 'FAILED', 'CANCELLED', `BEST ${s.objective.toUpperCase()}`],
+    [
+      'TRIALS',
+      'DONE',
+      'RUNNING',
+      onRedis(s) ? 'QUEUED (REMOTE)' : 'QUEUED',
+      'PRUNED',
+      'FAILED',
+      'CANCELLED',
+      `BEST ${s.objective.toUpperCase()}`
+    ],
     [
       [
         String(s.trials),
@@ -81,7 +96,7 @@ export function trialsTable(d: SweepDetail): string {
     d.trialList.map((t) => [
       String(t.trial),
       String(t.runId),
-      t.state,
+      stateText(d, t),
       ...keys.map((k) => {
         const v = t.params[k]
         return typeof v === 'string' ? v : JSON.stringify(v)
@@ -193,6 +208,11 @@ async function follow(ctx: Context, id: number, early: SweepEvent[], json: boole
     }
     const s = summary()
     const width = String(s.trials).length
+    if (t.state === 'queued') {
+      // Put on Redis for the workers (or added to the sweep): it starts when a worker (or a free slot) takes it.
+      ctx.err(`trial ${String(t.trial).padStart(width)}/${s.trials} ${stateText(s, t)}  [${paramsText(t.params)}]`)
+      return
+    }
     const what =
       t.state === 'running'
         ? 'started  '
@@ -259,22 +279,32 @@ async function follow(ctx: Context, id: number, early: SweepEvent[], json: boole
 
 export const sweep = command({
   usage:
-    'rnnlab sweep <sweep.json> [--parallel N] [--threads-per-trial N] [--redis URL [--checkpoints epoch|end]] [--epochs N] [--new] [--json]  |  rnnlab sweep show|cancel|resume <id>',
+    'rnnlab sweep <sweep.json> [--parallel N] [--threads-per-trial N] [--redis URL [--checkpoints epoch|end]] [--epochs N] [--new] [--json]  |  rnnlab sweep show|cancel|resume <id>  |  rnnlab sweep add <id> <values.json> | --trials N',
   summary:
-    'run a sweep of trials (grid or random) on this machine, N at once, or on workers through Redis; show, cancel or resume one',
+    'run a sweep of trials (grid or random) on this machine, N at once, or on workers through Redis; show, cancel, resume one or add trials to it',
   options: {
     parallel: { type: 'string' },
     redis: { type: 'string' },
     checkpoints: { type: 'string' },
     'threads-per-trial': { type: 'string' },
     epochs: { type: 'string' },
+    trials: { type: 'string' },
     new: { type: 'boolean' }
   },
   run: async (args, ctx) => {
     const { json } = args.values
     const [first, second] = args.positionals
-    const sub = (SUBCOMMANDS as readonly string[]).includes(first) && args.positionals.length === 2 ? first : null
-    if (sub === null && args.positionals.length !== 1) throw new UsageError(`usage: ${sweep.usage}`)
+    const n = args.positionals.length
+    const sub =
+      (SUBCOMMANDS as readonly string[]).includes(first) && (n === 2 || (first === 'add' && n === 3)) ? first : null
+    if (sub === null && n !== 1) throw new UsageError(`usage: ${sweep.usage}`)
+    if (args.values.trials !== undefined && sub !== 'add')
+      throw new UsageError('--trials is for rnnlab sweep add <id> --trials N (a random sweep)')
+    const addTrials = positiveInteger('trials', args.values.trials)
+    if (sub === 'add' && (n === 3) === (addTrials !== undefined))
+      throw new UsageError(
+        'rnnlab sweep add <id> takes a values file (a grid sweep: {"parameter": [extra values]}) or --trials N (a random sweep), not both'
+      )
     const parallel = positiveInteger('parallel', args.values.parallel)
     const threadsFlag = positiveInteger('threads-per-trial', args.values['threads-per-trial'])
     const epochs = positiveInteger('epochs', args.values.epochs)
@@ -295,8 +325,8 @@ export const sweep = command({
       )
       if (extra) throw new UsageError(`--${extra} is not an option of rnnlab sweep ${sub}`)
     }
-    if (sub === 'resume' && (epochs !== undefined || args.values.new))
-      throw new UsageError(`--${epochs !== undefined ? 'epochs' : 'new'} is not an option of rnnlab sweep resume`)
+    if ((sub === 'resume' || sub === 'add') && (epochs !== undefined || args.values.new))
+      throw new UsageError(`--${epochs !== undefined ? 'epochs' : 'new'} is not an option of rnnlab sweep ${sub}`)
     const services = ctx.services()
     const { handlers } = services
     if (sub === 'show') {
@@ -327,6 +357,46 @@ export const sweep = command({
       await handlers.cancelSweep({ id })
       ctx.out(json ? JSON.stringify({ cancelled: id }) : `Cancelled sweep ${id}.`)
       return 0
+    }
+    if (sub === 'add') {
+      const id = sweepId(second)
+      let values: Record<string, unknown> | undefined
+      if (n === 3) {
+        const file = args.positionals[2]
+        const parsed = readSweepFile(file, undefined)
+        if (!isObject(parsed))
+          throw new Error(
+            `${file}: expected an object of extra values per parameter, e.g. {"training.optimizer.learningRate": [0.003]}`
+          )
+        values = parsed
+      }
+      const early: SweepEvent[] = []
+      const off = services.sweeps.on((e) => early.push(e))
+      let reply
+      try {
+        reply = await handlers.addSweepTrials({
+          id,
+          ...(values !== undefined ? { values } : { trials: addTrials }),
+          parallel,
+          threadsPerTrial: threadsFlag,
+          redis: redisUrl,
+          checkpoints
+        })
+      } finally {
+        off()
+      }
+      const t = reply.trials
+      const which = t.length === 1 ? `trial ${t[0]}` : `trials ${t[0]}–${t[t.length - 1]}`
+      if (!reply.resumed) {
+        const by = reply.owner ? `process ${reply.owner.pid} on ${reply.owner.host ?? 'another machine'}` : 'its owner'
+        if (json)
+          ctx.out(JSON.stringify({ event: 'added', sweepId: id, trials: t, resumed: false, owner: reply.owner }))
+        else ctx.err(`Added ${which} to sweep ${id}; ${by}, which runs the sweep, picks them up.`)
+        return 0
+      }
+      if (json) ctx.out(JSON.stringify({ event: 'added', sweepId: id, trials: t, resumed: true }))
+      else ctx.err(`Added ${which} to sweep ${id}; running them here.`)
+      return follow(ctx, id, early, json)
     }
     const early: SweepEvent[] = []
     const off = services.sweeps.on((e) => early.push(e))

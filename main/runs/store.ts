@@ -283,6 +283,23 @@ export class RunStore {
     )
   }
 
+  /**
+   * Marks a run queued for a process to take up elsewhere (a sweep trial put on Redis for a worker): no longer ended,
+   * not yet started; `owner` is the process that waits for it (if it dies, recoverInterrupted finds the run).
+   */
+  markQueued(id: RunId, owner: { pid: number; host: string }): void {
+    this.mustChange(
+      this.db
+        .prepare(
+          `UPDATE runs SET status = 'queued', pid = @pid, host = @host, error = NULL, ended_at = NULL,
+                  stop_requested_at = NULL, progress_json = NULL
+           WHERE id = @id AND deleted_at IS NULL`
+        )
+        .run({ id, pid: owner.pid, host: owner.host }),
+      id
+    )
+  }
+
   /** Records one finished epoch; a retried epoch (after a resume) replaces the earlier figures. */
   recordEpoch(id: RunId, m: EpochMetrics): void {
     this.db

@@ -138,14 +138,9 @@ export class RemoteTrials implements TrialExecutor {
       }
       this.o.runs.dropEpochsAfter(t.runId, from.epoch)
     } else this.o.runs.dropEpochsAfter(t.runId, 0)
-    // The owner's pid marks the run as alive: if this process dies, the next start finds it interrupted.
-    this.o.runs.markStarted(t.runId, {
-      engineVersion: null,
-      threads: null,
-      cpu: null,
-      pid: process.pid,
-      host: hostname()
-    })
+    // Queued until a worker starts it (shown "queued (remote)", not running). The owner's pid marks the run as
+    // waited for: if this process dies, the next start finds it interrupted.
+    this.o.runs.markQueued(t.runId, { pid: process.pid, host: hostname() })
     const attempt = randomUUID()
     const jobId = `${this.o.key}-t${t.trial}-${attempt.slice(0, 8)}`
     const data: Record<string, unknown> = {
@@ -173,7 +168,7 @@ export class RemoteTrials implements TrialExecutor {
     }
     this.byRun.set(t.runId, rt)
     this.byJob.set(jobId, rt)
-    this.o.events.status(t.runId, 'running', null)
+    this.o.events.status(t.runId, 'queued', null)
     this.track(
       this.queue
         // An unexpected end of a worker's training process is tried once more (from the checkpoint in the data).
@@ -276,6 +271,17 @@ export class RemoteTrials implements TrialExecutor {
     if (m.start > t.start) {
       if (m.type !== 'started') return this.ignore()
       t.start = m.start
+      // A worker took it from the queue: the run trains now (a worker taking over a lost one's goes on running).
+      if (this.o.runs.getSummary(t.runId).status !== 'running') {
+        this.o.runs.markStarted(t.runId, {
+          engineVersion: null,
+          threads: null,
+          cpu: null,
+          pid: process.pid,
+          host: hostname()
+        })
+        this.o.events.status(t.runId, 'running', null)
+      }
       this.o.sweeps.countAttempt(this.o.sweepId, t.trial)
       // What the lost worker trained after the checkpoint this start continues from is trained again.
       this.o.runs.dropEpochsAfter(t.runId, m.fromEpoch)

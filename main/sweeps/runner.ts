@@ -7,7 +7,16 @@ import { availableParallelism, hostname } from 'node:os'
 import type { RunConfig } from '../../common/config'
 import type { EpochMetrics, RunId, RunStatus, SweepStatus, SweepTrial } from '../../common/contract'
 import { errorMessage } from '../../common/contract'
-import { expandSweep, medianDecision, normalizeSweepConfig, objectiveGoal, type SweepConfig } from '../../common/sweep'
+import {
+  expandSweep,
+  extendSweep,
+  medianDecision,
+  normalizeSweepConfig,
+  objectiveGoal,
+  type SweepConfig,
+  type TrialPlan,
+  type TrialsAddition
+} from '../../common/sweep'
 import type { NormalizeOptions } from '../../common/config'
 import type { RunStore } from '../runs/store'
 import type { TrainingHost } from '../training/host'
@@ -73,6 +82,10 @@ interface ActiveSweep {
   parallel: number
   threads: number
   queue: SweepTrial[]
+  /** How many trials the sweep holds as far as this process knows (trials added by another process come after). */
+  known: number
+  /** Through Redis: every trial goes to the queue at once, the workers are the limit. */
+  unbounded: boolean
   /** Run id → trial number, for the trials training now. */
   running: Map<RunId, number>
   /** The objective per epoch of each completed trial, for the median rule. */
@@ -146,6 +159,7 @@ export class SweepRunner {
     try {
       // Every trial left goes to the queue at once: the workers are the limit.
       this.start(id, { parallel: Math.max(1, trials.length), threadsPerTrial: 1 }, exec)
+      this.active.get(id)!.unbounded = true
     } catch (e) {
       await exec.close?.(false)
       throw e
@@ -187,6 +201,8 @@ export class SweepRunner {
       parallel,
       threads,
       queue: [],
+      known: trials.length,
+      unbounded: false,
       running: new Map(),
       completedCurves: [],
       stopping: null,
@@ -274,6 +290,7 @@ export class SweepRunner {
   private checkCancelled(s: ActiveSweep): void {
     try {
       if (!s.stopping && this.sweeps.status(s.id) === 'cancelled') this.stopForCancel(s)
+      else if (!s.stopping && this.pickUpAdded(s)) this.fill(s)
     } catch {
       // The database is closing; the services stop the sweep themselves.
     }
@@ -294,9 +311,80 @@ export class SweepRunner {
     }
   }
 
+  /** Queues the trials added to the sweep since this process last looked; returns whether there were any. */
+  private pickUpAdded(s: ActiveSweep): boolean {
+    if (this.sweeps.trialCount(s.id) <= s.known) return false
+    const added = this.sweeps.trials(s.id).filter((t) => t.trial > s.known)
+    if (added.length === 0) return false
+    s.known = Math.max(s.known, ...added.map((t) => t.trial))
+    const fresh = added.filter((t) => t.state === 'queued')
+    s.queue.push(...fresh)
+    if (s.unbounded) s.parallel = Math.max(s.parallel, s.running.size + s.queue.length)
+    s.sweep = this.sweeps.config(s.id).sweep
+    for (const t of fresh) this.emit({ type: 'trial', sweepId: s.id, trial: t })
+    return true
+  }
+
   private fill(s: ActiveSweep): void {
     while (!s.stopping && s.running.size < s.parallel && s.queue.length > 0) this.launch(s, s.queue.shift()!)
-    if (!s.stopping && s.running.size === 0 && s.queue.length === 0) this.end(s, 'completed')
+    if (!s.stopping && s.running.size === 0 && s.queue.length === 0) {
+      // Trials added meanwhile by another process are run before the sweep ends.
+      if (this.sweeps.finishCompleted(s.id, s.known)) this.end(s, 'completed')
+      else if (this.pickUpAdded(s)) this.fill(s)
+    }
+  }
+
+  /**
+   * Adds trials to a sweep (grid: extra values per parameter; random: more draws). Its owner runs them: this process
+   * when it runs the sweep, a live process that runs it, else the sweep is resumed here with `opts` (through Redis
+   * when `opts.redis` is given). Returns the new trials' numbers.
+   */
+  async addTrials(
+    id: number,
+    add: TrialsAddition,
+    opts: SweepRunOptions & Partial<RemoteRunOptions> = {},
+    check?: (trials: TrialPlan[]) => void
+  ): Promise<{ trials: number[]; resumed: boolean; owner: { pid: number; host: string | null } | null }> {
+    const { sweep } = this.sweeps.config(id)
+    const existing = this.sweeps.trials(id).map((t) => ({ params: t.params, repeat: t.repeat }))
+    const detail = this.sweeps.get(id)
+    const live =
+      this.active.has(id) ||
+      (detail.status === 'running' && detail.pid !== null && this.ownerAlive(detail.pid, detail.host))
+    if (!live && detail.remote !== null && opts.redis === undefined)
+      throw new Error(
+        `sweep ${id} ran through Redis (${detail.remote}): give the Redis address (--redis URL) to run the new trials there`
+      )
+    const ext = extendSweep(sweep, existing, add, this.normalizeOptions())
+    check?.(ext.trials)
+    if (!live && opts.redis !== undefined && !this.remoteExecutor)
+      throw new Error('this process cannot run sweeps through Redis')
+    // Connects (a wrong address or password is one line) before the trials are added.
+    const connect =
+      !live && opts.redis !== undefined
+        ? await this.remoteExecutor!({ redis: opts.redis, checkpoints: opts.checkpoints })
+        : null
+    const r = this.sweeps.addTrials(id, ext.sweep, ext.trials, (pid, host) =>
+      this.active.has(id) ? true : this.ownerAlive(pid, host)
+    )
+    const trials = Array.from({ length: r.last - r.first + 1 }, (_, i) => r.first + i)
+    const s = this.active.get(id)
+    if (s) {
+      if (!s.stopping && this.pickUpAdded(s)) this.fill(s)
+      return { trials, resumed: false, owner: { pid: process.pid, host: hostname() } }
+    }
+    if (r.owned) {
+      const d = this.sweeps.get(id)
+      return { trials, resumed: false, owner: d.pid === null ? null : { pid: d.pid, host: d.host } }
+    }
+    if (connect) await this.runRemote(id, connect)
+    else this.resume(id, opts)
+    return { trials, resumed: true, owner: { pid: process.pid, host: hostname() } }
+  }
+
+  /** Whether the process that runs a sweep is alive (one on another host is taken to be). */
+  private ownerAlive(pid: number, host: string | null): boolean {
+    return host !== hostname() || this.isAlive(pid)
   }
 
   private launch(s: ActiveSweep, t: SweepTrial): void {

@@ -141,6 +141,69 @@ export class SweepStore {
   }
 
   /**
+   * Adds trials to a sweep (its config becomes `sweep`, which holds them), numbered after its last one, each a queued
+   * run. A sweep that had ended (or that no process runs) becomes interrupted, to be resumed; returns whether a live
+   * process owns it (it picks the new trials up itself).
+   */
+  addTrials(
+    id: number,
+    sweep: SweepConfig,
+    trials: TrialPlan[],
+    ownerAlive: (pid: number, host: string | null) => boolean
+  ): { first: number; last: number; owned: boolean } {
+    return this.db
+      .transaction(() => {
+        const row = this.row(id)
+        const { n } = this.db.prepare(`SELECT COUNT(*) AS n FROM sweep_trials WHERE sweep_id = ?`).get(id) as {
+          n: number
+        }
+        const insert = this.db.prepare(
+          `INSERT INTO sweep_trials (sweep_id, trial, run_id, params_json, repeat) VALUES (?, ?, ?, ?, ?)`
+        )
+        trials.forEach((t, i) => {
+          const runId = this.runs.createRun({
+            name: `${sweep.name} #${n + i + 1}`,
+            config: { ...t.config, name: `${sweep.name} #${n + i + 1}` },
+            dataset: t.config.dataset.source,
+            seed: t.seed,
+            paramCount: null,
+            ...modelFacts(t.config),
+            epochsPlanned: t.config.training.epochs
+          })
+          insert.run(id, n + i + 1, runId, JSON.stringify(t.params), t.repeat)
+        })
+        const owned = row.status === 'running' && row.pid !== null && ownerAlive(row.pid, row.host)
+        this.db
+          .prepare(
+            `UPDATE sweeps SET config_json = ?,
+             status = CASE WHEN ? THEN status ELSE 'interrupted' END,
+             pid = CASE WHEN ? THEN pid ELSE NULL END, ended_at = CASE WHEN ? THEN ended_at ELSE NULL END
+           WHERE id = ?`
+          )
+          .run(JSON.stringify(sweep), owned ? 1 : 0, owned ? 1 : 0, owned ? 1 : 0, id)
+        return { first: n + 1, last: n + trials.length, owned }
+      })
+      .immediate()
+  }
+
+  /**
+   * Ends a sweep as completed unless it holds trials its owner does not know (added meanwhile by another process):
+   * then nothing changes and false is returned.
+   */
+  finishCompleted(id: number, known: number): boolean {
+    return this.db
+      .transaction(() => {
+        const { n } = this.db.prepare(`SELECT COUNT(*) AS n FROM sweep_trials WHERE sweep_id = ?`).get(id) as {
+          n: number
+        }
+        if (n > known) return false
+        this.finish(id, 'completed')
+        return true
+      })
+      .immediate()
+  }
+
+  /**
    * Makes this process the sweep's owner: refused when it has ended, or when another live process runs it.
    * `isAlive` tells whether a process of this host still exists.
    */
@@ -253,6 +316,22 @@ export class SweepStore {
         lastHeartbeat: r.heartbeat_at
       }
     })
+  }
+
+  /** The sweep a run is a trial of, with its trial number and the sweep's trial count; null for a run of its own. */
+  ofRun(runId: number): { id: number; name: string; trial: number; trials: number } | null {
+    const r = this.db
+      .prepare(
+        `SELECT s.id, s.name, t.trial, (SELECT COUNT(*) FROM sweep_trials c WHERE c.sweep_id = s.id) AS trials
+         FROM sweep_trials t JOIN sweeps s ON s.id = t.sweep_id WHERE t.run_id = ?`
+      )
+      .get(runId) as { id: number; name: string; trial: number; trials: number } | undefined
+    return r ?? null
+  }
+
+  /** How many trials the sweep holds. */
+  trialCount(id: number): number {
+    return (this.db.prepare(`SELECT COUNT(*) AS n FROM sweep_trials WHERE sweep_id = ?`).get(id) as { n: number }).n
   }
 
   /** The trial's run id. */

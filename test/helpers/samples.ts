@@ -62,6 +62,7 @@ export function sampleArgs(runId: number): Record<CallName, unknown> {
     },
     'sweeps:cancel': { id: 1 },
     'sweeps:resume': { id: 1 },
+    'sweeps:addTrials': { id: 1, trials: 2 },
     'sweeps:workers': { id: 1 },
     'analysis:confusion': { runId, checkpoint: 'best', analysisId: 'sample-confusion' },
     'analysis:diff': { a: runId, b: runId, checkpoint: 'last' },

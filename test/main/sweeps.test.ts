@@ -71,6 +71,33 @@ describe('sweeps', { timeout: 240_000 }, () => {
     expect(sweep.best).toMatchObject({ trial: 1, runId: good.runId })
   })
 
+  it('trials added by another process while the sweep runs are picked up by its owner and run before it ends', async () => {
+    const id = services.sweeps.create(sweepConfig({ 'model.layers.0.units': [4, 6] }, {}, 2), {
+      parallel: 1,
+      threadsPerTrial: 1
+    })
+    await until(() => services.sweepStore.get(id).counts.running === 1, 'the first trial to start')
+    // Another process on the same database (the CLI's `rnnlab sweep add`, a browser's page through `rnnlab serve`).
+    const other = open()
+    try {
+      const reply = await other.handlers.addSweepTrials({ id, values: { 'model.layers.0.units': [6, 8] } })
+      expect(reply).toEqual({ trials: [3], resumed: false, owner: { pid: process.pid, host: expect.any(String) } })
+    } finally {
+      other.close()
+    }
+    expect(await services.sweeps.finished(id)).toBe('completed')
+    const sweep = services.sweepStore.get(id)
+    expect(sweep.trialList.map((t) => [t.trial, t.params['model.layers.0.units'], t.state, t.attempts])).toEqual([
+      [1, 4, 'completed', 1],
+      [2, 6, 'completed', 1],
+      [3, 8, 'completed', 1]
+    ])
+    const run = await services.handlers.getRun({ id: sweep.trialList[2].runId })
+    expect((run.config as { model: { layers: unknown[] } }).model.layers[0]).toMatchObject({ units: 8 })
+    // The run knows the sweep it is a trial of.
+    expect(run.sweep).toEqual({ id, name: 'tiny', trial: 3, trials: 3 })
+  })
+
   it('cancel stops the running trial and the queued ones, each ended once as cancelled', async () => {
     const id = services.sweeps.create(sweepConfig({ 'model.layers.0.units': [4, 6, 8] }), {
       parallel: 1,

@@ -343,3 +343,37 @@ export const workerStateText: Record<SweepWorker['state'], string> = {
   busy: 'busy elsewhere',
   gone: 'gone'
 }
+
+/**
+ * A list of values as a person types it, comma-separated: `0.01, 0.003` → numbers, `lstm, gru` → strings, `true` →
+ * a boolean; a JSON list (`[1, "a"]`) is taken as written. Empty items are dropped; null when nothing is given.
+ */
+export function parseValueList(text: string): unknown[] | null {
+  const t = text.trim()
+  if (t === '') return null
+  if (t.startsWith('[')) {
+    try {
+      const v: unknown = JSON.parse(t)
+      if (Array.isArray(v)) return v.length ? v : null
+    } catch {
+      // read as comma-separated items below
+    }
+  }
+  const items = t
+    .replace(/^\[|\]$/g, '')
+    .split(',')
+    .map((s) => s.trim().replace(/^"(.*)"$/, '$1'))
+    .filter((s) => s !== '')
+  const out = items.map((s) => {
+    if (/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(s)) return Number(s)
+    if (s === 'true' || s === 'false') return s === 'true'
+    if (s === 'null') return null
+    return s
+  })
+  return out.length ? out : null
+}
+
+/** Whether trials can be added to the sweep from the page: a grid with a finite list parameter, or a random sweep. */
+export function addableParameters(params: SweepParameterInfo[]): SweepParameterInfo[] {
+  return params.filter((p) => p.kind === 'values' || p.kind === 'range' || p.kind === 'int')
+}

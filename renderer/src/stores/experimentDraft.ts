@@ -283,6 +283,14 @@ export const useExperimentDraftStore = defineStore('experimentDraft', () => {
   const modelInput = ref<[number, number] | undefined>(saved?.modelInput)
   /** Whether the draft was brought back from an earlier session (the screen says so, with a way to start afresh). */
   const restored = ref(saved !== null && saved.layers.length > 0)
+  /** Fields marked "sweep over" (lib/sweepMarks.ts ids), each with its values as typed; kept for this session. */
+  const sweepMarks = ref<Record<string, string>>({})
+  function toggleSweepMark(id: string): void {
+    const next = { ...sweepMarks.value }
+    if (id in next) delete next[id]
+    else next[id] = ''
+    sweepMarks.value = next
+  }
 
   watch(
     [name, layers, dataset, training, modelInput],
@@ -312,6 +320,7 @@ export const useExperimentDraftStore = defineStore('experimentDraft', () => {
     training.value = defaultTraining()
     modelInput.value = undefined
     restored.value = false
+    sweepMarks.value = {}
     storage()?.removeItem(DRAFT_STORAGE_KEY)
   }
   const preview = shallowRef<DatasetPreview | null>(null)
@@ -400,6 +409,8 @@ export const useExperimentDraftStore = defineStore('experimentDraft', () => {
     check,
     config,
     restored,
+    sweepMarks,
+    toggleSweepMark,
     reset,
     load,
     loadModel,

@@ -104,6 +104,7 @@ Stats Engine::batch_loss(const float* out, int B, bool want_gradient) {
   Stats st;
   st.samples = B;
   st.batches = 1;
+  st.mae = std::numeric_limits<double>::quiet_NaN();
   if (want_gradient) dout_.assign((long)rows * U, 0.f);
   const LossKind loss = model.spec().loss;
   if (loss == LossKind::BinaryCrossentropy) {
@@ -121,10 +122,17 @@ Stats Engine::batch_loss(const float* out, int B, bool want_gradient) {
     st.loss = crossentropy_forward(&hits, out, labels, targets, rows, U) / rows;
     st.accuracy = double(hits) / rows;
     if (want_gradient) crossentropy_softmax_backward(dout_.data(), out, labels, targets, rows, U, 1.f / rows);
-  } else {
-    st.loss = mse_forward(out, tb_.data(), rows, U) / ((double)rows * U);
+  } else {  // regression: mse or mae, with mae as the metric
+    const long n = (long)rows * U;
+    st.mae = mae_forward(out, tb_.data(), n) / double(n);
     st.accuracy = std::numeric_limits<double>::quiet_NaN();
-    if (want_gradient) mse_backward(dout_.data(), out, tb_.data(), rows, U, float(1.0 / ((double)rows * U)));
+    if (loss == LossKind::Mae) {
+      st.loss = st.mae;
+      if (want_gradient) mae_backward(dout_.data(), out, tb_.data(), n, float(1.0 / double(n)));
+    } else {
+      st.loss = mse_forward(out, tb_.data(), rows, U) / double(n);
+      if (want_gradient) mse_backward(dout_.data(), out, tb_.data(), rows, U, float(1.0 / double(n)));
+    }
   }
   return st;
 }
@@ -154,29 +162,32 @@ Stats Engine::train_epoch(const float* x, const Targets& y, long n, int batch_si
   Stats total;
   Progress p;
   p.batches = (n + batch_size - 1) / batch_size;
-  double loss_sum = 0, acc_sum = 0;
+  double loss_sum = 0, acc_sum = 0, mae_sum = 0;
   for (long start = 0; start < n; start += batch_size) {
     const int B = (int)std::min<long>(batch_size, n - start);
     Stats st = train_batch(x, y, order.data() + start, B);
     loss_sum += st.loss * B;
     acc_sum += st.accuracy * B;
+    mae_sum += st.mae * B;
     total.samples += B;
     total.batches++;
     p.batch = total.batches;
     p.samples = total.samples;
     p.loss = loss_sum / total.samples;
     p.accuracy = acc_sum / total.samples;
+    p.mae = mae_sum / total.samples;
     if (on_batch && !on_batch(p)) { total.cancelled = true; break; }
   }
   total.loss = total.samples ? loss_sum / total.samples : 0;
   total.accuracy = total.samples ? acc_sum / total.samples : 0;
+  total.mae = total.samples ? mae_sum / total.samples : std::numeric_limits<double>::quiet_NaN();
   return total;
 }
 
 Stats Engine::evaluate(const float* x, const Targets& y, long n, int batch_size) {
   std::vector<long> idx(batch_size);
   Stats total;
-  double loss_sum = 0, acc_sum = 0;
+  double loss_sum = 0, acc_sum = 0, mae_sum = 0;
   for (long start = 0; start < n; start += batch_size) {
     const int B = (int)std::min<long>(batch_size, n - start);
     std::iota(idx.begin(), idx.begin() + B, start);
@@ -184,11 +195,13 @@ Stats Engine::evaluate(const float* x, const Targets& y, long n, int batch_size)
     Stats st = batch_loss(model.forward(xb_.data(), B, false, nullptr), B, false);
     loss_sum += st.loss * B;
     acc_sum += st.accuracy * B;
+    mae_sum += st.mae * B;
     total.samples += B;
     total.batches++;
   }
   total.loss = total.samples ? loss_sum / total.samples : 0;
   total.accuracy = total.samples ? acc_sum / total.samples : 0;
+  total.mae = total.samples ? mae_sum / total.samples : std::numeric_limits<double>::quiet_NaN();
   return total;
 }
 

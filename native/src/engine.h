@@ -21,7 +21,8 @@ struct Targets {
 
 struct Stats {
   double loss = 0;      // mean over rows (cross-entropy) or over values (mse)
-  double accuracy = 0;  // share of rows whose argmax is right; NaN for mse
+  double accuracy = 0;  // share of rows whose argmax is right; NaN for mse and mae
+  double mae = 0;       // mse and mae: the mean absolute error over values (Keras's `mae` metric); NaN otherwise
   long samples = 0;
   long batches = 0;
   bool cancelled = false;
@@ -30,6 +31,7 @@ struct Stats {
 struct Progress {
   long batch = 0, batches = 0, samples = 0;
   double loss = 0, accuracy = 0;  // running means over the epoch so far
+  double mae = 0;                 // running mean absolute error (mse and mae losses; NaN otherwise)
 };
 
 class Engine {

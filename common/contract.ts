@@ -73,6 +73,9 @@ export interface RunSummary {
   hparams: RunHparams
   /** Validation accuracy of each finished epoch (null where it has none), for the table's sparkline. */
   valAccuracyCurve: (number | null)[]
+  /** Regression runs (loss mse or mae): the mean absolute error, shown instead of accuracy. Absent before RNN Lab kept it. */
+  valMae?: MetricFigures
+  mae?: MetricFigures
 }
 
 export interface EpochMetrics {
@@ -81,6 +84,9 @@ export interface EpochMetrics {
   accuracy: number | null
   valLoss: number | null
   valAccuracy: number | null
+  /** Regression runs (mse, mae): the mean absolute error (Keras's `mae` metric); absent or null otherwise. */
+  mae?: number | null
+  valMae?: number | null
   learningRate: number | null
   seconds: number | null
   samplesPerSecond: number | null

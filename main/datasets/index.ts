@@ -26,6 +26,7 @@ import {
   type Tokenizer
 } from './text'
 import { readCsv } from './csv'
+import { type NormalizationRecord, readNumericCsv, timeseriesOf, type Windows } from './timeseries'
 import { type Fetcher, httpsFetch } from './download'
 import { type DataFile, DatasetError, fail, formatShape } from './errors'
 import { readIdx } from './idx'
@@ -35,6 +36,7 @@ import { readNpy } from './npy'
 import type { Dtype, ReadTensorOptions, Rescale, Tensor } from './tensor'
 
 export { DatasetError } from './errors'
+export type { NormalizationRecord } from './timeseries'
 export type { Fetcher } from './download'
 
 /**
@@ -46,6 +48,8 @@ export interface Split {
   x: Float32Array
   y: Int32Array
   count: number
+  /** Regression sources (timeseries): the float targets [count, U] or [count, T, U]; y is then empty. */
+  targets?: Float32Array
 }
 
 export interface LoadedDataset {
@@ -60,6 +64,17 @@ export interface LoadedDataset {
   validation: Split
   /** Text sources: the tokenizer (its vocabulary built on the training split), and the training texts. */
   text?: { tokenizer: Tokenizer & { lengths: number[] }; trainTexts: string[] }
+  /** Time series: the normalisation fitted on the training rows, and where the windows start in the file. */
+  timeseries?: {
+    normalization: NormalizationRecord
+    /** The first row of the validation part. */
+    boundary: number
+    rows: number
+    trainStarts: number[]
+    validationStarts: number[]
+    /** The first target column over the whole file, in its own units (for the preview's plot; at most 2,000 points). */
+    series: number[]
+  }
 }
 
 export interface DatasetProgress {
@@ -185,7 +200,42 @@ export async function loadDataset(spec: DatasetSpec, opts: LoadDatasetOptions): 
     case 'text':
     case 'names':
       return loadText(spec, file, progress)
+    case 'timeseries': {
+      progress(`read ${spec.train}`, 0, 1)
+      const csv = file(spec.train)
+      const table = await readNumericCsv(csv)
+      progress(`read ${spec.train}`, 1, 1)
+      const ts = timeseriesOf(table, spec, csv)
+      const split = (w: Windows): Split => ({ x: w.x, y: new Int32Array(0), count: w.count, targets: w.targets })
+      const C = table.columns.length
+      const first = table.columns.indexOf(spec.targetColumns[0])
+      const every = Math.max(1, Math.ceil(table.rows / 2000))
+      const series: number[] = []
+      for (let r = 0; r < table.rows; r += every) series.push(table.values[r * C + first])
+      return {
+        source: 'timeseries',
+        timeSteps: spec.sequenceLength,
+        features: ts.normalization.featureColumns.length,
+        numClasses: 0,
+        labelsPerStep: ts.normalization.targetsPerStep,
+        train: split(ts.train),
+        validation: split(ts.validation),
+        timeseries: {
+          normalization: ts.normalization,
+          boundary: ts.boundary,
+          rows: table.rows,
+          trainStarts: ts.train.starts,
+          validationStarts: ts.validation.starts,
+          series
+        }
+      }
+    }
   }
+}
+
+/** What a time-series run keeps (`normalization.json` beside its checkpoints). */
+export function normalizationRecord(data: LoadedDataset): NormalizationRecord | undefined {
+  return data.timeseries?.normalization
 }
 
 /**
@@ -424,6 +474,11 @@ export function previewOf(data: LoadedDataset, nSamples = 8): DatasetPreview {
       const start = (index * timeSteps + t) * features
       x.push(Array.from(data.train.x.subarray(start, start + features)))
     }
+    if (data.train.targets) {
+      const width = data.train.targets.length / Math.max(1, data.train.count)
+      const target = Array.from(data.train.targets.subarray(index * width, (index + 1) * width))
+      return { split: 'train', index, label: [], target, x }
+    }
     const label = labelsPerStep
       ? Array.from(data.train.y.subarray(index * timeSteps, (index + 1) * timeSteps))
       : data.train.y[index]
@@ -445,6 +500,18 @@ export function previewOf(data: LoadedDataset, nSamples = 8): DatasetPreview {
     labelsPerStep,
     ...(data.classNames ? { classNames: data.classNames } : {}),
     samples,
-    ...(data.text ? { text: textPreviewOf(data.text.tokenizer) } : {})
+    ...(data.text ? { text: textPreviewOf(data.text.tokenizer) } : {}),
+    ...(data.timeseries
+      ? {
+          timeseries: {
+            rows: data.timeseries.rows,
+            boundary: data.timeseries.boundary,
+            featureColumns: data.timeseries.normalization.featureColumns,
+            targetColumns: data.timeseries.normalization.targetColumns,
+            horizon: data.timeseries.normalization.horizon,
+            series: data.timeseries.series
+          }
+        }
+      : {})
   }
 }

@@ -95,6 +95,11 @@ export interface ColumnScale {
 /** What a time-series run keeps (`normalization.json` beside its checkpoints): enough to read and answer new windows. */
 export interface NormalizationRecord {
   format: 'rnnlab-normalization-1'
+  /** The CSV the run trained on (absolute), to find its validation windows again. */
+  file?: string
+  /** Its row count, and the first row of the validation part. */
+  rows?: number
+  boundary?: number
   method: 'z-score' | 'none'
   /** The rows the statistics come from: the first `fittedRows` rows of the file (the training part). */
   fittedRows: number
@@ -234,6 +239,9 @@ export function timeseriesOf(table: NumericTable, spec: TimeseriesDatasetSpec, f
     boundary,
     normalization: {
       format: 'rnnlab-normalization-1',
+      ...(file.path ? { file: file.path } : {}),
+      rows: table.rows,
+      boundary,
       method: normalize ? 'z-score' : 'none',
       fittedRows: boundary,
       columns,

@@ -335,6 +335,12 @@ export const useExperimentDraftStore = defineStore('experimentDraft', () => {
   /** What is known of the data before training: from its preview, else from the spec (MNIST has 10 classes). */
   const facts = computed<DataFacts>(() => {
     const p = currentPreview.value
+    if (p?.timeseries)
+      return {
+        targets: p.timeseries.targetColumns.length,
+        labelsPerStep: p.labelsPerStep,
+        input: [p.timeSteps, p.features]
+      }
     if (p) return { numClasses: p.numClasses, labelsPerStep: p.labelsPerStep, input: [p.timeSteps, p.features] }
     return specFacts(dataset.value)
   })

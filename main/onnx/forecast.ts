@@ -16,10 +16,13 @@ export interface ForecastWindow {
   actual?: number[]
   /** Validation windows: the last-value baseline (the target columns at the window's last row, or at each step). */
   persistence?: number[]
+  /** Validation windows: the first target column over the window's rows, in the data's units. */
+  history?: number[]
 }
 
 export interface Forecast {
   source: string
+  sequenceLength: number
   engine: PredictEngine
   targetColumns: string[]
   horizon: number
@@ -61,6 +64,7 @@ export async function forecastRun(options: PredictOptions & { csv?: string }): P
   const U = record.targetColumns.length
   const K = record.targetsPerStep ? L : 1
   const base = {
+    sequenceLength: L,
     targetColumns: record.targetColumns,
     horizon: record.horizon,
     targetsPerStep: record.targetsPerStep
@@ -111,7 +115,9 @@ export async function forecastRun(options: PredictOptions & { csv?: string }): P
       modelError += Math.abs(forecast[j] - truth[j])
       baselineError += Math.abs(persistence[j] - truth[j])
     }
-    return { start: s, forecast, actual: truth, persistence }
+    const history: number[] = []
+    for (let t = 0; t < L; t++) history.push(table.values[(s + t) * C + targets[0]])
+    return { start: s, forecast, actual: truth, persistence, history }
   })
   const values = windows.count * K * U
   return {

@@ -125,6 +125,17 @@ describe('time series', () => {
         const table = page.getByTestId('epoch-table')
         expect(await table.locator('thead').textContent()).toContain('Val MAE')
         expect(await table.locator('.best-mark').count()).toBe(1)
+        // Try it: the last validation window, its forecast after it, and the MAE against the last-value baseline
+        const forecast = page.getByTestId('forecast')
+        await expect
+          .poll(() => forecast.getByTestId('forecast-figures').textContent(), { timeout: 60_000 })
+          .toMatch(/Validation MAE [\d,.]+ births \(last-value baseline [\d,.]+\) over 716 windows/)
+        const last = await forecast.getByTestId('forecast-window').textContent()
+        expect(last).toMatch(/^row 3638: forecast [\d,.]+, actual 12,374, last value 14,438$/)
+        await forecast.getByRole('button', { name: '‹ Earlier' }).click()
+        await expect.poll(() => forecast.getByTestId('forecast-window').textContent()).toMatch(/^row 3637: /)
+        await forecast.scrollIntoViewIfNeeded()
+        await shoot(page, `timeseries-forecast-1280x800-${colorScheme}`)
         await shoot(page, `timeseries-run-1280x800-${colorScheme}`, true)
         expect(problems).toEqual([])
         await page.context().close()

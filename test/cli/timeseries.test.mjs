@@ -116,3 +116,22 @@ test('a bad cell is refused with file:line, and a classification loss on a time 
   assert.notEqual(c.status, 0)
   assert.match(c.stderr, /training\.loss: a time series is forecast with a regression loss \(mse or mae/)
 })
+
+test('early stopping monitors val_mae (lower is better) and says so', () => {
+  const file = join(home, 'early.json')
+  const config = JSON.parse(JSON.stringify(example))
+  config.name = 'births-early'
+  config.dataset.train = csvPath
+  config.training.epochs = 60
+  config.training.earlyStopping = { monitor: 'val_mae', patience: 0 }
+  writeFileSync(file, JSON.stringify(config))
+  const r = cli('train', file)
+  assert.equal(r.status, 0, r.stderr)
+  // patience 0: the first epoch whose val_mae is not below the best so far ends the run
+  assert.match(r.stderr, /early stopping: val_mae did not improve for 1 epochs/)
+  const shown = JSON.parse(cli('show', r.stdout.trim(), '--json').stdout)
+  const maes = shown.epochs.map((e) => e.valMae)
+  assert.ok(maes.length < 60, `ran all ${maes.length} epochs`)
+  for (let i = 1; i < maes.length - 1; i++) assert.ok(maes[i] < Math.min(...maes.slice(0, i)), `epoch ${i + 1}`)
+  assert.ok(maes.at(-1) >= Math.min(...maes.slice(0, -1)))
+})

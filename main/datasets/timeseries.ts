@@ -1,6 +1,9 @@
 // Time series: a numeric CSV (a header naming the columns, one row a time step) made into forecasting windows as
 // Keras's timeseries_dataset_from_array does, split by time, z-scored with the training rows' statistics only.
+import { existsSync, readFileSync } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { fileErrorMessage } from '../../common/file-errors'
 import { TIMESERIES_DEFAULTS, type TimeseriesDatasetSpec, trainCountAfterSplit } from '../../common/datasets'
 import { type DataFile, fail, fileSystemError } from './errors'
 
@@ -279,5 +282,20 @@ export function denormalize(values: Float32Array | number[], record: Normalizati
   for (let k = 0; k < values.length; k++) {
     const { mean, std } = record.columns[record.targetColumns[k % U]]
     values[k] = values[k] * std + mean
+  }
+}
+
+/** The run's normalization.json (beside its checkpoints), or a one-line error saying why there is none. */
+export function readNormalization(checkpointPath: string, runLabel: string): NormalizationRecord {
+  const path = join(dirname(checkpointPath), 'normalization.json')
+  if (!existsSync(path))
+    throw new Error(
+      `${runLabel} has no normalization.json: it did not train on a time series (dataset source timeseries)`
+    )
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as NormalizationRecord
+  } catch (e) {
+    const why = e instanceof SyntaxError ? `not valid JSON (${e.message})` : fileErrorMessage(e, path)
+    throw new Error(e instanceof SyntaxError ? `${path}: ${why}` : why, { cause: e })
   }
 }

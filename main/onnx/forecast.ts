@@ -1,10 +1,8 @@
 // Forecasts of a time-series run: the next values after a window read from a CSV, or over the run's own validation
 // windows beside the last-value (persistence) baseline, in the data's own units (the run's normalization.json).
-import { existsSync, readFileSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
-import { fileErrorMessage } from '../../common/file-errors'
+import { resolve } from 'node:path'
 import { dataFile } from '../datasets/errors'
-import { denormalize, lastWindow, makeWindows, type NormalizationRecord, readNumericCsv } from '../datasets/timeseries'
+import { denormalize, lastWindow, makeWindows, readNormalization, readNumericCsv } from '../datasets/timeseries'
 import { type PredictEngine, type PredictOptions, predictWith } from './service'
 
 export interface ForecastWindow {
@@ -31,20 +29,6 @@ export interface Forecast {
   /** Validation: mean absolute errors over every forecast value, in the data's units. */
   mae?: number
   persistenceMae?: number
-}
-
-/** The run's normalization.json (beside its checkpoints), or a one-line error saying why there is none. */
-export function readNormalization(checkpointPath: string, runLabel: string): NormalizationRecord {
-  const path = join(dirname(checkpointPath), 'normalization.json')
-  if (!existsSync(path))
-    throw new Error(
-      `${runLabel} has no normalization.json: it did not train on a time series (dataset source timeseries)`
-    )
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as NormalizationRecord
-  } catch (e) {
-    throw new Error(`${path}: ${fileErrorMessage(e, path)}`, { cause: e })
-  }
 }
 
 /**

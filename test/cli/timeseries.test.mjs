@@ -135,3 +135,17 @@ test('early stopping monitors val_mae (lower is better) and says so', () => {
   for (let i = 1; i < maes.length - 1; i++) assert.ok(maes[i] < Math.min(...maes.slice(0, i)), `epoch ${i + 1}`)
   assert.ok(maes.at(-1) >= Math.min(...maes.slice(0, -1)))
 })
+
+test('export to ONNX: parity on the validation windows, the normalisation in the metadata', () => {
+  const out = join(home, 'births.onnx')
+  // The config names its CSV relative to examples/; the run's normalization.json keeps where it was read.
+  const r = cli('export', runId, '--out', out, '--json')
+  assert.equal(r.status, 0, r.stderr)
+  assert.equal(JSON.parse(r.stdout).ok, true)
+  const bytes = readFileSync(out).toString('latin1')
+  assert.ok(bytes.includes('rnnlab.normalization'))
+  assert.ok(bytes.includes('"targetColumns":["births"]'))
+  const viaOnnx = JSON.parse(cli('predict', runId, '--validation', '--engine', 'onnx', '--json').stdout)
+  const viaEngine = JSON.parse(cli('predict', runId, '--validation', '--engine', 'native', '--json').stdout)
+  assert.ok(Math.abs(viaOnnx.mae - viaEngine.mae) < 1e-3, `${viaOnnx.mae} vs ${viaEngine.mae}`)
+})

@@ -136,6 +136,8 @@ describe('time series', () => {
         await expect.poll(() => forecast.getByTestId('forecast-window').textContent()).toMatch(/^row 3637: /)
         await forecast.scrollIntoViewIfNeeded()
         await shoot(page, `timeseries-forecast-1280x800-${colorScheme}`)
+        expect(await axeFindings(page, '[data-testid="forecast"]')).toEqual([])
+        expect(await axeFindings(page, '[data-testid="run-stats"]')).toEqual([])
         await shoot(page, `timeseries-run-1280x800-${colorScheme}`, true)
         expect(problems).toEqual([])
         await page.context().close()

@@ -99,6 +99,12 @@ describe('time series', () => {
           .poll(() => head.locator('.layer-row-problems').textContent())
           .toContain('The data has 1 target column to forecast, but this head gives')
         await head.getByRole('button', { name: 'Set units to 1' }).click()
+        // Picking a time series picked the mae loss; the default softmax head is then refused until it is linear
+        expect(await page.getByLabel('Loss', { exact: true }).inputValue()).toBe('mae')
+        await expect
+          .poll(() => page.locator('body').textContent())
+          .toContain('mae forecasts numbers, but a softmax head gives class probabilities: use activation linear')
+        await page.getByLabel('Layer 2 activation').selectOption('linear')
         await expect.poll(() => page.locator('.layer-row-bad').count()).toBe(0)
         await preview.scrollIntoViewIfNeeded()
         await shoot(page, `timeseries-builder-preview-1280x800-${colorScheme}`)

@@ -73,6 +73,9 @@ export interface RunSummary {
   hparams: RunHparams
   /** Validation accuracy of each finished epoch (null where it has none), for the table's sparkline. */
   valAccuracyCurve: (number | null)[]
+  /** Regression runs (loss mse or mae): the mean absolute error, shown instead of accuracy. Absent before RNN Lab kept it. */
+  valMae?: MetricFigures
+  mae?: MetricFigures
 }
 
 export interface EpochMetrics {
@@ -81,6 +84,9 @@ export interface EpochMetrics {
   accuracy: number | null
   valLoss: number | null
   valAccuracy: number | null
+  /** Regression runs (mse, mae): the mean absolute error (Keras's `mae` metric); absent or null otherwise. */
+  mae?: number | null
+  valMae?: number | null
   learningRate: number | null
   seconds: number | null
   samplesPerSecond: number | null
@@ -283,6 +289,19 @@ export interface RunArtifacts {
 export interface ExportFile {
   fileName: string
   base64: string
+}
+
+/** A time-series run's forecasts of its validation windows (the best checkpoint, else the last), in the data's units. */
+export interface RunForecast {
+  source: string
+  targetColumns: string[]
+  horizon: number
+  targetsPerStep: boolean
+  sequenceLength: number
+  /** Each validation window: its first row, the first target column over its rows, the forecast and what happened. */
+  windows: { start: number; history: number[]; forecast: number[]; actual: number[]; persistence: number[] }[]
+  mae: number
+  persistenceMae: number
 }
 
 /** Labelled samples of a run's validation set (its training set when it has none), for trying a model. */
@@ -668,6 +687,8 @@ export interface Calls {
   'training:active': () => TrainingProgress[]
   'runs:artifacts': (arg: { id: RunId }) => RunArtifacts
   'runs:samples': (arg: { id: RunId; offset: number; count: number }) => RunSamples
+  /** A time-series run's forecasts over its validation windows, in the data's units, beside the last-value baseline. */
+  'runs:forecast': (arg: { id: RunId }) => RunForecast
   /** The inspection pass on one sample: every recurrent layer's states, cell states and gates per step. */
   'runs:inspect': (request: InspectRequest) => RunInspection
   /** Each finished epoch's training health: the gradient flow through time and the gates' saturation. */
@@ -861,6 +882,7 @@ export const calls = {
       }
     }
   },
+  'runs:forecast': { method: 'getRunForecast', validate: runIdArg },
   'runs:inspect': {
     method: 'inspectRun',
     validate: (arg) => {

@@ -161,6 +161,39 @@ export const SEGMENTATION_CLASS_NAMES: readonly string[] = ['inside', 'end']
 export const SEGMENTATION_DEFAULTS = { corpus: 'licenses', windowLength: 48, validationSplit: 0.2 } as const
 
 /**
+ * A numeric time series: a CSV file with a header naming the columns, one row a time step, oldest first. It becomes
+ * windows as Keras's timeseries_dataset_from_array makes them for forecasting (its `targets = data[L + horizon - 1:]`):
+ * the window starting at row s holds rows s .. s + sequenceLength - 1 of the feature columns, and its target is the
+ * target columns at row s + sequenceLength - 1 + horizon (per step: at row s + t + horizon for step t); windows
+ * start every sequenceStride rows. The split is by time: validation is the last validationSplit share of the rows,
+ * and no window (nor its target) reaches across the boundary. Every column is z-scored with the mean and standard
+ * deviation of the training rows only; the run keeps them (normalization.json) to read new windows and to give
+ * forecasts in the data's own units.
+ */
+export interface TimeseriesDatasetSpec {
+  source: 'timeseries'
+  /** The CSV file. */
+  train: string
+  validationSplit?: number
+  /** Steps a window holds (Keras sequence_length). */
+  sequenceLength: number
+  /** Rows between the starts of two windows (Keras sequence_stride; default 1). */
+  sequenceStride?: number
+  /** How many rows after a window's last row its target lies (default 1: the next row). */
+  horizon?: number
+  /** The columns to forecast (the model's outputs, in this order). */
+  targetColumns: string[]
+  /** The columns a window holds (the model's features, in this order); default: every column of the file. */
+  featureColumns?: string[]
+  /** A target for every step (a per-step head, returnSequences on) instead of one after the window (default false). */
+  targetsPerStep?: boolean
+  /** z-score every column with the training rows' mean and standard deviation (default true). */
+  normalize?: boolean
+}
+
+export const TIMESERIES_DEFAULTS = { sequenceStride: 1, horizon: 1, targetsPerStep: false, normalize: true } as const
+
+/**
  * Where a run's data comes from. A source without a validation set takes Keras's `validationSplit` rule:
  * the last share of the samples, before any shuffling; with neither, the validation split is empty.
  */
@@ -173,6 +206,7 @@ export type DatasetSpec =
   | TextDatasetSpec
   | NamesDatasetSpec
   | SegmentationDatasetSpec
+  | TimeseriesDatasetSpec
 
 export type DatasetSource = DatasetSpec['source']
 export const datasetSources: readonly DatasetSource[] = [
@@ -184,12 +218,18 @@ export const datasetSources: readonly DatasetSource[] = [
   'csv',
   'text',
   'names',
-  'segmentation'
+  'segmentation',
+  'timeseries'
 ]
 
 /** Sources whose samples are token ids [T, 1] (a model on them starts with an embedding layer). */
 export function isTextSource(spec: DatasetSpec): spec is TextDatasetSpec | NamesDatasetSpec | SegmentationDatasetSpec {
   return spec.source === 'text' || spec.source === 'names' || spec.source === 'segmentation'
+}
+
+/** Sources whose targets are numbers to forecast (regression: loss mse or mae), not class ids. */
+export function isRegressionSource(spec: DatasetSpec): spec is TimeseriesDatasetSpec {
+  return spec.source === 'timeseries'
 }
 
 export const MNIST_SAMPLE_SIZE = 10_000
@@ -222,8 +262,10 @@ export interface DatasetPreviewSample {
   /** Text sources: the sample's text (NFC) and its tokens, as the vocabulary spells them (OOV as `[UNK]`). */
   text?: string
   tokens?: string[]
-  /** The class id, or one per step when the labels are per step. */
+  /** The class id, or one per step when the labels are per step (empty for time series: see target). */
   label: number | number[]
+  /** Time series: the window's normalised target values ([U], or [T × U] per step). */
+  target?: number[]
   /** [T][F] */
   x: number[][]
 }
@@ -240,6 +282,19 @@ export interface DatasetPreview {
   samples: DatasetPreviewSample[]
   /** Text sources: the vocabulary (index = token id) and the training samples' lengths in tokens before cutting. */
   text?: TextPreview
+  /** Time series: the file's rows, where validation starts, the columns, and the first target column to plot. */
+  timeseries?: TimeseriesPreview
+}
+
+export interface TimeseriesPreview {
+  rows: number
+  /** The first row of the validation part. */
+  boundary: number
+  featureColumns: string[]
+  targetColumns: string[]
+  horizon: number
+  /** The first target column in its own units, every row (or evenly thinned to at most 2,000 points). */
+  series: number[]
 }
 
 export interface TextPreview {
@@ -274,6 +329,8 @@ export function datasetInputShape(spec: DatasetSpec): [number, number] | undefin
       return spec.maxLength !== undefined ? [spec.maxLength, 1] : undefined
     case 'segmentation':
       return [spec.windowLength ?? SEGMENTATION_DEFAULTS.windowLength, 1]
+    case 'timeseries':
+      return spec.featureColumns !== undefined ? [spec.sequenceLength, spec.featureColumns.length] : undefined
     case 'npy':
     case 'idx':
       return undefined
@@ -292,6 +349,8 @@ export function datasetClassNames(spec: DatasetSpec): string[] | undefined {
       return [...NAMES_CLASS_NAMES]
     case 'segmentation':
       return [...SEGMENTATION_CLASS_NAMES]
+    case 'timeseries':
+      return undefined
     default:
       return spec.classNames ? [...spec.classNames] : undefined
   }
@@ -305,6 +364,7 @@ export function datasetLabel(spec: DatasetSpec): string {
       return `${spec.source} ${baseName(spec.train.x)}`
     case 'csv':
     case 'text':
+    case 'timeseries':
       return `${spec.source} ${baseName(spec.train)}`
     default:
       return spec.source
@@ -451,6 +511,8 @@ export function normalizeDatasetSpec(input: unknown, path = 'dataset'): DatasetS
       }
       return { ...spec, ...readTokenizer(o, path, true) }
     }
+    case 'timeseries':
+      return readTimeseries(o, path)
     case 'names': {
       allowFields(o, path, ['source', 'validationSplit', ...TOKENIZER_FIELDS.filter((f) => f !== 'level')])
       const spec: NamesDatasetSpec = { source: 'names' }
@@ -469,6 +531,52 @@ export function normalizeDatasetSpec(input: unknown, path = 'dataset'): DatasetS
       return spec
     }
   }
+}
+
+/** The most rows a time-series window may hold, and the furthest horizon. */
+export const TIMESERIES_MAX_LENGTH = 100_000
+
+function readTimeseries(o: Record<string, unknown>, path: string): TimeseriesDatasetSpec {
+  const field = (name: string): string => `${path}.${name}`
+  allowFields(o, path, [
+    'source',
+    'train',
+    'validationSplit',
+    'sequenceLength',
+    'sequenceStride',
+    'horizon',
+    'targetColumns',
+    'featureColumns',
+    'targetsPerStep',
+    'normalize'
+  ])
+  const columns = (name: string): string[] => {
+    const list = readArray(required(o[name], field(name)), field(name), 10_000)
+    if (list.length === 0) throw new ContractError(field(name), 'must name at least one column')
+    const names = list.map((c, i) => readString(c, `${field(name)}[${i}]`, 1, 200))
+    const twice = names.find((c, i) => names.indexOf(c) !== i)
+    if (twice !== undefined) throw new ContractError(field(name), `names the column ${JSON.stringify(twice)} twice`)
+    return names
+  }
+  const spec: TimeseriesDatasetSpec = {
+    source: 'timeseries',
+    train: readPath(o.train, field('train')),
+    sequenceLength: readInteger(
+      required(o.sequenceLength, field('sequenceLength')),
+      field('sequenceLength'),
+      1,
+      Math.min(TIMESERIES_MAX_LENGTH, LIMITS.timeSteps.max)
+    ),
+    targetColumns: columns('targetColumns')
+  }
+  if (o.validationSplit !== undefined) spec.validationSplit = readSplit(o.validationSplit, field('validationSplit'))
+  if (o.sequenceStride !== undefined)
+    spec.sequenceStride = readInteger(o.sequenceStride, field('sequenceStride'), 1, TIMESERIES_MAX_LENGTH)
+  if (o.horizon !== undefined) spec.horizon = readInteger(o.horizon, field('horizon'), 1, TIMESERIES_MAX_LENGTH)
+  if (o.featureColumns !== undefined) spec.featureColumns = columns('featureColumns')
+  if (o.targetsPerStep !== undefined) spec.targetsPerStep = readBoolean(o.targetsPerStep, field('targetsPerStep'))
+  if (o.normalize !== undefined) spec.normalize = readBoolean(o.normalize, field('normalize'))
+  return spec
 }
 
 const TOKENIZER_FIELDS = ['level', 'lowercase', 'maxTokens', 'maxLength', 'truncating']

@@ -80,6 +80,9 @@ export function datasetPaths(spec: DatasetSpec): { field: string; path: string }
       out.push({ field: 'dataset.train', path: spec.train })
       if (spec.validation !== undefined) out.push({ field: 'dataset.validation', path: spec.validation })
       break
+    case 'timeseries':
+      out.push({ field: 'dataset.train', path: spec.train })
+      break
     default:
       break
   }

@@ -32,6 +32,7 @@ import { SweepStore } from './sweeps/store'
 import { RunWatcher } from './runs/watch'
 import { metricsCsv, stepsCsv } from './runs/csv'
 import { loadDataset, type LoadedDataset, type MapFile, previewDataset } from './datasets'
+import { forecastRun } from './onnx/forecast'
 import { loadEngine } from './engine'
 import { exportRun, predictWith } from './onnx/service'
 import { readCheckpointWeightsView, readOnnxWeightsView } from './onnx/weights'
@@ -490,6 +491,25 @@ export class Services {
         }),
         exports: store.listExports(id)
       }),
+      getRunForecast: async ({ id }) => {
+        const f = await forecastRun({ target: String(id), store, engine: 'native' })
+        return {
+          source: f.source,
+          targetColumns: f.targetColumns,
+          horizon: f.horizon,
+          targetsPerStep: f.targetsPerStep,
+          sequenceLength: f.sequenceLength,
+          windows: f.windows.map((w) => ({
+            start: w.start,
+            history: w.history ?? [],
+            forecast: w.forecast,
+            actual: w.actual ?? [],
+            persistence: w.persistence ?? []
+          })),
+          mae: f.mae ?? NaN,
+          persistenceMae: f.persistenceMae ?? NaN
+        }
+      },
       getRunSamples: async ({ id, offset, count }) => {
         const config = normalizeRunConfig(store.getRun(id).config)
         const data = await this.datasetOf(config)

@@ -47,6 +47,7 @@ import {
   DENSE_ACTIVATIONS,
   LAYER_TYPES,
   LOSSES,
+  LOSS_ALIASES,
   MERGE_MODES,
   MONITOR_MODES,
   MONITORS,
@@ -354,7 +355,13 @@ function normalizeTraining(value: unknown, path: string): TrainingConfig {
   ])
   const training: TrainingConfig = {
     optimizer: normalizeOptimizer(o.optimizer ?? TRAINING_DEFAULTS.optimizer, join(path, 'optimizer')),
-    loss: readEnum(o.loss, join(path, 'loss'), LOSSES, 'loss', TRAINING_DEFAULTS.loss),
+    loss: readEnum(
+      typeof o.loss === 'string' ? (LOSS_ALIASES[o.loss] ?? o.loss) : o.loss,
+      join(path, 'loss'),
+      LOSSES,
+      'loss',
+      TRAINING_DEFAULTS.loss
+    ),
     batchSize: readRange(o.batchSize, join(path, 'batchSize'), LIMITS.batchSize, TRAINING_DEFAULTS.batchSize),
     epochs: readRange(o.epochs, join(path, 'epochs'), LIMITS.epochs, TRAINING_DEFAULTS.epochs),
     shuffle: readBoolean(o.shuffle, join(path, 'shuffle'), TRAINING_DEFAULTS.shuffle),

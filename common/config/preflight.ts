@@ -10,6 +10,8 @@ import { cellOf, type LayerConfig, type RunConfig } from './types'
 /** What is known of the data before training: from the dataset spec, its preview, or the loaded data. */
 export interface DataFacts {
   numClasses?: number
+  /** Regression data (time series): how many values the head forecasts (the target columns). */
+  targets?: number
   labelsPerStep?: boolean
   /** [timeSteps, features] */
   input?: [number, number]
@@ -157,6 +159,17 @@ export function preflight(layers: LayerConfig[], facts: DataFacts = {}): Preflig
       message:
         `The data has ${n} ${n === 1 ? 'class' : 'classes'}, but this head gives ${last.units} ` +
         `${last.units === 1 ? 'output' : 'outputs'}: set Units to ${n}, one per class.`,
+      fix: { label: `Set units to ${n}`, layer: head, patch: { units: n } }
+    })
+  }
+  if (last.type === 'dense' && facts.targets !== undefined && last.units !== facts.targets) {
+    const n = facts.targets
+    problems.push({
+      layer: head,
+      field: 'units',
+      message:
+        `The data has ${n} target ${n === 1 ? 'column' : 'columns'} to forecast, but this head gives ${last.units} ` +
+        `${last.units === 1 ? 'output' : 'outputs'}: set Units to ${n}, one per target.`,
       fix: { label: `Set units to ${n}`, layer: head, patch: { units: n } }
     })
   }

@@ -79,6 +79,15 @@ export function checkLossFitsModel(run: RunConfig): void {
     }
     return
   }
+  if (loss === 'mse' || loss === 'mae') {
+    if (last.type === 'dense' && last.activation === 'softmax') {
+      throw new FieldError(
+        `model.layers[${i}].activation`,
+        `${loss} forecasts numbers, but a softmax head gives class probabilities: use activation linear`
+      )
+    }
+    return
+  }
   if (loss !== 'categorical_crossentropy' && loss !== 'sparse_categorical_crossentropy') return
   if (last.type !== 'dense') {
     throw new FieldError(

@@ -21,14 +21,26 @@ export const LOSSES = [
   'categorical_crossentropy',
   'sparse_categorical_crossentropy',
   'binary_crossentropy',
-  'mse'
+  'mse',
+  'mae'
 ] as const
 export type Loss = (typeof LOSSES)[number]
+
+/** Keras's long names for the regression losses, accepted in a config and read as the short ones. */
+export const LOSS_ALIASES: Readonly<Record<string, Loss>> = {
+  mean_squared_error: 'mse',
+  mean_absolute_error: 'mae'
+}
+
+/** Regression losses: float targets, a linear (or other elementwise) head, MAE as the metric instead of accuracy. */
+export function isRegressionLoss(loss: Loss): loss is 'mse' | 'mae' {
+  return loss === 'mse' || loss === 'mae'
+}
 
 export const OPTIMIZER_TYPES = ['adam', 'sgd', 'rmsprop'] as const
 export type OptimizerType = (typeof OPTIMIZER_TYPES)[number]
 
-export const MONITORS = ['val_loss', 'val_accuracy', 'loss', 'accuracy'] as const
+export const MONITORS = ['val_loss', 'val_accuracy', 'loss', 'accuracy', 'val_mae', 'mae'] as const
 export type Monitor = (typeof MONITORS)[number]
 
 /** As in Keras: `auto` minimises losses and maximises accuracies. */

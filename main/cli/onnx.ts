@@ -1,4 +1,5 @@
 // The ONNX workflow from a terminal: export a run (with its parity report) and predict with a file or a run.
+import { type Forecast, forecastRun } from '../onnx/forecast'
 import { formatParityReport } from '../onnx/parity'
 import { readFileSync } from 'node:fs'
 import { fileErrorMessage } from '../../common/file-errors'
@@ -50,24 +51,38 @@ export function formatTextPrediction(p: TextPrediction): string[] {
 
 export const predict = command({
   usage:
-    'rnnlab predict <model.onnx | run> (--input x.npy [--out probs.npy] | --text "…" | --text-file F) [--engine onnx|native] [--json]',
+    'rnnlab predict <model.onnx | run> (--input x.npy [--out probs.npy] | --text "…" | --text-file F) [--engine onnx|native] [--json]\n' +
+    '       rnnlab predict <time-series run> --csv window.csv | --validation [--engine onnx|native] [--json]',
   summary:
-    'run a model on samples from a .npy file, or a text run on raw text (a line of --text-file a sample), and print the probabilities or tags',
+    'run a model on samples from a .npy file, a text run on raw text (a line of --text-file a sample), or forecast a time series, and print the probabilities, tags or forecasts',
   options: {
     input: { type: 'string' },
     out: { type: 'string' },
     engine: { type: 'string' },
     text: { type: 'string' },
-    'text-file': { type: 'string' }
+    'text-file': { type: 'string' },
+    csv: { type: 'string' },
+    validation: { type: 'boolean' }
   },
   run: async (args, ctx) => {
     if (args.positionals.length !== 1) throw new UsageError(`usage: ${predict.usage}`)
-    const { input, out } = args.values
+    const { input, out, csv, validation } = args.values
     const text = args.values.text
     const textFile = args.values['text-file']
     const engine = args.values.engine ?? 'onnx'
     if (engine !== 'onnx' && engine !== 'native')
       throw new UsageError(`--engine: expected onnx or native, got ${engine}`)
+    if (csv !== undefined || validation) {
+      if (input !== undefined || out !== undefined)
+        throw new UsageError(
+          '--csv and --validation forecast a time-series run; --input and --out are for .npy samples'
+        )
+      if (csv !== undefined && validation) throw new UsageError('give --csv or --validation, not both')
+      const result = await forecastRun({ target: args.positionals[0], store: ctx.services().store, engine, csv })
+      if (args.values.json) ctx.out(JSON.stringify(result))
+      else ctx.out(formatForecast(result))
+      return 0
+    }
     const target = args.positionals[0]
     if (text !== undefined || textFile !== undefined) {
       if (input !== undefined || out !== undefined)
@@ -145,3 +160,36 @@ export const predict = command({
     return 0
   }
 })
+
+/** A forecast for the terminal: the values after the window, or the last validation windows and the MAE figures. */
+export function formatForecast(f: Forecast): string {
+  const fmt = (v: number) => v.toLocaleString('en-US', { maximumFractionDigits: 3 })
+  const U = f.targetColumns.length
+  const lines = [`${f.source} in ${f.engine === 'onnx' ? 'onnxruntime' : 'the native engine'}`]
+  if (f.mae === undefined) {
+    const w = f.windows[0]
+    const K = w.forecast.length / U
+    for (let k = 0; k < K; k++) {
+      const when = f.targetsPerStep
+        ? `step ${k + 1} + ${f.horizon}`
+        : `${f.horizon} step${f.horizon === 1 ? '' : 's'} after the window`
+      lines.push(`${when}: ${f.targetColumns.map((c, u) => `${c} ${fmt(w.forecast[k * U + u])}`).join(', ')}`)
+    }
+    return lines.join('\n')
+  }
+  const last = f.windows.slice(-10)
+  lines.push(`last ${last.length} of ${f.windows.length} validation windows (row: forecast / actual / last value):`)
+  for (const w of last) {
+    const j = w.forecast.length - U
+    lines.push(
+      `  ${w.start}: ` +
+        f.targetColumns
+          .map((c, u) => `${c} ${fmt(w.forecast[j + u])} / ${fmt(w.actual![j + u])} / ${fmt(w.persistence![j + u])}`)
+          .join(', ')
+    )
+  }
+  lines.push(
+    `validation MAE ${fmt(f.mae)} (last-value baseline ${fmt(f.persistenceMae!)}) in the data's units over ${f.windows.length} windows`
+  )
+  return lines.join('\n')
+}

@@ -17,7 +17,7 @@ export function table(header: string[], rows: string[][], rightAligned: number[]
 
 export function runsTable(runs: RunSummary[]): string {
   return table(
-    ['ID', 'NAME', 'STATUS', 'CELL', 'DIRECTION', 'LAYERS', 'PARAMS', 'EPOCHS', 'BEST VAL ACC', 'DURATION', 'CREATED'],
+    ['ID', 'NAME', 'STATUS', 'CELL', 'DIRECTION', 'LAYERS', 'PARAMS', 'EPOCHS', 'BEST VAL', 'DURATION', 'CREATED'],
     runs.map((r) => [
       String(r.id),
       displayText(r.name, 60),
@@ -27,7 +27,7 @@ export function runsTable(runs: RunSummary[]): string {
       String(r.layerCount),
       count(r.paramCount),
       r.epochsPlanned ? `${r.epochsDone}/${r.epochsPlanned}` : String(r.epochsDone),
-      r.valAccuracy.best === null ? '—' : `${percent(r.valAccuracy.best)} @${r.valAccuracy.bestEpoch}`,
+      bestFigure(r),
       duration(r.durationSeconds),
       r.createdAt.replace('T', ' ').slice(0, 16)
     ]),
@@ -35,7 +35,29 @@ export function runsTable(runs: RunSummary[]): string {
   )
 }
 
+/** A run's best validation figure: accuracy, or for a regression run (mse, mae) its MAE. */
+export function bestFigure(r: RunSummary): string {
+  if (r.valMae && r.valMae.best !== null) return `MAE ${r.valMae.best.toPrecision(4)} @${r.valMae.bestEpoch}`
+  return r.valAccuracy.best === null ? '—' : `${percent(r.valAccuracy.best)} @${r.valAccuracy.bestEpoch}`
+}
+
 export function epochsTable(run: RunDetail): string {
+  if (run.epochs.some((e) => e.mae != null || e.valMae != null)) {
+    return table(
+      ['EPOCH', 'LOSS', 'MAE', 'VAL_LOSS', 'VAL_MAE', 'LR', 'SECONDS', 'SAMPLES/S'],
+      run.epochs.map((e) => [
+        String(e.epoch),
+        fixedOrNonFinite(e.loss),
+        fixedOrNonFinite(e.mae ?? null),
+        fixedOrNonFinite(e.valLoss),
+        fixedOrNonFinite(e.valMae ?? null),
+        e.learningRate === null ? '—' : e.learningRate.toPrecision(3),
+        fixedOrNonFinite(e.seconds, 1),
+        count(e.samplesPerSecond === null ? null : Math.round(e.samplesPerSecond))
+      ]),
+      [0, 1, 2, 3, 4, 5, 6, 7]
+    )
+  }
   return table(
     ['EPOCH', 'LOSS', 'ACCURACY', 'VAL_LOSS', 'VAL_ACCURACY', 'LR', 'SECONDS', 'SAMPLES/S'],
     run.epochs.map((e) => [

@@ -40,5 +40,7 @@ export function epochLine(m: EpochMetrics, batches: number): string {
   if (m.accuracy !== null) parts.push(`accuracy: ${m.accuracy.toFixed(4)}`)
   if (m.valLoss !== null) parts.push(`val_loss: ${m.valLoss.toFixed(4)}`)
   if (m.valAccuracy !== null) parts.push(`val_accuracy: ${m.valAccuracy.toFixed(4)}`)
+  if (m.mae != null) parts.splice(m.loss !== null ? 3 : 2, 0, `mae: ${m.mae.toFixed(4)}`)
+  if (m.valMae != null) parts.push(`val_mae: ${m.valMae.toFixed(4)}`)
   return parts.join(' - ')
 }

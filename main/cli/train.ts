@@ -112,7 +112,7 @@ export const train = command({
       if (json) ctx.out(JSON.stringify({ event: 'finished', runId, status, error: run.error }))
       else {
         ctx.err(
-          `Run ${runId} ${status}${run.error ? `: ${run.error}` : ''}.${run.valAccuracy.best !== null ? ` Best val_accuracy ${percent(run.valAccuracy.best)} at epoch ${run.valAccuracy.bestEpoch}.` : ''}`
+          `Run ${runId} ${status}${run.error ? `: ${run.error}` : ''}.${run.valMae?.best != null ? ` Best val_mae ${run.valMae.best.toFixed(4)} at epoch ${run.valMae.bestEpoch}.` : run.valAccuracy.best !== null ? ` Best val_accuracy ${percent(run.valAccuracy.best)} at epoch ${run.valAccuracy.bestEpoch}.` : ''}`
         )
         ctx.out(String(runId))
       }

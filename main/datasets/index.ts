@@ -34,6 +34,7 @@ import {
   type Tokenizer
 } from './text'
 import { readCsv } from './csv'
+import { type NormalizationRecord, readNumericCsv, timeseriesOf, type Windows } from './timeseries'
 import { type Fetcher, httpsFetch } from './download'
 import { type DataFile, DatasetError, fail, formatShape } from './errors'
 import { readIdx } from './idx'
@@ -59,6 +60,7 @@ import {
 import type { MappedFloat32 } from '../engine'
 
 export { DatasetError } from './errors'
+export type { NormalizationRecord } from './timeseries'
 export type { Fetcher } from './download'
 
 /**
@@ -70,6 +72,8 @@ export interface Split<X = Float32Array> {
   x: X
   y: Int32Array
   count: number
+  /** Regression sources (timeseries): the float targets [count, U] or [count, T, U]; y is then empty. */
+  targets?: Float32Array
 }
 
 /** x as training may hold it: in memory, or memory-mapped (LoadDatasetOptions.mapFile). */
@@ -87,6 +91,17 @@ export interface LoadedDataset<X = Float32Array> {
   validation: Split<X>
   /** Text sources: the tokenizer (its vocabulary built on the training split), and the training texts. */
   text?: { tokenizer: Tokenizer & { lengths: number[] }; trainTexts: string[] }
+  /** Time series: the normalisation fitted on the training rows, and where the windows start in the file. */
+  timeseries?: {
+    normalization: NormalizationRecord
+    /** The first row of the validation part. */
+    boundary: number
+    rows: number
+    trainStarts: number[]
+    validationStarts: number[]
+    /** The first target column over the whole file, in its own units (for the preview's plot; at most 2,000 points). */
+    series: number[]
+  }
 }
 
 export interface DatasetProgress {
@@ -235,7 +250,42 @@ export async function loadDataset(
     case 'names':
     case 'segmentation':
       return loadText(spec, file, progress)
+    case 'timeseries': {
+      progress(`read ${spec.train}`, 0, 1)
+      const csv = file(spec.train)
+      const table = await readNumericCsv(csv)
+      progress(`read ${spec.train}`, 1, 1)
+      const ts = timeseriesOf(table, spec, csv)
+      const split = (w: Windows): Split => ({ x: w.x, y: new Int32Array(0), count: w.count, targets: w.targets })
+      const C = table.columns.length
+      const first = table.columns.indexOf(spec.targetColumns[0])
+      const every = Math.max(1, Math.ceil(table.rows / 2000))
+      const series: number[] = []
+      for (let r = 0; r < table.rows; r += every) series.push(table.values[r * C + first])
+      return {
+        source: 'timeseries',
+        timeSteps: spec.sequenceLength,
+        features: ts.normalization.featureColumns.length,
+        numClasses: 0,
+        labelsPerStep: ts.normalization.targetsPerStep,
+        train: split(ts.train),
+        validation: split(ts.validation),
+        timeseries: {
+          normalization: ts.normalization,
+          boundary: ts.boundary,
+          rows: table.rows,
+          trainStarts: ts.train.starts,
+          validationStarts: ts.validation.starts,
+          series
+        }
+      }
+    }
   }
+}
+
+/** What a time-series run keeps (`normalization.json` beside its checkpoints). */
+export function normalizationRecord(data: LoadedDataset<SplitX>): NormalizationRecord | undefined {
+  return data.timeseries?.normalization
 }
 
 /**
@@ -565,6 +615,11 @@ export function previewOf(data: LoadedDataset<SplitX>, nSamples = 8): DatasetPre
       const start = (index * timeSteps + t) * features
       x.push(Array.from(data.train.x.slice(start, start + features))) // a copy: x may be memory-mapped
     }
+    if (data.train.targets) {
+      const width = data.train.targets.length / Math.max(1, data.train.count)
+      const target = Array.from(data.train.targets.subarray(index * width, (index + 1) * width))
+      return { split: 'train', index, label: [], target, x }
+    }
     const label = labelsPerStep
       ? Array.from(data.train.y.subarray(index * timeSteps, (index + 1) * timeSteps))
       : data.train.y[index]
@@ -586,6 +641,18 @@ export function previewOf(data: LoadedDataset<SplitX>, nSamples = 8): DatasetPre
     labelsPerStep,
     ...(data.classNames ? { classNames: data.classNames } : {}),
     samples,
-    ...(data.text ? { text: textPreviewOf(data.text.tokenizer) } : {})
+    ...(data.text ? { text: textPreviewOf(data.text.tokenizer) } : {}),
+    ...(data.timeseries
+      ? {
+          timeseries: {
+            rows: data.timeseries.rows,
+            boundary: data.timeseries.boundary,
+            featureColumns: data.timeseries.normalization.featureColumns,
+            targetColumns: data.timeseries.normalization.targetColumns,
+            horizon: data.timeseries.normalization.horizon,
+            series: data.timeseries.series
+          }
+        }
+      : {})
   }
 }

@@ -92,7 +92,7 @@ export interface EngineSpec {
   /** [timeSteps, features] */
   input: [number, number]
   layers: EngineLayerSpec[]
-  loss?: 'categorical_crossentropy' | 'sparse_categorical_crossentropy' | 'binary_crossentropy' | 'mse'
+  loss?: 'categorical_crossentropy' | 'sparse_categorical_crossentropy' | 'binary_crossentropy' | 'mse' | 'mae'
   optimizer?: OptimizerSpec
   /** Engine threads (the two directions of a bidirectional layer run at once). 0 or absent = all cores. 0..256. */
   threads?: number
@@ -108,8 +108,10 @@ export type Weights = Record<string, Tensor>
 
 export interface Stats {
   loss: number
-  /** NaN for mse */
+  /** NaN for mse and mae */
   accuracy: number
+  /** The mean absolute error (Keras's `mae` metric) for mse and mae; NaN for the classification losses */
+  mae: number
   samples: number
   batches: number
   cancelled: boolean
@@ -123,6 +125,8 @@ export interface Progress {
   samples: number
   loss: number
   accuracy: number
+  /** Running mean absolute error (mse and mae); NaN otherwise */
+  mae: number
   seconds: number
   samplesPerSec: number
 }

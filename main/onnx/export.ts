@@ -36,6 +36,8 @@ export interface ExportMetadata {
   checkpoint?: string
   epoch?: number
   producerVersion?: string
+  /** Time-series runs: their normalization.json (the columns' z-score, windows), as JSON. */
+  normalization?: string
 }
 
 export interface ExportRequest {
@@ -70,7 +72,8 @@ export const META = {
   inputShape: 'rnnlab.input_shape',
   preprocessing: 'rnnlab.preprocessing',
   checkpoint: 'rnnlab.checkpoint',
-  epoch: 'rnnlab.epoch'
+  epoch: 'rnnlab.epoch',
+  normalization: 'rnnlab.normalization'
 } as const
 
 export const PRODUCER_NAME = 'RNN Lab'
@@ -222,7 +225,8 @@ export function buildOnnxModel(request: ExportRequest): onnx.ModelProto {
     [META.inputShape, JSON.stringify([T, F])],
     [META.preprocessing, meta.preprocessing ?? 'none'],
     [META.checkpoint, meta.checkpoint],
-    [META.epoch, meta.epoch === undefined ? undefined : String(meta.epoch)]
+    [META.epoch, meta.epoch === undefined ? undefined : String(meta.epoch)],
+    [META.normalization, meta.normalization]
   ]
   const model = onnx.ModelProto.create({
     irVersion: IR_VERSION,

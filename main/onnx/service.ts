@@ -12,6 +12,7 @@ import { type Engine, type EngineModel, loadEngine, type Weights } from '../engi
 import type { RunStore } from '../runs/store'
 import { engineSpec } from '../engine/spec'
 import { exportOnnx, outputName } from './export'
+import { readNormalization } from '../datasets/timeseries'
 import { readOnnxMetadata, readOnnxWeights } from './import'
 import { describeNonFinite, InferenceService } from './inference'
 import { readInputNpy, writeFileAtomic, writeNpy } from './npy'
@@ -61,6 +62,8 @@ export function preprocessingOf(config: RunConfig): string {
       return 'pixel/255'
     case 'idx':
       return 'pixel/255 when the IDX data is unsigned bytes, else none'
+    case 'timeseries':
+      return 'z-score each feature column, and the outputs back, with rnnlab.normalization'
     default:
       return 'none'
   }
@@ -81,10 +84,18 @@ export async function exportRun(options: ExportRunOptions): Promise<ExportRunRes
   }
   if (!checkpoint) throw new Error(`run ${runId} has no ${kind} checkpoint (it ended before its first epoch finished)`)
 
+  // A time-series run keeps its normalisation, and the CSV it read (its config's path may be relative to a folder
+  // the run database does not know): the export carries the one and checks parity on the other.
+  const normalization =
+    config.dataset.source === 'timeseries' ? readNormalization(checkpoint.path, `run ${runId}`) : undefined
+  const dataset =
+    config.dataset.source === 'timeseries' && normalization?.file
+      ? { ...config.dataset, train: normalization.file }
+      : config.dataset
   let validation = options.validation
   let classNames = datasetClassNames(config.dataset)
   if (!validation) {
-    const data = await options.loadDataset(config.dataset)
+    const data = await options.loadDataset(dataset)
     const split = data.validation.count > 0 ? data.validation : data.train
     const n = Math.min(split.count, options.maxSamples ?? 128)
     const T = data.timeSteps
@@ -106,7 +117,14 @@ export async function exportRun(options: ExportRunOptions): Promise<ExportRunRes
     config,
     input,
     weights,
-    metadata: { runId, classNames, preprocessing: preprocessingOf(config), checkpoint: kind, epoch: checkpoint.epoch }
+    metadata: {
+      runId,
+      classNames,
+      preprocessing: preprocessingOf(config),
+      checkpoint: kind,
+      epoch: checkpoint.epoch,
+      ...(normalization ? { normalization: JSON.stringify(normalization) } : {})
+    }
   })
   const path = resolve(options.out)
   writeFileAtomic(path, bytes)

@@ -207,6 +207,11 @@ export const migrations: readonly string[] = [
     health_json  TEXT NOT NULL,
     PRIMARY KEY (run_id, epoch)
   );
+  `,
+  // 10 (ts15): regression runs (loss mse or mae) keep the mean absolute error per epoch, Keras's `mae` / `val_mae`.
+  `
+  ALTER TABLE epoch_metrics ADD COLUMN mae REAL;
+  ALTER TABLE epoch_metrics ADD COLUMN val_mae REAL;
   `
 ]
 

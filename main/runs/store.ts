@@ -104,6 +104,8 @@ interface EpochRow {
   accuracy: number | null
   val_loss: number | null
   val_accuracy: number | null
+  mae: number | null
+  val_mae: number | null
   learning_rate: number | null
   seconds: number | null
   samples_per_second: number | null
@@ -152,7 +154,10 @@ export function databaseProblem(e: unknown, file: string): string {
   return `the run database ${file}: ${first}`
 }
 
-function figures(epochs: EpochRow[], metric: 'loss' | 'accuracy' | 'val_loss' | 'val_accuracy'): MetricFigures {
+function figures(
+  epochs: EpochRow[],
+  metric: 'loss' | 'accuracy' | 'val_loss' | 'val_accuracy' | 'mae' | 'val_mae'
+): MetricFigures {
   const better = metric.endsWith('accuracy') ? 'max' : 'min'
   let last: number | null = null
   let best: number | null = null
@@ -176,6 +181,7 @@ function toEpoch(r: EpochRow): EpochMetrics {
     accuracy: r.accuracy,
     valLoss: r.val_loss,
     valAccuracy: r.val_accuracy,
+    ...(r.mae !== null || r.val_mae !== null ? { mae: r.mae, valMae: r.val_mae } : {}),
     learningRate: r.learning_rate,
     seconds: r.seconds,
     samplesPerSecond: r.samples_per_second
@@ -305,10 +311,23 @@ export class RunStore {
     this.db
       .prepare(
         `INSERT OR REPLACE INTO epoch_metrics
-           (run_id, epoch, loss, accuracy, val_loss, val_accuracy, learning_rate, seconds, samples_per_second)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+           (run_id, epoch, loss, accuracy, val_loss, val_accuracy, mae, val_mae, learning_rate, seconds,
+            samples_per_second)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
       )
-      .run(id, m.epoch, m.loss, m.accuracy, m.valLoss, m.valAccuracy, m.learningRate, m.seconds, m.samplesPerSecond)
+      .run(
+        id,
+        m.epoch,
+        m.loss,
+        m.accuracy,
+        m.valLoss,
+        m.valAccuracy,
+        m.mae ?? null,
+        m.valMae ?? null,
+        m.learningRate,
+        m.seconds,
+        m.samplesPerSecond
+      )
   }
 
   /** Records reported steps: each the mean over the `batches` batches since the previous report. */
@@ -838,6 +857,9 @@ export class RunStore {
       valLoss: figures(epochs, 'val_loss'),
       accuracy: figures(epochs, 'accuracy'),
       loss: figures(epochs, 'loss'),
+      ...(epochs.some((e) => e.mae !== null || e.val_mae !== null)
+        ? { valMae: figures(epochs, 'val_mae'), mae: figures(epochs, 'mae') }
+        : {}),
       durationSeconds: r.duration_s,
       tags: JSON.parse(r.tags_json) as string[],
       notes: r.notes,

@@ -17,6 +17,7 @@ import { freemem } from 'node:os'
 import { dirname, join } from 'node:path'
 import {
   describePreflight,
+  isRegressionLoss,
   preflightRun,
   type Monitor,
   type MonitorMode,
@@ -24,7 +25,7 @@ import {
 } from '../../common/config'
 import type { EpochMetrics } from '../../common/contract'
 import { memoryRefusal } from '../../common/config/stack'
-import { type loadDataset, tokenizerRecord } from '../datasets'
+import { type loadDataset, normalizationRecord, tokenizerRecord } from '../datasets'
 import { loadEngine, type EngineModel } from '../engine'
 import { faultPoint } from '../fault-point'
 import { engineSpec } from '../engine/spec'
@@ -232,8 +233,23 @@ export async function train(
     }
   })
   const input: [number, number] = [data.timeSteps, data.features]
+  const regression = isRegressionLoss(t.loss)
+  const targets = data.timeseries?.normalization.targetColumns
+  if (targets && !regression) {
+    throw new Error(
+      `training.loss: a time series is forecast with a regression loss (mse or mae, with a linear dense head), not ${t.loss}`
+    )
+  }
+  if (regression && !data.train.targets) {
+    throw new Error(
+      `training.loss: ${t.loss} needs numbers to forecast (dataset source timeseries); the ${data.source} dataset has class labels: use a cross-entropy loss`
+    )
+  }
   // The builder's checks before Start, against the data as read: the same words, before the engine says it its way.
-  const problem = preflightRun(config, { numClasses: data.numClasses, labelsPerStep: data.labelsPerStep, input })[0]
+  const facts = targets
+    ? { targets: targets.length, labelsPerStep: data.labelsPerStep, input }
+    : { numClasses: data.numClasses, labelsPerStep: data.labelsPerStep, input }
+  const problem = preflightRun(config, facts)[0]
   if (problem) throw new Error(describePreflight(config.model.layers, problem))
   if (data.train.count === 0) throw new Error('dataset: the training set is empty')
   // Before any allocation: a run whose training memory (weights, optimizer state, a batch's activations) would not
@@ -279,6 +295,9 @@ export async function train(
   // A text run keeps its tokenizer (vocabulary built on the training split) beside its checkpoints.
   const tokenizer = tokenizerRecord(data)
   if (tokenizer) writeFileSync(join(job.runDir, 'tokenizer.json'), JSON.stringify(tokenizer))
+  // A time-series run keeps the normalisation fitted on its training rows, to read new windows and answer in units.
+  const normalization = normalizationRecord(data)
+  if (normalization) writeFileSync(join(job.runDir, 'normalization.json'), JSON.stringify(normalization, null, 1))
   // Each epoch's checkpoints get their own names; the host prunes old ones once the database points at the new
   // ones, so a crash between the file and the database never leaves a row naming a file with other contents.
   const lastPath = (epoch: number) => join(job.runDir, `last-${epoch}.ckpt`)
@@ -296,7 +315,14 @@ export async function train(
   let bestEpoch = 0
   let waited = 0
   const figure = (m: EpochMetrics, name: Monitor) =>
-    ({ loss: m.loss, accuracy: m.accuracy, val_loss: m.valLoss, val_accuracy: m.valAccuracy })[name]
+    ({
+      loss: m.loss,
+      accuracy: m.accuracy,
+      val_loss: m.valLoss,
+      val_accuracy: m.valAccuracy,
+      mae: m.mae ?? null,
+      val_mae: m.valMae ?? null
+    })[name]
   const monitored = (m: EpochMetrics) => figure(m, monitor)
   const plateau = t.reduceLrOnPlateau
   if (plateau?.monitor.startsWith('val_') && !hasValidation) {
@@ -324,7 +350,7 @@ export async function train(
   for (let epoch = startEpoch; epoch <= t.epochs; epoch++) {
     let nonFinite: { batch: number; loss: number } | null = null
     window.reset()
-    const stats = model.trainEpoch(data.train.x, data.train.y, data.train.count, {
+    const stats = model.trainEpoch(data.train.x, data.train.targets ?? data.train.y, data.train.count, {
       batchSize: t.batchSize,
       shuffle: t.shuffle,
       progressIntervalMs: 0,
@@ -364,7 +390,9 @@ export async function train(
       throw new Error(`the loss became ${loss} at epoch ${epoch}, batch ${batch}; try a smaller learning rate${kept}`)
     }
     const val = hasValidation
-      ? model.evaluate(data.validation.x, data.validation.y, data.validation.count, { batchSize: 256 })
+      ? model.evaluate(data.validation.x, data.validation.targets ?? data.validation.y, data.validation.count, {
+          batchSize: 256
+        })
       : null
     const seconds = stats.seconds ?? 0
     const metrics: EpochMetrics = {
@@ -373,6 +401,12 @@ export async function train(
       accuracy: Number.isFinite(stats.accuracy) ? stats.accuracy : null,
       valLoss: val ? val.loss : null,
       valAccuracy: val && Number.isFinite(val.accuracy) ? val.accuracy : null,
+      ...(regression
+        ? {
+            mae: Number.isFinite(stats.mae) ? stats.mae : null,
+            valMae: val && Number.isFinite(val.mae) ? val.mae : null
+          }
+        : {}),
       learningRate: lr,
       seconds,
       samplesPerSecond: seconds > 0 ? data.train.count / seconds : null

@@ -328,6 +328,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     if (info[1].IsTypedArray() && info[1].As<Napi::TypedArray>().TypedArrayType() == napi_int32_array) {
       const LossKind loss = m.spec().loss;
       if (loss == LossKind::Mse) bad_argument(env, "y: mse needs Float32Array targets");
+      if (loss == LossKind::Mae) bad_argument(env, "y: mae needs Float32Array targets");
       // one sigmoid output takes class ids 0 and 1 (binary_crossentropy)
       const long classes = loss == LossKind::BinaryCrossentropy && U == 1 ? 2 : U;
       if (loss == LossKind::BinaryCrossentropy && U != 1)
@@ -357,6 +358,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     Napi::Object o = Napi::Object::New(env);
     o.Set("loss", st.loss);
     o.Set("accuracy", st.accuracy);
+    o.Set("mae", st.mae);
     o.Set("samples", double(st.samples));
     o.Set("batches", double(st.batches));
     o.Set("cancelled", st.cancelled);
@@ -420,6 +422,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
           po.Set("samples", double(p.samples));
           po.Set("loss", p.loss);
           po.Set("accuracy", p.accuracy);
+          po.Set("mae", p.mae);
           po.Set("seconds", elapsed);
           po.Set("samplesPerSec", elapsed > 0 ? p.samples / elapsed : 0.0);
           Napi::Value r = callback.Call({po});

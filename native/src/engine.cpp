@@ -119,13 +119,16 @@ Stats Engine::batch_loss(const float* out, int B, bool want_gradient) {
   st.batches = 1;
   if (want_gradient) dout_.assign((long)K * B * U, 0.f);
   const LossKind loss = model.spec().loss;
-  const int32_t* labels = has_labels_ && loss != LossKind::Mse ? lb_.data() : nullptr;
+  const bool regression = loss == LossKind::Mse || loss == LossKind::Mae;
+  const int32_t* labels = has_labels_ && !regression ? lb_.data() : nullptr;
   const float* targets = labels ? nullptr : tb_.data();
   const BatchLoss r = rnnlab::batch_loss(loss, out, labels, targets, want_gradient ? dout_.data() : nullptr, K, B, U,
                                          model.output_lengths());
   st.loss = r.loss;
-  st.accuracy = loss == LossKind::Mse ? std::numeric_limits<double>::quiet_NaN()
+  st.accuracy = regression ? std::numeric_limits<double>::quiet_NaN()
                 : r.counted ? double(r.hits) / double(r.counted) : 0;
+  // mse and mae: the mean absolute error over the values that count (Keras's `mae` metric); NaN otherwise
+  st.mae = !regression ? std::numeric_limits<double>::quiet_NaN() : r.counted ? r.abs_err / double(r.counted) : 0;
   // an epoch's accuracy: a masked sequence output weighs each batch by its real rows, else by its samples
   st.accuracy_weight = model.output_maskable() ? double(r.counted) : double(B);
   return st;
@@ -157,12 +160,13 @@ Stats Engine::train_epoch(const float* x, const Targets& y, long n, int batch_si
   Stats total;
   Progress p;
   p.batches = (n + batch_size - 1) / batch_size;
-  double loss_sum = 0, acc_sum = 0, acc_weight = 0;
+  double loss_sum = 0, acc_sum = 0, acc_weight = 0, mae_sum = 0;
   for (long start = 0; start < n; start += batch_size) {
     const int B = (int)std::min<long>(batch_size, n - start);
     Stats st = train_batch(x, y, order.data() + start, B);
     loss_sum += st.loss * B;
     acc_sum += st.accuracy * st.accuracy_weight;
+    mae_sum += st.mae * st.accuracy_weight;
     acc_weight += st.accuracy_weight;
     total.samples += B;
     total.batches++;
@@ -170,10 +174,12 @@ Stats Engine::train_epoch(const float* x, const Targets& y, long n, int batch_si
     p.samples = total.samples;
     p.loss = loss_sum / total.samples;
     p.accuracy = acc_weight > 0 ? acc_sum / acc_weight : 0;
+    p.mae = acc_weight > 0 ? mae_sum / acc_weight : std::numeric_limits<double>::quiet_NaN();
     if (on_batch && !on_batch(p)) { total.cancelled = true; break; }
   }
   total.loss = total.samples ? loss_sum / total.samples : 0;
   total.accuracy = acc_weight > 0 ? acc_sum / acc_weight : 0;
+  total.mae = acc_weight > 0 ? mae_sum / acc_weight : std::numeric_limits<double>::quiet_NaN();
   return total;
 }
 
@@ -181,7 +187,7 @@ Stats Engine::evaluate(const float* x, const Targets& y, long n, int batch_size)
   check_padding(x, n);
   std::vector<long> idx(batch_size);
   Stats total;
-  double loss_sum = 0, acc_sum = 0, acc_weight = 0;
+  double loss_sum = 0, acc_sum = 0, acc_weight = 0, mae_sum = 0;
   for (long start = 0; start < n; start += batch_size) {
     const int B = (int)std::min<long>(batch_size, n - start);
     std::iota(idx.begin(), idx.begin() + B, start);
@@ -189,12 +195,14 @@ Stats Engine::evaluate(const float* x, const Targets& y, long n, int batch_size)
     Stats st = batch_loss(model.forward(xb_.data(), B, false, nullptr), B, false);
     loss_sum += st.loss * B;
     acc_sum += st.accuracy * st.accuracy_weight;
+    mae_sum += st.mae * st.accuracy_weight;
     acc_weight += st.accuracy_weight;
     total.samples += B;
     total.batches++;
   }
   total.loss = total.samples ? loss_sum / total.samples : 0;
   total.accuracy = acc_weight > 0 ? acc_sum / acc_weight : 0;
+  total.mae = acc_weight > 0 ? mae_sum / acc_weight : std::numeric_limits<double>::quiet_NaN();
   return total;
 }
 

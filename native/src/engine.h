@@ -21,8 +21,9 @@ struct Targets {
 
 struct Stats {
   double loss = 0;      // mean over rows (cross-entropy) or over values (mse)
-  double accuracy = 0;  // share of rows whose argmax is right; NaN for mse
+  double accuracy = 0;  // share of rows whose argmax is right; NaN for mse and mae
   double accuracy_weight = 0;  // a batch's weight in an epoch's accuracy: its samples, or its real rows (masked)
+  double mae = 0;       // mse and mae: the mean absolute error over values (Keras's `mae` metric); NaN otherwise
   long samples = 0;
   long batches = 0;
   bool cancelled = false;
@@ -31,6 +32,7 @@ struct Stats {
 struct Progress {
   long batch = 0, batches = 0, samples = 0;
   double loss = 0, accuracy = 0;  // running means over the epoch so far
+  double mae = 0;                 // running mean absolute error (mse and mae losses; NaN otherwise)
 };
 
 class Engine {

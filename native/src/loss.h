@@ -47,9 +47,16 @@ BatchLoss batch_loss(LossKind kind, const S* out, const int32_t* labels, const S
     } else if (ce) {
       r.loss += crossentropy_forward(&hits, out + v0, lab, tg, n, U);
       if (dout) crossentropy_softmax_backward(dout + v0, out + v0, lab, tg, n, U, scale);
-    } else {
-      r.loss += mse_forward(out + v0, tg, n, U);
-      if (dout) mse_backward(dout + v0, out + v0, tg, n, U, scale);
+    } else {  // regression: mse or mae, with mae as the metric
+      const double abs_err = mae_forward(out + v0, tg, (long)n * U);
+      r.abs_err += abs_err;
+      if (kind == LossKind::Mae) {
+        r.loss += abs_err;
+        if (dout) mae_backward(dout + v0, out + v0, tg, (long)n * U, scale);
+      } else {
+        r.loss += mse_forward(out + v0, tg, n, U);
+        if (dout) mse_backward(dout + v0, out + v0, tg, n, U, scale);
+      }
     }
     r.hits += hits;
   };

@@ -69,6 +69,7 @@ std::vector<Shape> validate_spec(const ModelSpec& spec) {
   if (spec.loss == LossKind::SparseCategoricalCrossentropy && !softmax_head) fail("loss", "sparse_categorical_crossentropy needs a last layer of kind dense with activation softmax");
   if (spec.loss == LossKind::BinaryCrossentropy && !(last.kind == LayerKind::Dense && last.activation == Activation::Sigmoid)) fail("loss", "binary_crossentropy needs a last layer of kind dense with activation sigmoid");
   if (spec.loss == LossKind::Mse && softmax_head) fail("loss", "mse with a softmax output is not supported; use categorical_crossentropy");
+  if (spec.loss == LossKind::Mae && softmax_head) fail("loss", "mae with a softmax output is not supported; use categorical_crossentropy");
   const OptimizerSpec& o = spec.optimizer;
   if (!(o.learning_rate > 0 && o.learning_rate < 1e3)) fail("optimizer.learningRate", "must be a positive number, got " + std::to_string(o.learning_rate));
   if (!(o.beta1 >= 0 && o.beta1 < 1)) fail("optimizer.beta1", "must be in [0, 1)");

@@ -13,8 +13,9 @@ namespace rnnlab {
 
 enum class LayerKind { Recurrent, Dropout, Dense, Embedding, Masking };
 // SparseCategoricalCrossentropy is CategoricalCrossentropy on class ids (Keras's name); BinaryCrossentropy is fused
-// with a sigmoid head: the model outputs logits while training, and predict() applies the sigmoid.
-enum class LossKind { CategoricalCrossentropy, Mse, SparseCategoricalCrossentropy, BinaryCrossentropy };
+// with a sigmoid head: the model outputs logits while training, and predict() applies the sigmoid. Mse and Mae are
+// the regression losses (Keras's mean squared / mean absolute error over every output value).
+enum class LossKind { CategoricalCrossentropy, Mse, SparseCategoricalCrossentropy, BinaryCrossentropy, Mae };
 enum class OptimizerKind { Adam, Sgd, Rmsprop };
 
 struct LayerSpec {

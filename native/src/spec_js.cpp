@@ -195,7 +195,8 @@ ModelSpec spec_from_js(const Napi::Value& value) {
   spec.loss = f.word<LossKind>("loss", {{"categorical_crossentropy", LossKind::CategoricalCrossentropy},
                                         {"sparse_categorical_crossentropy", LossKind::SparseCategoricalCrossentropy},
                                         {"binary_crossentropy", LossKind::BinaryCrossentropy},
-                                        {"mse", LossKind::Mse}}, "categorical_crossentropy");
+                                        {"mse", LossKind::Mse},
+                                        {"mae", LossKind::Mae}}, "categorical_crossentropy");
   if (f.has("optimizer")) {
     Fields o(f.obj.Get("optimizer"), "optimizer", {"type", "learningRate", "beta1", "beta2", "epsilon", "momentum",
                                                    "nesterov", "rho", "clipNorm", "globalClipNorm"});

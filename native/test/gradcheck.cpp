@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "../src/model.h"
+#include "../src/kernels/losses.h"
 #include "matrix.h"
 
 using namespace rnnlab;
@@ -59,6 +60,7 @@ bool check(const std::string& name, ModelSpec spec, bool training, Loss which = 
   for (auto& v : labels) v = (int32_t)rng.below(U);
   const bool ce = spec.loss == LossKind::CategoricalCrossentropy;
   const bool mse = which == Loss::SpecLoss && spec.loss == LossKind::Mse;  // r are the targets
+  const bool mae = which == Loss::SpecLoss && spec.loss == LossKind::Mae;  // r are the targets (|e| >> EPS here)
 
   auto loss = [&]() {
     Rng dropout_rng(99);  // the same masks on every evaluation
@@ -68,6 +70,7 @@ bool check(const std::string& name, ModelSpec spec, bool training, Loss which = 
       return crossentropy_forward(&hits, y, labels.data(), (const double*)nullptr, (int)out_rows, (int)U) / out_rows;
     }
     if (mse) return mse_forward(y, r.data(), (int)out_rows, (int)U) / double(out_rows * U);
+    if (mae) return mae_forward(y, r.data(), out_rows * U) / double(out_rows * U);
     double s = 0;
     for (long k = 0; k < out_rows * U; k++) s += y[k] * r[k];
     return s;
@@ -85,6 +88,10 @@ bool check(const std::string& name, ModelSpec spec, bool training, Loss which = 
     Rng dropout_rng(99);
     const double* y = model.forward(x.data(), B, training, &dropout_rng);
     mse_backward(dout.data(), y, r.data(), (int)out_rows, (int)U, 1.0 / double(out_rows * U));
+  } else if (mae) {
+    Rng dropout_rng(99);
+    const double* y = model.forward(x.data(), B, training, &dropout_rng);
+    mae_backward(dout.data(), y, r.data(), out_rows * U, 1.0 / double(out_rows * U));
   } else {
     dout = r;
   }
@@ -168,6 +175,18 @@ int main(int argc, char** argv) {
         maybe(c.name + "/dense_" + ACTIVATION_NAMES[(int)act] + "_mse" + (seq ? "/sequences" : "/last"), spec, false,
               Loss::SpecLoss);
       }
+    for (bool seq : {false, true}) {  // linear regression head trained on MAE (a forecast, or one per step)
+      ModelSpec spec;
+      spec.steps = T;
+      spec.features = F;
+      spec.loss = LossKind::Mae;
+      LayerSpec dense;
+      dense.kind = LayerKind::Dense;
+      dense.units = 2;
+      dense.activation = Activation::Linear;
+      spec.layers = {recurrent(c, MODES[2], seq), dense};
+      maybe(c.name + "/dense_linear_mae" + (seq ? "/sequences" : "/last"), spec, false, Loss::SpecLoss);
+    }
     for (const Mode& m : {MODES[1], MODES[2], MODES[6]}) {  // one step, batch of one
       T = 1;
       B = 1;

@@ -5,6 +5,7 @@ import {
   nearest,
   normalizeModelConfig,
   normalizeRunConfig,
+  preflightRun,
   type RunConfigInput
 } from '../../common/config'
 
@@ -507,7 +508,7 @@ describe('errors name the file, the place and the field', () => {
     [
       'unknown loss',
       (c) => (c.training.loss = 'hinge'),
-      'training.loss: unknown loss "hinge"; expected one of categorical_crossentropy, sparse_categorical_crossentropy, binary_crossentropy, mse'
+      'training.loss: unknown loss "hinge"; expected one of categorical_crossentropy, sparse_categorical_crossentropy, binary_crossentropy, mse, mae'
     ],
     [
       'validationSplit in training',
@@ -579,5 +580,46 @@ describe('nearest', () => {
     expect(nearest('use_bias', keys)).toBe('useBias')
     expect(nearest('unit', keys)).toBe('units')
     expect(nearest('filters', keys)).toBeUndefined()
+  })
+})
+
+describe('regression losses', () => {
+  const layers = [
+    { type: 'gru', units: 4 },
+    { type: 'dense', units: 1 }
+  ]
+  it("reads Keras's long names as mse and mae, and monitors val_mae", () => {
+    const run = (training: Record<string, unknown>) => normalizeRunConfig({ model: { layers }, training }).training
+    expect(run({ loss: 'mean_squared_error' }).loss).toBe('mse')
+    expect(run({ loss: 'mean_absolute_error' }).loss).toBe('mae')
+    const t = run({ loss: 'mae', earlyStopping: { monitor: 'val_mae', patience: 2 } })
+    expect(t.earlyStopping?.monitor).toBe('val_mae')
+    // a dense layer's activation defaults to linear (Keras)
+    expect(normalizeRunConfig({ model: { layers }, training: { loss: 'mae' } }).model.layers[1]).toMatchObject({
+      activation: 'linear'
+    })
+    expect(() =>
+      normalizeRunConfig({
+        model: { layers: [layers[0], { type: 'dense', units: 2, activation: 'softmax' }] },
+        training: { loss: 'mae' }
+      })
+    ).toThrow('model.layers[1].activation: mae forecasts numbers, but a softmax head gives class probabilities')
+  })
+
+  it('preflight asks for one output per target column', () => {
+    const config = normalizeRunConfig({
+      model: {
+        layers: [
+          { type: 'gru', units: 4 },
+          { type: 'dense', units: 3 }
+        ]
+      },
+      training: { loss: 'mse' }
+    })
+    const [p] = preflightRun(config, { targets: 2, labelsPerStep: false })
+    expect(p.message).toBe(
+      'The data has 2 target columns to forecast, but this head gives 3 outputs: set Units to 2, one per target.'
+    )
+    expect(p.fix?.patch).toEqual({ units: 2 })
   })
 })

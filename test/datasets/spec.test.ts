@@ -71,7 +71,7 @@ describe('normalizeDatasetSpec', () => {
     [undefined, 'dataset: expected an object, got undefined'],
     [
       { source: 'imagenet' },
-      'dataset.source: expected one of mnist-sample, mnist, fashion-mnist, npy, idx, csv, text, names, segmentation, got "imagenet"'
+      'dataset.source: expected one of mnist-sample, mnist, fashion-mnist, npy, idx, csv, text, names, segmentation, timeseries, got "imagenet"'
     ],
     [{ source: 'npy', train: { x: 3, y: 'y.npy' } }, 'dataset.train.x: must be a path string'],
     [{ source: 'npy', train: { x: 'x.npy' } }, 'dataset.train.y: must be a path string'],

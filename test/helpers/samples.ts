@@ -34,6 +34,7 @@ export function sampleArgs(runId: number): Record<CallName, unknown> {
     'training:active': undefined,
     'runs:artifacts': { id: runId },
     'runs:samples': { id: runId, offset: 0, count: 2 },
+    'runs:forecast': { id: runId },
     'runs:inspect': { id: runId, sample: 0 },
     'runs:health': { id: runId },
     'weights:read': { runId, select: { layer: 0, block: 0 } },

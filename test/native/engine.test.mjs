@@ -330,6 +330,7 @@ test('trainEpoch reports progress, throttled, and stops when onProgress returns 
     'batch',
     'batches',
     'loss',
+    'mae',
     'samples',
     'samplesPerSec',
     'seconds'

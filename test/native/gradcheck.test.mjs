@@ -1,6 +1,6 @@
 // Runs the engine's C++ numerical gradient check (native/test/gradcheck.cpp) and asserts every case:
 // every cell x direction mode x {last step, sequences}, stacked 2 deep, plus softmax cross-entropy, a dense head of
-// each elementwise activation (linear, relu, sigmoid, tanh) under the MSE loss, and dropout.
+// each elementwise activation (linear, relu, sigmoid, tanh) under the MSE loss, a linear head under MAE, and dropout.
 import { test } from 'vitest'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
@@ -35,6 +35,7 @@ test('gradient check covers every cell, direction mode and output kind', () => {
         assert.ok(names.has(`${cell}/${mode}/${out}`), `${cell}/${mode}/${out} missing`)
     assert.ok(names.has(`${cell}/dense_softmax_ce/last`) && names.has(`${cell}/dense_softmax_ce/sequences`))
     assert.ok(names.has(`${cell}/dropout_dense_tanh/last`))
+    assert.ok(names.has(`${cell}/dense_linear_mae/last`) && names.has(`${cell}/dense_linear_mae/sequences`))
   }
 })
 

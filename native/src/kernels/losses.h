@@ -42,4 +42,26 @@ void binary_crossentropy_backward(S* dlogits,              // (N*U) accumulated
   }
 }
 
+// Summed absolute error (the caller divides by N*U for Keras's mean). The gradient of |e| is sign(e), 0 at e == 0
+// (TensorFlow's choice).
+template <typename S>
+double mae_forward(const S* out,      // (n)
+                   const S* targets,  // (n)
+                   long n) {
+  double loss = 0;
+  for (long k = 0; k < n; k++) loss += std::fabs(double(out[k]) - double(targets[k]));
+  return loss;
+}
+
+template <typename S>
+void mae_backward(S* dout,           // (n) accumulated
+                  const S* out,      // (n)
+                  const S* targets,  // (n)
+                  long n, S scale) {
+  for (long k = 0; k < n; k++) {
+    const S e = out[k] - targets[k];
+    dout[k] += e > 0 ? scale : e < 0 ? -scale : S(0);
+  }
+}
+
 }  // namespace rnnlab

@@ -2,10 +2,22 @@
 import type { BatchMetrics, RunDetail } from '../../../common/contract'
 import type { Point } from './series'
 
-export type CompareMetric = 'val_accuracy' | 'val_loss' | 'accuracy' | 'loss'
+export type CompareMetric = 'val_accuracy' | 'val_loss' | 'accuracy' | 'loss' | 'mae' | 'val_mae'
 export type CompareAxis = 'epoch' | 'step' | 'wall'
 
-const epochKey = { val_accuracy: 'valAccuracy', val_loss: 'valLoss', accuracy: 'accuracy', loss: 'loss' } as const
+const epochKey = {
+  val_accuracy: 'valAccuracy',
+  val_loss: 'valLoss',
+  accuracy: 'accuracy',
+  loss: 'loss',
+  mae: 'mae',
+  val_mae: 'valMae'
+} as const
+
+/** Regression runs (loss mse or mae) have MAE figures and no accuracy. */
+export function isRegressionRun(run: { epochs: { mae?: number | null; valMae?: number | null }[] }): boolean {
+  return run.epochs.some((e) => e.mae != null || e.valMae != null)
+}
 
 /**
  * Per-step series longer than this are drawn without breaks. A break is a NaN point, and chart.js's LTTB decimation
@@ -54,7 +66,7 @@ export function metricSeries(
   return run.epochs.flatMap((e) => {
     wall += e.seconds ?? 0
     const y = e[key]
-    if (y === null) return []
+    if (y === null || y === undefined) return []
     const x =
       axis === 'epoch'
         ? e.epoch

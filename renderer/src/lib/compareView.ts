@@ -2,8 +2,11 @@
 // and the run shown alone, e.g. #/compare?ids=1,2&panels=loss,val_loss&x=step&smooth=0.6&log=1&solo=2.
 import type { CompareAxis, CompareMetric } from './compareSeries'
 
-/** The panels in their grid order: loss then accuracy, training beside validation. */
-export const allPanels: readonly CompareMetric[] = ['loss', 'val_loss', 'accuracy', 'val_accuracy']
+/**
+ * The panels in their grid order: loss then accuracy (or, for regression runs, MAE), training beside validation. The
+ * view shows those the compared runs have figures for.
+ */
+export const allPanels: readonly CompareMetric[] = ['loss', 'val_loss', 'accuracy', 'val_accuracy', 'mae', 'val_mae']
 const axes: readonly CompareAxis[] = ['epoch', 'step', 'wall']
 export const defaultSmoothing = 0.6
 

@@ -23,6 +23,7 @@ export type ColumnKey =
   | 'curve'
   | 'valAccuracy'
   | 'valLoss'
+  | 'valMae'
   | 'accuracy'
   | 'duration'
   | 'tags'
@@ -193,6 +194,16 @@ export const columns: readonly Column[] = [
     value: (r) => r.valLoss.best,
     text: (r) => (r.valLoss.best === null ? '—' : r.valLoss.best.toFixed(4)),
     stat: (v) => v.toFixed(4)
+  },
+  {
+    key: 'valMae',
+    label: 'Best val MAE',
+    title: 'Best validation mean absolute error (regression runs: loss mse or mae)',
+    section: 'Results',
+    num: true,
+    value: (r) => r.valMae?.best ?? null,
+    text: (r) => (r.valMae?.best == null ? '—' : r.valMae.best.toPrecision(4)),
+    stat: (v) => v.toPrecision(4)
   },
   {
     key: 'accuracy',

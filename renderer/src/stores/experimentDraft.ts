@@ -9,6 +9,7 @@ import {
   normalizeRunConfig,
   OPTIMIZER_DEFAULTS,
   REDUCE_LR_ON_PLATEAU_DEFAULTS,
+  isRegressionLoss,
   type Loss,
   type Monitor,
   type MonitorMode,
@@ -312,6 +313,18 @@ export const useExperimentDraftStore = defineStore('experimentDraft', () => {
     { deep: true }
   )
 
+  // Picking a time series is picking a regression task: its loss becomes mae (Keras's name), and back to
+  // cross-entropy when another source is picked. A loaded or restored draft keeps its own loss.
+  watch(
+    () => dataset.value.source,
+    (source, before) => {
+      const regression = isRegressionLoss(training.value.loss)
+      if (source === 'timeseries' && !regression) training.value = { ...training.value, loss: 'mae' }
+      else if (before === 'timeseries' && source !== 'timeseries' && regression)
+        training.value = { ...training.value, loss: 'categorical_crossentropy' }
+    }
+  )
+
   /** Back to an empty builder with the default settings; the saved draft goes too. */
   function reset(): void {
     name.value = 'experiment'
@@ -344,6 +357,12 @@ export const useExperimentDraftStore = defineStore('experimentDraft', () => {
   /** What is known of the data before training: from its preview, else from the spec (MNIST has 10 classes). */
   const facts = computed<DataFacts>(() => {
     const p = currentPreview.value
+    if (p?.timeseries)
+      return {
+        targets: p.timeseries.targetColumns.length,
+        labelsPerStep: p.labelsPerStep,
+        input: [p.timeSteps, p.features]
+      }
     if (p) return { numClasses: p.numClasses, labelsPerStep: p.labelsPerStep, input: [p.timeSteps, p.features] }
     return specFacts(dataset.value)
   })

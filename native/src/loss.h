@@ -16,10 +16,11 @@ struct BatchLoss {
   double loss = 0;
   long hits = 0;     // rows (values for binary cross-entropy) whose prediction is right
   long counted = 0;  // rows (values) that count: accuracy = hits / counted
+  double abs_err = 0;  // mse and mae: the summed absolute error over the values that count (the mae metric's sum)
 };
 
 // dout: gradient of the mean loss on the output (on the logits for softmax / fused sigmoid heads), accumulated; or
-// nullptr. labels (rows) or targets (rows, U): one of them (mse takes targets).
+// nullptr. labels (rows) or targets (rows, U): one of them (mse and mae take targets).
 template <typename S>
 BatchLoss batch_loss(LossKind kind, const S* out, const int32_t* labels, const S* targets, S* dout, int K, int B,
                      int U, const int* lengths) {

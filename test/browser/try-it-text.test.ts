@@ -151,7 +151,7 @@ describe('Try it for text', () => {
       const tagged = page.getByTestId('tagged-samples')
       await tagged.waitFor({ timeout: 60_000 })
       expect(await page.getByTestId('dataset-preview').textContent()).toMatch(
-        /each 48 steps × 1 features · 2 classes, one label per step/
+        /each 48 steps × 1 features\s+· 2 classes, one label per step/
       )
       // The first sample: 48 characters of a license text, each with its tag; `end` marks a word's last letter.
       const first = tagged.locator('li').first().locator('.try-tag')
